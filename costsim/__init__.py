@@ -1,0 +1,25 @@
+"""costsim: should this workload run on bare metal, a VPS, or serverless?
+
+Quick start::
+
+    import costsim
+    scenario = costsim.load_scenario("scenarios/hello-api.yaml")
+    result = costsim.simulate(scenario)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from costsim.errors import InputError
+from costsim.scenario import Scenario, load_scenario, scenario_from_text
+from costsim.simulate import simulate
+
+__all__ = [
+    "InputError",
+    "Scenario",
+    "__version__",
+    "load_scenario",
+    "scenario_from_text",
+    "simulate",
+]

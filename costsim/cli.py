@@ -1,0 +1,221 @@
+"""The ``costsim`` command line: thin wrappers over the Python API."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from costsim import __version__
+from costsim.errors import InputError
+from costsim.results import Result
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Bare metal, VPS or serverless? Simulate a scenario and see what each option costs.",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+if not console.is_terminal:
+    # piped or captured output: wide enough that the summary table never wraps
+    console = Console(width=120)
+err_console = Console(stderr=True)
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"costsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """costsim: where should this workload run?"""
+
+
+def _fmt_ms(ms: float) -> str:
+    return f"{ms:,.0f}" if ms >= 100 else f"{ms:,.1f}"
+
+
+def print_summary(result: Result) -> None:
+    """Print the per-option table of a Result."""
+    table = Table(title=f"{result.scenario}: cost per month and latency", title_justify="left")
+    for col, just in [
+        ("option", "left"),
+        ("kind", "left"),
+        ("$/month", "right"),
+        ("p50 ms", "right"),
+        ("p99 ms", "right"),
+        ("cold starts", "right"),
+        ("throttled", "right"),
+        ("dropped", "right"),
+        ("utilisation", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    slo_p99_ms = result.slo.get("p99", 0) * 1000
+    cheapest = min(result.options, key=lambda o: o.cost.total).name
+    for o in result.options:
+        n = max(o.arrived, 1)
+        p99 = _fmt_ms(o.latency_ms.p99)
+        if slo_p99_ms and o.latency_ms.p99 > slo_p99_ms:
+            p99 += " !"
+        table.add_row(
+            o.name + (" *" if o.name == cheapest else ""),
+            o.kind,
+            f"{o.cost.total:,.2f}",
+            _fmt_ms(o.latency_ms.p50),
+            p99,
+            f"{100 * o.cold_starts / n:.2f}%",
+            f"{100 * o.throttled / n:.2f}%",
+            f"{100 * o.dropped / n:.2f}%",
+            f"{100 * o.utilization:.1f}%",
+        )
+    console.print(table)
+    notes = ["* cheapest"]
+    if slo_p99_ms:
+        notes.append(f"! p99 above the SLO of {slo_p99_ms:g} ms")
+    cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
+    console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for summary.json, CSV and charts.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Override the scenario's seed.")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Simulation engine.")] = "simpy",
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
+) -> None:
+    """Simulate every option of SCENARIO and print cost and latency."""
+    from costsim.output import write_run_outputs
+    from costsim.scenario import load_scenario
+    from costsim.simulate import simulate
+
+    scn = load_scenario(scenario)
+    if seed is not None:
+        if seed < 0:
+            raise InputError("--seed must be >= 0", field="--seed")
+        scn = scn.model_copy(update={"seed": seed})
+    if out is not None:
+        _check_writable(out)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(name: str, done: int, expected: float) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"simulating {name}", total=max(expected, 1.0))
+            bar.update(tasks[name], completed=min(done, expected))
+
+        result = simulate(scn, engine=engine, catalog_files=list(catalog or []), progress=progress)
+    print_summary(result)
+    if out is not None:
+        written = write_run_outputs(result, out, charts=charts)
+        console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".costsim-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(
+            f"cannot write to output folder: {exc.strerror}; choose another --out",
+            file=str(out),
+            field="--out",
+        ) from None
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check SCENARIO (schema, units, catalog keys) without simulating."""
+    from costsim.scenario import load_scenario
+    from costsim.simulate import check_scenario
+
+    scn = load_scenario(scenario)
+    check_scenario(scn)
+    console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
+
+
+def main() -> None:
+    """Console entry point: one line and exit 2 for bad input; exit 1 for internal errors."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        if debug:
+            traceback.print_exc()
+        err_console.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INPUT)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; files already written are intact")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors are reported as bad input
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            msg = exc.format_message()
+            err_console.print(f"error: {msg} (see costsim --help)", markup=False, soft_wrap=True)
+            sys.exit(EXIT_INPUT)
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            traceback.print_exc()
+        err_console.print(
+            f"internal error: {type(exc).__name__}: {exc}. This is a bug in costsim; please "
+            "report it with the scenario and the output of the same command with --debug.",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

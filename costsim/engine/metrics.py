@@ -1,0 +1,144 @@
+"""Streaming metrics: latency histogram, counters and time bins.
+
+Nothing here keeps per-request data: memory depends on the number of bins, not on the number of
+requests or the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Geometric bucket ratio of the latency histogram. Reporting a bucket's geometric midpoint
+#: bounds the relative error by ``sqrt(GAMMA) - 1`` = 0.995 %.
+GAMMA = 1.02
+#: Smallest latency resolved [s]; anything below lands in bucket 0.
+MIN_LATENCY_S = 1e-6
+#: Largest latency resolved [s] (about 11.6 days).
+MAX_LATENCY_S = 1e6
+N_BUCKETS = math.ceil(math.log(MAX_LATENCY_S / MIN_LATENCY_S) / math.log(GAMMA)) + 2
+_LOG_GAMMA = math.log(GAMMA)
+
+
+def latency_bucket(latency_s: float) -> int:
+    """Histogram bucket index of a latency [s]."""
+    if latency_s <= MIN_LATENCY_S:
+        return 0
+    b = int(math.log(latency_s / MIN_LATENCY_S) / _LOG_GAMMA) + 1
+    return b if b < N_BUCKETS else N_BUCKETS - 1
+
+
+def bucket_value_s(bucket: np.ndarray) -> np.ndarray:
+    """Representative latency [s] of buckets: the geometric midpoint of each bucket's bounds."""
+    b = np.asarray(bucket, dtype=np.float64)
+    return np.where(b <= 0, 0.0, MIN_LATENCY_S * GAMMA ** (b - 0.5))
+
+
+@dataclass
+class LatencyHistogram:
+    """Log-bucketed latency histogram with at most 1 % relative error on quantiles."""
+
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(N_BUCKETS, dtype=np.int64))
+    total_s: float = 0.0
+
+    def add(self, latency_s: float) -> None:
+        """Record one latency [s]."""
+        self.counts[latency_bucket(latency_s)] += 1
+        self.total_s += latency_s
+
+    def add_many(self, latencies_s: np.ndarray) -> None:
+        """Record many latencies [s] at once."""
+        lat = np.asarray(latencies_s, dtype=np.float64)
+        if lat.size == 0:
+            return
+        safe = np.maximum(lat, MIN_LATENCY_S)
+        b = (np.log(safe / MIN_LATENCY_S) / _LOG_GAMMA).astype(np.int64) + 1
+        b = np.where(lat <= MIN_LATENCY_S, 0, np.minimum(b, N_BUCKETS - 1))
+        self.counts += np.bincount(b, minlength=N_BUCKETS)
+        self.total_s += float(lat.sum())
+
+    @property
+    def count(self) -> int:
+        """Number of latencies recorded."""
+        return int(self.counts.sum())
+
+    def mean_s(self) -> float:
+        """Exact mean latency [s] (0 when empty)."""
+        n = self.count
+        return self.total_s / n if n else 0.0
+
+    def quantile_s(self, q: float) -> float:
+        """Latency [s] at quantile ``q`` (0..1), within 1 % relative error."""
+        n = self.count
+        if n == 0:
+            return 0.0
+        rank = max(1, math.ceil(q * n))
+        cum = np.cumsum(self.counts)
+        bucket = int(np.searchsorted(cum, rank))
+        return float(bucket_value_s(np.array([bucket]))[0])
+
+    def cdf(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (latency_s, cumulative fraction) at each non-empty bucket."""
+        n = self.count
+        nz = np.nonzero(self.counts)[0]
+        if n == 0:
+            return np.zeros(0), np.zeros(0)
+        return bucket_value_s(nz), np.cumsum(self.counts[nz]) / n
+
+
+@dataclass
+class TimeBins:
+    """Per-bin counters and time integrals over ``[0, horizon_s]``.
+
+    Parameters
+    ----------
+    horizon_s : float
+        Simulated period [s].
+    n_bins : int
+        Number of equal bins.
+    """
+
+    horizon_s: float
+    n_bins: int
+
+    def __post_init__(self) -> None:
+        self.width_s = self.horizon_s / self.n_bins
+        zeros = lambda: np.zeros(self.n_bins, dtype=np.int64)  # noqa: E731
+        self.arrivals = zeros()
+        self.served = zeros()
+        self.cold_starts = zeros()
+        self.throttled = zeros()
+        self.dropped = zeros()
+        self.alive_s = np.zeros(self.n_bins)  # instance-seconds alive in the bin
+        self.busy_s = np.zeros(self.n_bins)  # busy instance-equivalent seconds in the bin
+
+    def index(self, t_s: float) -> int:
+        """Bin of time ``t_s`` [s]; times past the horizon go to the last bin."""
+        i = int(t_s / self.width_s)
+        return i if i < self.n_bins else self.n_bins - 1
+
+    def add_interval(self, target: np.ndarray, t0_s: float, t1_s: float, weight: float) -> None:
+        """Add ``weight * overlap`` of ``[t0_s, t1_s]`` with each bin into ``target``."""
+        t1_s = min(t1_s, self.horizon_s)
+        if t1_s <= t0_s:
+            return
+        i0 = self.index(t0_s)
+        i1 = self.index(t1_s)
+        if i0 == i1:
+            target[i0] += weight * (t1_s - t0_s)
+            return
+        w = self.width_s
+        target[i0] += weight * ((i0 + 1) * w - t0_s)
+        if i1 > i0 + 1:
+            target[i0 + 1 : i1] += weight * w
+        target[i1] += weight * (t1_s - i1 * w)
+
+
+def default_bin_count(horizon_s: float) -> int:
+    """Time bins for ``timeseries.csv``: hourly up to 60 days, then at most 1,440 bins."""
+    hours = max(1, math.ceil(horizon_s / 3600.0))
+    if horizon_s <= 2 * 3600:
+        return max(1, math.ceil(horizon_s / 60.0))
+    return min(hours, 1440)

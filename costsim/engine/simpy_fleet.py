@@ -1,0 +1,307 @@
+"""SimPy reference engine for fleets of servers (VPS and bare metal).
+
+Each server has ``workers`` slots. Requests wait in FIFO order, either in one shared queue or in
+the queue of the server the balancer chose. Completions are URGENT events, so at equal times they
+are handled before arrivals; boots and autoscaling evaluations are ordinary events.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Iterable
+from functools import partial
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.core import URGENT
+
+from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.platforms.fleet import FleetPlatform
+from costsim.platforms.rules import billed_duration_s, choose_server, desired_capacity
+
+SHARED = 0
+ROUND_ROBIN = 1
+
+
+class _Server:
+    __slots__ = ("active", "id", "launched_s", "queue", "retired", "serving")
+
+    def __init__(self, sid: int, launched_s: float, serving: bool) -> None:
+        self.id = sid
+        self.launched_s = launched_s
+        self.serving = serving
+        self.active = 0
+        self.queue: deque[tuple[float, float]] = deque()
+        self.retired = False
+
+
+class _Fleet:
+    def __init__(
+        self, env: simpy.Environment, p: FleetPlatform, horizon_s: float, bins: TimeBins
+    ) -> None:
+        self.env = env
+        self.p = p
+        self.horizon_s = horizon_s
+        self.bins = bins
+        self.counters = Counters()
+        self.latency = LatencyHistogram()
+        self.servers: list[_Server] = []  # alive, in id order
+        self.shared: deque[tuple[float, float]] = deque()  # shared queue, or holding queue
+        self.next_id = 0
+        self.rr = 0
+        self.billed: list[float] = []
+        self.alive_s = 0.0
+        self.busy_s = 0.0
+        self.max_instances = 0
+        self.in_system = 0  # queued + in service
+        # autoscaling measurements
+        self.window_busy: dict[int, float] = {}
+        self.serving_count = 0
+        self.serving_integral = 0.0
+        self.serving_at_s = 0.0
+        self.last_action_s = -np.inf
+        first = p.autoscale.minimum if p.autoscale is not None else p.count
+        for _ in range(first):
+            self._launch(0.0, serving=True)
+
+    # -- fleet changes -------------------------------------------------------------------
+    def _serving_changed(self, now_s: float, delta: int) -> None:
+        self.serving_integral += self.serving_count * (now_s - self.serving_at_s)
+        self.serving_at_s = now_s
+        self.serving_count += delta
+
+    def _launch(self, now_s: float, serving: bool) -> _Server:
+        srv = _Server(self.next_id, now_s, serving)
+        self.next_id += 1
+        self.servers.append(srv)
+        self.max_instances = max(self.max_instances, len(self.servers))
+        if serving:
+            self._serving_changed(now_s, +1)
+        return srv
+
+    def _booted(self, srv: _Server, _event: object = None) -> None:
+        if srv.retired:
+            return
+        now_s = self.env.now
+        srv.serving = True
+        self._serving_changed(now_s, +1)
+        while srv.active < self.p.workers and self._next_from(self.shared, now_s) is not None:
+            a, d = self.shared.popleft()
+            self._start(srv, a, now_s, d)
+
+    def _retire(self, srv: _Server, end_s: float) -> None:
+        srv.retired = True
+        if srv.serving:
+            self._serving_changed(end_s, -1)
+        end = min(end_s, self.horizon_s)
+        life = max(0.0, end - srv.launched_s)
+        self.alive_s += life
+        self.bins.add_interval(self.bins.alive_s, srv.launched_s, end, 1.0)
+        if srv.launched_s < self.horizon_s:
+            self.billed.append(
+                billed_duration_s(life, self.p.billing_granularity_s, self.p.billing_minimum_s)
+            )
+
+    # -- requests ------------------------------------------------------------------------
+    def _drop(self, t_s: float) -> None:
+        self.counters.dropped += 1
+        self.bins.dropped[self.bins.index(t_s)] += 1
+        self.in_system -= 1
+
+    def _next_from(
+        self, queue: deque[tuple[float, float]], now_s: float
+    ) -> tuple[float, float] | None:
+        """Head of ``queue`` after dropping requests that waited past the timeout."""
+        timeout = self.p.queue_timeout_s
+        while queue:
+            a, d = queue[0]
+            if timeout is not None and now_s - a > timeout:
+                queue.popleft()
+                self._drop(a + timeout)
+                continue
+            return a, d
+        return None
+
+    def _enqueue(self, queue: deque[tuple[float, float]], t_s: float, d_s: float) -> None:
+        self._next_from(queue, t_s)
+        limit = self.p.queue_limit
+        if limit is not None and len(queue) >= limit:
+            self._drop(t_s)
+            return
+        queue.append((t_s, d_s))
+
+    def _start(self, srv: _Server, arrival_s: float, now_s: float, dur_s: float) -> None:
+        srv.active += 1
+        latency_s = (now_s - arrival_s) + dur_s
+        self.latency.add(latency_s)
+        end_s = now_s + dur_s
+        weight = 1.0 / self.p.workers
+        if end_s > now_s:
+            self.busy_s += weight * (min(end_s, self.horizon_s) - min(now_s, self.horizon_s))
+            self.bins.add_interval(self.bins.busy_s, now_s, end_s, weight)
+            if self.p.autoscale is not None:
+                self._add_window_busy(now_s, end_s)
+        done = simpy.Event(self.env)
+        done.callbacks.append(partial(self._finish, srv, end_s))
+        done._ok = True
+        done._value = None
+        self.env.schedule(done, URGENT, max(0.0, end_s - self.env.now))
+
+    def _add_window_busy(self, t0_s: float, t1_s: float) -> None:
+        assert self.p.autoscale is not None
+        period = self.p.autoscale.evaluation_period_s
+        k = int(t0_s // period)
+        while t0_s < t1_s:
+            edge = (k + 1) * period
+            seg = min(t1_s, edge) - t0_s
+            self.window_busy[k] = self.window_busy.get(k, 0.0) + seg
+            t0_s = edge
+            k += 1
+
+    def arrive(self, t_s: float, dur_s: float, u: float) -> None:
+        p = self.p
+        self.counters.arrived += 1
+        self.bins.arrivals[self.bins.index(t_s)] += 1
+        self.in_system += 1
+        serving = [s for s in self.servers if s.serving]
+        if not serving:
+            self._enqueue(self.shared, t_s, dur_s)
+            return
+        code = p.balancer_code
+        if code == SHARED:
+            free = [s for s in serving if s.active < p.workers]
+            if free and self._next_from(self.shared, t_s) is None:
+                k = choose_server(SHARED, np.array([s.active for s in free]), np.zeros(0), 0, u)
+                self._start(free[k], t_s, t_s, dur_s)
+            else:
+                self._enqueue(self.shared, t_s, dur_s)
+            return
+        k = choose_server(
+            code,
+            np.array([s.active for s in serving]),
+            np.array([len(s.queue) for s in serving]),
+            self.rr,
+            u,
+        )
+        if code == ROUND_ROBIN:
+            self.rr += 1
+        srv = serving[k]
+        if srv.active < p.workers and self._next_from(srv.queue, t_s) is None:
+            self._start(srv, t_s, t_s, dur_s)
+        else:
+            self._enqueue(srv.queue, t_s, dur_s)
+
+    def _finish(self, srv: _Server, end_s: float, _event: object = None) -> None:
+        srv.active -= 1
+        self.in_system -= 1
+        self.counters.served += 1
+        self.bins.served[self.bins.index(end_s)] += 1
+        for queue in (srv.queue, self.shared):
+            head = self._next_from(queue, end_s)
+            if head is not None:
+                queue.popleft()
+                self._start(srv, head[0], end_s, head[1])
+                return
+
+    # -- autoscaling ---------------------------------------------------------------------
+    def autoscaler(self) -> Generator[simpy.Event, Any, None]:
+        policy = self.p.autoscale
+        assert policy is not None
+        period = policy.evaluation_period_s
+        k = 0
+        while True:
+            k += 1
+            yield self.env.timeout(k * period - self.env.now)
+            now_s = k * period
+            self._serving_changed(now_s, 0)
+            capacity_s = self.serving_integral * self.p.workers
+            self.serving_integral = 0.0
+            busy = self.window_busy.pop(k - 1, 0.0)
+            util = busy / capacity_s if capacity_s > 0 else 0.0
+            desired = desired_capacity(
+                self.serving_count,
+                min(util, 1.0),
+                policy.target_utilization,
+                policy.minimum,
+                policy.maximum,
+            )
+            if self.serving_count == 0 and self.in_system > 0:
+                desired = max(desired, 1)
+            total = len(self.servers)
+            if desired > total:
+                for _ in range(desired - total):
+                    srv = self._launch(now_s, serving=False)
+                    boot = self.env.timeout(policy.boot_time_s)
+                    boot.callbacks.append(partial(self._booted, srv))
+                self.last_action_s = now_s
+            elif desired < total and now_s - self.last_action_s >= policy.cooldown_s:
+                idle = [
+                    s for s in reversed(self.servers) if s.serving and s.active == 0 and not s.queue
+                ]
+                for srv in idle[: total - desired]:
+                    self._retire(srv, now_s)
+                self.servers = [s for s in self.servers if not s.retired]
+                self.last_action_s = now_s
+            if now_s >= self.horizon_s and self.in_system == 0:
+                return
+
+    def close(self) -> None:
+        for srv in self.servers:
+            self._retire(srv, self.horizon_s)
+        self.servers = []
+
+
+def run_fleet(
+    platform: FleetPlatform,
+    chunks: Iterable[Chunk],
+    draws: OptionDraws,
+    horizon_s: float,
+    bins: TimeBins,
+    progress: Progress | None = None,
+) -> EngineOutput:
+    """Simulate a fleet of servers over the arrivals in ``chunks``.
+
+    Requests still waiting when the horizon ends are served (the run drains), so every arrival
+    ends served or dropped. Instances are billed for their lifetime within the horizon.
+    """
+    env = simpy.Environment()
+    fleet = _Fleet(env, platform, horizon_s, bins)
+
+    def walk() -> Generator[simpy.Event, Any, None]:
+        for chunk in chunks:
+            n = len(chunk)
+            draws.cold.random(n)  # keep the stream layout of serverless options
+            un = draws.uniform.random(n).tolist()
+            arr = chunk.arrival_s.tolist()
+            dur = chunk.duration_s.tolist()
+            for i in range(n):
+                delay = arr[i] - env.now
+                if delay > 0:
+                    yield env.timeout(delay)
+                fleet.arrive(arr[i], dur[i], un[i])
+            if progress is not None:
+                progress(n)
+
+    env.process(walk())
+    if platform.autoscale is not None:
+        env.process(fleet.autoscaler())
+    env.run()
+    # anything still queued had no server left to run on
+    for queue in [fleet.shared, *(s.queue for s in fleet.servers)]:
+        while queue:
+            a, _ = queue.popleft()
+            fleet._drop(max(a, horizon_s))
+    fleet.close()
+    return EngineOutput(
+        counters=fleet.counters,
+        latency=fleet.latency,
+        bins=bins,
+        quantities={"instance_s": fleet.alive_s, "instances_launched": float(fleet.next_id)},
+        instance_billed_s=fleet.billed,
+        alive_s=fleet.alive_s,
+        busy_s=fleet.busy_s,
+        max_instances=fleet.max_instances,
+        capacity_per_instance=platform.workers,
+    )

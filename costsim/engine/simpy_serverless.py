@@ -1,0 +1,225 @@
+"""SimPy reference engine for serverless function pools.
+
+Events: one process walks the arrivals; each request's completion is an URGENT event, so that at
+equal times completions are handled before arrivals. Keep-alive expiry is applied when the pool is
+next looked at (:func:`~costsim.platforms.rules.keep_alive_expired`), with the instance's alive time
+ending exactly at ``idle_since + keep_alive``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from functools import partial
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.core import URGENT
+
+from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress, with_draws
+from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.platforms.rules import (
+    billed_duration_s,
+    bucket_refill,
+    choose_warm,
+    keep_alive_expired,
+)
+from costsim.platforms.serverless import ServerlessPlatform
+
+
+class _Instance:
+    __slots__ = ("active", "created_s", "id", "idle_since_s", "provisioned", "ready_s")
+
+    def __init__(self, iid: int, created_s: float, ready_s: float, provisioned: bool) -> None:
+        self.id = iid
+        self.created_s = created_s
+        self.idle_since_s = created_s
+        self.ready_s = ready_s
+        self.active = 0
+        self.provisioned = provisioned
+
+
+class _Pool:
+    def __init__(
+        self, env: simpy.Environment, p: ServerlessPlatform, horizon_s: float, bins: TimeBins
+    ) -> None:
+        self.env = env
+        self.p = p
+        self.horizon_s = horizon_s
+        self.bins = bins
+        self.counters = Counters()
+        self.latency = LatencyHistogram()
+        self.alive: list[_Instance] = []  # in id order
+        self.next_id = 0
+        self.tokens = p.scale_burst
+        self.tokens_at_s = 0.0
+        self.q = dict.fromkeys(
+            (
+                "requests",
+                "compute_s",
+                "init_s",
+                "provisioned_requests",
+                "provisioned_compute_s",
+            ),
+            0.0,
+        )
+        self.alive_s = 0.0
+        self.busy_s = 0.0
+        self.max_instances = 0
+        for _ in range(p.provisioned):
+            self._new_instance(0.0, 0.0, provisioned=True)
+
+    def _new_instance(self, t_s: float, ready_s: float, provisioned: bool) -> _Instance:
+        inst = _Instance(self.next_id, t_s, ready_s, provisioned)
+        self.next_id += 1
+        self.alive.append(inst)
+        self.max_instances = max(self.max_instances, len(self.alive))
+        return inst
+
+    def _retire(self, inst: _Instance, end_s: float) -> None:
+        end_s = min(end_s, self.horizon_s)
+        if end_s > inst.created_s:
+            self.alive_s += end_s - inst.created_s
+            self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
+
+    def _reclaim(self, now_s: float) -> None:
+        ka = self.p.keep_alive_s
+        keep: list[_Instance] = []
+        for inst in self.alive:
+            if (
+                inst.active == 0
+                and not inst.provisioned
+                and keep_alive_expired(inst.idle_since_s, now_s, ka)
+            ):
+                self._retire(inst, inst.idle_since_s + ka)
+            else:
+                keep.append(inst)
+        self.alive = keep
+
+    def _pick(self, now_s: float, u: float) -> _Instance | None:
+        c = self.p.instance_concurrency
+        for want_provisioned in (True, False):
+            cands = [
+                i
+                for i in self.alive
+                if i.provisioned == want_provisioned and i.active < c and i.ready_s <= now_s
+            ]
+            if cands:
+                k = choose_warm(
+                    self.p.reuse_code,
+                    np.array([i.idle_since_s for i in cands]),
+                    np.array([i.created_s for i in cands]),
+                    u,
+                )
+                return cands[k]
+        return None
+
+    def arrive(self, t_s: float, dur_s: float, cold_s: float, u: float) -> None:
+        p = self.p
+        b = self.bins.index(t_s)
+        self.counters.arrived += 1
+        self.bins.arrivals[b] += 1
+        self._reclaim(t_s)
+        inst = self._pick(t_s, u)
+        init_s = 0.0
+        if inst is None:
+            self.tokens = bucket_refill(
+                self.tokens, self.tokens_at_s, t_s, p.scale_burst, p.scale_rate_per_s
+            )
+            self.tokens_at_s = t_s
+            if len(self.alive) >= p.concurrency_limit or self.tokens < 1.0:
+                self.counters.throttled += 1
+                self.bins.throttled[b] += 1
+                return
+            self.tokens -= 1.0
+            init_s = cold_s
+            inst = self._new_instance(t_s, t_s + init_s, provisioned=False)
+            self.counters.cold_starts += 1
+            self.bins.cold_starts[b] += 1
+            self.q["init_s"] += billed_duration_s(init_s, p.billing_granularity_s)
+        inst.active += 1
+        latency_s = init_s + dur_s
+        end_s = t_s + latency_s
+        self.latency.add(latency_s)
+        billed = billed_duration_s(dur_s, p.billing_granularity_s, p.billing_minimum_s)
+        if inst.provisioned:
+            self.q["provisioned_requests"] += 1
+            self.q["provisioned_compute_s"] += billed
+        else:
+            self.q["requests"] += 1
+            self.q["compute_s"] += billed
+        weight = 1.0 / p.instance_concurrency
+        if end_s > t_s:
+            self.busy_s += weight * (min(end_s, self.horizon_s) - min(t_s, self.horizon_s))
+            self.bins.add_interval(self.bins.busy_s, t_s, end_s, weight)
+        done = simpy.Event(self.env)
+        done.callbacks.append(partial(self._finish, inst, end_s))
+        done._ok = True
+        done._value = None
+        self.env.schedule(done, URGENT, max(0.0, end_s - self.env.now))
+
+    def _finish(self, inst: _Instance, end_s: float, _event: object = None) -> None:
+        inst.active -= 1
+        if inst.active == 0:
+            inst.idle_since_s = end_s
+        self.counters.served += 1
+        self.bins.served[self.bins.index(end_s)] += 1
+
+    def close(self) -> None:
+        for inst in self.alive:
+            if inst.active == 0 and not inst.provisioned:
+                self._retire(inst, inst.idle_since_s + self.p.keep_alive_s)
+            else:
+                self._retire(inst, self.horizon_s)
+        self.alive = []
+
+
+def run_serverless(
+    platform: ServerlessPlatform,
+    chunks: Iterable[Chunk],
+    draws: OptionDraws,
+    horizon_s: float,
+    bins: TimeBins,
+    progress: Progress | None = None,
+) -> EngineOutput:
+    """Simulate a serverless pool over the arrivals in ``chunks``.
+
+    Returns
+    -------
+    EngineOutput
+        Counters, latency histogram, time bins and usage quantities (``requests``,
+        ``compute_s``, ``init_s``, ``provisioned_requests``, ``provisioned_compute_s``,
+        ``provisioned_instance_s``; all durations already rounded for billing).
+    """
+    env = simpy.Environment()
+    pool = _Pool(env, platform, horizon_s, bins)
+
+    def walk() -> Generator[simpy.Event, Any, None]:
+        for chunk, cold, uni in with_draws(chunks, draws, platform.cold_start.sample):
+            arr = chunk.arrival_s.tolist()
+            dur = chunk.duration_s.tolist()
+            cl = cold.tolist()
+            un = uni.tolist()
+            for i in range(len(arr)):
+                delay = arr[i] - env.now
+                if delay > 0:
+                    yield env.timeout(delay)
+                pool.arrive(arr[i], dur[i], cl[i], un[i])
+            if progress is not None:
+                progress(len(arr))
+
+    env.process(walk())
+    env.run()
+    pool.close()
+    q = dict(pool.q)
+    q["provisioned_instance_s"] = platform.provisioned * horizon_s
+    return EngineOutput(
+        counters=pool.counters,
+        latency=pool.latency,
+        bins=bins,
+        quantities=q,
+        alive_s=pool.alive_s,
+        busy_s=pool.busy_s,
+        max_instances=pool.max_instances,
+        capacity_per_instance=platform.instance_concurrency,
+    )

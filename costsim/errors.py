@@ -1,0 +1,60 @@
+"""User-facing errors.
+
+Every problem with the user's input (a scenario, a catalog, a trace, a flag) is raised as an
+:class:`InputError`. The CLI prints it as one line, ``FILE:LINE: field.path: message``, and exits
+with code 2. Anything else is an internal error (exit code 1).
+"""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """A problem with something the user gave us.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, and where useful what to do about it.
+    file : str or None
+        The file that holds the problem.
+    line : int or None
+        1-based line number in ``file``.
+    field : str or None
+        Dotted path of the offending field, e.g. ``options.0.memory``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+
+    def located(
+        self, *, file: str | None = None, line: int | None = None, field: str | None = None
+    ) -> InputError:
+        """Return a copy that fills in location parts that are still unknown."""
+        return InputError(
+            self.message,
+            file=self.file or file,
+            line=self.line or line,
+            field=self.field or field,
+        )
+
+    def one_line(self) -> str:
+        """Format as ``FILE:LINE: field.path: message`` (omitting unknown parts)."""
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}".replace("\n", " ")
+
+    def __str__(self) -> str:
+        return self.one_line()

@@ -1,0 +1,43 @@
+"""Writing run outputs atomically: a file is either its old self or complete, never partial."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from costsim.results import Result
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
+    """Write ``summary.json``, ``timeseries.csv`` and (optionally) charts into ``out``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "summary.json", out / "timeseries.csv"]
+    write_atomic(written[0], result.summary_json())
+    write_atomic(written[1], result.timeseries_csv())
+    if charts:
+        from costsim.report.charts import run_charts
+
+        written += run_charts(result, out)
+    return written

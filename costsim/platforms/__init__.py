@@ -1,0 +1,1 @@
+"""Platform models: their parameters and behaviour, never their prices."""

@@ -1,0 +1,160 @@
+"""Decision rules shared by every engine.
+
+Each rule is a small pure function of plain numbers and numpy arrays, so that every engine calls
+the same code and no rule exists in two copies. Ties are always broken by instance id, so the
+rules are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Reuse policies for warm serverless instances (index = code used by the engines).
+REUSE_POLICIES = ("mru", "newest", "oldest", "random")
+# Balancers for fleets of servers.
+BALANCERS = ("shared_queue", "round_robin", "random", "least_connections")
+
+
+def billed_duration_s(duration_s: float, granularity_s: float, minimum_s: float = 0.0) -> float:
+    """Round a duration up to the billing granularity, with a minimum.
+
+    Parameters
+    ----------
+    duration_s : float
+        Measured duration [s].
+    granularity_s : float
+        Billing increment [s] (0.001 for AWS Lambda, 3600 for hourly VMs).
+    minimum_s : float
+        Smallest billed duration [s].
+
+    Returns
+    -------
+    float
+        Billed duration [s].
+    """
+    if granularity_s > 0:
+        # Guard against float noise turning 0.3 s into 301 ms at a 1 ms granularity.
+        units = math.ceil(duration_s / granularity_s - 1e-9)
+        billed = units * granularity_s
+    else:
+        billed = duration_s
+    return max(billed, minimum_s)
+
+
+def keep_alive_expired(idle_since_s: float, now_s: float, keep_alive_s: float) -> bool:
+    """Whether an instance idle since ``idle_since_s`` has been reclaimed by ``now_s``.
+
+    An instance is still warm at exactly ``idle_since_s + keep_alive_s``.
+    """
+    return now_s - idle_since_s > keep_alive_s
+
+
+def choose_warm(policy: int, idle_since_s: np.ndarray, created_s: np.ndarray, u: float) -> int:
+    """Pick one of the candidate warm instances (given in increasing instance-id order).
+
+    Parameters
+    ----------
+    policy : int
+        Index into :data:`REUSE_POLICIES`: 0 mru (idle most recently), 1 newest (created last),
+        2 oldest (created first), 3 random.
+    idle_since_s : numpy.ndarray
+        When each candidate last became idle [s].
+    created_s : numpy.ndarray
+        When each candidate was created [s].
+    u : float
+        A uniform draw in [0, 1), used by ``random``.
+
+    Returns
+    -------
+    int
+        Position of the chosen candidate. Ties go to the highest id for mru/newest and to the
+        lowest id for oldest.
+    """
+    n = len(idle_since_s)
+    best = 0
+    if policy == 0:
+        for i in range(1, n):
+            if idle_since_s[i] >= idle_since_s[best]:
+                best = i
+    elif policy == 1:
+        for i in range(1, n):
+            if created_s[i] >= created_s[best]:
+                best = i
+    elif policy == 2:
+        for i in range(1, n):
+            if created_s[i] < created_s[best]:
+                best = i
+    else:
+        best = min(int(u * n), n - 1)
+    return best
+
+
+def bucket_refill(
+    tokens: float, last_s: float, now_s: float, capacity: float, rate_per_s: float
+) -> float:
+    """Tokens in a scale-rate bucket at ``now_s`` after refilling since ``last_s``.
+
+    Parameters
+    ----------
+    tokens : float
+        Tokens at ``last_s``.
+    capacity : float
+        Bucket size (the burst of new instances allowed at once).
+    rate_per_s : float
+        Refill rate [tokens/s].
+    """
+    return min(capacity, tokens + (now_s - last_s) * rate_per_s)
+
+
+def choose_server(
+    balancer: int, active: np.ndarray, queued: np.ndarray, rr_counter: int, u: float
+) -> int:
+    """Pick the server for an arriving request among the serving ones (in id order).
+
+    Parameters
+    ----------
+    balancer : int
+        Index into :data:`BALANCERS`. For 0 (``shared_queue``) the first server with a free slot
+        and the fewest active requests is taken; the caller checks for a free slot first.
+    active : numpy.ndarray
+        Requests in service on each server.
+    queued : numpy.ndarray
+        Requests waiting in each server's own queue.
+    rr_counter : int
+        Requests routed so far by round robin.
+    u : float
+        A uniform draw in [0, 1), used by ``random``.
+
+    Returns
+    -------
+    int
+        Position of the chosen server.
+    """
+    n = len(active)
+    if balancer == 1:
+        return rr_counter % n
+    if balancer == 2:
+        return min(int(u * n), n - 1)
+    best = 0
+    if balancer == 3:
+        for i in range(1, n):
+            if active[i] + queued[i] < active[best] + queued[best]:
+                best = i
+        return best
+    for i in range(1, n):
+        if active[i] < active[best]:
+            best = i
+    return best
+
+
+def desired_capacity(
+    serving: int, utilization: float, target_utilization: float, minimum: int, maximum: int
+) -> int:
+    """Target tracking: instances needed to bring utilisation to its target.
+
+    ``ceil(serving * utilization / target)``, clamped to ``[minimum, maximum]``.
+    """
+    want = math.ceil(serving * utilization / target_utilization - 1e-9) if serving else 0
+    return max(minimum, min(maximum, want))

@@ -1,0 +1,59 @@
+"""Serverless functions: parameters of the model (behaviour lives in the engines and rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from costsim.platforms.rules import REUSE_POLICIES
+from costsim.traffic.distributions import Distribution
+
+
+@dataclass(frozen=True)
+class ServerlessPlatform:
+    """A function pool.
+
+    Attributes
+    ----------
+    memory_mb : float
+        Configured memory [MB]; billed GB-s use ``memory_mb / 1024``.
+    cold_start : Distribution
+        Init time of a new instance [s].
+    keep_alive_s : float
+        Idle time after which an instance is reclaimed [s].
+    concurrency_limit : int
+        Most instances running or initialising at once.
+    scale_burst : float
+        Scale-rate bucket size [instances]; ``inf`` for no limit.
+    scale_rate_per_s : float
+        Scale-rate refill [instances/s].
+    reuse : str
+        Warm-instance policy, one of :data:`REUSE_POLICIES`.
+    provisioned : int
+        Always-warm instances (provisioned concurrency).
+    instance_concurrency : int
+        Requests one instance serves at once.
+    billing_granularity_s, billing_minimum_s : float
+        Duration rounding [s].
+    """
+
+    memory_mb: float
+    cold_start: Distribution
+    keep_alive_s: float
+    concurrency_limit: int
+    scale_burst: float
+    scale_rate_per_s: float
+    reuse: str
+    provisioned: int
+    instance_concurrency: int
+    billing_granularity_s: float
+    billing_minimum_s: float = 0.0
+
+    @property
+    def reuse_code(self) -> int:
+        """Index of the reuse policy for the engines."""
+        return REUSE_POLICIES.index(self.reuse)
+
+    @property
+    def memory_gb(self) -> float:
+        """Memory [GB] as billed (1 GB = 1024 MB)."""
+        return self.memory_mb / 1024.0

@@ -1,0 +1,331 @@
+"""Price catalogs: dated, sourced price lists stored as YAML data.
+
+A catalog file describes one provider product (``aws-lambda``, ``hetzner-cloud``, ...). Every
+price sits in a field whose name carries its currency and unit (``usd_per_gb_s``,
+``eur_per_hour``). Tiers, free allowances, billing granularity and minimums are data too.
+Catalogs are versioned: ``aws-lambda@2026-10``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from costsim.errors import InputError
+from costsim.yamlio import load_yaml, load_yaml_text
+
+#: Price units that may follow ``usd_per_`` / ``eur_per_``, and how many base units each is.
+UNIT_SIZES: dict[str, tuple[str, Decimal]] = {
+    "request": ("requests", Decimal(1)),
+    "million_requests": ("requests", Decimal(1_000_000)),
+    "gb_s": ("gb_s", Decimal(1)),
+    "gib_s": ("gb_s", Decimal(1)),
+    "vcpu_s": ("vcpu_s", Decimal(1)),
+    "gb": ("gb", Decimal(1)),
+    "transition": ("transitions", Decimal(1)),
+    "thousand_transitions": ("transitions", Decimal(1000)),
+    "hour": ("hours", Decimal(1)),
+    "month": ("months", Decimal(1)),
+}
+
+#: Usage metrics a component may price, with their base unit.
+METRICS: dict[str, str] = {
+    "requests": "requests",
+    "arrivals": "requests",
+    "compute_gb_s": "gb_s",
+    "init_gb_s": "gb_s",
+    "ephemeral_gb_s": "gb_s",
+    "provisioned_gb_s": "gb_s",
+    "provisioned_requests": "requests",
+    "provisioned_compute_gb_s": "gb_s",
+    "compute_vcpu_s": "vcpu_s",
+    "egress_gb": "gb",
+    "transitions": "transitions",
+}
+
+CURRENCIES = ("usd", "eur")
+
+
+def _price_keys(data: dict[str, Any]) -> list[str]:
+    return [k for k in data if k.split("_per_")[0] in CURRENCIES and "_per_" in k]
+
+
+class Price(BaseModel):
+    """One price with its unit in the field name, e.g. ``usd_per_gb_s: 0.0000166667``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    up_to: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_price(self) -> Price:
+        extra = dict(self.model_extra or {})
+        keys = _price_keys(extra)
+        if len(keys) != 1 or len(extra) != 1:
+            raise ValueError(
+                "give exactly one price field named CURRENCY_per_UNIT, e.g. usd_per_gb_s; "
+                f"units: {', '.join(UNIT_SIZES)}"
+            )
+        unit = keys[0].split("_per_", 1)[1]
+        if unit not in UNIT_SIZES:
+            raise ValueError(f"unknown price unit {unit!r}; use one of {', '.join(UNIT_SIZES)}")
+        value = extra[keys[0]]
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"{keys[0]} must be a number")
+        if Decimal(str(value)) < 0 or not Decimal(str(value)).is_finite():
+            raise ValueError(f"{keys[0]} must be a finite number >= 0")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The price field name, e.g. ``usd_per_gb_s``."""
+        return _price_keys(dict(self.model_extra or {}))[0]
+
+    @property
+    def currency(self) -> str:
+        """``usd`` or ``eur``."""
+        return self.key.split("_per_")[0]
+
+    @property
+    def unit(self) -> str:
+        """Price unit, e.g. ``gb_s`` or ``million_requests``."""
+        return self.key.split("_per_", 1)[1]
+
+    @property
+    def per_base_unit(self) -> Decimal:
+        """Price of one base unit of the metric (e.g. of one request)."""
+        value = Decimal(str((self.model_extra or {})[self.key]))
+        return value / UNIT_SIZES[self.unit][1]
+
+    @property
+    def value(self) -> Decimal:
+        """The price as written."""
+        return Decimal(str((self.model_extra or {})[self.key]))
+
+
+class Component(BaseModel):
+    """A billed quantity: ``metric`` priced flat or in tiers, less a monthly free allowance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    metric: str
+    tiers: list[Price] = Field(min_length=1)
+    free_per_month: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_price(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "tiers" not in data:
+            keys = _price_keys(data)
+            if keys:
+                data = dict(data)
+                data["tiers"] = [{k: data.pop(k) for k in keys}]
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Component:
+        if self.metric not in METRICS:
+            raise ValueError(f"unknown metric {self.metric!r}; use one of {', '.join(METRICS)}")
+        base = METRICS[self.metric]
+        for tier in self.tiers:
+            if UNIT_SIZES[tier.unit][0] != base:
+                raise ValueError(f"{tier.key} does not price {self.metric} (measured in {base})")
+        for tier in self.tiers[:-1]:
+            if tier.up_to is None:
+                raise ValueError("every tier but the last needs up_to")
+        if self.tiers[-1].up_to is not None:
+            raise ValueError("the last tier must be open (no up_to)")
+        bounds = [t.up_to for t in self.tiers[:-1]]
+        if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds) if b1 and b2):
+            raise ValueError("tier bounds (up_to) must increase")
+        return self
+
+
+class FunctionBilling(BaseModel):
+    """Billing rules of a function product."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    granularity_ms: float = Field(gt=0)
+    minimum_ms: float = Field(default=0.0, ge=0)
+    init_billed: bool = False
+    provisioned_granularity_s: float = Field(default=300.0, gt=0)
+    memory_min_mb: float = Field(default=128.0, gt=0)
+    memory_max_mb: float = Field(default=10240.0, gt=0)
+    included_ephemeral_mb: float = Field(default=512.0, ge=0)
+
+
+class FunctionItem(BaseModel):
+    """One priced variant of a function product (e.g. the x86_64 architecture)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item_kind: Literal["function"] = Field(default="function", exclude=True)
+    billing: FunctionBilling
+    components: list[Component] = Field(min_length=1)
+    source: str | None = None
+
+
+class AddonItem(BaseModel):
+    """A per-request product sold beside functions (API Gateway, data transfer, ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item_kind: Literal["addon"] = Field(default="addon", exclude=True)
+    components: list[Component] = Field(min_length=1)
+    source: str | None = None
+
+
+class VmBilling(BaseModel):
+    """How a VM's lifetime is billed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    granularity_s: float = Field(gt=0)
+    minimum_s: float = Field(default=0.0, ge=0)
+    monthly_cap: bool = False
+
+
+class MachineItem(BaseModel):
+    """A VM type or a dedicated server, with its hourly and/or monthly price."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    item_kind: Literal["vm", "server"] = Field(default="vm", exclude=True)
+    vcpu: float | None = Field(default=None, gt=0)
+    memory_gb: float | None = Field(default=None, gt=0)
+    description: str = ""
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _prices(self) -> MachineItem:
+        allowed = {"per_hour", "per_month", "setup"}
+        for key, value in (self.model_extra or {}).items():
+            cur, _, rest = key.partition("_")
+            if cur not in CURRENCIES or rest not in allowed:
+                raise ValueError(
+                    f"unknown field {key!r}; prices are CURRENCY_per_hour, CURRENCY_per_month "
+                    "or CURRENCY_setup"
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{key} must be a number >= 0")
+        return self
+
+    def price(self, what: str) -> tuple[Decimal, str] | None:
+        """The price ``what`` (``per_hour``, ``per_month`` or ``setup``) and its currency."""
+        for key, value in (self.model_extra or {}).items():
+            cur, _, rest = key.partition("_")
+            if rest == what:
+                return Decimal(str(value)), cur
+        return None
+
+
+CatalogItem = Annotated[FunctionItem | AddonItem | MachineItem, Field(discriminator="item_kind")]
+
+
+class Catalog(BaseModel):
+    """A whole catalog file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    catalog: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(pattern=r"^\d{4}-\d{2}$")
+    title: str
+    kind: Literal["function", "addon", "vm", "server"]
+    provider: str
+    region: str
+    currency: Literal["USD", "EUR"]
+    as_of: dt.date
+    source: str
+    usd_per_eur: float | None = Field(default=None, gt=0)
+    usd_per_eur_source: str | None = None
+    key_prefix: str = ""
+    notes: str = ""
+    billing: VmBilling | None = None
+    items: dict[
+        str, Annotated[FunctionItem | AddonItem | MachineItem, Field(discriminator="item_kind")]
+    ]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_items(cls, data: Any) -> Any:
+        # Tell each item which kind of catalog it belongs to, so the tagged union picks the
+        # right item model and errors keep their items.KEY.field location.
+        if isinstance(data, dict) and isinstance(data.get("items"), dict):
+            kind = data.get("kind")
+            data = dict(data)
+            data["items"] = {
+                k: {**v, "item_kind": kind} if isinstance(v, dict) else v
+                for k, v in data["items"].items()
+            }
+        return data
+
+    @model_validator(mode="after")
+    def _checks(self) -> Catalog:
+        if self.currency == "EUR" and self.usd_per_eur is None:
+            raise ValueError("an EUR catalog must state usd_per_eur (the exchange rate used)")
+        if self.kind == "vm" and self.billing is None:
+            raise ValueError("a vm catalog needs billing: {granularity_s, minimum_s, monthly_cap}")
+        if not self.items:
+            raise ValueError("a catalog needs at least one item")
+        return self
+
+    @property
+    def ref(self) -> str:
+        """Versioned reference, e.g. ``aws-lambda@2026-10``."""
+        return f"{self.catalog}@{self.version}"
+
+    def to_usd(self, amount: Decimal, currency: str) -> Decimal:
+        """Convert an amount in ``currency`` (usd/eur) to USD at the catalog's stated rate."""
+        if currency.lower() == "usd":
+            return amount
+        if self.usd_per_eur is None:
+            raise InputError(f"catalog {self.ref} has EUR prices but no usd_per_eur rate")
+        return amount * Decimal(str(self.usd_per_eur))
+
+    def item_keys(self) -> list[str]:
+        """Keys that scenarios use for the items (with ``key_prefix``)."""
+        return [self.key_prefix + k for k in self.items]
+
+
+def parse_catalog(data: Any, file: str, line_map: Any = None) -> Catalog:
+    """Validate catalog data, raising :class:`InputError` with file and line."""
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        line, path = line_map.line_of(err["loc"], data) if line_map else (None, "")
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field {err['loc'][-1]!r}"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        raise InputError(msg, file=file, line=line or 1, field=path or None) from None
+
+
+def load_catalog_file(path: str | Path) -> Catalog:
+    """Load one catalog file."""
+    data, line_map = load_yaml(path)
+    return parse_catalog(data, str(path), line_map)
+
+
+def builtin_catalog_files() -> list[Path]:
+    """The catalog files shipped with costsim."""
+    root = resources.files("costsim") / "catalogs"
+    return sorted(Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml"))
+
+
+def load_builtin_catalogs() -> list[Catalog]:
+    """Load every catalog shipped with costsim."""
+    out = []
+    for path in builtin_catalog_files():
+        data, line_map = load_yaml_text(path.read_text(encoding="utf-8"), str(path))
+        out.append(parse_catalog(data, str(path), line_map))
+    return out

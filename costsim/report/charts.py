@@ -1,0 +1,184 @@
+"""The charts of a run: one message each, units on every axis, no twin axes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from costsim.report.style import (
+    HATCHES,
+    LINESTYLES,
+    MARKERS,
+    PALETTE,
+    chart_style,
+    save,
+    source_line,
+)
+from costsim.results import Result
+
+
+def source_text(result: Result) -> str:
+    """The source line for a run's charts."""
+    cats = ", ".join(
+        f"{k}@{v} (as of {result.catalog_dates.get(k, '?')})"
+        for k, v in sorted(result.catalogs.items())
+    )
+    return (
+        f"costsim {result.costsim_version} | scenario {result.scenario}, seed {result.seed}, "
+        f"{result.horizon_s / 86400:g} d simulated, engine {result.engine} | {cats}"
+    )
+
+
+def cost_chart(result: Result, out: Path) -> list[Path]:
+    """Monthly cost per option, components stacked (credits drawn left of zero)."""
+    with chart_style():
+        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.7 * len(result.options)))
+        names = [o.name for o in result.options]
+        comps: list[str] = []
+        for o in result.options:
+            for k in o.cost.components:
+                if k not in comps:
+                    comps.append(k)
+        y = np.arange(len(names))
+        pos = np.zeros(len(names))
+        neg = np.zeros(len(names))
+        for j, comp in enumerate(comps):
+            vals = np.array([float(o.cost.components.get(comp, 0)) for o in result.options])
+            if not np.any(vals):
+                continue
+            left = np.where(vals >= 0, pos, neg)
+            ax.barh(
+                y,
+                vals,
+                left=left,
+                color=PALETTE[j % len(PALETTE)],
+                hatch=HATCHES[j % len(HATCHES)],
+                edgecolor="white",
+                label=comp,
+                height=0.6,
+            )
+            pos += np.where(vals >= 0, vals, 0)
+            neg += np.where(vals < 0, vals, 0)
+        for i, o in enumerate(result.options):
+            ax.text(pos[i], i, f"  ${float(o.cost.total):,.2f}", va="center", fontsize=9)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_xlabel("cost [USD per month]")
+        cheapest = min(result.options, key=lambda o: o.cost.total)
+        ax.set_title(
+            f"Monthly cost: {cheapest.name} is cheapest at ${float(cheapest.cost.total):,.2f}"
+        )
+        ax.set_xlim(min(0.0, float(neg.min()) * 1.1), float(pos.max()) * 1.25 + 1e-9)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.25 - 0.1 / len(names)), ncol=3, fontsize=8
+        )
+        source_line(fig, source_text(result))
+        return save(fig, out, "cost")
+
+
+def latency_chart(result: Result, out: Path) -> list[Path]:
+    """Latency percentiles per option, with the SLO line."""
+    with chart_style():
+        fig, ax = plt.subplots()
+        labels = ["p50", "p95", "p99", "p99.9"]
+        keys = ["p50", "p95", "p99", "p999"]
+        x = np.arange(len(labels))
+        width = 0.8 / len(result.options)
+        for i, o in enumerate(result.options):
+            vals = [getattr(o.latency_ms, k) for k in keys]
+            ax.bar(
+                x + (i - (len(result.options) - 1) / 2) * width,
+                vals,
+                width,
+                label=o.name,
+                color=PALETTE[i % len(PALETTE)],
+                hatch=HATCHES[i % len(HATCHES)],
+                edgecolor="white",
+            )
+        slo = result.slo.get("p99")
+        if slo:
+            ax.axhline(slo * 1000, color="black", linestyle="--", linewidth=1)
+            ax.text(
+                len(labels) - 0.5,
+                slo * 1000,
+                f" SLO p99 {slo * 1000:g} ms",
+                va="bottom",
+                ha="right",
+                fontsize=8,
+            )
+        ax.set_xticks(x, labels)
+        ax.set_xlabel("percentile of request latency [-]")
+        ax.set_ylabel("latency [ms]")
+        ax.set_yscale("log")
+        worst = max(result.options, key=lambda o: o.latency_ms.p99)
+        ax.set_title(
+            f"Latency percentiles: {worst.name} has the slowest p99 "
+            f"({worst.latency_ms.p99:,.0f} ms)"
+        )
+        ax.legend()
+        source_line(fig, source_text(result))
+        return save(fig, out, "latency")
+
+
+def instances_chart(result: Result, out: Path) -> list[Path]:
+    """Instances alive over time per option, with cold starts marked."""
+    with chart_style():
+        n = len(result.options)
+        fig, axes = plt.subplots(n, 1, figsize=(8, 1.2 + 1.6 * n), sharex=True, squeeze=False)
+        for i, o in enumerate(result.options):
+            ax = axes[i][0]
+            ts = o.timeseries
+            t_h = np.asarray(ts["t_start_s"]) / 3600.0
+            inst = np.asarray(ts["instances"])
+            ax.step(
+                t_h,
+                inst,
+                where="post",
+                color=PALETTE[i % len(PALETTE)],
+                linestyle=LINESTYLES[i % 8],
+                label="instances alive",
+            )
+            cold = np.asarray(ts["cold_starts"])
+            hit = cold > 0
+            if hit.any():
+                ax.scatter(
+                    t_h[hit],
+                    inst[hit],
+                    s=8 + 40 * cold[hit] / cold.max(),
+                    marker=MARKERS[1],
+                    facecolors="none",
+                    edgecolors="black",
+                    linewidths=0.7,
+                    label="bins with cold starts (size = count)",
+                    zorder=3,
+                )
+                ax.legend(loc="upper right", fontsize=7)
+            ax.set_ylabel("instances [count]")
+            ax.set_title(
+                f"{o.name} ({o.kind}): mean {o.instances_mean:.2f}, max {o.instances_max}, "
+                f"{o.cold_starts:,} cold starts",
+                fontsize=9,
+            )
+            ax.set_ylim(bottom=0)
+        axes[-1][0].set_xlabel("time since start [h]")
+        fig.suptitle(
+            "Instances over time: what each option keeps running",
+            x=0.01,
+            ha="left",
+            fontweight="bold",
+            fontsize=11,
+        )
+        source_line(fig, source_text(result))
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        return save(fig, out, "instances")
+
+
+def run_charts(result: Result, out: Path) -> list[Path]:
+    """Draw every chart of a run into ``out``; returns the files written."""
+    paths: list[Path] = []
+    for chart in (cost_chart, latency_chart, instances_chart):
+        paths += chart(result, out)
+    return paths

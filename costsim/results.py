@@ -1,0 +1,226 @@
+"""Results: usage quantities, cost breakdowns and per-option outcomes, with their exports.
+
+``Result.to_summary()`` produces the results contract of ``../shared/DESIGN.md`` (fields may be
+added, never removed or renamed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Usage:
+    """What an option used over the horizon: quantities only, never money.
+
+    Attributes
+    ----------
+    kind : str
+        ``serverless``, ``vps`` or ``bare_metal``.
+    horizon_s : float
+        Simulated period [s].
+    quantities : dict
+        Named quantities over the horizon. Serverless: ``arrivals``, ``requests`` (on-demand
+        served), ``compute_s`` and ``init_s`` (billed seconds after rounding),
+        ``provisioned_requests``, ``provisioned_compute_s``, ``provisioned_instance_s``.
+        Fleets: ``instance_s`` (instance-seconds alive), ``instances_launched``.
+    memory_mb : float
+        Function memory [MB] (serverless).
+    init_billed : bool
+        Whether init time is billed (serverless).
+    instance_billed_s : list of float
+        Billed lifetime of each instance [s] (VPS).
+    servers : int
+        Servers in the fleet (bare metal).
+    """
+
+    kind: str
+    horizon_s: float
+    quantities: dict[str, float] = field(default_factory=dict)
+    memory_mb: float = 0.0
+    init_billed: bool = False
+    instance_billed_s: list[float] = field(default_factory=list)
+    servers: int = 0
+
+
+@dataclass
+class CostBreakdown:
+    """Monthly cost in USD, one Decimal line per component.
+
+    Attributes
+    ----------
+    components : dict of str to Decimal
+        Cost per component [USD/month]; credits (free tier) are negative lines.
+    catalogs : dict
+        ``{catalog: version}`` of every catalog used.
+    """
+
+    components: dict[str, Decimal]
+    catalogs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        """Sum of the component lines [USD/month]."""
+        return sum(self.components.values(), Decimal(0))
+
+
+@dataclass
+class LatencySummary:
+    """Latency statistics [ms]."""
+
+    mean: float
+    p50: float
+    p95: float
+    p99: float
+    p999: float
+
+
+@dataclass
+class OptionResult:
+    """What one hosting option costs and delivers.
+
+    Attributes
+    ----------
+    instances_mean, instances_max, busy_mean : float
+        Time-averaged instances alive, most alive at once, and time-averaged busy
+        instance-equivalents (busy slots / slots per instance).
+    utilization : float
+        ``busy_mean / instances_mean``: the share of paid-for capacity that was working.
+    """
+
+    name: str
+    kind: str
+    cost: CostBreakdown
+    arrived: int
+    served: int
+    cold_starts: int
+    throttled: int
+    dropped: int
+    latency_ms: LatencySummary
+    instances_mean: float
+    instances_max: int
+    busy_mean: float
+    utilization: float
+    usage: Usage
+    latency_cdf: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.zeros(0), np.zeros(0))
+    )
+    timeseries: dict[str, np.ndarray] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This option in the results contract's shape."""
+        total = self.cost.total
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "cost_usd": {
+                "total": _money(total),
+                "components": {k: _money(v) for k, v in self.cost.components.items()},
+                "period": "month",
+            },
+            "requests": {
+                "arrived": self.arrived,
+                "served": self.served,
+                "cold_starts": self.cold_starts,
+                "throttled": self.throttled,
+                "dropped": self.dropped,
+            },
+            "latency_ms": {k: _round(v) for k, v in self.latency_ms.__dict__.items()},
+            "instances": {
+                "mean": _round(self.instances_mean),
+                "max": self.instances_max,
+                "busy_mean": _round(self.busy_mean),
+            },
+            "utilization": _round(self.utilization),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Result:
+    """The outcome of simulating a scenario."""
+
+    scenario: str
+    seed: int
+    horizon_s: float
+    engine: str
+    catalogs: dict[str, str]
+    options: list[OptionResult]
+    bin_width_s: float
+    description: str = ""
+    traffic: str = ""
+    costsim_version: str = ""
+    slo: dict[str, float] = field(default_factory=dict)
+    catalog_dates: dict[str, str] = field(default_factory=dict)
+
+    def option(self, name: str) -> OptionResult:
+        """The result of the option called ``name``."""
+        for opt in self.options:
+            if opt.name == name:
+                return opt
+        raise KeyError(name)
+
+    def to_summary(self) -> dict[str, Any]:
+        """The ``summary.json`` document (results contract)."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "horizon_s": float(self.horizon_s),
+            "engine": self.engine,
+            "catalogs": dict(sorted(self.catalogs.items())),
+            "catalog_as_of": dict(sorted(self.catalog_dates.items())),
+            "costsim_version": self.costsim_version,
+            "description": self.description,
+            "traffic": self.traffic,
+            "slo_ms": {k: _round(v * 1000) for k, v in self.slo.items() if k == "p99"},
+            "options": [o.to_dict() for o in self.options],
+        }
+
+    def summary_json(self) -> str:
+        """``summary.json`` text: sorted where order is not meaningful, newline-terminated."""
+        return json.dumps(self.to_summary(), indent=2) + "\n"
+
+    def timeseries_csv(self) -> str:
+        """``timeseries.csv`` text: one row per time bin and option."""
+        buf = io.StringIO()
+        columns = [
+            "option",
+            "t_start_s",
+            "arrivals",
+            "served",
+            "cold_starts",
+            "throttled",
+            "dropped",
+            "instances",
+            "busy",
+            "cost_usd_cumulative",
+        ]
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for opt in self.options:
+            ts = opt.timeseries
+            for i in range(len(ts.get("t_start_s", []))):
+                writer.writerow([opt.name] + [_cell(ts[c][i]) for c in columns[1:]])
+        return buf.getvalue()
+
+
+def _money(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.000001")))
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (np.integer, int)):
+        return str(int(value))
+    return f"{float(value):.6g}"

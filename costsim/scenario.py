@@ -1,0 +1,313 @@
+"""The Scenario: traffic, workload and the hosting options to compare.
+
+Scenario files are YAML with human units (see ``../shared/DESIGN.md``). :func:`load_scenario`
+validates them with pydantic and turns every error into one ``FILE:LINE: field: message`` line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+)
+
+from costsim.errors import InputError
+from costsim.traffic.distributions import Distribution, Lognormal
+from costsim.traffic.profiles import Profile
+from costsim.units import parse_duration_s, parse_size_mb
+from costsim.yamlio import LineMap, load_yaml, load_yaml_text
+
+DurationS = Annotated[float, PlainValidator(parse_duration_s)]
+SizeMB = Annotated[float, PlainValidator(parse_size_mb)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+PriceOverrides = dict[str, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Workload(_Strict):
+    """What one request does: how long it runs."""
+
+    duration: Distribution
+
+
+class ScaleRate(_Strict):
+    """A token bucket on new instances: at most ``instances`` new ones per ``per`` seconds.
+
+    AWS Lambda allows 1,000 new execution environments every 10 s per function.
+    """
+
+    instances: int = Field(ge=1)
+    per: DurationS = Field(gt=0)
+
+
+class ServerlessOption(_Strict):
+    """Functions billed per invocation (AWS Lambda, Azure Functions, Cloud Run, ...)."""
+
+    name: Name
+    kind: Literal["serverless"]
+    provider: str = "aws-lambda"
+    arch: Literal["x86_64", "arm64"] = "x86_64"
+    memory: SizeMB = Field(default=128.0, gt=0)
+    cold_start: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
+    )
+    keep_alive: DurationS = Field(default=600.0, ge=0)
+    concurrency_limit: int = Field(default=1000, ge=1)
+    scale_rate: ScaleRate | None = None
+    reuse: Literal["mru", "newest", "oldest", "random"] = "mru"
+    provisioned_concurrency: int = Field(default=0, ge=0)
+    instance_concurrency: int = Field(default=1, ge=1, le=1000)
+    billing_granularity: DurationS | None = Field(default=None, gt=0)
+    init_billed: bool | None = None
+    free_tier: bool = True
+    extras: list[str] = Field(default_factory=list)
+    prices: PriceOverrides = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _provisioned_within_limit(self) -> ServerlessOption:
+        if self.provisioned_concurrency > self.concurrency_limit:
+            raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
+        return self
+
+
+class Autoscale(_Strict):
+    """Target tracking on utilisation, with boot delay and cooldown."""
+
+    min: int = Field(default=1, ge=0)
+    max: int = Field(default=10, ge=1)
+    target_utilization: float = Field(default=0.6, gt=0, le=1)
+    boot_time: DurationS = Field(default=60.0, ge=0)
+    cooldown: DurationS = Field(default=300.0, ge=0)
+    evaluation_period: DurationS = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Autoscale:
+        if self.min > self.max:
+            raise ValueError(f"autoscale min ({self.min}) is above max ({self.max})")
+        return self
+
+
+Balancer = Literal["shared_queue", "round_robin", "random", "least_connections"]
+
+
+class _FleetOption(_Strict):
+    name: Name
+    workers: int = Field(default=1, ge=1, le=100_000)
+    balancer: Balancer = "shared_queue"
+    queue_limit: int | None = Field(default=None, ge=0)
+    queue_timeout: DurationS | None = Field(default=None, ge=0)
+    prices: PriceOverrides = Field(default_factory=dict)
+
+
+class VpsOption(_FleetOption):
+    """Rented virtual machines: a fixed ``count`` or an ``autoscale`` group."""
+
+    kind: Literal["vps"]
+    instance: str = "hetzner-cx33"
+    count: int | None = Field(default=None, ge=1, le=100_000)
+    autoscale: Autoscale | None = None
+
+    @model_validator(mode="after")
+    def _count_or_autoscale(self) -> VpsOption:
+        if self.count is not None and self.autoscale is not None:
+            raise ValueError("give either count or autoscale, not both")
+        return self
+
+    @property
+    def fixed_count(self) -> int:
+        """Instances in a fixed fleet (1 when neither count nor autoscale is given)."""
+        return self.count if self.count is not None else 1
+
+
+class BareMetalOption(_FleetOption):
+    """Owned or dedicated servers: a fixed fleet, sized by hand or for the peak."""
+
+    kind: Literal["bare_metal"]
+    server: str = "hetzner-ax42"
+    count: int | None = Field(default=None, ge=1, le=100_000)
+    sizing_utilization: float = Field(default=0.6, gt=0, le=1)
+    commitment_months: int = Field(default=12, ge=1)
+    ops_usd_per_server_month: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+
+
+Option = Annotated[ServerlessOption | VpsOption | BareMetalOption, Field(discriminator="kind")]
+
+
+class Slo(_Strict):
+    """Service-level objectives an option must meet."""
+
+    p99: DurationS | None = Field(default=None, gt=0)
+    throttle_rate: float | None = Field(default=None, ge=0, le=1)
+    drop_rate: float | None = Field(default=None, ge=0, le=1)
+
+
+class Scenario(_Strict):
+    """A whole scenario file.
+
+    Attributes
+    ----------
+    horizon : float
+        Simulated time [s].
+    """
+
+    name: Name
+    description: str = ""
+    horizon: DurationS = Field(default=30 * 86400.0, gt=0)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    traffic: Profile
+    workload: Workload
+    options: list[Option] = Field(min_length=1)
+    slo: Slo = Field(default_factory=Slo)
+    catalogs: dict[str, str] = Field(default_factory=dict)
+
+    #: Folder that relative paths in the scenario are resolved against (not a YAML field).
+    base_dir: Path | None = Field(default=None, exclude=True)
+    source_file: str | None = Field(default=None, exclude=True)
+    line_map: LineMap | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scenario:
+        seen: set[str] = set()
+        for option in self.options:
+            if option.name in seen:
+                raise ValueError(f"two options are named {option.name!r}; names must be unique")
+            seen.add(option.name)
+        return self
+
+    def error(self, message: str, *path: str | int) -> InputError:
+        """An :class:`InputError` located at field ``path`` of this scenario's file."""
+        line = None
+        if self.line_map is not None:
+            line, _ = self.line_map.line_of(path, None)
+        return InputError(
+            message,
+            file=self.source_file,
+            line=line,
+            field=".".join(str(p) for p in path) or None,
+        )
+
+    def option(self, name: str) -> ServerlessOption | VpsOption | BareMetalOption:
+        """Return the option called ``name``."""
+        for option in self.options:
+            if option.name == name:
+                return option
+        raise KeyError(name)
+
+
+def _hint(error: dict[str, Any], data: Any) -> str:
+    """A 'did you mean' for unknown keys, and readable messages for common error types."""
+    kind = error.get("type", "")
+    loc = error.get("loc", ())
+    msg = str(error.get("msg", "invalid value"))
+    if kind == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        known = _known_fields(loc)
+        close = difflib.get_close_matches(key, known, n=1)
+        tip = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown field {key!r}{tip}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return (
+            f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} "
+            f"{ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        ctx = error.get("ctx", {})
+        disc = str(ctx.get("discriminator", "kind")).strip("'")
+        return f"missing {disc!r}, which says which kind this is"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return msg
+
+
+_FIELD_SETS: list[tuple[str, set[str]]] = []
+
+
+def _known_fields(loc: tuple[Any, ...]) -> list[str]:
+    from costsim.traffic import distributions, profiles
+
+    models: list[type[BaseModel]] = [
+        Scenario,
+        Workload,
+        ServerlessOption,
+        VpsOption,
+        BareMetalOption,
+        Autoscale,
+        ScaleRate,
+        Slo,
+        profiles.Constant,
+        profiles.Diurnal,
+        profiles.Sum,
+        distributions.Fixed,
+        distributions.Exponential,
+        distributions.Lognormal,
+    ]
+    names: set[str] = set()
+    for model in models:
+        names.update(model.model_fields)
+    return sorted(names)
+
+
+def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = None) -> Scenario:
+    """Validate loaded YAML data into a :class:`Scenario`.
+
+    Raises
+    ------
+    InputError
+        For the first validation error, located by file, line and field.
+    """
+    if not isinstance(data, dict):
+        raise InputError(
+            "a scenario must be a YAML mapping with name, traffic, workload and options",
+            file=line_map.file,
+            line=1,
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        line, path = line_map.line_of(first["loc"], data)
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        raise InputError(
+            _hint(dict(first), data) + more, file=line_map.file, line=line or 1, field=path or None
+        ) from None
+    return scenario.model_copy(
+        update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario YAML file.
+
+    Raises
+    ------
+    InputError
+        With ``FILE:LINE: field: message`` for any problem in the file.
+    """
+    data, line_map = load_yaml(path)
+    return scenario_from_data(data, line_map, base_dir=Path(path).resolve().parent)
+
+
+def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text (handy in notebooks and tests)."""
+    data, line_map = load_yaml_text(text, file)
+    return scenario_from_data(data, line_map)

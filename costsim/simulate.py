@@ -1,0 +1,399 @@
+"""The model chain: Scenario -> engine per option -> Usage -> rating -> Result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from costsim import __version__
+from costsim.engine import ENGINES
+from costsim.engine.common import EngineOutput, OptionDraws
+from costsim.engine.metrics import TimeBins, default_bin_count
+from costsim.errors import InputError
+from costsim.platforms.bare_metal import servers_for_peak
+from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
+from costsim.platforms.serverless import ServerlessPlatform
+from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
+from costsim.pricing.rate import (
+    MONTH_S,
+    breakdown,
+    function_metrics,
+    rate_components,
+    rate_machines,
+    rate_servers,
+)
+from costsim.pricing.registry import CatalogSet
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, Usage
+from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
+from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
+
+#: progress(option_name, requests_done, requests_expected)
+ProgressFn = Callable[[str, int, float], None]
+
+
+def catalogs_for(scenario: Scenario, extra_files: list[str | Path] | None = None) -> CatalogSet:
+    """The catalog set for a scenario: built-ins, pinned versions and user files.
+
+    ``catalogs:`` in the scenario maps a catalog name to a version (``"2026-10"``) or to a file
+    (resolved against the scenario's folder).
+    """
+    cats = CatalogSet.builtin()
+    files: list[str | Path] = []
+    pins: dict[str, str] = {}
+    for name, value in scenario.catalogs.items():
+        if value.endswith((".yaml", ".yml")):
+            path = Path(value)
+            if not path.is_absolute() and scenario.base_dir is not None:
+                path = scenario.base_dir / path
+            files.append(path)
+        else:
+            pins[name] = value
+    try:
+        cats = cats.with_files([*files, *(extra_files or [])]).with_pins(pins)
+    except InputError as exc:
+        if exc.file is None:
+            raise scenario.error(exc.message, "catalogs") from None
+        raise
+    return cats
+
+
+def _option_draws(scenario: Scenario, name: str) -> OptionDraws:
+    key = option_stream_key(name)
+    return OptionDraws(
+        cold=stream(scenario.seed, STREAM_OPTIONS, key, 0),
+        uniform=stream(scenario.seed, STREAM_OPTIONS, key, 1),
+    )
+
+
+def _function_item(
+    scenario: Scenario, idx: int, opt: ServerlessOption, cats: CatalogSet
+) -> tuple[Catalog, FunctionItem]:
+    try:
+        cat = cats.get(opt.provider)
+    except InputError as exc:
+        raise scenario.error(exc.message, "options", idx, "provider") from None
+    if cat.kind != "function":
+        raise scenario.error(
+            f"catalog {opt.provider!r} is a {cat.kind} catalog, not a function product",
+            "options",
+            idx,
+            "provider",
+        )
+    item = cat.items.get(opt.arch)
+    if not isinstance(item, FunctionItem):
+        have = ", ".join(cat.items)
+        raise scenario.error(
+            f"{opt.provider} has no architecture {opt.arch!r}; have {have}", "options", idx, "arch"
+        )
+    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
+    if not lo <= opt.memory <= hi:
+        raise scenario.error(
+            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory:g} MB",
+            "options",
+            idx,
+            "memory",
+        )
+    return cat, item
+
+
+def serverless_platform(opt: ServerlessOption, item: FunctionItem) -> ServerlessPlatform:
+    """The pool model for a serverless option, with billing rules from its catalog item."""
+    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
+    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
+    return ServerlessPlatform(
+        memory_mb=opt.memory,
+        cold_start=opt.cold_start,
+        keep_alive_s=opt.keep_alive,
+        concurrency_limit=opt.concurrency_limit,
+        scale_burst=burst,
+        scale_rate_per_s=rate,
+        reuse=opt.reuse,
+        provisioned=opt.provisioned_concurrency,
+        instance_concurrency=opt.instance_concurrency,
+        billing_granularity_s=gran_s,
+        billing_minimum_s=item.billing.minimum_ms / 1000.0,
+    )
+
+
+def _machine(
+    scenario: Scenario, idx: int, key: str, kinds: tuple[str, ...], field: str, cats: CatalogSet
+) -> tuple[Catalog, MachineItem]:
+    try:
+        cat, name = cats.find_item(key, kinds)
+    except InputError as exc:
+        raise scenario.error(exc.message, "options", idx, field) from None
+    item = cat.items[name]
+    assert isinstance(item, MachineItem)
+    return cat, item
+
+
+def fleet_platform(
+    scenario: Scenario, opt: VpsOption | BareMetalOption, catalog: Catalog
+) -> FleetPlatform:
+    """The queueing model for a VPS or bare-metal option."""
+    autoscale = None
+    if isinstance(opt, VpsOption):
+        count = opt.fixed_count
+        if opt.autoscale is not None:
+            a = opt.autoscale
+            autoscale = AutoscalePolicy(
+                a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
+            )
+            count = a.min
+        billing = catalog.billing
+        gran = billing.granularity_s if billing else 1.0
+        minimum = billing.minimum_s if billing else 0.0
+    else:
+        count = opt.count or servers_for_peak(
+            scenario.traffic.peak_rps(scenario.horizon),
+            scenario.workload.duration.mean_s,
+            opt.workers,
+            opt.sizing_utilization,
+        )
+        gran, minimum = scenario.horizon, 0.0
+    return FleetPlatform(
+        count=count,
+        workers=opt.workers,
+        balancer=opt.balancer,
+        queue_limit=opt.queue_limit,
+        queue_timeout_s=opt.queue_timeout,
+        autoscale=autoscale,
+        billing_granularity_s=gran,
+        billing_minimum_s=minimum,
+    )
+
+
+def _summarise(
+    scenario: Scenario,
+    opt: ServerlessOption | VpsOption | BareMetalOption,
+    out: EngineOutput,
+    usage: Usage,
+    cost: CostBreakdown,
+    detail: dict[str, object],
+) -> OptionResult:
+    h = out.latency
+    horizon = scenario.horizon
+    inst_mean = out.alive_s / horizon
+    busy_mean = out.busy_s / horizon
+    bins = out.bins
+    horizon_cost = cost.total * Decimal(repr(horizon / MONTH_S))
+    driver = bins.served.astype(float) if opt.kind == "serverless" else bins.alive_s
+    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
+    timeseries = {
+        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
+        "arrivals": bins.arrivals,
+        "served": bins.served,
+        "cold_starts": bins.cold_starts,
+        "throttled": bins.throttled,
+        "dropped": bins.dropped,
+        "instances": bins.alive_s / bins.width_s,
+        "busy": bins.busy_s / bins.width_s,
+        "cost_usd_cumulative": share * float(horizon_cost),
+    }
+    c = out.counters
+    return OptionResult(
+        name=opt.name,
+        kind=opt.kind,
+        cost=cost,
+        arrived=c.arrived,
+        served=c.served,
+        cold_starts=c.cold_starts,
+        throttled=c.throttled,
+        dropped=c.dropped,
+        latency_ms=LatencySummary(
+            mean=h.mean_s() * 1000,
+            p50=h.quantile_s(0.50) * 1000,
+            p95=h.quantile_s(0.95) * 1000,
+            p99=h.quantile_s(0.99) * 1000,
+            p999=h.quantile_s(0.999) * 1000,
+        ),
+        instances_mean=inst_mean,
+        instances_max=out.max_instances,
+        busy_mean=busy_mean,
+        utilization=busy_mean / inst_mean if inst_mean > 0 else 0.0,
+        usage=usage,
+        latency_cdf=h.cdf(),
+        timeseries=timeseries,
+        detail=detail,
+    )
+
+
+def simulate_option(
+    scenario: Scenario,
+    idx: int,
+    cats: CatalogSet,
+    engine: str = "simpy",
+    progress: ProgressFn | None = None,
+) -> tuple[OptionResult, dict[str, str], dict[str, str]]:
+    """Simulate and price option ``idx``.
+
+    Returns
+    -------
+    (OptionResult, {catalog: version}, {catalog: as_of})
+    """
+    opt = scenario.options[idx]
+    runners = ENGINES[engine]
+    bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
+    draws = _option_draws(scenario, opt.name)
+    chunks = request_chunks(scenario)
+    done = 0
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(opt.name, done, expected)
+
+    used: list[Catalog] = []
+    detail: dict[str, object] = {}
+    if isinstance(opt, ServerlessOption):
+        cat, item = _function_item(scenario, idx, opt, cats)
+        used.append(cat)
+        addons = []
+        for j, key in enumerate(opt.extras):
+            try:
+                acat, aname = cats.find_item(key, ("addon",))
+            except InputError as exc:
+                raise scenario.error(exc.message, "options", idx, "extras", j) from None
+            used.append(acat)
+            addons.append((acat, acat.items[aname]))
+        platform = serverless_platform(opt, item)
+        out = runners["serverless"](platform, chunks, draws, scenario.horizon, bins, tick)
+        init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
+        quantities = dict(out.quantities)
+        quantities["arrivals"] = float(out.counters.arrived)
+        usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
+        metrics = function_metrics(usage, item, ephemeral_mb=512.0)
+        lines = rate_components(item.components, metrics, cat, opt.free_tier, opt.prices)
+        for acat, aitem in addons:
+            assert isinstance(aitem, AddonItem)
+            lines += rate_components(aitem.components, metrics, acat, opt.free_tier, opt.prices)
+        detail = {
+            "provider": opt.provider,
+            "arch": opt.arch,
+            "memory_mb": opt.memory,
+            "keep_alive_s": opt.keep_alive,
+            "billing_granularity_ms": platform.billing_granularity_s * 1000,
+            "init_billed": init_billed,
+            "extras": list(opt.extras),
+        }
+    elif isinstance(opt, VpsOption):
+        cat, mitem = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
+        used.append(cat)
+        platform_f = fleet_platform(scenario, opt, cat)
+        out = runners["fleet"](platform_f, chunks, draws, scenario.horizon, bins, tick)
+        usage = Usage(
+            "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
+        )
+        lines = rate_machines(usage, cat, mitem, opt.prices)
+        detail = {
+            "instance": opt.instance,
+            "workers": opt.workers,
+            "balancer": opt.balancer,
+            "autoscale": opt.autoscale is not None,
+            "instances_launched": int(out.quantities.get("instances_launched", 0)),
+        }
+    else:
+        assert isinstance(opt, BareMetalOption)
+        cat, mitem = _machine(scenario, idx, opt.server, ("server",), "server", cats)
+        used.append(cat)
+        platform_f = fleet_platform(scenario, opt, cat)
+        out = runners["fleet"](platform_f, chunks, draws, scenario.horizon, bins, tick)
+        usage = Usage(
+            "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
+        )
+        lines = rate_servers(
+            usage, cat, mitem, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
+        )
+        detail = {
+            "server": opt.server,
+            "servers": platform_f.count,
+            "sized_for_peak": opt.count is None,
+            "workers": opt.workers,
+        }
+    versions = {c.catalog: c.version for c in used}
+    dates = {c.catalog: c.as_of.isoformat() for c in used}
+    cost = breakdown(lines, versions)
+    return _summarise(scenario, opt, out, usage, cost, detail), versions, dates
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    engine: str = "simpy",
+    catalog_files: list[str | Path] | None = None,
+    progress: ProgressFn | None = None,
+) -> Result:
+    """Simulate every option of a scenario and price what each used.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (see :func:`costsim.load_scenario`).
+    engine : str
+        Engine name, a key of :data:`costsim.engine.ENGINES`.
+    catalog_files : list of path, optional
+        Extra catalog files; they take precedence over the built-in catalogs.
+    progress : callable, optional
+        Called as ``progress(option, requests_done, requests_expected)``.
+
+    Returns
+    -------
+    Result
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    cats = catalogs_for(scenario, catalog_files)
+    options: list[OptionResult] = []
+    versions: dict[str, str] = {}
+    dates: dict[str, str] = {}
+    for idx in range(len(scenario.options)):
+        result, v, d = simulate_option(scenario, idx, cats, engine, progress)
+        options.append(result)
+        versions.update(v)
+        dates.update(d)
+    bins = default_bin_count(scenario.horizon)
+    slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
+    return Result(
+        scenario=scenario.name,
+        seed=scenario.seed,
+        horizon_s=scenario.horizon,
+        engine=engine,
+        catalogs=versions,
+        options=options,
+        bin_width_s=scenario.horizon / bins,
+        description=scenario.description,
+        traffic=scenario.traffic.describe(),
+        costsim_version=__version__,
+        slo=slo,
+        catalog_dates=dates,
+    )
+
+
+def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = None) -> None:
+    """Resolve every catalog key and limit a run would need, without simulating.
+
+    Raises
+    ------
+    InputError
+        Located at the offending field of the scenario file.
+    """
+    cats = catalogs_for(scenario, catalog_files)
+    for idx, opt in enumerate(scenario.options):
+        if isinstance(opt, ServerlessOption):
+            _function_item(scenario, idx, opt, cats)
+            for j, key in enumerate(opt.extras):
+                try:
+                    cats.find_item(key, ("addon",))
+                except InputError as exc:
+                    raise scenario.error(exc.message, "options", idx, "extras", j) from None
+        elif isinstance(opt, VpsOption):
+            _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
+        else:
+            _machine(scenario, idx, opt.server, ("server",), "server", cats)

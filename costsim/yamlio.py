@@ -1,0 +1,157 @@
+"""YAML loading that remembers where every value came from.
+
+``load_yaml`` returns plain Python data plus a :class:`LineMap` from field paths to 1-based line
+numbers, so that validation errors can point at ``FILE:LINE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from costsim.errors import InputError
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class LineMap:
+    """Map from a field path (keys and list indices) to its 1-based line in the source file."""
+
+    file: str
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Sequence[object], data: Any = None) -> tuple[int | None, str]:
+        """Find the line of the deepest known prefix of ``loc``.
+
+        Parameters
+        ----------
+        loc : sequence
+            A location as pydantic reports it. Elements that are not keys of the data
+            (discriminator tags such as ``'serverless'``) are skipped.
+        data : object, optional
+            The loaded data, used to tell real keys from tags.
+
+        Returns
+        -------
+        (line, dotted_path)
+        """
+        path: list[str | int] = []
+        node = data
+        for part in loc:
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if in_dict or in_list:
+                node = node[part]
+            elif isinstance(part, str) and _is_tag(part, node):
+                continue
+            else:
+                node = None
+            path.append(part if isinstance(part, (str, int)) else str(part))
+        line = None
+        for cut in range(len(path), -1, -1):
+            key = tuple(path[:cut])
+            if key in self.lines:
+                line = self.lines[key]
+                break
+        return line, ".".join(str(p) for p in path)
+
+
+def _is_tag(part: str, node: Any) -> bool:
+    # pydantic puts the discriminator value (e.g. 'serverless') or a function-validator name
+    # into the location of tagged-union errors; such a part is not a key of the user's data.
+    if not isinstance(node, dict):
+        return False
+    return part in {str(v) for v in node.values() if isinstance(v, (str, int))} or part.startswith(
+        "function-"
+    )
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _UniqueKeyLoader(str(key_node.value)).construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int)):
+                raise InputError(
+                    "mapping keys must be plain names",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                )
+            if key in out:
+                raise InputError(
+                    f"duplicate key {key!r}",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                    field=".".join(str(p) for p in (*path, key)),
+                )
+            out[key] = _construct(value_node, (*path, key), lines, file)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
+    loader = _UniqueKeyLoader("")
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
+    """Parse YAML text, returning the data and its line map.
+
+    Raises
+    ------
+    InputError
+        On a YAML syntax error or duplicate key, with file and line.
+    """
+    lines: dict[PathKey, int] = {}
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "YAML syntax error"
+        raise InputError(
+            f"YAML syntax error: {problem}; check indentation and quoting", file=file, line=line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML error: {exc}", file=file) from None
+    if node is None:
+        return None, LineMap(file, lines)
+    try:
+        data = _construct(node, (), lines, file)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise InputError(
+            f"YAML error: {exc.problem}", file=file, line=mark.line + 1 if mark else None
+        ) from None
+    return data, LineMap(file, lines)
+
+
+def load_yaml(path: str | Path) -> tuple[Any, LineMap]:
+    """Read and parse a YAML file (see :func:`load_yaml_text`).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, unreadable, not UTF-8, or not valid YAML.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found; check the path", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a YAML file", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    return load_yaml_text(text, str(path))
