@@ -176,6 +176,15 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
     console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
 
 
+def _register_subcommands() -> None:
+    from costsim.cli_pricing import register
+
+    register(app)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Console entry point: one line and exit 2 for bad input; exit 1 for internal errors."""
     debug = "--debug" in sys.argv
