@@ -205,16 +205,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted; files already written are intact")
         sys.exit(130)
-    except Exception as exc:  # click usage errors are reported as bad input
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
+    except Exception as exc:
+        # click's (typer's vendored click's) exceptions: usage errors are bad input (exit 2)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            code = int(exc.exit_code)
             msg = exc.format_message()
-            err_console.print(f"error: {msg} (see costsim --help)", markup=False, soft_wrap=True)
-            sys.exit(EXIT_INPUT)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+            hint = " (see costsim --help)" if code == EXIT_INPUT else ""
+            err_console.print(f"error: {msg}{hint}", markup=False, soft_wrap=True)
+            sys.exit(code)
         if debug:
             traceback.print_exc()
         err_console.print(

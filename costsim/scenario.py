@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    PlainValidator,
     ValidationError,
     model_validator,
 )
@@ -25,8 +25,8 @@ from costsim.traffic.profiles import Profile
 from costsim.units import parse_duration_s, parse_size_mb
 from costsim.yamlio import LineMap, load_yaml, load_yaml_text
 
-DurationS = Annotated[float, PlainValidator(parse_duration_s)]
-SizeMB = Annotated[float, PlainValidator(parse_size_mb)]
+DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
+SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 PriceOverrides = dict[str, float]
 
@@ -218,6 +218,10 @@ def _hint(error: dict[str, Any], data: Any) -> str:
         return f"unknown field {key!r}{tip}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "unknown_profile":
+        value = _value_at(data, loc)
+        got = value.get("profile") if isinstance(value, dict) else value
+        return f"unknown traffic profile {got!r}; use one of constant, diurnal, or sum"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         return (
@@ -233,7 +237,14 @@ def _hint(error: dict[str, Any], data: Any) -> str:
     return msg
 
 
-_FIELD_SETS: list[tuple[str, set[str]]] = []
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+    return node
 
 
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:

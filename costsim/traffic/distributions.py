@@ -11,14 +11,14 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from costsim.units import parse_duration_s
 
 #: Standard normal quantile at 0.99, used to turn a p99 into a lognormal sigma.
 Z_99 = 2.3263478740408408
 
-DurationS = Annotated[float, PlainValidator(parse_duration_s)]
+DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 
 
 class _Dist(BaseModel):

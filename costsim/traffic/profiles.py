@@ -17,12 +17,12 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
 from costsim.units import parse_duration_s, parse_rate_per_s
 
-RatePerS = Annotated[float, PlainValidator(parse_rate_per_s)]
-DurationS = Annotated[float, PlainValidator(parse_duration_s)]
+RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
+DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 
 DAY_S = 86400.0
 
@@ -147,7 +147,24 @@ class Sum(BaseModel):
         return f"sum of [{parts}]" + (f" x{self.scale:g}" if self.scale != 1 else "")
 
 
-Profile = SingleProfile | Sum
+def _profile_tag(value: object) -> str | None:
+    if isinstance(value, dict):
+        return "sum" if "sum" in value else value.get("profile")
+    if isinstance(value, Sum):
+        return "sum"
+    return getattr(value, "profile", None)
+
+
+Profile = Annotated[
+    Annotated[Constant, Tag("constant")]
+    | Annotated[Diurnal, Tag("diurnal")]
+    | Annotated[Sum, Tag("sum")],
+    Discriminator(
+        _profile_tag,
+        custom_error_type="unknown_profile",
+        custom_error_message="unknown traffic profile; use one of constant, diurnal, or sum",
+    ),
+]
 
 #: Registry of profile names accepted in scenario files.
 PROFILES: dict[str, type[_Profile]] = {"constant": Constant, "diurnal": Diurnal}
