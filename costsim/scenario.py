@@ -23,7 +23,7 @@ from costsim.errors import InputError
 from costsim.traffic.distributions import Distribution, Lognormal
 from costsim.traffic.profiles import Profile
 from costsim.units import parse_duration_s, parse_size_mb
-from costsim.yamlio import LineMap, load_yaml, load_yaml_text
+from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
 DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]
@@ -240,10 +240,9 @@ def _hint(error: dict[str, Any], data: Any) -> str:
 def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
+        found, child = child_of(node, part)
+        if found:
+            node = child
     return node
 
 

@@ -43,10 +43,9 @@ class LineMap:
         path: list[str | int] = []
         node = data
         for part in loc:
-            in_dict = isinstance(node, dict) and part in node
-            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-            if in_dict or in_list:
-                node = node[part]
+            found, child = child_of(node, part)
+            if found:
+                node = child
             elif isinstance(part, str) and _is_tag(part, node):
                 continue
             else:
@@ -59,6 +58,15 @@ class LineMap:
                 line = self.lines[key]
                 break
         return line, ".".join(str(p) for p in path)
+
+
+def child_of(node: Any, part: object) -> tuple[bool, Any]:
+    """``(True, node[part])`` if ``part`` is a key or index of ``node``, else ``(False, None)``."""
+    if isinstance(node, dict) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
 
 
 def _is_tag(part: str, node: Any) -> bool:
