@@ -290,7 +290,13 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        line, path = line_map.line_of(first["loc"], data)
+        loc = tuple(first["loc"])
+        if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            # point at the discriminator itself, e.g. the `kind:` line of an option
+            disc = str(first.get("ctx", {}).get("discriminator", "")).strip("'")
+            if disc:
+                loc = (*loc, disc)
+        line, path = line_map.line_of(loc, data)
         more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
         raise InputError(
             _hint(dict(first), data) + more, file=line_map.file, line=line or 1, field=path or None
