@@ -71,6 +71,7 @@ class ServerlessOption(_Strict):
     billing_granularity: DurationS | None = Field(default=None, gt=0)
     init_billed: bool | None = None
     free_tier: bool = True
+    ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
     extras: list[str] = Field(default_factory=list)
     prices: PriceOverrides = Field(default_factory=dict)
 
@@ -117,6 +118,7 @@ class VpsOption(_FleetOption):
     instance: str = "hetzner-cx33"
     count: int | None = Field(default=None, ge=1, le=100_000)
     autoscale: Autoscale | None = None
+    savings_plan_discount: float = Field(default=0.0, ge=0, lt=1)
 
     @model_validator(mode="after")
     def _count_or_autoscale(self) -> VpsOption:

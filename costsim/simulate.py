@@ -269,7 +269,7 @@ def simulate_option(
         quantities = dict(out.quantities)
         quantities["arrivals"] = float(out.counters.arrived)
         usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
-        metrics = function_metrics(usage, item, ephemeral_mb=512.0)
+        metrics = function_metrics(usage, item, ephemeral_mb=opt.ephemeral_storage)
         lines = rate_components(item.components, metrics, cat, opt.free_tier, opt.prices)
         for acat, aitem in addons:
             assert isinstance(aitem, AddonItem)
@@ -291,7 +291,7 @@ def simulate_option(
         usage = Usage(
             "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
         )
-        lines = rate_machines(usage, cat, mitem, opt.prices)
+        lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
         detail = {
             "instance": opt.instance,
             "workers": opt.workers,

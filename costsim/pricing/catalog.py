@@ -32,11 +32,19 @@ UNIT_SIZES: dict[str, tuple[str, Decimal]] = {
     "thousand_transitions": ("transitions", Decimal(1000)),
     "hour": ("hours", Decimal(1)),
     "month": ("months", Decimal(1)),
+    "gb_hour": ("gb_s", Decimal(3600)),
+    "gib_hour": ("gb_s", Decimal(3600)),
+    "vcpu_hour": ("vcpu_s", Decimal(3600)),
+    "ghz_s": ("ghz_s", Decimal(1)),
+    "million_cpu_ms": ("cpu_ms", Decimal(1_000_000)),
 }
 
-#: Usage metrics a component may price, with their base unit.
+#: Usage metrics a component may price, with their base unit. ``requests`` are on-demand
+#: invocations, ``provisioned_requests`` those served by provisioned (always-ready) instances,
+#: ``all_requests`` both; ``arrivals`` counts every request that reached the front door.
 METRICS: dict[str, str] = {
     "requests": "requests",
+    "all_requests": "requests",
     "arrivals": "requests",
     "compute_gb_s": "gb_s",
     "init_gb_s": "gb_s",
@@ -45,6 +53,10 @@ METRICS: dict[str, str] = {
     "provisioned_requests": "requests",
     "provisioned_compute_gb_s": "gb_s",
     "compute_vcpu_s": "vcpu_s",
+    "compute_ghz_s": "ghz_s",
+    "provisioned_vcpu_s": "vcpu_s",
+    "cpu_ms": "cpu_ms",
+    "months": "months",
     "egress_gb": "gb",
     "transitions": "transitions",
 }
@@ -149,7 +161,26 @@ class Component(BaseModel):
 
 
 class FunctionBilling(BaseModel):
-    """Billing rules of a function product."""
+    """Billing rules of a function product.
+
+    Attributes
+    ----------
+    granularity_ms, minimum_ms : float
+        Billed duration is rounded up to ``granularity_ms`` and is at least ``minimum_ms`` [ms].
+    provisioned_granularity_s : float
+        Provisioned (always-ready) time is rounded up to this period [s].
+    memory_min_mb, memory_max_mb, memory_step_mb : float
+        Allowed memory, and the step billed memory is rounded up to [MB].
+    included_ephemeral_mb : float
+        Ephemeral storage included in the price [MB].
+    round_per_request : bool
+        Whether rounding applies to each request (False where it applies to instance activity
+        periods, which a per-request quote cannot see).
+    vcpu_per_gb : float or None
+        Default vCPUs per GB of memory, for products priced per vCPU-second.
+    ghz_by_memory_mb : dict
+        CPU clock bundled with each memory size [GHz], for products priced per GHz-second.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -159,7 +190,17 @@ class FunctionBilling(BaseModel):
     provisioned_granularity_s: float = Field(default=300.0, gt=0)
     memory_min_mb: float = Field(default=128.0, gt=0)
     memory_max_mb: float = Field(default=10240.0, gt=0)
+    memory_step_mb: float = Field(default=1.0, gt=0)
     included_ephemeral_mb: float = Field(default=512.0, ge=0)
+    round_per_request: bool = True
+    vcpu_per_gb: float | None = Field(default=None, gt=0)
+    ghz_by_memory_mb: dict[int, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _memory_range(self) -> FunctionBilling:
+        if self.memory_min_mb > self.memory_max_mb:
+            raise ValueError("memory_min_mb is above memory_max_mb")
+        return self
 
 
 class FunctionItem(BaseModel):
@@ -193,33 +234,52 @@ class VmBilling(BaseModel):
     monthly_cap: bool = False
 
 
+#: Price fields a machine may carry after its currency prefix (``usd_per_hour``, ...).
+MACHINE_PRICES = (
+    "per_hour",
+    "per_month",
+    "setup",
+    "capex",
+    "per_kw_month",
+    "per_rack_unit_month",
+    "ops_per_month",
+)
+
+
 class MachineItem(BaseModel):
-    """A VM type or a dedicated server, with its hourly and/or monthly price."""
+    """A VM type or a server, with its hourly and/or monthly price.
+
+    A colocated server carries its TCO inputs instead: ``CURRENCY_capex`` amortised over
+    ``amortization_years``, ``power_kw`` at ``CURRENCY_per_kw_month``, ``rack_units`` at
+    ``CURRENCY_per_rack_unit_month`` and ``CURRENCY_ops_per_month``.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     item_kind: Literal["vm", "server"] = Field(default="vm", exclude=True)
     vcpu: float | None = Field(default=None, gt=0)
     memory_gb: float | None = Field(default=None, gt=0)
+    power_kw: float | None = Field(default=None, ge=0)
+    rack_units: float | None = Field(default=None, ge=0)
+    amortization_years: float | None = Field(default=None, gt=0)
     description: str = ""
     source: str | None = None
 
     @model_validator(mode="after")
     def _prices(self) -> MachineItem:
-        allowed = {"per_hour", "per_month", "setup"}
         for key, value in (self.model_extra or {}).items():
             cur, _, rest = key.partition("_")
-            if cur not in CURRENCIES or rest not in allowed:
+            if cur not in CURRENCIES or rest not in MACHINE_PRICES:
                 raise ValueError(
-                    f"unknown field {key!r}; prices are CURRENCY_per_hour, CURRENCY_per_month "
-                    "or CURRENCY_setup"
+                    f"unknown field {key!r}; prices are CURRENCY_ followed by one of "
+                    + ", ".join(MACHINE_PRICES)
                 )
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{key} must be a number >= 0")
         return self
 
     def price(self, what: str) -> tuple[Decimal, str] | None:
-        """The price ``what`` (``per_hour``, ``per_month`` or ``setup``) and its currency."""
+        """The price ``what`` (one of :data:`MACHINE_PRICES`) and its currency, if given."""
         for key, value in (self.model_extra or {}).items():
             cur, _, rest = key.partition("_")
             if rest == what:
