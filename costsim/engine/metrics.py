@@ -88,6 +88,54 @@ class LatencyHistogram:
         return bucket_value_s(nz), np.cumsum(self.counts[nz]) / n
 
 
+def bin_index(t_s: float, width_s: float, n_bins: int) -> int:
+    """Bin of time ``t_s`` [s] for bins of ``width_s`` [s]; later times go to the last bin.
+
+    A pure function of scalars, so that the compiled engines call this same code.
+    """
+    i = int(t_s / width_s)
+    return i if i < n_bins else n_bins - 1
+
+
+def add_interval(
+    target: np.ndarray,
+    t0_s: float,
+    t1_s: float,
+    weight: float,
+    horizon_s: float,
+    width_s: float,
+    n_bins: int,
+) -> None:
+    """Add ``weight * overlap`` of ``[t0_s, t1_s]`` [s] with each bin into ``target``.
+
+    Parameters
+    ----------
+    target : numpy.ndarray
+        Per-bin integrals [s], updated in place.
+    t0_s, t1_s : float
+        The interval [s]; the part past ``horizon_s`` is ignored.
+    weight : float
+        Weight of the interval (for example ``1 / workers`` for one busy slot).
+    horizon_s, width_s : float
+        Simulated period and bin width [s].
+    n_bins : int
+        Number of bins.
+    """
+    t1_s = min(t1_s, horizon_s)
+    if t1_s <= t0_s:
+        return
+    i0 = bin_index(t0_s, width_s, n_bins)
+    i1 = bin_index(t1_s, width_s, n_bins)
+    if i0 == i1:
+        target[i0] += weight * (t1_s - t0_s)
+        return
+    w = width_s
+    target[i0] += weight * ((i0 + 1) * w - t0_s)
+    if i1 > i0 + 1:
+        target[i0 + 1 : i1] += weight * w
+    target[i1] += weight * (t1_s - i1 * w)
+
+
 @dataclass
 class TimeBins:
     """Per-bin counters and time integrals over ``[0, horizon_s]``.
@@ -116,24 +164,11 @@ class TimeBins:
 
     def index(self, t_s: float) -> int:
         """Bin of time ``t_s`` [s]; times past the horizon go to the last bin."""
-        i = int(t_s / self.width_s)
-        return i if i < self.n_bins else self.n_bins - 1
+        return bin_index(t_s, self.width_s, self.n_bins)
 
     def add_interval(self, target: np.ndarray, t0_s: float, t1_s: float, weight: float) -> None:
         """Add ``weight * overlap`` of ``[t0_s, t1_s]`` with each bin into ``target``."""
-        t1_s = min(t1_s, self.horizon_s)
-        if t1_s <= t0_s:
-            return
-        i0 = self.index(t0_s)
-        i1 = self.index(t1_s)
-        if i0 == i1:
-            target[i0] += weight * (t1_s - t0_s)
-            return
-        w = self.width_s
-        target[i0] += weight * ((i0 + 1) * w - t0_s)
-        if i1 > i0 + 1:
-            target[i0 + 1 : i1] += weight * w
-        target[i1] += weight * (t1_s - i1 * w)
+        add_interval(target, t0_s, t1_s, weight, self.horizon_s, self.width_s, self.n_bins)
 
 
 def default_bin_count(horizon_s: float) -> int:
