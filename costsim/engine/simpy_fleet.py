@@ -1,8 +1,17 @@
 """SimPy reference engine for fleets of servers (VPS and bare metal).
 
 Each server has ``workers`` slots. Requests wait in FIFO order, either in one shared queue or in
-the queue of the server the balancer chose. Completions are URGENT events, so at equal times they
-are handled before arrivals; boots and autoscaling evaluations are ordinary events.
+the queue of the server the balancer chose.
+
+Order of events at equal times (every event is scheduled at its exact absolute time):
+completions, then boots, then the autoscaling evaluation, then arrivals. So a worker freed or a
+server booted at ``t`` serves a request arriving at ``t``, and the evaluation at ``t`` measures
+the window ending at ``t`` before the arrivals of the next one.
+
+Scale-in: the cooldown runs from the last scaling action that changed the fleet (a launch, or a
+scale-in that retired at least one server); an evaluation that wants fewer servers but finds none
+idle is no action. ``least_connections`` counts only requests still waiting: requests past
+``queue_timeout`` are dropped from every queue before the balancer compares servers.
 """
 
 from __future__ import annotations
@@ -18,11 +27,18 @@ from simpy.core import URGENT
 
 from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
 from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.engine.simpy_serverless import schedule_at
 from costsim.platforms.fleet import FleetPlatform
 from costsim.platforms.rules import billed_duration_s, choose_server, desired_capacity
 
 SHARED = 0
 ROUND_ROBIN = 1
+LEAST_CONNECTIONS = 3
+
+# Priorities of events at equal times (lower first); completions are URGENT (0).
+BOOT = 1
+EVALUATION = 2
+ARRIVAL = 3
 
 
 class _Server:
@@ -143,11 +159,7 @@ class _Fleet:
             self.bins.add_interval(self.bins.busy_s, now_s, end_s, weight)
             if self.p.autoscale is not None:
                 self._add_window_busy(now_s, end_s)
-        done = simpy.Event(self.env)
-        done.callbacks.append(partial(self._finish, srv, end_s))
-        done._ok = True
-        done._value = None
-        self.env.schedule(done, URGENT, max(0.0, end_s - self.env.now))
+        schedule_at(self.env, end_s, URGENT, partial(self._finish, srv, end_s))
 
     def _add_window_busy(self, t0_s: float, t1_s: float) -> None:
         assert self.p.autoscale is not None
@@ -178,6 +190,9 @@ class _Fleet:
             else:
                 self._enqueue(self.shared, t_s, dur_s)
             return
+        if code == LEAST_CONNECTIONS and p.queue_timeout_s is not None:
+            for s in serving:
+                self._next_from(s.queue, t_s)
         k = choose_server(
             code,
             np.array([s.active for s in serving]),
@@ -213,8 +228,8 @@ class _Fleet:
         k = 0
         while True:
             k += 1
-            yield self.env.timeout(k * period - self.env.now)
             now_s = k * period
+            yield schedule_at(self.env, now_s, EVALUATION)
             self._serving_changed(now_s, 0)
             capacity_s = self.serving_integral * self.p.workers
             self.serving_integral = 0.0
@@ -233,8 +248,9 @@ class _Fleet:
             if desired > total:
                 for _ in range(desired - total):
                     srv = self._launch(now_s, serving=False)
-                    boot = self.env.timeout(policy.boot_time_s)
-                    boot.callbacks.append(partial(self._booted, srv))
+                    schedule_at(
+                        self.env, now_s + policy.boot_time_s, BOOT, partial(self._booted, srv)
+                    )
                 self.last_action_s = now_s
             elif desired < total and now_s - self.last_action_s >= policy.cooldown_s:
                 idle = [
@@ -242,8 +258,9 @@ class _Fleet:
                 ]
                 for srv in idle[: total - desired]:
                     self._retire(srv, now_s)
-                self.servers = [s for s in self.servers if not s.retired]
-                self.last_action_s = now_s
+                if idle:
+                    self.servers = [s for s in self.servers if not s.retired]
+                    self.last_action_s = now_s
             if now_s >= self.horizon_s and self.in_system == 0:
                 return
 
@@ -277,9 +294,8 @@ def run_fleet(
             arr = chunk.arrival_s.tolist()
             dur = chunk.duration_s.tolist()
             for i in range(n):
-                delay = arr[i] - env.now
-                if delay > 0:
-                    yield env.timeout(delay)
+                if arr[i] > env.now:
+                    yield schedule_at(env, arr[i], ARRIVAL)
                 fleet.arrive(arr[i], dur[i], un[i])
             if progress is not None:
                 progress(n)

@@ -4,12 +4,17 @@ Events: one process walks the arrivals; each request's completion is an URGENT e
 equal times completions are handled before arrivals. Keep-alive expiry is applied when the pool is
 next looked at (:func:`~costsim.platforms.rules.keep_alive_expired`), with the instance's alive time
 ending exactly at ``idle_since + keep_alive``.
+
+Events are put on SimPy's queue at their exact absolute times (:func:`schedule_at`), not at
+``now + delay``, so that two events meant for the same instant are never split by float rounding
+and the order at equal times is exactly the stated one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from functools import partial
+from heapq import heappush
 from typing import Any
 
 import numpy as np
@@ -25,6 +30,30 @@ from costsim.platforms.rules import (
     keep_alive_expired,
 )
 from costsim.platforms.serverless import ServerlessPlatform
+
+#: Priority of arrivals: after completions (URGENT) at the same time.
+ARRIVAL = 1
+
+
+def schedule_at(
+    env: simpy.Environment,
+    t_s: float,
+    priority: int,
+    callback: Callable[[simpy.Event], None] | None = None,
+) -> simpy.Event:
+    """A triggered event processed at exactly ``t_s`` [s] (not ``now + (t_s - now)``).
+
+    At equal times events run by ``priority`` (lower first), then in scheduling order.
+    """
+    ev = simpy.Event(env)
+    ev._ok = True
+    ev._value = None
+    if callback is not None:
+        ev.callbacks.append(callback)
+    # Environment.schedule() only takes a delay; push the absolute time the same way it does.
+    queue: list[Any] = env._queue
+    heappush(queue, (max(t_s, env.now), priority, next(env._eid), ev))
+    return ev
 
 
 class _Instance:
@@ -152,11 +181,7 @@ class _Pool:
         if end_s > t_s:
             self.busy_s += weight * (min(end_s, self.horizon_s) - min(t_s, self.horizon_s))
             self.bins.add_interval(self.bins.busy_s, t_s, end_s, weight)
-        done = simpy.Event(self.env)
-        done.callbacks.append(partial(self._finish, inst, end_s))
-        done._ok = True
-        done._value = None
-        self.env.schedule(done, URGENT, max(0.0, end_s - self.env.now))
+        schedule_at(self.env, end_s, URGENT, partial(self._finish, inst, end_s))
 
     def _finish(self, inst: _Instance, end_s: float, _event: object = None) -> None:
         inst.active -= 1
@@ -201,9 +226,8 @@ def run_serverless(
             cl = cold.tolist()
             un = uni.tolist()
             for i in range(len(arr)):
-                delay = arr[i] - env.now
-                if delay > 0:
-                    yield env.timeout(delay)
+                if arr[i] > env.now:
+                    yield schedule_at(env, arr[i], ARRIVAL)
                 pool.arrive(arr[i], dur[i], cl[i], un[i])
             if progress is not None:
                 progress(len(arr))
