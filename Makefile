@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/costsim run scenarios/hello-api.yaml --out reports/hello-api
 
 test: $(DEV_STAMP)
-	$(BIN)/ruff check costsim tests benchmarks
-	$(BIN)/ruff format --check costsim tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 

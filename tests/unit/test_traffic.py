@@ -1,5 +1,6 @@
 """Traffic: arrival streams match their profiles and do not depend on the chunk size."""
 
+import itertools
 import math
 
 import numpy as np
@@ -53,7 +54,7 @@ def test_diurnal_hourly_counts_follow_the_rate():
     p = Diurnal(profile="diurnal", mean_rps=5.0, peak_to_trough=4.0, peak_hour=14)
     t = _all(p, 4 * DAY)
     counts, edges = np.histogram(t % DAY, bins=24, range=(0, DAY))
-    expected = np.array([p.expected_count(a, b) for a, b in zip(edges[:-1], edges[1:])]) * 4
+    expected = np.array([p.expected_count(a, b) for a, b in itertools.pairwise(edges)]) * 4
     z = (counts - expected) / np.sqrt(expected)
     assert np.all(np.abs(z) < 5)
     assert np.argmax(counts) in (13, 14)
