@@ -406,20 +406,13 @@ def quote_server_cmd(
 def catalog_list(catalog: CatalogOpt = None) -> None:
     """List every catalog with its version, as_of date, source and item keys."""
     cats = _catalogs(catalog)
-    table = Table(title="Price catalogs", title_justify="left")
-    for col in ("catalog", "kind", "as of", "region", "keys", "source"):
-        table.add_column(col, overflow="fold")
     for name in cats.names():
         cat = cats.get(name)
-        table.add_row(
-            cat.ref,
-            cat.kind,
-            cat.as_of.isoformat(),
-            cat.region,
-            ", ".join(cat.item_keys()),
-            cat.source,
+        console.print(
+            f"[bold]{cat.ref}[/bold]  {cat.kind}  {cat.region}  as of {cat.as_of}  {cat.source}",
+            soft_wrap=True,
         )
-    console.print(table)
+        console.print(f"    keys: {', '.join(cat.item_keys())}", soft_wrap=True)
 
 
 @catalog_app.command("show")

@@ -361,7 +361,10 @@ def parse_catalog(data: Any, file: str, line_map: Any = None) -> Catalog:
         return Catalog.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        line, path = line_map.line_of(err["loc"], data) if line_map else (None, "")
+        loc = tuple(err["loc"])
+        if len(loc) > 2 and loc[0] == "items" and loc[2] in ("function", "addon", "vm", "server"):
+            loc = loc[:2] + loc[3:]  # the item-kind tag is ours, not a key of the file
+        line, path = line_map.line_of(loc, data) if line_map else (None, "")
         msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown field {err['loc'][-1]!r}"
