@@ -20,8 +20,8 @@ from pydantic import (
 )
 
 from costsim.errors import InputError
+from costsim.traffic.compose import Profile
 from costsim.traffic.distributions import Distribution, Lognormal
-from costsim.traffic.profiles import Profile
 from costsim.units import parse_duration_s, parse_size_mb
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
@@ -223,7 +223,10 @@ def _hint(error: dict[str, Any], data: Any) -> str:
     if kind == "unknown_profile":
         value = _value_at(data, loc)
         got = value.get("profile") if isinstance(value, dict) else value
-        return f"unknown traffic profile {got!r}; use one of constant, diurnal, or sum"
+        from costsim.traffic.compose import PROFILES
+
+        names = ", ".join([*PROFILES, "sum"])
+        return f"unknown traffic profile {got!r}; use one of {names}"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         return (
@@ -249,7 +252,7 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:
-    from costsim.traffic import distributions, profiles
+    from costsim.traffic import compose, distributions
 
     models: list[type[BaseModel]] = [
         Scenario,
@@ -260,12 +263,9 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
         Autoscale,
         ScaleRate,
         Slo,
-        profiles.Constant,
-        profiles.Diurnal,
-        profiles.Sum,
-        distributions.Fixed,
-        distributions.Exponential,
-        distributions.Lognormal,
+        compose.Sum,
+        *compose.PROFILES.values(),
+        *distributions.DISTRIBUTIONS.values(),
     ]
     names: set[str] = set()
     for model in models:

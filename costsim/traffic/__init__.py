@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.chunk import Chunk
+from costsim.traffic.context import StreamContext
 
 #: Spawn keys of the independent random streams derived from a scenario seed.
 STREAM_ARRIVALS = 0
@@ -30,10 +30,24 @@ def option_stream_key(name: str) -> int:
 def request_chunks(scenario: Any, chunk_size: int = 1 << 18) -> Iterator[Chunk]:
     """The scenario's requests as chunks of (arrival_s, duration_s).
 
-    The same scenario and seed give the same requests whatever ``chunk_size`` is.
+    Durations a trace does not give are drawn from the scenario's workload. The same scenario and
+    seed give the same requests whatever ``chunk_size`` is.
     """
-    gen_arr = stream(scenario.seed, STREAM_ARRIVALS)
+    ctx = StreamContext(
+        seed=scenario.seed,
+        key=(STREAM_ARRIVALS,),
+        horizon_s=scenario.horizon,
+        chunk_size=chunk_size,
+        base_dir=scenario.base_dir,
+    )
     gen_dur = stream(scenario.seed, STREAM_DURATIONS)
-    for arrivals in arrival_chunks(scenario.traffic, scenario.horizon, gen_arr, chunk_size):
-        durations = scenario.workload.duration.sample(gen_dur, len(arrivals))
+    workload = scenario.workload.duration
+    for arrivals, given in scenario.traffic.requests(ctx):
+        if given is None:
+            durations = workload.sample(gen_dur, len(arrivals))
+        else:
+            durations = np.array(given, dtype=np.float64)
+            missing = np.isnan(durations)
+            if missing.any():
+                durations[missing] = workload.sample(gen_dur, int(missing.sum()))
         yield Chunk(arrivals, durations)

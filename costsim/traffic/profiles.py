@@ -1,39 +1,49 @@
-"""Arrival-rate profiles: each states its analytic rate and expected count.
+"""Rate profiles: each states its analytic rate and expected count.
 
 A profile is a small pydantic model with
 
-* ``rate_rps(t_s)``: the instantaneous arrival rate [1/s] at times ``t_s`` [s];
-* ``cumulative(t_s)``: the expected number of arrivals in ``[0, t_s]`` (the integrated rate);
-* ``peak_rps(horizon_s)``: the highest rate reached within the horizon [1/s].
+* ``rate_rps(t_s)``: the expected arrival rate [1/s] at times ``t_s`` [s];
+* ``cumulative(t_s)``: the expected number of arrivals in ``[0, t_s]``;
+* ``peak_rps(horizon_s)``: the highest rate reached within the horizon [1/s];
+* ``requests(ctx)``: the stream of (arrival_s, duration_s or None) chunks.
 
-Arrivals are drawn by inverting the integrated rate (see :mod:`costsim.traffic.arrivals`), which is
-exact for any non-homogeneous Poisson process. Profiles are chosen by ``profile:`` name through
-:data:`PROFILES`.
+Poisson profiles draw arrivals by inverting the integrated rate (see
+:mod:`costsim.traffic.arrivals`), which is exact for any non-homogeneous Poisson process. Time 0
+is a Monday, 00:00. ``scale`` multiplies any profile.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from costsim.traffic.arrivals import arrival_chunks
+from costsim.traffic.context import StreamContext
 from costsim.units import parse_duration_s, parse_rate_per_s
 
 RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
 DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 
 DAY_S = 86400.0
+WEEK_S = 7 * DAY_S
+MONTH_S = 730 * 3600.0
+
+RequestStream = Iterator[tuple[np.ndarray, np.ndarray | None]]
 
 
-class _Profile(BaseModel):
+class BaseProfile(BaseModel):
+    """What every traffic profile offers."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
 
     def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
-        """Arrival rate [1/s] at times ``t_s`` [s]."""
+        """Expected arrival rate [1/s] at times ``t_s`` [s]."""
         raise NotImplementedError
 
     def cumulative(self, t_s: np.ndarray) -> np.ndarray:
@@ -42,19 +52,30 @@ class _Profile(BaseModel):
 
     def peak_rps(self, horizon_s: float) -> float:
         """Highest rate [1/s] within ``[0, horizon_s]``."""
-        raise NotImplementedError
+        if horizon_s <= 0:
+            return 0.0
+        grid = np.linspace(0.0, horizon_s, 20_001)
+        return float(np.max(self.rate_rps(grid)))
 
     def expected_count(self, t0_s: float, t1_s: float) -> float:
         """Expected arrivals in ``[t0_s, t1_s]``."""
         values = self.cumulative(np.array([t0_s, t1_s], dtype=np.float64))
         return float(values[1] - values[0])
 
+    def requests(self, ctx: StreamContext) -> RequestStream:
+        """Chunks of (arrival_s, durations or None); None means 'draw from the workload'."""
+        for arrivals in arrival_chunks(self, ctx.horizon_s, ctx.generator(), ctx.chunk_size):
+            yield arrivals, None
+
     def describe(self) -> str:
-        """One line for people, e.g. ``constant 5 rps``."""
+        """One line for people."""
         raise NotImplementedError
 
+    def _scaled(self, text: str) -> str:
+        return text + (f" x{self.scale:g}" if self.scale != 1 else "")
 
-class Constant(_Profile):
+
+class Constant(BaseProfile):
     """Homogeneous Poisson arrivals: ``{profile: constant, mean_rps: 20}``."""
 
     profile: Literal["constant"]
@@ -73,18 +94,21 @@ class Constant(_Profile):
         return f"constant Poisson arrivals at {self.scale * self.mean_rps:g} req/s"
 
 
-class Diurnal(_Profile):
-    """A daily cycle: a sinusoidal rate around ``mean_rps``.
+class Diurnal(BaseProfile):
+    """A daily cycle, optionally with a weekend dip and a growth trend.
 
-    ``rate(t) = mean * (1 + a cos(2 pi (t - peak) / 1 day))`` with
-    ``a = (r - 1) / (r + 1)`` for peak-to-trough ratio ``r``, so the daily mean is ``mean_rps``,
-    the peak is at ``peak_hour`` and peak / trough = ``r``.
+    ``rate(t) = mean * w(day) * (1 + g t / month) * (1 + a cos(2 pi (t - peak) / 1 day))`` with
+    ``a = (r - 1) / (r + 1)`` for peak-to-trough ratio ``r``; ``w`` is ``weekend_factor`` on
+    Saturdays and Sundays (days 5 and 6; day 0 is a Monday) and 1 otherwise, and ``g`` is
+    ``growth_per_month``. With no weekend dip or growth the daily mean is ``mean_rps``.
     """
 
     profile: Literal["diurnal"]
     mean_rps: RatePerS = Field(ge=0)
     peak_to_trough: float = Field(default=4.0, ge=1, allow_inf_nan=False)
     peak_hour: float = Field(default=14.0, ge=0, lt=24)
+    weekend_factor: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    growth_per_month: float = Field(default=0.0, gt=-1, allow_inf_nan=False)
 
     @property
     def amplitude(self) -> float:
@@ -92,79 +116,173 @@ class Diurnal(_Profile):
         r = self.peak_to_trough
         return (r - 1.0) / (r + 1.0)
 
-    def _phase(self, t_s: np.ndarray) -> np.ndarray:
-        return 2.0 * math.pi * (np.asarray(t_s, dtype=np.float64) - self.peak_hour * 3600.0) / DAY_S
+    def _weight(self, t_s: np.ndarray) -> np.ndarray:
+        day = np.floor(np.asarray(t_s) / DAY_S).astype(np.int64) % 7
+        return np.where(day >= 5, self.weekend_factor, 1.0)
 
     def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
+        t = np.asarray(t_s, dtype=np.float64)
         m = self.scale * self.mean_rps
-        return m * (1.0 + self.amplitude * np.cos(self._phase(t_s)))
+        phase = 2.0 * math.pi * (t - self.peak_hour * 3600.0) / DAY_S
+        growth = 1.0 + self.growth_per_month * t / MONTH_S
+        return m * self._weight(t) * growth * (1.0 + self.amplitude * np.cos(phase))
+
+    def _unweighted(self, t: np.ndarray) -> np.ndarray:
+        """``F(t)``: the integral of the rate over [0, t] with weight 1 and mean 1."""
+        w = 2.0 * math.pi / DAY_S
+        phi = self.peak_hour * 3600.0
+        a = self.amplitude
+        b = self.growth_per_month / MONTH_S
+        s, s0 = np.sin(w * (t - phi)), math.sin(-w * phi)
+        c, c0 = np.cos(w * (t - phi)), math.cos(-w * phi)
+        return t + b * t * t / 2 + a * (s - s0) / w + a * b * (t * s / w + (c - c0) / (w * w))
 
     def cumulative(self, t_s: np.ndarray) -> np.ndarray:
-        m = self.scale * self.mean_rps
         t = np.asarray(t_s, dtype=np.float64)
-        k = DAY_S / (2.0 * math.pi)
-        zero = math.sin(-2.0 * math.pi * self.peak_hour * 3600.0 / DAY_S)
-        return m * (t + self.amplitude * k * (np.sin(self._phase(t)) - zero))
-
-    def peak_rps(self, horizon_s: float) -> float:
-        grid = np.linspace(0.0, min(horizon_s, DAY_S), 2881)
-        return float(np.max(self.rate_rps(grid)))
+        m = self.scale * self.mean_rps
+        if self.weekend_factor == 1.0:
+            return m * self._unweighted(t)
+        k = np.floor(t / DAY_S).astype(np.int64)
+        n_days = int(k.max(initial=0)) + 1
+        starts = np.arange(n_days + 1) * DAY_S
+        f = self._unweighted(starts)
+        weights = self._weight(starts[:-1] + 1.0)
+        whole = np.concatenate([[0.0], np.cumsum(weights * np.diff(f))])
+        return m * (whole[k] + self._weight(t) * (self._unweighted(t) - f[k]))
 
     def describe(self) -> str:
-        return (
-            f"daily cycle, mean {self.scale * self.mean_rps:g} req/s, peak/trough "
-            f"{self.peak_to_trough:g} at {self.peak_hour:g}:00"
+        extra = ""
+        if self.weekend_factor != 1:
+            extra += f", weekends x{self.weekend_factor:g}"
+        if self.growth_per_month:
+            extra += f", growing {100 * self.growth_per_month:+g}%/month"
+        return self._scaled(
+            f"daily cycle, mean {self.mean_rps:g} req/s, peak/trough {self.peak_to_trough:g} "
+            f"at {self.peak_hour:g}:00{extra}"
         )
 
 
-SingleProfile = Annotated[Constant | Diurnal, Field(discriminator="profile")]
+class Spike(BaseProfile):
+    """A flash crowd on top of a base rate.
 
+    The rate is ``base_rps`` until ``start``, ramps linearly to ``base_rps * peak_multiplier``
+    over ``ramp``, then decays back exponentially with time constant ``decay``.
+    """
 
-class Sum(BaseModel):
-    """Superposition of profiles: ``{sum: [profile, ...]}``."""
+    profile: Literal["spike"]
+    base_rps: RatePerS = Field(ge=0)
+    start: DurationS = Field(ge=0)
+    ramp: DurationS = Field(default=60.0, gt=0)
+    peak_multiplier: float = Field(default=10.0, ge=1, allow_inf_nan=False)
+    decay: DurationS = Field(default=600.0, gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    def _shape(self, t: np.ndarray) -> np.ndarray:
+        up = np.clip((t - self.start) / self.ramp, 0.0, 1.0)
+        t1 = self.start + self.ramp
+        down = np.exp(-np.maximum(t - t1, 0.0) / self.decay)
+        return np.where(t < t1, up, down)
 
-    sum: list[SingleProfile] = Field(min_length=1)
-    scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    def _shape_integral(self, t: np.ndarray) -> np.ndarray:
+        t1 = self.start + self.ramp
+        ramp_part = np.clip(t - self.start, 0.0, self.ramp) ** 2 / (2 * self.ramp)
+        decay_part = self.decay * (-np.expm1(-np.maximum(t - t1, 0.0) / self.decay))
+        return ramp_part + decay_part
 
     def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
-        return self.scale * sum((p.rate_rps(t_s) for p in self.sum), np.zeros(np.shape(t_s)))
+        t = np.asarray(t_s, dtype=np.float64)
+        base = self.scale * self.base_rps
+        return base * (1.0 + (self.peak_multiplier - 1.0) * self._shape(t))
 
     def cumulative(self, t_s: np.ndarray) -> np.ndarray:
-        return self.scale * sum((p.cumulative(t_s) for p in self.sum), np.zeros(np.shape(t_s)))
+        t = np.asarray(t_s, dtype=np.float64)
+        base = self.scale * self.base_rps
+        return base * (t + (self.peak_multiplier - 1.0) * self._shape_integral(t))
 
     def peak_rps(self, horizon_s: float) -> float:
-        grid = np.linspace(0.0, horizon_s, 20001)
-        return float(np.max(self.rate_rps(grid))) if horizon_s > 0 else 0.0
-
-    def expected_count(self, t0_s: float, t1_s: float) -> float:
-        values = self.cumulative(np.array([t0_s, t1_s], dtype=np.float64))
-        return float(values[1] - values[0])
+        reach = min(1.0, max(0.0, (horizon_s - self.start) / self.ramp))
+        return self.scale * self.base_rps * (1.0 + (self.peak_multiplier - 1.0) * reach)
 
     def describe(self) -> str:
-        parts = "; ".join(p.describe() for p in self.sum)
-        return f"sum of [{parts}]" + (f" x{self.scale:g}" if self.scale != 1 else "")
+        return self._scaled(
+            f"flash crowd: {self.base_rps:g} req/s rising x{self.peak_multiplier:g} at "
+            f"{self.start:g} s over {self.ramp:g} s, decaying in {self.decay:g} s"
+        )
 
 
-def _profile_tag(value: object) -> str | None:
-    if isinstance(value, dict):
-        return "sum" if "sum" in value else value.get("profile")
-    if isinstance(value, Sum):
-        return "sum"
-    return getattr(value, "profile", None)
+class Schedule(BaseProfile):
+    """Cron-like batches: every ``every``, ``count`` invocations spread over ``window``.
 
+    The first batch starts at ``offset``. ``spread`` is ``uniform`` (exactly ``count`` at
+    random times in the window), ``equidistant`` (exactly ``count``, evenly spaced) or
+    ``poisson`` (a Poisson number with mean ``count``). ``scale`` multiplies ``count``
+    (rounded to the nearest whole invocation).
+    """
 
-Profile = Annotated[
-    Annotated[Constant, Tag("constant")]
-    | Annotated[Diurnal, Tag("diurnal")]
-    | Annotated[Sum, Tag("sum")],
-    Discriminator(
-        _profile_tag,
-        custom_error_type="unknown_profile",
-        custom_error_message="unknown traffic profile; use one of constant, diurnal, or sum",
-    ),
-]
+    profile: Literal["schedule"]
+    every: DurationS = Field(gt=0)
+    count: int = Field(ge=0, le=10**9)
+    window: DurationS = Field(default=60.0, gt=0)
+    offset: DurationS = Field(default=0.0, ge=0)
+    spread: Literal["uniform", "equidistant", "poisson"] = "uniform"
 
-#: Registry of profile names accepted in scenario files.
-PROFILES: dict[str, type[_Profile]] = {"constant": Constant, "diurnal": Diurnal}
+    @model_validator(mode="after")
+    def _window_fits(self) -> Schedule:
+        if self.window > self.every:
+            raise ValueError("window must not be longer than the period (every)")
+        return self
+
+    @property
+    def batch(self) -> int:
+        """Invocations per batch after scaling."""
+        return round(self.count * self.scale)
+
+    def _in_window(self, t: np.ndarray) -> np.ndarray:
+        since = t - self.offset
+        return (since >= 0) & (np.mod(since, self.every) < self.window)
+
+    def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
+        t = np.asarray(t_s, dtype=np.float64)
+        return np.where(self._in_window(t), self.batch / self.window, 0.0)
+
+    def cumulative(self, t_s: np.ndarray) -> np.ndarray:
+        t = np.asarray(t_s, dtype=np.float64)
+        since = np.maximum(t - self.offset, 0.0)
+        whole = np.floor(since / self.every)
+        part = np.minimum(since - whole * self.every, self.window)
+        return self.batch * (whole + part / self.window)
+
+    def peak_rps(self, horizon_s: float) -> float:
+        return self.batch / self.window if horizon_s > self.offset else 0.0
+
+    def requests(self, ctx: StreamContext) -> RequestStream:
+        gen = ctx.generator()
+        n = self.batch
+        k = 0
+        buffer: list[np.ndarray] = []
+        held = 0
+        while True:
+            start = self.offset + k * self.every
+            if start >= ctx.horizon_s:
+                break
+            if self.spread == "equidistant":
+                times = start + (np.arange(n) + 0.5) * (self.window / max(n, 1))
+            elif self.spread == "uniform":
+                times = start + np.sort(gen.random(n)) * self.window
+            else:
+                m = int(gen.poisson(n))
+                times = start + np.sort(gen.random(m)) * self.window
+            times = times[times < ctx.horizon_s]
+            buffer.append(times)
+            held += len(times)
+            k += 1
+            while held >= ctx.chunk_size:
+                joined = np.concatenate(buffer)
+                yield joined[: ctx.chunk_size], None
+                buffer, held = [joined[ctx.chunk_size :]], len(joined) - ctx.chunk_size
+        if held:
+            yield np.concatenate(buffer), None
+
+    def describe(self) -> str:
+        return (
+            f"batches of {self.batch} every {self.every:g} s over {self.window:g} s ({self.spread})"
+        )
