@@ -105,7 +105,12 @@ def bucket_refill(
     rate_per_s : float
         Refill rate [tokens/s].
     """
-    return min(capacity, tokens + (now_s - last_s) * rate_per_s)
+    if rate_per_s == math.inf:
+        return capacity  # explicit: (now - last) * inf is NaN when no time has passed
+    elapsed_s = now_s - last_s
+    if elapsed_s <= 0.0:
+        return min(capacity, tokens)
+    return min(capacity, tokens + elapsed_s * rate_per_s)
 
 
 def choose_server(
