@@ -176,6 +176,36 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
     console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
 
 
+@app.command()
+def traffic(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the traffic chart.")] = None,
+) -> None:
+    """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
+    from costsim.scenario import load_scenario
+    from costsim.traffic.preview import summarise_traffic, traffic_chart
+
+    scn = load_scenario(scenario)
+    if out is not None:
+        _check_writable(out)
+    summary = summarise_traffic(scn)
+    table = Table(
+        title=f"{scn.name}: traffic over {scn.horizon / 86400:g} days", title_justify="left"
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("profile", scn.traffic.describe())
+    table.add_row("requests", f"{summary.count:,}")
+    table.add_row("mean rate", f"{summary.mean_rps:,.3f} req/s")
+    table.add_row(f"peak rate ({summary.bin_s / 60:g}-min bins)", f"{summary.peak_rps:,.3f} req/s")
+    table.add_row("idle bins (no arrival)", f"{100 * summary.idle_fraction:.1f}%")
+    table.add_row("mean duration", f"{1000 * summary.mean_duration_s:,.1f} ms")
+    console.print(table)
+    if out is not None:
+        paths = traffic_chart(scn, summary, out)
+        console.print(f"[dim]Wrote {', '.join(str(p) for p in paths)}[/dim]")
+
+
 def _register_subcommands() -> None:
     from costsim.cli_pricing import register
 

@@ -39,7 +39,9 @@ RC = {
     "axes.titleweight": "bold",
     "axes.titlesize": 11,
     "axes.titlelocation": "left",
-    "legend.frameon": False,
+    "legend.frameon": True,
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
     "svg.hashsalt": "costsim",
     "svg.fonttype": "path",
 }
@@ -54,7 +56,9 @@ def chart_style() -> Iterator[None]:
 
 def source_line(fig: Figure, text: str) -> None:
     """Write the small source line (scenario, seed, catalog dates) under a figure."""
-    fig.text(0.01, 0.005, text, fontsize=7, color="#555555", ha="left", va="bottom")
+    # below the figure's lower edge: bbox_inches="tight" grows the canvas to include it, so it
+    # never collides with an axis label
+    fig.text(0.01, -0.01, text, fontsize=7, color="#555555", ha="left", va="top")
 
 
 def save(fig: Figure, out: Path, stem: str) -> list[Path]:
