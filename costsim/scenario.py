@@ -36,9 +36,28 @@ class _Strict(BaseModel):
 
 
 class Workload(_Strict):
-    """What one request does: how long it runs."""
+    """What one request does.
+
+    Attributes
+    ----------
+    duration : Distribution
+        Service time on the reference machine [s].
+    cpu_bound : float
+        Share of the duration that is CPU work. On serverless it scales with the CPU share that
+        memory buys (1,769 MB = 1 vCPU, at most 6); the rest (waiting on I/O) does not.
+    reference_memory : float
+        Function memory at which ``duration`` was measured [MB].
+    threads : int
+        Threads the code can keep busy; single-threaded code gains nothing above 1 vCPU.
+    payload : float
+        Response size per request [MB], for data-transfer cost.
+    """
 
     duration: Distribution
+    cpu_bound: float = Field(default=0.0, ge=0, le=1)
+    reference_memory: SizeMB = Field(default=1769.0, gt=0)
+    threads: int = Field(default=1, ge=1, le=64)
+    payload: SizeMB = Field(default=0.0, ge=0)
 
 
 class ScaleRate(_Strict):

@@ -16,7 +16,7 @@ from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.platforms.bare_metal import servers_for_peak
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
-from costsim.platforms.serverless import ServerlessPlatform
+from costsim.platforms.serverless import ServerlessPlatform, duration_factor
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
 from costsim.pricing.rate import (
     MONTH_S,
@@ -30,6 +30,7 @@ from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, Usage
 from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
+from costsim.traffic.chunk import Chunk
 
 #: progress(option_name, requests_done, requests_expected)
 ProgressFn = Callable[[str, int, float], None]
@@ -264,10 +265,16 @@ def simulate_option(
             used.append(acat)
             addons.append((acat, acat.items[aname]))
         platform = serverless_platform(opt, item)
+        w = scenario.workload
+        factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
+        if factor != 1.0:
+            chunks = (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
         out = runners["serverless"](platform, chunks, draws, scenario.horizon, bins, tick)
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
         quantities = dict(out.quantities)
         quantities["arrivals"] = float(out.counters.arrived)
+        # every served response carries the workload's payload out to the internet
+        quantities["egress_gb"] = out.counters.served * w.payload / 1024.0
         usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
         metrics = function_metrics(usage, item, ephemeral_mb=opt.ephemeral_storage)
         lines = rate_components(item.components, metrics, cat, opt.free_tier, opt.prices)

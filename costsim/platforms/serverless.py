@@ -57,3 +57,26 @@ class ServerlessPlatform:
     def memory_gb(self) -> float:
         """Memory [GB] as billed (1 GB = 1024 MB)."""
         return self.memory_mb / 1024.0
+
+
+#: Memory that buys one full vCPU on AWS Lambda [MB] (Lambda docs, "Configuring function memory").
+MB_PER_VCPU = 1769.0
+#: Most vCPUs a function gets (at 10,240 MB).
+MAX_VCPU = 6.0
+
+
+def usable_vcpus(memory_mb: float, threads: int) -> float:
+    """vCPUs a function with ``memory_mb`` [MB] can use with ``threads`` busy threads."""
+    return min(memory_mb / MB_PER_VCPU, MAX_VCPU, float(threads))
+
+
+def duration_factor(
+    memory_mb: float, reference_memory_mb: float, cpu_bound: float, threads: int
+) -> float:
+    """How much longer [x] a request runs at ``memory_mb`` than at ``reference_memory_mb``.
+
+    Only the CPU-bound share scales, inversely with the usable vCPUs:
+    ``(1 - f) + f * vcpus(reference) / vcpus(memory)``.
+    """
+    ratio = usable_vcpus(reference_memory_mb, threads) / usable_vcpus(memory_mb, threads)
+    return (1.0 - cpu_bound) + cpu_bound * ratio

@@ -127,6 +127,7 @@ def function_metrics(usage: Usage, item: FunctionItem, ephemeral_mb: float) -> d
         "provisioned_compute_gb_s": q.get("provisioned_compute_s", 0.0) * gb * scale,
         "provisioned_gb_s": pc_s * gb * scale,
         "provisioned_vcpu_s": pc_s * vcpu * scale,
+        "egress_gb": q.get("egress_gb", 0.0) * scale,
         "months": 1.0,
     }
 
