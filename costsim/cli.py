@@ -208,8 +208,10 @@ def traffic(
 
 def _register_subcommands() -> None:
     from costsim.cli_pricing import register
+    from costsim.cli_report import register as register_report
 
     register(app)
+    register_report(app)
 
 
 _register_subcommands()

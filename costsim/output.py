@@ -25,7 +25,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
-    """Write ``summary.json``, ``timeseries.csv`` and (optionally) charts into ``out``.
+    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv`` and charts into ``out``.
 
     Returns
     -------
@@ -33,9 +33,10 @@ def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Pa
         The files written.
     """
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "summary.json", out / "timeseries.csv"]
+    written = [out / "summary.json", out / "timeseries.csv", out / "latency_cdf.csv"]
     write_atomic(written[0], result.summary_json())
     write_atomic(written[1], result.timeseries_csv())
+    write_atomic(written[2], result.latency_cdf_csv())
     if charts:
         from costsim.report.charts import run_charts
 

@@ -160,6 +160,8 @@ class Result:
     costsim_version: str = ""
     slo: dict[str, float] = field(default_factory=dict)
     catalog_dates: dict[str, str] = field(default_factory=dict)
+    #: The scenario file as given (relative to the working folder when inside it), or "".
+    scenario_file: str = ""
 
     def option(self, name: str) -> OptionResult:
         """The result of the option called ``name``."""
@@ -182,6 +184,7 @@ class Result:
             "traffic": self.traffic,
             "slo_ms": {k: _round(v * 1000) for k, v in self.slo.items() if k == "p99"},
             "options": [o.to_dict() for o in self.options],
+            "scenario_file": self.scenario_file,
         }
 
     def summary_json(self) -> str:
@@ -209,6 +212,22 @@ class Result:
             ts = opt.timeseries
             for i in range(len(ts.get("t_start_s", []))):
                 writer.writerow([opt.name] + [_cell(ts[c][i]) for c in columns[1:]])
+        return buf.getvalue()
+
+    def latency_cdf_csv(self) -> str:
+        """``latency_cdf.csv`` text: per option, the latency histogram as a cumulative curve.
+
+        One row per non-empty histogram bucket: ``option``, ``latency_ms`` (the bucket's value,
+        within 1 % of the latencies in it) and ``cumulative_fraction`` of served requests at or
+        below it.
+        """
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["option", "latency_ms", "cumulative_fraction"])
+        for opt in self.options:
+            lat_s, frac = opt.latency_cdf
+            for v, f in zip(lat_s, frac, strict=True):
+                writer.writerow([opt.name, _cell(float(v) * 1000.0), _cell(f)])
         return buf.getvalue()
 
 

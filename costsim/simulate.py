@@ -101,6 +101,42 @@ def _function_item(
     return cat, item
 
 
+def extra_item(
+    scenario: Scenario, idx: int, j: int, cats: CatalogSet
+) -> tuple[Catalog, AddonItem | FunctionItem]:
+    """The catalog item behind extra ``j`` of serverless option ``idx``."""
+    opt = scenario.options[idx]
+    assert isinstance(opt, ServerlessOption)
+    extra = opt.extras[j]
+    try:
+        if extra.key is not None:
+            cat, name = cats.find_item(extra.key, ("addon",))
+            item = cat.items[name]
+        else:
+            assert extra.catalog is not None and extra.item is not None
+            cat = cats.get(extra.catalog)
+            if extra.item not in cat.items:
+                have = ", ".join(cat.items)
+                raise InputError(f"{extra.catalog} has no item {extra.item!r}; have {have}")
+            item = cat.items[extra.item]
+    except InputError as exc:
+        raise scenario.error(exc.message, "options", idx, "extras", j) from None
+    assert isinstance(item, AddonItem | FunctionItem)
+    return cat, item
+
+
+def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, float]:
+    """Monthly quantities an extra is rated on: the option's, times ``per_request``.
+
+    ``transitions`` (workflow state transitions) are one per request before the multiplier;
+    the flat ``months`` fee is not multiplied.
+    """
+    scaled = {k: v * per_request for k, v in metrics.items()}
+    scaled["transitions"] = metrics["all_requests"] * per_request
+    scaled["months"] = metrics.get("months", 1.0)
+    return scaled
+
+
 def serverless_platform(opt: ServerlessOption, item: FunctionItem) -> ServerlessPlatform:
     """The pool model for a serverless option, with billing rules from its catalog item."""
     gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
@@ -257,13 +293,10 @@ def simulate_option(
         cat, item = _function_item(scenario, idx, opt, cats)
         used.append(cat)
         addons = []
-        for j, key in enumerate(opt.extras):
-            try:
-                acat, aname = cats.find_item(key, ("addon",))
-            except InputError as exc:
-                raise scenario.error(exc.message, "options", idx, "extras", j) from None
+        for j, extra in enumerate(opt.extras):
+            acat, aitem = extra_item(scenario, idx, j, cats)
             used.append(acat)
-            addons.append((acat, acat.items[aname]))
+            addons.append((extra, acat, aitem))
         platform = serverless_platform(opt, item)
         w = scenario.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
@@ -278,9 +311,10 @@ def simulate_option(
         usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
         metrics = function_metrics(usage, item, ephemeral_mb=opt.ephemeral_storage)
         lines = rate_components(item.components, metrics, cat, opt.free_tier, opt.prices)
-        for acat, aitem in addons:
-            assert isinstance(aitem, AddonItem)
-            lines += rate_components(aitem.components, metrics, acat, opt.free_tier, opt.prices)
+        for extra, acat, aitem in addons:
+            free = opt.free_tier if extra.free_tier is None else extra.free_tier
+            scaled = extra_metrics(metrics, extra.per_request)
+            lines += rate_components(aitem.components, scaled, acat, free, opt.prices)
         detail = {
             "provider": opt.provider,
             "arch": opt.arch,
@@ -288,7 +322,7 @@ def simulate_option(
             "keep_alive_s": opt.keep_alive,
             "billing_granularity_ms": platform.billing_granularity_s * 1000,
             "init_billed": init_billed,
-            "extras": list(opt.extras),
+            "extras": [e.label for e in opt.extras],
         }
     elif isinstance(opt, VpsOption):
         cat, mitem = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
@@ -380,7 +414,18 @@ def simulate(
         costsim_version=__version__,
         slo=slo,
         catalog_dates=dates,
+        scenario_file=display_path(scenario.source_file),
     )
+
+
+def display_path(path: str | None) -> str:
+    """``path`` relative to the working folder when it lies inside it (portable), else as is."""
+    if not path:
+        return ""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = None) -> None:
@@ -395,11 +440,8 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
     for idx, opt in enumerate(scenario.options):
         if isinstance(opt, ServerlessOption):
             _function_item(scenario, idx, opt, cats)
-            for j, key in enumerate(opt.extras):
-                try:
-                    cats.find_item(key, ("addon",))
-                except InputError as exc:
-                    raise scenario.error(exc.message, "options", idx, "extras", j) from None
+            for j in range(len(opt.extras)):
+                extra_item(scenario, idx, j, cats)
         elif isinstance(opt, VpsOption):
             _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
         else:

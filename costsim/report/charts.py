@@ -19,15 +19,24 @@ from costsim.report.style import (
 from costsim.results import Result
 
 
+def span(seconds: float) -> str:
+    """A simulated span for people: ``7 d``, ``6 h``, ``30 min``."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
 def source_text(result: Result) -> str:
     """The source line for a run's charts."""
     cats = ", ".join(
         f"{k}@{v} (as of {result.catalog_dates.get(k, '?')})"
         for k, v in sorted(result.catalogs.items())
     )
+    # two lines, so a long catalog list does not widen the figure
     return (
         f"costsim {result.costsim_version} | scenario {result.scenario}, seed {result.seed}, "
-        f"{result.horizon_s / 86400:g} d simulated, engine {result.engine} | {cats}"
+        f"{span(result.horizon_s)} simulated, engine {result.engine}\nprices: {cats}"
     )
 
 
@@ -176,9 +185,66 @@ def instances_chart(result: Result, out: Path) -> list[Path]:
         return save(fig, out, "instances")
 
 
+def latency_cdf_chart(result: Result, out: Path) -> list[Path]:
+    """The share of served requests at or below each latency, per option, with the SLO."""
+    with chart_style():
+        fig, ax = plt.subplots()
+        for i, o in enumerate(result.options):
+            lat_s, frac = o.latency_cdf
+            if len(lat_s) == 0:
+                continue
+            ms = np.asarray(lat_s) * 1000.0
+            ax.step(
+                ms,
+                frac,
+                where="post",
+                color=PALETTE[i % len(PALETTE)],
+                linestyle=LINESTYLES[i % 8],
+                linewidth=1.4,
+                label=o.name,
+            )
+            # mark the simulated percentiles, so the curve's reading points are visible
+            pct = [o.latency_ms.p50, o.latency_ms.p95, o.latency_ms.p99, o.latency_ms.p999]
+            ax.plot(
+                pct,
+                [0.50, 0.95, 0.99, 0.999],
+                linestyle="none",
+                marker=MARKERS[i % len(MARKERS)],
+                markersize=5,
+                markerfacecolor="white",
+                color=PALETTE[i % len(PALETTE)],
+            )
+        slo = result.slo.get("p99")
+        if slo:
+            ax.axvline(slo * 1000, color="black", linestyle="--", linewidth=1)
+            ax.text(slo * 1000, 0.3, f" SLO p99 {slo * 1000:g} ms", fontsize=8, ha="left")
+        ax.axhline(0.99, color="#777777", linewidth=0.6, linestyle=":")
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1.01)
+        ax.set_xlabel("latency [ms], log scale")
+        ax.set_ylabel("share of served requests at or below [-]")
+        worst = max(result.options, key=lambda o: o.latency_ms.p999)
+        ax.set_title(
+            f"Latency distribution: the tail is longest for {worst.name} "
+            f"(p99.9 {worst.latency_ms.p999:,.0f} ms)"
+        )
+        ax.plot(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            color="#555555",
+            label="simulated p50, p95, p99, p99.9",
+        )
+        ax.legend(loc="upper left", fontsize=8)
+        source_line(fig, source_text(result))
+        return save(fig, out, "latency_cdf")
+
+
 def run_charts(result: Result, out: Path) -> list[Path]:
     """Draw every chart of a run into ``out``; returns the files written."""
     paths: list[Path] = []
-    for chart in (cost_chart, latency_chart, instances_chart):
+    for chart in (cost_chart, latency_chart, latency_cdf_chart, instances_chart):
         paths += chart(result, out)
     return paths

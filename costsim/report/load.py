@@ -1,0 +1,163 @@
+"""Reading a run or sweep output folder back, so reports need no re-simulation."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from costsim.errors import InputError
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, Usage
+
+
+@dataclass
+class Output:
+    """A ``run`` or ``sweep`` output folder.
+
+    Attributes
+    ----------
+    kind : str
+        ``run`` or ``sweep`` (a run's ``summary.json`` has no ``kind``).
+    summary : dict
+        ``summary.json``.
+    crossovers : dict
+        ``crossovers.json`` of a sweep (or of a sweep in the run's ``sweep/`` subfolder).
+    """
+
+    folder: Path
+    kind: str
+    summary: dict[str, Any]
+    crossovers: dict[str, Any] = field(default_factory=dict)
+    sweep_summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "no such file; is this the folder of a run or a sweep?", file=str(path)
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object", file=str(path), line=1)
+    return data
+
+
+def load_output(folder: Path) -> Output:
+    """Read ``folder``'s ``summary.json`` (and ``crossovers.json`` for a sweep)."""
+    if not folder.is_dir():
+        raise InputError(
+            "no such folder; give the --out folder of a run or a sweep", file=str(folder)
+        )
+    summary = _json(folder / "summary.json")
+    kind = str(summary.get("kind", "run"))
+    if kind not in ("run", "sweep"):
+        raise InputError(f"unknown kind {kind!r}", file=str(folder / "summary.json"), field="kind")
+    need = ["scenario", "seed", "options"] if kind == "run" else ["scenario", "vary", "points"]
+    for key in need:
+        if key not in summary:
+            raise InputError("missing field", file=str(folder / "summary.json"), field=key)
+    out = Output(folder, kind, summary)
+    if kind == "sweep":
+        cross = folder / "crossovers.json"
+        out.crossovers = _json(cross) if cross.exists() else {}
+    else:
+        sub = folder / "sweep"
+        if (sub / "summary.json").exists():
+            out.sweep_summary = _json(sub / "summary.json")
+            if (sub / "crossovers.json").exists():
+                out.crossovers = _json(sub / "crossovers.json")
+    return out
+
+
+def _floats(rows: list[dict[str, str]], name: str) -> np.ndarray:
+    return np.array([float(r[name]) for r in rows], dtype=np.float64)
+
+
+def result_from_output(out: Output) -> Result:
+    """A :class:`Result` rebuilt from a run folder, good enough to draw its charts again.
+
+    Costs come back as the rounded figures of ``summary.json``; usage quantities are not stored
+    and stay empty.
+    """
+    s = out.summary
+    series: dict[str, list[dict[str, str]]] = {}
+    ts_path = out.folder / "timeseries.csv"
+    if ts_path.exists():
+        with ts_path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                series.setdefault(row["option"], []).append(row)
+    cdf: dict[str, list[dict[str, str]]] = {}
+    cdf_path = out.folder / "latency_cdf.csv"
+    if cdf_path.exists():
+        with cdf_path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                cdf.setdefault(row["option"], []).append(row)
+    options = []
+    for o in s["options"]:
+        rows = series.get(o["name"], [])
+        ts = {
+            col: _floats(rows, col)
+            for col in (
+                "t_start_s",
+                "arrivals",
+                "served",
+                "cold_starts",
+                "throttled",
+                "dropped",
+                "instances",
+                "busy",
+                "cost_usd_cumulative",
+            )
+        }
+        crow = cdf.get(o["name"], [])
+        req = o["requests"]
+        options.append(
+            OptionResult(
+                name=o["name"],
+                kind=o["kind"],
+                cost=CostBreakdown(
+                    {k: Decimal(repr(v)) for k, v in o["cost_usd"]["components"].items()}
+                ),
+                arrived=int(req["arrived"]),
+                served=int(req["served"]),
+                cold_starts=int(req["cold_starts"]),
+                throttled=int(req["throttled"]),
+                dropped=int(req["dropped"]),
+                latency_ms=LatencySummary(**o["latency_ms"]),
+                instances_mean=float(o["instances"]["mean"]),
+                instances_max=int(o["instances"]["max"]),
+                busy_mean=float(o["instances"]["busy_mean"]),
+                utilization=float(o["utilization"]),
+                usage=Usage(o["kind"], float(s["horizon_s"])),
+                latency_cdf=(
+                    _floats(crow, "latency_ms") / 1000.0,
+                    _floats(crow, "cumulative_fraction"),
+                ),
+                timeseries=ts,
+                detail=dict(o.get("detail", {})),
+            )
+        )
+    slo_ms = s.get("slo_ms", {})
+    return Result(
+        scenario=s["scenario"],
+        seed=int(s["seed"]),
+        horizon_s=float(s["horizon_s"]),
+        engine=str(s.get("engine", "")),
+        catalogs=dict(s.get("catalogs", {})),
+        options=options,
+        bin_width_s=float(s["horizon_s"]) / max(len(options[0].timeseries["t_start_s"]), 1),
+        description=str(s.get("description", "")),
+        traffic=str(s.get("traffic", "")),
+        costsim_version=str(s.get("costsim_version", "")),
+        slo={k: v / 1000.0 for k, v in slo_ms.items()},
+        catalog_dates=dict(s.get("catalog_as_of", {})),
+        scenario_file=str(s.get("scenario_file", "")),
+    )
