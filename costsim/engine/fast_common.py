@@ -5,8 +5,7 @@ The decision rules of :mod:`costsim.platforms.rules` and the metric helpers of
 call, so each rule exists once. JIT output is cached on disk (``cache=True``).
 
 The event heap orders events as SimPy does: by time, then priority (completions are URGENT = 0),
-then scheduling order. Events live in parallel arrays: ``hf[0]`` time [s], ``hf[1]`` a float
-payload, ``hi[0]`` priority, ``hi[1]`` sequence number, ``hi[2:5]`` integer payloads.
+then scheduling order (see :func:`new_heap`).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import numpy as np
 from costsim.engine import metrics
 from costsim.platforms import rules
 
+#: Compile with numba, caching the machine code on disk.
 njit = numba.njit(cache=True, nogil=True)
 
 billed_duration_s = njit(rules.billed_duration_s)
@@ -32,21 +32,25 @@ numba.extending.register_jitable(metrics.bin_index)
 bin_index = njit(metrics.bin_index)
 add_interval = njit(metrics.add_interval)
 
-#: Rows of the float and integer heap arrays.
-H_TIME, H_VAL = 0, 1
-H_PRI, H_SEQ, H_A, H_B, H_C = 0, 1, 2, 3, 4
+#: Bits of the order key below the priority: ``order = priority << SEQ_BITS | sequence``.
+SEQ_BITS = 56
 
 
-def new_heap(capacity: int) -> tuple[np.ndarray, np.ndarray]:
-    """Empty event-heap arrays for ``capacity`` events: (floats ``(2, n)``, ints ``(5, n)``)."""
-    return np.zeros((2, capacity)), np.zeros((5, capacity), dtype=np.int64)
+def new_heap(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Empty event heap for ``capacity`` events.
 
-
-def grow_rows(a: np.ndarray, capacity: int) -> np.ndarray:
-    """Copy of the 2-D array ``a`` with ``capacity`` columns (existing columns kept)."""
-    out = np.zeros((a.shape[0], capacity), dtype=a.dtype)
-    out[:, : a.shape[1]] = a
-    return out
+    Returns
+    -------
+    (time_s, order, payload_int, payload_float)
+        Event time [s]; order key (priority, then scheduling sequence); an integer payload (a
+        slot); a float payload (an end time [s]).
+    """
+    return (
+        np.zeros(capacity),
+        np.zeros(capacity, dtype=np.int64),
+        np.zeros(capacity, dtype=np.int64),
+        np.zeros(capacity),
+    )
 
 
 def grow(a: np.ndarray, capacity: int) -> np.ndarray:
@@ -56,76 +60,77 @@ def grow(a: np.ndarray, capacity: int) -> np.ndarray:
     return out
 
 
-@njit
-def _before(hf: np.ndarray, hi: np.ndarray, i: int, j: int) -> bool:
-    """Whether event ``i`` is processed before event ``j``."""
-    if hf[0, i] != hf[0, j]:
-        return hf[0, i] < hf[0, j]
-    if hi[0, i] != hi[0, j]:
-        return hi[0, i] < hi[0, j]
-    return hi[1, i] < hi[1, j]
-
-
-@njit
-def _swap(hf: np.ndarray, hi: np.ndarray, i: int, j: int) -> None:
-    for r in range(hf.shape[0]):
-        x = hf[r, i]
-        hf[r, i] = hf[r, j]
-        hf[r, j] = x
-    for r in range(hi.shape[0]):
-        y = hi[r, i]
-        hi[r, i] = hi[r, j]
-        hi[r, j] = y
+def grow_rows(a: np.ndarray, capacity: int) -> np.ndarray:
+    """Copy of the 2-D array ``a`` with ``capacity`` columns (existing columns kept)."""
+    out = np.zeros((a.shape[0], capacity), dtype=a.dtype)
+    out[:, : a.shape[1]] = a
+    return out
 
 
 @njit
 def heap_push(
-    hf: np.ndarray,
-    hi: np.ndarray,
+    ht: np.ndarray,
+    ho: np.ndarray,
+    ha: np.ndarray,
+    hv: np.ndarray,
     n: int,
     t_s: float,
-    val: float,
-    pri: int,
-    seq: int,
+    order: int,
     a: int,
-    b: int,
-    c: int,
+    v: float,
 ) -> int:
-    """Add an event at time ``t_s`` [s]; return the new heap size (capacity is the caller's)."""
-    hf[0, n] = t_s
-    hf[1, n] = val
-    hi[0, n] = pri
-    hi[1, n] = seq
-    hi[2, n] = a
-    hi[3, n] = b
-    hi[4, n] = c
+    """Add an event at ``t_s`` [s] with order key ``order``; return the new size.
+
+    The caller makes sure there is room.
+    """
     i = n
     while i > 0:
         parent = (i - 1) >> 1
-        if not _before(hf, hi, i, parent):
+        pt = ht[parent]
+        if pt < t_s or (pt == t_s and ho[parent] < order):
             break
-        _swap(hf, hi, i, parent)
+        ht[i] = pt
+        ho[i] = ho[parent]
+        ha[i] = ha[parent]
+        hv[i] = hv[parent]
         i = parent
+    ht[i] = t_s
+    ho[i] = order
+    ha[i] = a
+    hv[i] = v
     return n + 1
 
 
 @njit
-def heap_pop(hf: np.ndarray, hi: np.ndarray, n: int) -> int:
-    """Remove the first event (read it at column 0 beforehand); return the new heap size."""
+def heap_pop(ht: np.ndarray, ho: np.ndarray, ha: np.ndarray, hv: np.ndarray, n: int) -> int:
+    """Remove the first event (read it at index 0 beforehand); return the new size."""
     n -= 1
-    if n > 0:
-        _swap(hf, hi, 0, n)
-        i = 0
-        while True:
-            left = 2 * i + 1
-            if left >= n:
-                break
-            child = left
-            right = left + 1
-            if right < n and _before(hf, hi, right, left):
-                child = right
-            if not _before(hf, hi, child, i):
-                break
-            _swap(hf, hi, i, child)
-            i = child
+    if n == 0:
+        return 0
+    t_s = ht[n]
+    order = ho[n]
+    a = ha[n]
+    v = hv[n]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        right = child + 1
+        if right < n and (
+            ht[right] < ht[child] or (ht[right] == ht[child] and ho[right] < ho[child])
+        ):
+            child = right
+        ct = ht[child]
+        if t_s < ct or (t_s == ct and order < ho[child]):
+            break
+        ht[i] = ct
+        ho[i] = ho[child]
+        ha[i] = ha[child]
+        hv[i] = hv[child]
+        i = child
+    ht[i] = t_s
+    ho[i] = order
+    ha[i] = a
+    hv[i] = v
     return n

@@ -26,6 +26,7 @@ import numpy as np
 
 from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
 from costsim.engine.fast_common import (
+    SEQ_BITS,
     add_interval,
     billed_duration_s,
     bin_index,
@@ -171,8 +172,10 @@ def _start(
     sf: np.ndarray,
     si: np.ndarray,
     sv_i: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
+    ht: np.ndarray,
+    ho: np.ndarray,
+    ha: np.ndarray,
+    hv: np.ndarray,
     win: np.ndarray,
     lat_counts: np.ndarray,
     b_busy: np.ndarray,
@@ -189,9 +192,7 @@ def _start(
         add_interval(b_busy, now_s, end_s, weight, horizon_s, pp[P_WIDTH], ip[I_NBINS])
         if ip[I_AUTOSCALE] != 0:
             _add_window_busy(now_s, end_s, pp, si, win)
-    si[HEAP_N] = heap_push(
-        hf, hi, si[HEAP_N], max(end_s, sf[S_NOW]), end_s, COMPLETION, si[SEQ], slot, 0, 0
-    )
+    si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], max(end_s, sf[S_NOW]), si[SEQ], slot, end_s)
     si[SEQ] += 1
 
 
@@ -266,8 +267,10 @@ def _arrive(
     qs: np.ndarray,
     nd_f: np.ndarray,
     nd_next: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
+    ht: np.ndarray,
+    ho: np.ndarray,
+    ha: np.ndarray,
+    hv: np.ndarray,
     win: np.ndarray,
     g_slot: np.ndarray,
     g_active: np.ndarray,
@@ -303,7 +306,22 @@ def _arrive(
         if nf > 0 and not _next_from(0, t_s, pp, ip, si, qs, nd_f, nd_next, b_dropped):
             k = choose_server(SHARED, g_active[:nf], g_queued[:0], 0, u)
             _start(
-                g_slot[k], t_s, t_s, dur_s, pp, ip, sf, si, sv_i, hf, hi, win, lat_counts, b_busy
+                g_slot[k],
+                t_s,
+                t_s,
+                dur_s,
+                pp,
+                ip,
+                sf,
+                si,
+                sv_i,
+                ht,
+                ho,
+                ha,
+                hv,
+                win,
+                lat_counts,
+                b_busy,
             )
         else:
             _enqueue(0, t_s, dur_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
@@ -322,7 +340,7 @@ def _arrive(
     if sv_i[ACTIVE, slot] < workers and not _next_from(
         q, t_s, pp, ip, si, qs, nd_f, nd_next, b_dropped
     ):
-        _start(slot, t_s, t_s, dur_s, pp, ip, sf, si, sv_i, hf, hi, win, lat_counts, b_busy)
+        _start(slot, t_s, t_s, dur_s, pp, ip, sf, si, sv_i, ht, ho, ha, hv, win, lat_counts, b_busy)
     else:
         _enqueue(q, t_s, dur_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
 
@@ -339,8 +357,10 @@ def _event(
     qs: np.ndarray,
     nd_f: np.ndarray,
     nd_next: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
+    ht: np.ndarray,
+    ho: np.ndarray,
+    ha: np.ndarray,
+    hv: np.ndarray,
     win: np.ndarray,
     billed: np.ndarray,
     lat_counts: np.ndarray,
@@ -350,12 +370,11 @@ def _event(
     b_busy: np.ndarray,
 ) -> None:
     """Handle the first event on the heap: a completion, a boot or an evaluation."""
-    now = hf[0, 0]
-    val = hf[1, 0]
-    kind = hi[0, 0]
-    slot = hi[2, 0]
-    server_id = hi[3, 0]
-    si[HEAP_N] = heap_pop(hf, hi, si[HEAP_N])
+    now = ht[0]
+    kind = ho[0] >> SEQ_BITS
+    slot = ha[0]
+    val = hv[0]
+    si[HEAP_N] = heap_pop(ht, ho, ha, hv, si[HEAP_N])
     sf[S_NOW] = now
     workers = ip[I_WORKERS]
     if kind == COMPLETION:
@@ -370,11 +389,13 @@ def _event(
                 a = nd_f[0, node]
                 d = nd_f[1, node]
                 _pop_head(q, qs, nd_next, si)
-                _start(slot, a, end_s, d, pp, ip, sf, si, sv_i, hf, hi, win, lat_counts, b_busy)
+                _start(
+                    slot, a, end_s, d, pp, ip, sf, si, sv_i, ht, ho, ha, hv, win, lat_counts, b_busy
+                )
                 return
         return
     if kind == BOOT:
-        if sv_i[USED, slot] == 0 or sv_i[ID, slot] != server_id:
+        if sv_i[USED, slot] == 0 or sv_i[ID, slot] != int(val):
             return
         sv_i[SERVING, slot] = 1
         _serving_changed(now, 1, sf, si)
@@ -385,7 +406,7 @@ def _event(
             a = nd_f[0, node]
             d = nd_f[1, node]
             _pop_head(0, qs, nd_next, si)
-            _start(slot, a, now, d, pp, ip, sf, si, sv_i, hf, hi, win, lat_counts, b_busy)
+            _start(slot, a, now, d, pp, ip, sf, si, sv_i, ht, ho, ha, hv, win, lat_counts, b_busy)
         return
     # evaluation k: the reference's autoscaler loop body
     k = si[EVAL_K]
@@ -409,9 +430,8 @@ def _event(
         for _ in range(desired - total):
             s = _launch(now_s, False, sf, si, sv_f, sv_i, qs, order)
             boot_s = max(now_s + pp[P_BOOT], sf[S_NOW])
-            si[HEAP_N] = heap_push(
-                hf, hi, si[HEAP_N], boot_s, 0.0, BOOT, si[SEQ], s, sv_i[ID, s], 0
-            )
+            key = (BOOT << SEQ_BITS) | si[SEQ]
+            si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], boot_s, key, s, sv_i[ID, s])
             si[SEQ] += 1
         sf[S_LAST_ACTION] = now_s
     elif desired < total and now_s - sf[S_LAST_ACTION] >= pp[P_COOLDOWN]:
@@ -437,7 +457,8 @@ def _event(
         return
     si[EVAL_K] = k + 1
     t_next = max((k + 1) * period, sf[S_NOW])
-    si[HEAP_N] = heap_push(hf, hi, si[HEAP_N], t_next, 0.0, EVALUATION, si[SEQ], 0, 0, 0)
+    key = (EVALUATION << SEQ_BITS) | si[SEQ]
+    si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], t_next, key, 0, 0.0)
     si[SEQ] += 1
 
 
@@ -445,14 +466,14 @@ def _event(
 def _room(
     si: np.ndarray,
     ip: np.ndarray,
-    hf: np.ndarray,
+    ht: np.ndarray,
     billed: np.ndarray,
     sv_i: np.ndarray,
 ) -> bool:
     """Whether the heap and the billed buffer can take whatever one event may add."""
     n_slots = sv_i.shape[1]
     need_heap = max(ip[I_WORKERS], n_slots) + 2
-    return hf.shape[1] - si[HEAP_N] >= need_heap and len(billed) - si[N_BILLED] >= n_slots
+    return len(ht) - si[HEAP_N] >= need_heap and len(billed) - si[N_BILLED] >= n_slots
 
 
 @njit
@@ -471,8 +492,10 @@ def _run(
     qs: np.ndarray,
     nd_f: np.ndarray,
     nd_next: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
+    ht: np.ndarray,
+    ho: np.ndarray,
+    ha: np.ndarray,
+    hv: np.ndarray,
     win: np.ndarray,
     billed: np.ndarray,
     g_slot: np.ndarray,
@@ -495,7 +518,7 @@ def _run(
     autoscale = ip[I_AUTOSCALE] != 0
     period = pp[P_PERIOD]
     while True:
-        if not _room(si, ip, hf, billed, sv_i):
+        if not _room(si, ip, ht, billed, sv_i):
             si[CURSOR] = i
             return False
         if i < n:
@@ -504,10 +527,10 @@ def _run(
             # handled after every other event at or before its time.
             if si[WALK_PENDING] == 0 and t_s > sf[S_NOW]:
                 si[WALK_PENDING] = 1
-            if si[WALK_PENDING] != 0 and si[HEAP_N] > 0 and hf[0, 0] <= t_s:
+            if si[WALK_PENDING] != 0 and si[HEAP_N] > 0 and ht[0] <= t_s:
                 _event(
-                    pp, ip, sf, si, sv_f, sv_i, order, qs, nd_f, nd_next, hf, hi, win, billed,
-                    lat_counts, b_served, b_dropped, b_alive, b_busy,
+                    pp, ip, sf, si, sv_f, sv_i, order, qs, nd_f, nd_next, ht, ho, ha, hv, win,
+                    billed, lat_counts, b_served, b_dropped, b_alive, b_busy,
                 )  # fmt: skip
                 continue
             d_s = dur[i]
@@ -519,7 +542,7 @@ def _run(
                 si[WALK_PENDING] = 0
             u = uni[i] if has_u else 0.0
             _arrive(
-                t_s, d_s, u, pp, ip, sf, si, sv_i, order, qs, nd_f, nd_next, hf, hi, win,
+                t_s, d_s, u, pp, ip, sf, si, sv_i, order, qs, nd_f, nd_next, ht, ho, ha, hv, win,
                 g_slot, g_active, g_queued, lat_counts, b_arrivals, b_dropped, b_busy,
             )  # fmt: skip
             i += 1
@@ -528,7 +551,7 @@ def _run(
             si[CURSOR] = 0
             return True
         _event(
-            pp, ip, sf, si, sv_f, sv_i, order, qs, nd_f, nd_next, hf, hi, win, billed,
+            pp, ip, sf, si, sv_f, sv_i, order, qs, nd_f, nd_next, ht, ho, ha, hv, win, billed,
             lat_counts, b_served, b_dropped, b_alive, b_busy,
         )  # fmt: skip
 
@@ -609,7 +632,7 @@ class _State:
         self.nd_next = np.zeros(0, dtype=np.int64)
         self.si[NODE_FREE] = -1
         self._grow_nodes(1024)
-        self.hf, self.hi = new_heap(2 * (max(p.workers, n_slots) + 2) * 4)
+        self.heap = new_heap(2 * (max(p.workers, n_slots) + 2) * 4)
         self.win = np.zeros(64)
         self.billed = np.zeros(4 * n_slots + 64)
         self.billed_list: list[float] = []
@@ -621,9 +644,9 @@ class _State:
         if a is not None:
             self.si[EVAL_K] = 1
             self.si[EVAL_ON] = 1
-            self.si[HEAP_N] = heap_push(
-                self.hf, self.hi, 0, a.evaluation_period_s, 0.0, EVALUATION, 0, 0, 0, 0
-            )
+            ht, ho, ha, hv = self.heap
+            order = EVALUATION << SEQ_BITS
+            self.si[HEAP_N] = heap_push(ht, ho, ha, hv, 0, a.evaluation_period_s, order, 0, 0.0)
             self.si[SEQ] = 1
 
     def _grow_nodes(self, capacity: int) -> None:
@@ -647,10 +670,9 @@ class _State:
         if self.si[NODE_FREE] < 0:
             self._grow_nodes(2 * len(self.nd_next))
         need = max(int(self.ip[I_WORKERS]), self.sv_i.shape[1]) + 2
-        if self.hf.shape[1] - self.si[HEAP_N] < need:
-            cap = 2 * (self.hf.shape[1] + need)
-            self.hf = grow_rows(self.hf, cap)
-            self.hi = grow_rows(self.hi, cap)
+        if len(self.heap[0]) - self.si[HEAP_N] < need:
+            cap = 2 * (len(self.heap[0]) + need)
+            self.heap = tuple(grow(h, cap) for h in self.heap)  # type: ignore[assignment]
         if self.ip[I_AUTOSCALE]:
             span = int(next_dur_s / self.pp[P_PERIOD]) + 4
             if span > len(self.win):
@@ -667,7 +689,7 @@ class _State:
         """Simulate one chunk (and drain at the end if ``final``), growing arrays as needed."""
         while not _run(
             arr, dur, uni, final, self.pp, self.ip, self.sf, self.si, self.sv_f, self.sv_i,
-            self.order, self.qs, self.nd_f, self.nd_next, self.hf, self.hi, self.win,
+            self.order, self.qs, self.nd_f, self.nd_next, *self.heap, self.win,
             self.billed, self.g_slot, self.g_active, self.g_queued, latency.counts,
             bins.arrivals, bins.served, bins.dropped, bins.alive_s, bins.busy_s,
         ):  # fmt: skip

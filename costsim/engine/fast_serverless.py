@@ -5,21 +5,23 @@ The kernel walks a chunk of arrivals and handles completions from an event heap 
 and the time bins come out exactly as the reference engine's. It calls the same rule functions
 (:mod:`costsim.platforms.rules`, compiled in :mod:`costsim.engine.fast_common`).
 
-Everything the simulation carries from one chunk to the next lives in preallocated arrays:
+The reference looks at every instance on every arrival; the kernel keeps three structures so that
+it only looks at the instances that can matter, and reaches the same decisions:
 
-* the pool of alive instances, in id order (columns of ``pf``: created, idle since, ready [s];
-  of ``pi``: id, active requests); the first ``provisioned`` columns are the provisioned
-  instances, which are never reclaimed;
-* the completion heap (see :mod:`costsim.engine.fast_common`);
-* scalars in ``sf`` and ``si`` (indices below).
+* instances live in stable slots (``sf_``: created, idle since, ready [s]; ``si_``: id, active
+  requests, provisioned, idle-list links);
+* the *free sets*, one for provisioned instances and one for the others: the instances with a
+  free slot (``active < instance_concurrency``), sorted by id, as :func:`choose_warm` wants its
+  candidates. With one request per instance every free instance is ready, so the candidates are
+  the free set itself;
+* the *idle list*: unprovisioned idle instances in the order they became idle, which is the order
+  of their idle times, so the instances whose keep-alive ran out are at its head. They are
+  retired in id order, as the reference does.
 
-When the pool or the heap is full the kernel stops before the next arrival and returns its index;
-the caller grows the arrays and calls again. Memory therefore follows the number of instances
-and requests in flight, never the horizon.
-
-Keep-alive expiry is checked lazily, as in the reference: at each arrival, a lower bound on the
-earliest idle time of an idle instance tells whether any instance can have expired; only then is
-the pool scanned (in id order, as the reference does at every arrival).
+State carried from one chunk to the next lives in these arrays and in the scalars ``sf``/``si``
+(indices below). When the slots or the heap are full the kernel stops before the next arrival
+and returns its index; the caller grows the arrays and calls again. Memory therefore follows the
+number of instances and requests in flight, never the horizon.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from costsim.engine.fast_common import (
     bin_index,
     bucket_refill,
     choose_warm,
+    grow,
     grow_rows,
     heap_pop,
     heap_push,
@@ -50,27 +53,22 @@ from costsim.platforms.serverless import ServerlessPlatform
 P_KA, P_BURST, P_RATE, P_GRAN, P_MIN, P_HORIZON, P_WIDTH = range(7)
 I_POLICY, I_CONC, I_LIMIT, I_PROV, I_NBINS, I_HAS_U = range(6)
 # Float state (sf).
-S_NOW, S_TOKENS, S_TOKENS_AT, S_MIN_IDLE, S_LAT_TOTAL = range(5)
-S_REQ, S_COMPUTE, S_INIT, S_PREQ, S_PCOMPUTE, S_ALIVE, S_BUSY = range(5, 12)
-N_SF = 12
+S_NOW, S_TOKENS, S_TOKENS_AT, S_LAT_TOTAL = range(4)
+S_REQ, S_COMPUTE, S_INIT, S_PREQ, S_PCOMPUTE, S_ALIVE, S_BUSY = range(4, 11)
+N_SF = 11
 # Integer state (si).
-N_ALIVE, NEXT_ID, HEAP_N, SEQ, EPOCH = range(5)
-C_ARRIVED, C_SERVED, C_COLD, C_THROTTLED, MAX_INST = range(5, 10)
-N_SI = 10
-# Pool rows.
+N_ALIVE, NEXT_ID, HEAP_N, SEQ, N_FREE_SLOTS, IDLE_HEAD, IDLE_TAIL = range(7)
+C_ARRIVED, C_SERVED, C_COLD, C_THROTTLED, MAX_INST, NF_PROV, NF_OTHER = range(7, 14)
+N_SI = 14
+# Slot rows: floats, then integers.
 CREATED, IDLE, READY = 0, 1, 2
-ID, ACTIVE = 0, 1
+ID, ACTIVE, PROV, PREV, NEXT = 0, 1, 2, 3, 4
 RANDOM_POLICY = 3
 
 
 @njit
 def _retire(
-    created_s: float,
-    end_s: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    b_alive: np.ndarray,
+    created_s: float, end_s: float, pp: np.ndarray, ip: np.ndarray, sf: np.ndarray, b_alive
 ) -> None:
     """Account for an instance alive from ``created_s`` to ``end_s`` [s] (clipped to horizon)."""
     horizon_s = pp[P_HORIZON]
@@ -81,76 +79,13 @@ def _retire(
 
 
 @njit
-def _reclaim(
-    t_s: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    pf: np.ndarray,
-    pi: np.ndarray,
-    b_alive: np.ndarray,
-) -> None:
-    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s]."""
-    ka = pp[P_KA]
-    n = si[N_ALIVE]
-    w = ip[I_PROV]
-    min_idle = np.inf
-    for j in range(ip[I_PROV], n):
-        idle_s = pf[IDLE, j]
-        if pi[ACTIVE, j] == 0 and keep_alive_expired(idle_s, t_s, ka):
-            _retire(pf[CREATED, j], idle_s + ka, pp, ip, sf, b_alive)
-            continue
-        if w != j:
-            pf[CREATED, w] = pf[CREATED, j]
-            pf[IDLE, w] = idle_s
-            pf[READY, w] = pf[READY, j]
-            pi[ID, w] = pi[ID, j]
-            pi[ACTIVE, w] = pi[ACTIVE, j]
-        if pi[ACTIVE, w] == 0:
-            min_idle = min(min_idle, idle_s)
-        w += 1
-    if w != n:
-        si[EPOCH] += 1
-    si[N_ALIVE] = w
-    sf[S_MIN_IDLE] = min_idle
-
-
-@njit
-def _pick(
-    lo: int,
-    hi: int,
-    t_s: float,
-    conc: int,
-    policy: int,
-    u: float,
-    pf: np.ndarray,
-    pi: np.ndarray,
-    c_idle: np.ndarray,
-    c_created: np.ndarray,
-    c_pos: np.ndarray,
-) -> int:
-    """Pool position of the warm instance to use among positions ``[lo, hi)``, or -1."""
-    m = 0
-    for j in range(lo, hi):
-        c_idle[m] = pf[IDLE, j]
-        c_created[m] = pf[CREATED, j]
-        c_pos[m] = j
-        if pi[ACTIVE, j] < conc and pf[READY, j] <= t_s:
-            m += 1
-    if m == 0:
-        return -1
-    return c_pos[choose_warm(policy, c_idle[:m], c_created[:m], u)]
-
-
-@njit
-def _find(pi: np.ndarray, n: int, iid: int) -> int:
-    """Pool position of instance ``iid`` (ids are kept sorted)."""
+def _free_find(fr: np.ndarray, n: int, iid: int, sv_i: np.ndarray) -> int:
+    """Position of id ``iid`` (or where it goes) in the free set ``fr`` of size ``n``."""
     lo = 0
     hi = n
     while lo < hi:
         mid = (lo + hi) >> 1
-        if pi[ID, mid] < iid:
+        if sv_i[ID, fr[mid]] < iid:
             lo = mid + 1
         else:
             hi = mid
@@ -158,114 +93,151 @@ def _find(pi: np.ndarray, n: int, iid: int) -> int:
 
 
 @njit
-def _finish(
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    pf: np.ndarray,
-    pi: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
-    b_served: np.ndarray,
-) -> None:
+def _free_insert(fr: np.ndarray, n: int, slot: int, sv_i: np.ndarray) -> int:
+    """Add ``slot`` to the free set ``fr`` of size ``n``, keeping id order; return the size."""
+    iid = sv_i[ID, slot]
+    k = n
+    if n > 0 and sv_i[ID, fr[n - 1]] > iid:
+        k = _free_find(fr, n, iid, sv_i)
+        for j in range(n, k, -1):
+            fr[j] = fr[j - 1]
+    fr[k] = slot
+    return n + 1
+
+
+@njit
+def _free_remove(fr: np.ndarray, n: int, k: int) -> int:
+    """Remove position ``k`` from the free set ``fr`` of size ``n``; return the size."""
+    for j in range(k, n - 1):
+        fr[j] = fr[j + 1]
+    return n - 1
+
+
+@njit
+def _idle_push(slot: int, si: np.ndarray, sv_f: np.ndarray, sv_i: np.ndarray) -> None:
+    """Append ``slot`` to the idle list, keeping it sorted by idle time."""
+    after = si[IDLE_TAIL]
+    idle_s = sv_f[IDLE, slot]
+    while after >= 0 and sv_f[IDLE, after] > idle_s:
+        after = sv_i[PREV, after]
+    before = si[IDLE_HEAD] if after < 0 else sv_i[NEXT, after]
+    sv_i[PREV, slot] = after
+    sv_i[NEXT, slot] = before
+    if after < 0:
+        si[IDLE_HEAD] = slot
+    else:
+        sv_i[NEXT, after] = slot
+    if before < 0:
+        si[IDLE_TAIL] = slot
+    else:
+        sv_i[PREV, before] = slot
+
+
+@njit
+def _idle_remove(slot: int, si: np.ndarray, sv_i: np.ndarray) -> None:
+    prev = sv_i[PREV, slot]
+    nxt = sv_i[NEXT, slot]
+    if prev < 0:
+        si[IDLE_HEAD] = nxt
+    else:
+        sv_i[NEXT, prev] = nxt
+    if nxt < 0:
+        si[IDLE_TAIL] = prev
+    else:
+        sv_i[PREV, nxt] = prev
+
+
+@njit
+def _reclaim(t_s: float, pp, ip, sf, si, sv_f, sv_i, slots_free, f_other, scratch, b_alive) -> None:
+    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s]."""
+    ka = pp[P_KA]
+    m = 0
+    while si[IDLE_HEAD] >= 0 and keep_alive_expired(sv_f[IDLE, si[IDLE_HEAD]], t_s, ka):
+        slot = si[IDLE_HEAD]
+        _idle_remove(slot, si, sv_i)
+        # insertion sort by id: usually one or two instances expire at a time
+        j = m
+        while j > 0 and sv_i[ID, scratch[j - 1]] > sv_i[ID, slot]:
+            scratch[j] = scratch[j - 1]
+            j -= 1
+        scratch[j] = slot
+        m += 1
+    for j in range(m):
+        slot = scratch[j]
+        _retire(sv_f[CREATED, slot], sv_f[IDLE, slot] + ka, pp, ip, sf, b_alive)
+        k = _free_find(f_other, si[NF_OTHER], sv_i[ID, slot], sv_i)
+        si[NF_OTHER] = _free_remove(f_other, si[NF_OTHER], k)
+        slots_free[si[N_FREE_SLOTS]] = slot
+        si[N_FREE_SLOTS] += 1
+    si[N_ALIVE] -= m
+
+
+@njit
+def _finish(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served) -> None:
     """Handle the first completion on the heap."""
-    end_s = hf[1, 0]
-    sf[S_NOW] = hf[0, 0]
-    pos = hi[3, 0]
-    if hi[4, 0] != si[EPOCH]:
-        pos = _find(pi, si[N_ALIVE], hi[2, 0])
-    si[HEAP_N] = heap_pop(hf, hi, si[HEAP_N])
-    pi[ACTIVE, pos] -= 1
-    if pi[ACTIVE, pos] == 0:
-        pf[IDLE, pos] = end_s
-        if pos >= ip[I_PROV]:
-            sf[S_MIN_IDLE] = min(sf[S_MIN_IDLE], end_s)
+    sf[S_NOW] = ht[0]
+    slot = ha[0]
+    end_s = hv[0]
+    si[HEAP_N] = heap_pop(ht, ho, ha, hv, si[HEAP_N])
+    active = sv_i[ACTIVE, slot] - 1
+    sv_i[ACTIVE, slot] = active
+    prov = sv_i[PROV, slot]
+    if active == 0:
+        sv_f[IDLE, slot] = end_s
+        if not prov:
+            _idle_push(slot, si, sv_f, sv_i)
+    if active == ip[I_CONC] - 1:
+        if prov:
+            si[NF_PROV] = _free_insert(f_prov, si[NF_PROV], slot, sv_i)
+        else:
+            si[NF_OTHER] = _free_insert(f_other, si[NF_OTHER], slot, sv_i)
     si[C_SERVED] += 1
     b_served[bin_index(end_s, pp[P_WIDTH], ip[I_NBINS])] += 1
 
 
 @njit
-def _arrive(
-    t_s: float,
-    dur_s: float,
-    cold_s: float,
-    u: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    pf: np.ndarray,
-    pi: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
-    c_idle: np.ndarray,
-    c_created: np.ndarray,
-    c_pos: np.ndarray,
-    lat_counts: np.ndarray,
-    b_arrivals: np.ndarray,
-    b_cold: np.ndarray,
-    b_throttled: np.ndarray,
-    b_alive: np.ndarray,
-    b_busy: np.ndarray,
-) -> None:
-    """Handle one arrival (the reference engine's ``_Pool.arrive``)."""
-    horizon_s = pp[P_HORIZON]
-    width_s = pp[P_WIDTH]
-    n_bins = ip[I_NBINS]
-    b = bin_index(t_s, width_s, n_bins)
-    si[C_ARRIVED] += 1
-    b_arrivals[b] += 1
-    if keep_alive_expired(sf[S_MIN_IDLE], t_s, pp[P_KA]):
-        _reclaim(t_s, pp, ip, sf, si, pf, pi, b_alive)
+def _candidates(
+    fr: np.ndarray, n: int, t_s: float, u: float, ip, sv_f, c_idle, c_created, c_k
+) -> int:
+    """Position in the free set ``fr`` (size ``n``) of the warm instance to use, or -1.
+
+    The candidates are the free instances that are ready, in id order.
+    """
+    check_ready = ip[I_CONC] > 1
+    m = 0
+    for j in range(n):
+        slot = fr[j]
+        c_idle[m] = sv_f[IDLE, slot]
+        c_created[m] = sv_f[CREATED, slot]
+        c_k[m] = j
+        if not check_ready or sv_f[READY, slot] <= t_s:
+            m += 1
+    if m == 0:
+        return -1
+    return c_k[choose_warm(ip[I_POLICY], c_idle[:m], c_created[:m], u)]
+
+
+@njit
+def _pick(t_s: float, u: float, ip, si, sv_f, sv_i, f_prov, f_other, c_idle, c_created, c_k) -> int:
+    """Slot of the warm instance to use (provisioned first), or -1; updates the free sets."""
     conc = ip[I_CONC]
-    policy = ip[I_POLICY]
-    n_prov = ip[I_PROV]
-    pos = _pick(0, n_prov, t_s, conc, policy, u, pf, pi, c_idle, c_created, c_pos)
-    if pos < 0:
-        pos = _pick(n_prov, si[N_ALIVE], t_s, conc, policy, u, pf, pi, c_idle, c_created, c_pos)
-    init_s = 0.0
-    if pos < 0:
-        sf[S_TOKENS] = bucket_refill(sf[S_TOKENS], sf[S_TOKENS_AT], t_s, pp[P_BURST], pp[P_RATE])
-        sf[S_TOKENS_AT] = t_s
-        if si[N_ALIVE] >= ip[I_LIMIT] or sf[S_TOKENS] < 1.0:
-            si[C_THROTTLED] += 1
-            b_throttled[b] += 1
-            return
-        sf[S_TOKENS] -= 1.0
-        init_s = cold_s
-        pos = si[N_ALIVE]
-        pf[CREATED, pos] = t_s
-        pf[IDLE, pos] = t_s
-        pf[READY, pos] = t_s + init_s
-        pi[ID, pos] = si[NEXT_ID]
-        pi[ACTIVE, pos] = 0
-        si[NEXT_ID] += 1
-        si[N_ALIVE] += 1
-        si[MAX_INST] = max(si[MAX_INST], si[N_ALIVE])
-        si[C_COLD] += 1
-        b_cold[b] += 1
-        sf[S_INIT] += billed_duration_s(init_s, pp[P_GRAN], 0.0)
-    pi[ACTIVE, pos] += 1
-    latency_s = init_s + dur_s
-    end_s = t_s + latency_s
-    lat_counts[latency_bucket(latency_s)] += 1
-    sf[S_LAT_TOTAL] += latency_s
-    billed = billed_duration_s(dur_s, pp[P_GRAN], pp[P_MIN])
-    if pos < n_prov:
-        sf[S_PREQ] += 1
-        sf[S_PCOMPUTE] += billed
-    else:
-        sf[S_REQ] += 1
-        sf[S_COMPUTE] += billed
-    weight = 1.0 / conc
-    if end_s > t_s:
-        sf[S_BUSY] += weight * (min(end_s, horizon_s) - min(t_s, horizon_s))
-        add_interval(b_busy, t_s, end_s, weight, horizon_s, width_s, n_bins)
-    si[HEAP_N] = heap_push(
-        hf, hi, si[HEAP_N], max(end_s, sf[S_NOW]), end_s, 0, si[SEQ], pi[ID, pos], pos, si[EPOCH]
-    )
-    si[SEQ] += 1
+    # provisioned instances are ready from time 0; with one request per instance every free
+    # instance has finished a request, so it is ready too
+    k = _candidates(f_prov, si[NF_PROV], t_s, u, ip, sv_f, c_idle, c_created, c_k)
+    if k >= 0:
+        slot = f_prov[k]
+        if sv_i[ACTIVE, slot] + 1 == conc:
+            si[NF_PROV] = _free_remove(f_prov, si[NF_PROV], k)
+        return slot
+    k = _candidates(f_other, si[NF_OTHER], t_s, u, ip, sv_f, c_idle, c_created, c_k)
+    if k < 0:
+        return -1
+    slot = f_other[k]
+    if sv_i[ACTIVE, slot] == 0:
+        _idle_remove(slot, si, sv_i)
+    if sv_i[ACTIVE, slot] + 1 == conc:
+        si[NF_OTHER] = _free_remove(f_other, si[NF_OTHER], k)
+    return slot
 
 
 @njit
@@ -279,13 +251,18 @@ def _run_chunk(
     ip: np.ndarray,
     sf: np.ndarray,
     si: np.ndarray,
-    pf: np.ndarray,
-    pi: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
+    sv_f: np.ndarray,
+    sv_i: np.ndarray,
+    slots_free: np.ndarray,
+    f_prov: np.ndarray,
+    f_other: np.ndarray,
+    ht: np.ndarray,
+    ho: np.ndarray,
+    ha: np.ndarray,
+    hv: np.ndarray,
     c_idle: np.ndarray,
     c_created: np.ndarray,
-    c_pos: np.ndarray,
+    c_k: np.ndarray,
     lat_counts: np.ndarray,
     b_arrivals: np.ndarray,
     b_served: np.ndarray,
@@ -296,68 +273,98 @@ def _run_chunk(
 ) -> int:
     """Simulate arrivals ``start..`` of a chunk; return the index reached.
 
-    Stops early, before an arrival, when the pool or the heap is full.
+    Stops early, before an arrival, when no slot is free or the heap is full.
     """
     n = len(arr)
-    cap = pf.shape[1]
-    hcap = hf.shape[1]
+    hcap = len(ht)
     has_u = ip[I_HAS_U] != 0
+    horizon_s = pp[P_HORIZON]
+    width_s = pp[P_WIDTH]
+    n_bins = ip[I_NBINS]
+    conc = ip[I_CONC]
+    weight = 1.0 / conc
     for i in range(start, n):
-        if si[N_ALIVE] >= cap or si[HEAP_N] >= hcap:
+        if si[N_FREE_SLOTS] == 0 or si[HEAP_N] >= hcap:
             return i
         t_s = arr[i]
         if t_s > sf[S_NOW]:
-            while si[HEAP_N] > 0 and hf[0, 0] <= t_s:
-                _finish(pp, ip, sf, si, pf, pi, hf, hi, b_served)
+            while si[HEAP_N] > 0 and ht[0] <= t_s:
+                _finish(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served)
             sf[S_NOW] = t_s
+        dur_s = dur[i]
+        # the reference engine's _Pool.arrive
+        b = bin_index(t_s, width_s, n_bins)
+        si[C_ARRIVED] += 1
+        b_arrivals[b] += 1
+        _reclaim(t_s, pp, ip, sf, si, sv_f, sv_i, slots_free, f_other, c_k, b_alive)
         u = uni[i] if has_u else 0.0
-        _arrive(
-            t_s,
-            dur[i],
-            cold[i],
-            u,
-            pp,
-            ip,
-            sf,
-            si,
-            pf,
-            pi,
-            hf,
-            hi,
-            c_idle,
-            c_created,
-            c_pos,
-            lat_counts,
-            b_arrivals,
-            b_cold,
-            b_throttled,
-            b_alive,
-            b_busy,
+        slot = _pick(t_s, u, ip, si, sv_f, sv_i, f_prov, f_other, c_idle, c_created, c_k)
+        init_s = 0.0
+        if slot < 0:
+            sf[S_TOKENS] = bucket_refill(
+                sf[S_TOKENS], sf[S_TOKENS_AT], t_s, pp[P_BURST], pp[P_RATE]
+            )
+            sf[S_TOKENS_AT] = t_s
+            if si[N_ALIVE] >= ip[I_LIMIT] or sf[S_TOKENS] < 1.0:
+                si[C_THROTTLED] += 1
+                b_throttled[b] += 1
+                continue
+            sf[S_TOKENS] -= 1.0
+            init_s = cold[i]
+            si[N_FREE_SLOTS] -= 1
+            slot = slots_free[si[N_FREE_SLOTS]]
+            sv_f[CREATED, slot] = t_s
+            sv_f[IDLE, slot] = t_s
+            sv_f[READY, slot] = t_s + init_s
+            sv_i[ID, slot] = si[NEXT_ID]
+            sv_i[ACTIVE, slot] = 0
+            sv_i[PROV, slot] = 0
+            si[NEXT_ID] += 1
+            si[N_ALIVE] += 1
+            si[MAX_INST] = max(si[MAX_INST], si[N_ALIVE])
+            si[C_COLD] += 1
+            b_cold[b] += 1
+            sf[S_INIT] += billed_duration_s(init_s, pp[P_GRAN], 0.0)
+            if conc > 1:
+                si[NF_OTHER] = _free_insert(f_other, si[NF_OTHER], slot, sv_i)
+        sv_i[ACTIVE, slot] += 1
+        latency_s = init_s + dur_s
+        end_s = t_s + latency_s
+        lat_counts[latency_bucket(latency_s)] += 1
+        sf[S_LAT_TOTAL] += latency_s
+        billed = billed_duration_s(dur_s, pp[P_GRAN], pp[P_MIN])
+        if sv_i[PROV, slot]:
+            sf[S_PREQ] += 1
+            sf[S_PCOMPUTE] += billed
+        else:
+            sf[S_REQ] += 1
+            sf[S_COMPUTE] += billed
+        if end_s > t_s:
+            sf[S_BUSY] += weight * (min(end_s, horizon_s) - min(t_s, horizon_s))
+            add_interval(b_busy, t_s, end_s, weight, horizon_s, width_s, n_bins)
+        si[HEAP_N] = heap_push(
+            ht, ho, ha, hv, si[HEAP_N], max(end_s, sf[S_NOW]), si[SEQ], slot, end_s
         )
+        si[SEQ] += 1
     return n
 
 
 @njit
-def _close(
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    pf: np.ndarray,
-    pi: np.ndarray,
-    hf: np.ndarray,
-    hi: np.ndarray,
-    b_served: np.ndarray,
-    b_alive: np.ndarray,
-) -> None:
-    """Run the remaining completions, then retire every instance (the reference's ``close``)."""
+def _close(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served, b_alive) -> None:
+    """Run the remaining completions, then retire every instance in id order (``close``)."""
     while si[HEAP_N] > 0:
-        _finish(pp, ip, sf, si, pf, pi, hf, hi, b_served)
-    for j in range(si[N_ALIVE]):
-        if pi[ACTIVE, j] == 0 and j >= ip[I_PROV]:
-            _retire(pf[CREATED, j], pf[IDLE, j] + pp[P_KA], pp, ip, sf, b_alive)
+        _finish(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served)
+    # alive instances: the provisioned ones and those still in the free sets (all idle now)
+    slots = np.concatenate((f_prov[: si[NF_PROV]], f_other[: si[NF_OTHER]]))
+    ids = np.empty(len(slots), dtype=np.int64)
+    for j in range(len(slots)):
+        ids[j] = sv_i[ID, slots[j]]
+    for j in np.argsort(ids, kind="mergesort"):
+        slot = slots[j]
+        if sv_i[ACTIVE, slot] == 0 and not sv_i[PROV, slot]:
+            _retire(sv_f[CREATED, slot], sv_f[IDLE, slot] + pp[P_KA], pp, ip, sf, b_alive)
         else:
-            _retire(pf[CREATED, j], pp[P_HORIZON], pp, ip, sf, b_alive)
+            _retire(sv_f[CREATED, slot], pp[P_HORIZON], pp, ip, sf, b_alive)
     si[N_ALIVE] = 0
 
 
@@ -390,32 +397,43 @@ class _State:
         self.sf = np.zeros(N_SF)
         self.si = np.zeros(N_SI, dtype=np.int64)
         self.sf[S_TOKENS] = p.scale_burst
-        self.sf[S_MIN_IDLE] = np.inf
+        self.si[IDLE_HEAD] = self.si[IDLE_TAIL] = -1
         cap = max(64, 2 * p.provisioned)
-        self.pf = np.zeros((3, cap))
-        self.pi = np.zeros((2, cap), dtype=np.int64)
-        # provisioned instances: ids 0.., created, idle since and ready at 0
-        self.pi[ID, : p.provisioned] = np.arange(p.provisioned)
-        self.si[N_ALIVE] = self.si[NEXT_ID] = self.si[MAX_INST] = p.provisioned
-        self.hf, self.hi = new_heap(256)
+        self.sv_f = np.zeros((3, cap))
+        self.sv_i = np.zeros((5, cap), dtype=np.int64)
+        self.f_prov = np.arange(max(p.provisioned, 1), dtype=np.int64)
+        self.f_other = np.zeros(cap, dtype=np.int64)
+        # provisioned instances: slots and ids 0.., created, idle since and ready at 0, all free
+        n_prov = p.provisioned
+        self.slots_free = np.zeros(cap, dtype=np.int64)
+        self.slots_free[: cap - n_prov] = np.arange(cap - 1, n_prov - 1, -1)
+        self.si[N_FREE_SLOTS] = cap - n_prov
+        self.sv_i[ID, :n_prov] = np.arange(n_prov)
+        self.sv_i[PROV, :n_prov] = 1
+        self.si[NF_PROV] = n_prov
+        self.si[N_ALIVE] = self.si[NEXT_ID] = self.si[MAX_INST] = n_prov
+        self.heap = new_heap(256)
         self._scratch(cap)
 
     def _scratch(self, cap: int) -> None:
         self.c_idle = np.zeros(cap)
         self.c_created = np.zeros(cap)
-        self.c_pos = np.zeros(cap, dtype=np.int64)
+        self.c_k = np.zeros(cap, dtype=np.int64)
 
     def grow(self) -> None:
-        """Double whichever of the pool and the heap is full."""
-        cap = self.pf.shape[1]
-        if self.si[N_ALIVE] >= cap:
-            self.pf = grow_rows(self.pf, 2 * cap)
-            self.pi = grow_rows(self.pi, 2 * cap)
-            self._scratch(2 * cap)
-        hcap = self.hf.shape[1]
-        if self.si[HEAP_N] >= hcap:
-            self.hf = grow_rows(self.hf, 2 * hcap)
-            self.hi = grow_rows(self.hi, 2 * hcap)
+        """Double whichever of the slots and the heap is full."""
+        cap = self.sv_f.shape[1]
+        if self.si[N_FREE_SLOTS] == 0:
+            new = 2 * cap
+            self.sv_f = grow_rows(self.sv_f, new)
+            self.sv_i = grow_rows(self.sv_i, new)
+            self.f_other = grow(self.f_other, new)
+            self.slots_free = np.arange(new - 1, cap - 1, -1, dtype=np.int64)
+            self.slots_free = grow(self.slots_free, new)
+            self.si[N_FREE_SLOTS] = new - cap
+            self._scratch(new)
+        if self.si[HEAP_N] >= len(self.heap[0]):
+            self.heap = tuple(grow(h, 2 * len(h)) for h in self.heap)  # type: ignore[assignment]
 
 
 def run_serverless(
@@ -450,36 +468,22 @@ def run_serverless(
         dur = np.ascontiguousarray(chunk.duration_s, dtype=np.float64)
         i = 0
         while i < n:
+            ht, ho, ha, hv = st.heap
             i = _run_chunk(
-                arr,
-                dur,
-                cold,
-                uni,
-                i,
-                st.pp,
-                st.ip,
-                st.sf,
-                st.si,
-                st.pf,
-                st.pi,
-                st.hf,
-                st.hi,
-                st.c_idle,
-                st.c_created,
-                st.c_pos,
-                latency.counts,
-                bins.arrivals,
-                bins.served,
-                bins.cold_starts,
-                bins.throttled,
-                bins.alive_s,
-                bins.busy_s,
-            )
+                arr, dur, cold, uni, i, st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i,
+                st.slots_free, st.f_prov, st.f_other, ht, ho, ha, hv,
+                st.c_idle, st.c_created, st.c_k, latency.counts, bins.arrivals, bins.served,
+                bins.cold_starts, bins.throttled, bins.alive_s, bins.busy_s,
+            )  # fmt: skip
             if i < n:
                 st.grow()
         if progress is not None:
             progress(n)
-    _close(st.pp, st.ip, st.sf, st.si, st.pf, st.pi, st.hf, st.hi, bins.served, bins.alive_s)
+    ht, ho, ha, hv = st.heap
+    _close(
+        st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, st.f_prov, st.f_other,
+        ht, ho, ha, hv, bins.served, bins.alive_s,
+    )  # fmt: skip
     sf, si = st.sf, st.si
     latency.total_s = float(sf[S_LAT_TOTAL])
     q = {
