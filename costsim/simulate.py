@@ -367,7 +367,7 @@ def simulate_option(
 def simulate(
     scenario: Scenario,
     *,
-    engine: str = "simpy",
+    engine: str = "fast",
     catalog_files: list[str | Path] | None = None,
     progress: ProgressFn | None = None,
 ) -> Result:
