@@ -109,7 +109,7 @@ def run(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Override the scenario's seed.")
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="Simulation engine.")] = "simpy",
+    engine: Annotated[str, typer.Option("--engine", help="Simulation engine.")] = "fast",
     catalog: Annotated[
         list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
     ] = None,
