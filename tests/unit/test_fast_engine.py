@@ -1,0 +1,229 @@
+"""Differential tests: the fast (numba) engines against the SimPy reference.
+
+For the same platform, requests and draws, both engines must give identical counters, latency
+histograms and time-bin counts, and the same quantities and time integrals up to float rounding.
+Hypothesis draws small random scenarios over every model feature. Arrival and duration times are
+often snapped to a coarse grid, so that events at equal times (completions, boots, evaluations and
+arrivals) are common and their order is exercised. Requests are cut into random chunks for the
+fast engine, which must carry its state across them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import autoscale, fleet, serverless
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costsim.engine import ENGINES, fast_fleet, fast_serverless, simpy_fleet, simpy_serverless
+from costsim.engine.common import EngineOutput, OptionDraws
+from costsim.engine.metrics import TimeBins
+from costsim.platforms.fleet import FleetPlatform
+from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
+from costsim.platforms.serverless import ServerlessPlatform
+from costsim.traffic.chunk import Chunk
+from costsim.traffic.distributions import Exponential, Fixed, Lognormal
+
+N_BINS = 7
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _requests(seed: int, n: int, rate_rps: float, grid_s: float | None) -> tuple:
+    g = np.random.default_rng(seed)
+    arr = np.cumsum(g.exponential(1.0 / rate_rps, n))
+    dur = g.lognormal(math.log(0.3), 1.0, n)
+    if grid_s is not None:
+        arr = np.round(arr / grid_s) * grid_s
+        dur = np.round(dur / grid_s) * grid_s  # zero durations included
+    return arr, dur
+
+
+def _chunks(arr: np.ndarray, dur: np.ndarray, size: int) -> list[Chunk]:
+    return [Chunk(arr[i : i + size], dur[i : i + size]) for i in range(0, len(arr), size)]
+
+
+def _draws(seed: int) -> OptionDraws:
+    return OptionDraws(np.random.default_rng(seed), np.random.default_rng(seed + 1))
+
+
+def assert_same(ref: EngineOutput, fast: EngineOutput) -> None:
+    """Counts and histograms exactly equal; floats equal up to rounding."""
+    assert fast.counters == ref.counters
+    np.testing.assert_array_equal(fast.latency.counts, ref.latency.counts)
+    assert fast.latency.total_s == pytest.approx(ref.latency.total_s, rel=1e-12, abs=1e-12)
+    for name in ("arrivals", "served", "cold_starts", "throttled", "dropped"):
+        np.testing.assert_array_equal(getattr(fast.bins, name), getattr(ref.bins, name), name)
+    np.testing.assert_allclose(fast.bins.alive_s, ref.bins.alive_s, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fast.bins.busy_s, ref.bins.busy_s, rtol=1e-9, atol=1e-9)
+    assert fast.quantities.keys() == ref.quantities.keys()
+    for key, value in ref.quantities.items():
+        assert fast.quantities[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+    np.testing.assert_allclose(fast.instance_billed_s, ref.instance_billed_s, rtol=1e-12)
+    assert fast.alive_s == pytest.approx(ref.alive_s, rel=1e-9, abs=1e-9)
+    assert fast.busy_s == pytest.approx(ref.busy_s, rel=1e-9, abs=1e-9)
+    assert fast.max_instances == ref.max_instances
+    assert fast.capacity_per_instance == ref.capacity_per_instance
+
+
+def compare_serverless(
+    p: ServerlessPlatform, arr: np.ndarray, dur: np.ndarray, horizon_s: float, chunk: int
+) -> EngineOutput:
+    ref = simpy_serverless.run_serverless(
+        p, _chunks(arr, dur, max(1, len(arr))), _draws(3), horizon_s, TimeBins(horizon_s, N_BINS)
+    )
+    fast = fast_serverless.run_serverless(
+        p, _chunks(arr, dur, chunk), _draws(3), horizon_s, TimeBins(horizon_s, N_BINS)
+    )
+    assert_same(ref, fast)
+    return fast
+
+
+def compare_fleet(
+    p: FleetPlatform, arr: np.ndarray, dur: np.ndarray, horizon_s: float, chunk: int
+) -> EngineOutput:
+    ref = simpy_fleet.run_fleet(
+        p, _chunks(arr, dur, max(1, len(arr))), _draws(5), horizon_s, TimeBins(horizon_s, N_BINS)
+    )
+    fast = fast_fleet.run_fleet(
+        p, _chunks(arr, dur, chunk), _draws(5), horizon_s, TimeBins(horizon_s, N_BINS)
+    )
+    assert_same(ref, fast)
+    return fast
+
+
+traffic = st.tuples(
+    st.integers(0, 2**31),  # seed
+    st.integers(0, 150),  # requests
+    st.sampled_from([0.5, 4.0, 20.0]),  # rate [1/s]
+    st.sampled_from([None, 0.25, 0.5]),  # time grid [s]
+    st.integers(1, 40),  # chunk size
+)
+cold_starts = st.sampled_from(
+    [
+        Fixed(dist="fixed", value=0.0),
+        Fixed(dist="fixed", value=0.5),
+        Exponential(dist="exponential", mean=0.4),
+        Lognormal(dist="lognormal", median=0.25, p99=2.0),
+    ]
+)
+
+
+@st.composite
+def serverless_platforms(draw: st.DrawFn) -> ServerlessPlatform:
+    burst, rate = draw(st.sampled_from([(math.inf, math.inf), (1.0, 0.5), (3.0, 2.0)]))
+    return serverless(
+        cold_start=draw(cold_starts),
+        keep_alive_s=draw(st.sampled_from([0.0, 0.5, 2.0, 30.0, 600.0])),
+        concurrency_limit=draw(st.sampled_from([1, 2, 5, 1000])),
+        scale_burst=burst,
+        scale_rate_per_s=rate,
+        reuse=draw(st.sampled_from(REUSE_POLICIES)),
+        provisioned=draw(st.sampled_from([0, 0, 1, 3])),
+        instance_concurrency=draw(st.sampled_from([1, 1, 2, 4])),
+        billing_granularity_s=draw(st.sampled_from([0.001, 0.1, 1.0])),
+        billing_minimum_s=draw(st.sampled_from([0.0, 0.1])),
+    )
+
+
+@st.composite
+def fleet_platforms(draw: st.DrawFn) -> FleetPlatform:
+    scaling = None
+    if draw(st.booleans()):
+        lo = draw(st.integers(0, 2))
+        scaling = autoscale(
+            minimum=lo,
+            maximum=draw(st.integers(max(lo, 1), 5)),
+            target_utilization=draw(st.sampled_from([0.3, 0.6, 1.0])),
+            boot_time_s=draw(st.sampled_from([0.0, 0.5, 1.0, 5.0])),
+            cooldown_s=draw(st.sampled_from([0.0, 1.0, 10.0])),
+            evaluation_period_s=draw(st.sampled_from([0.5, 0.7, 1.0, 2.0])),
+        )
+    return fleet(
+        count=draw(st.integers(1, 4)),
+        workers=draw(st.sampled_from([1, 2, 4])),
+        balancer=draw(st.sampled_from(BALANCERS)),
+        queue_limit=draw(st.sampled_from([None, 0, 1, 5])),
+        queue_timeout_s=draw(st.sampled_from([None, 0.0, 0.25, 2.0])),
+        autoscale=scaling,
+        billing_granularity_s=draw(st.sampled_from([1.0, 60.0, 3600.0])),
+        billing_minimum_s=draw(st.sampled_from([0.0, 60.0])),
+    )
+
+
+@SETTINGS
+@given(p=serverless_platforms(), t=traffic, horizon_s=st.sampled_from([5.0, 40.0]))
+def test_fast_serverless_matches_simpy(p: ServerlessPlatform, t: tuple, horizon_s: float) -> None:
+    """Every reuse policy, keep-alive, limits, scale rate, provisioned and per-instance
+    concurrency, billing rounding: the fast serverless engine equals the reference."""
+    seed, n, rate, grid, chunk = t
+    arr, dur = _requests(seed, n, rate, grid)
+    keep = arr < horizon_s
+    compare_serverless(p, arr[keep], dur[keep], horizon_s, chunk)
+
+
+@SETTINGS
+@given(p=fleet_platforms(), t=traffic, horizon_s=st.sampled_from([5.0, 30.0]))
+def test_fast_fleet_matches_simpy(p: FleetPlatform, t: tuple, horizon_s: float) -> None:
+    """Every balancer, queue limit and timeout, autoscaling with boot delay and cooldown: the
+    fast fleet engine equals the reference."""
+    seed, n, rate, grid, chunk = t
+    arr, dur = _requests(seed, n, rate, grid)
+    keep = arr < horizon_s
+    compare_fleet(p, arr[keep], dur[keep], horizon_s, chunk)
+
+
+def test_serverless_pool_grows_past_its_first_arrays() -> None:
+    """Hundreds of simultaneous cold starts outgrow the preallocated pool and heap."""
+    arr = np.repeat(np.arange(5.0), 300)
+    dur = np.full(len(arr), 2.5)
+    out = compare_serverless(serverless(keep_alive_s=1.0), arr, dur, 20.0, 97)
+    assert out.max_instances >= 600  # the first arrays hold 64 instances and 256 events
+
+
+def test_serverless_provisioned_pool_and_instance_concurrency_grow() -> None:
+    """Growth keeps provisioned instances and per-instance concurrency intact."""
+    arr = np.repeat(np.arange(0.0, 10.0, 0.5), 90)
+    dur = np.full(len(arr), 1.25)
+    p = serverless(provisioned=70, instance_concurrency=3, reuse="random", keep_alive_s=0.75)
+    compare_serverless(p, arr, dur, 20.0, 61)
+
+
+def test_fleet_queues_long_requests_and_autoscaling_windows_grow() -> None:
+    """Long queues outgrow the node pool; a request spanning many periods grows the window ring."""
+    arr = np.sort(np.random.default_rng(1).uniform(0.0, 50.0, 3000))
+    dur = np.full(len(arr), 0.2)
+    dur[::500] = 400.0  # spans hundreds of evaluation periods
+    p = fleet(
+        count=1, workers=2, autoscale=autoscale(minimum=1, maximum=3, evaluation_period_s=1.0)
+    )
+    compare_fleet(p, arr, dur, 60.0, 257)
+    compare_fleet(
+        replace(p, balancer="least_connections", queue_timeout_s=5.0), arr, dur, 60.0, 999
+    )
+
+
+def test_fleet_with_no_server_drops_what_is_left() -> None:
+    """Autoscaling from zero with a long boot: requests wait in the holding queue."""
+    arr = np.linspace(0.0, 9.0, 40)
+    dur = np.full(len(arr), 0.5)
+    p = fleet(autoscale=autoscale(minimum=0, maximum=2, boot_time_s=3.0, evaluation_period_s=2.0))
+    out = compare_fleet(p, arr, dur, 10.0, 7)
+    assert out.counters.arrived == out.counters.served + out.counters.dropped
+
+
+def test_fast_is_registered_as_the_default_engine() -> None:
+    """``fast`` is an engine name with both model kinds, and simulate() defaults to it."""
+    import inspect
+
+    from costsim.simulate import simulate
+
+    assert set(ENGINES["fast"]) == set(ENGINES["simpy"]) == {"serverless", "fleet"}
+    assert inspect.signature(simulate).parameters["engine"].default == "fast"
