@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest clean validation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,8 @@ test: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV)
+
+# Every model against queueing theory, SimFaaS and published prices; writes docs/VALIDATION.md.
+# Slower than `make test` (several minutes); `make test` runs the fast subset.
+validation: $(DEV_STAMP)
+	$(BIN)/python tests/validation/make_validation_doc.py
