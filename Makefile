@@ -31,6 +31,17 @@ test: $(DEV_STAMP)
 clean:
 	rm -rf $(VENV)
 
+# Regenerate reports/<scenario>/ (outputs, charts, report.md, report.html) for every scenario.
+.PHONY: reports
+SCENARIOS := $(basename $(notdir $(wildcard scenarios/*.yaml)))
+REPORT_ENGINE ?= fast
+reports: $(STAMP)
+	@for s in $(SCENARIOS); do \
+	  echo "reports/$$s"; \
+	  $(BIN)/costsim run scenarios/$$s.yaml --engine $(REPORT_ENGINE) --out reports/$$s > /dev/null \
+	    && $(BIN)/costsim report reports/$$s > /dev/null || exit 1; \
+	done
+
 # Every model against queueing theory, SimFaaS and published prices; writes docs/VALIDATION.md.
 # Slower than `make test` (several minutes); `make test` runs the fast subset.
 validation: $(DEV_STAMP)
