@@ -114,6 +114,9 @@ def run(
         list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
     ] = None,
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even if the run is estimated to be too big.")
+    ] = False,
 ) -> None:
     """Simulate every option of SCENARIO and print cost and latency."""
     from costsim.output import write_run_outputs
@@ -122,8 +125,8 @@ def run(
 
     scn = load_scenario(scenario)
     if seed is not None:
-        if seed < 0:
-            raise InputError("--seed must be >= 0", field="--seed")
+        if not 0 <= seed < 2**63:
+            raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
         _check_writable(out)
@@ -144,7 +147,13 @@ def run(
                 tasks[name] = bar.add_task(f"simulating {name}", total=max(expected, 1.0))
             bar.update(tasks[name], completed=min(done, expected))
 
-        result = simulate(scn, engine=engine, catalog_files=list(catalog or []), progress=progress)
+        result = simulate(
+            scn,
+            engine=engine,
+            catalog_files=list(catalog or []),
+            progress=progress,
+            force=force,
+        )
     print_summary(result)
     if out is not None:
         written = write_run_outputs(result, out, charts=charts)

@@ -28,7 +28,13 @@ from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-PriceOverrides = dict[str, float]
+PriceOverrides = dict[str, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]]
+
+#: Longest simulated horizon [s]: ten years. Longer runs need more memory for the rate grid
+#: and time bins than is reasonable, and no price list is valid that long.
+MAX_HORIZON_S = 10 * 365 * 86400.0
+#: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
+MAX_INSTANCES = 100_000
 
 
 class _Strict(BaseModel):
@@ -57,7 +63,7 @@ class Workload(_Strict):
     cpu_bound: float = Field(default=0.0, ge=0, le=1)
     reference_memory: SizeMB = Field(default=1769.0, gt=0)
     threads: int = Field(default=1, ge=1, le=64)
-    payload: SizeMB = Field(default=0.0, ge=0)
+    payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
 
 
 class ScaleRate(_Strict):
@@ -66,7 +72,7 @@ class ScaleRate(_Strict):
     AWS Lambda allows 1,000 new execution environments every 10 s per function.
     """
 
-    instances: int = Field(ge=1)
+    instances: int = Field(ge=1, le=MAX_INSTANCES)
     per: DurationS = Field(gt=0)
 
 
@@ -121,7 +127,7 @@ class ServerlessOption(_Strict):
         default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
     )
     keep_alive: DurationS = Field(default=600.0, ge=0)
-    concurrency_limit: int = Field(default=1000, ge=1)
+    concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
     scale_rate: ScaleRate | None = None
     reuse: Literal["mru", "newest", "oldest", "random"] = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
@@ -143,8 +149,8 @@ class ServerlessOption(_Strict):
 class Autoscale(_Strict):
     """Target tracking on utilisation, with boot delay and cooldown."""
 
-    min: int = Field(default=1, ge=0)
-    max: int = Field(default=10, ge=1)
+    min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
+    max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
     target_utilization: float = Field(default=0.6, gt=0, le=1)
     boot_time: DurationS = Field(default=60.0, ge=0)
     cooldown: DurationS = Field(default=300.0, ge=0)
@@ -164,7 +170,7 @@ class _FleetOption(_Strict):
     name: Name
     workers: int = Field(default=1, ge=1, le=100_000)
     balancer: Balancer = "shared_queue"
-    queue_limit: int | None = Field(default=None, ge=0)
+    queue_limit: int | None = Field(default=None, ge=0, le=10**9)
     queue_timeout: DurationS | None = Field(default=None, ge=0)
     prices: PriceOverrides = Field(default_factory=dict)
 
@@ -174,7 +180,7 @@ class VpsOption(_FleetOption):
 
     kind: Literal["vps"]
     instance: str = "hetzner-cx33"
-    count: int | None = Field(default=None, ge=1, le=100_000)
+    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
     autoscale: Autoscale | None = None
     savings_plan_discount: float = Field(default=0.0, ge=0, lt=1)
 
@@ -195,10 +201,10 @@ class BareMetalOption(_FleetOption):
 
     kind: Literal["bare_metal"]
     server: str = "hetzner-ax42"
-    count: int | None = Field(default=None, ge=1, le=100_000)
+    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
     sizing_utilization: float = Field(default=0.6, gt=0, le=1)
-    commitment_months: int = Field(default=12, ge=1)
-    ops_usd_per_server_month: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    commitment_months: int = Field(default=12, ge=1, le=1200)
+    ops_usd_per_server_month: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
 
 
 Option = Annotated[ServerlessOption | VpsOption | BareMetalOption, Field(discriminator="kind")]
@@ -223,7 +229,7 @@ class Scenario(_Strict):
 
     name: Name
     description: str = ""
-    horizon: DurationS = Field(default=30 * 86400.0, gt=0)
+    horizon: DurationS = Field(default=30 * 86400.0, gt=0, le=MAX_HORIZON_S)
     seed: int = Field(default=0, ge=0, lt=2**63)
     traffic: Profile
     workload: Workload
@@ -278,6 +284,13 @@ def _hint(error: dict[str, Any], data: Any) -> str:
         return f"unknown field {key!r}{tip}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "name":
+        return (
+            f"{_value_at(data, loc)!r} is not a valid name; use letters, digits, '_', '.' "
+            "and '-', starting with a letter or digit"
+        )
+    if kind == "less_than_equal" and loc == ("horizon",):
+        return "the horizon can be at most 10 years (3650d)"
     if kind == "unknown_profile":
         value = _value_at(data, loc)
         got = value.get("profile") if isinstance(value, dict) else value

@@ -14,6 +14,7 @@ from costsim.engine import ENGINES
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
+from costsim.guards import check_resources
 from costsim.platforms.bare_metal import servers_for_peak
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
@@ -370,6 +371,7 @@ def simulate(
     engine: str = "fast",
     catalog_files: list[str | Path] | None = None,
     progress: ProgressFn | None = None,
+    force: bool = False,
 ) -> Result:
     """Simulate every option of a scenario and price what each used.
 
@@ -383,13 +385,21 @@ def simulate(
         Extra catalog files; they take precedence over the built-in catalogs.
     progress : callable, optional
         Called as ``progress(option, requests_done, requests_expected)``.
+    force : bool
+        Run even past the soft resource limits of :mod:`costsim.guards`.
 
     Returns
     -------
     Result
+
+    Raises
+    ------
+    InputError
+        For bad input, and for a run estimated not to fit (see :mod:`costsim.guards`).
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    check_resources(scenario, force=force)
     cats = catalogs_for(scenario, catalog_files)
     options: list[OptionResult] = []
     versions: dict[str, str] = {}

@@ -21,6 +21,10 @@ Z_99 = 2.3263478740408408
 
 DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 
+#: Longest duration a distribution may state [s], about 11.6 days: the range of the latency
+#: histogram, and far beyond any request or cold start.
+MAX_DURATION_S = 1e6
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -48,7 +52,7 @@ class Fixed(_Dist):
     """Always the same value: ``{dist: fixed, value: 120ms}``."""
 
     dist: Literal["fixed"]
-    value: DurationS = Field(ge=0)
+    value: DurationS = Field(ge=0, le=MAX_DURATION_S)
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value, dtype=np.float64)
@@ -69,7 +73,7 @@ class Exponential(_Dist):
     """Exponential with the given mean: ``{dist: exponential, mean: 2s}``."""
 
     dist: Literal["exponential"]
-    mean: DurationS = Field(gt=0)
+    mean: DurationS = Field(gt=0, le=MAX_DURATION_S)
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         return gen.exponential(self.mean, n)
@@ -94,13 +98,18 @@ class Lognormal(_Dist):
     """
 
     dist: Literal["lognormal"]
-    median: DurationS = Field(gt=0)
-    p99: DurationS = Field(gt=0)
+    median: DurationS = Field(gt=0, le=MAX_DURATION_S)
+    p99: DurationS = Field(gt=0, le=MAX_DURATION_S)
 
     @model_validator(mode="after")
     def _p99_above_median(self) -> Lognormal:
         if self.p99 < self.median:
             raise ValueError("p99 must be at least the median")
+        if self.mu + self.sigma**2 / 2 > math.log(MAX_DURATION_S):
+            raise ValueError(
+                f"p99 is so far above the median that the mean exceeds {MAX_DURATION_S:g} s; "
+                "check the units of median and p99"
+            )
         return self
 
     @property
@@ -135,7 +144,7 @@ class Gamma(_Dist):
     """Gamma given by mean and coefficient of variation: ``{dist: gamma, mean: 80ms, cv: 1.5}``."""
 
     dist: Literal["gamma"]
-    mean: DurationS = Field(gt=0)
+    mean: DurationS = Field(gt=0, le=MAX_DURATION_S)
     cv: float = Field(gt=0, le=100, allow_inf_nan=False)
 
     @property
@@ -178,15 +187,18 @@ class Empirical(_Dist):
             raise ValueError("give either percentiles or samples")
         if self.percentiles is not None:
             keys = sorted(self.percentiles)
-            if keys[0] != 0 or keys[-1] != 100 or any(not 0 <= k <= 100 for k in keys):
+            if not keys or keys[0] != 0 or keys[-1] != 100 or any(not 0 <= k <= 100 for k in keys):
                 raise ValueError("percentiles need the 0 and 100 points, all within 0..100")
             values = [self.percentiles[k] for k in keys]
             if any(b < a for a, b in itertools.pairwise(values)):
                 raise ValueError("percentile values must not decrease")
             if values[0] < 0:
                 raise ValueError("durations must be >= 0")
-        if self.samples is not None and min(self.samples) < 0:
+        values = list((self.percentiles or {}).values()) + list(self.samples or [])
+        if min(values) < 0:
             raise ValueError("durations must be >= 0")
+        if max(values) > MAX_DURATION_S:
+            raise ValueError(f"durations must be at most {MAX_DURATION_S:g} s")
         return self
 
     def _knots(self) -> tuple[np.ndarray, np.ndarray]:
@@ -227,7 +239,7 @@ class Empirical(_Dist):
 class _Component(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    weight: float = Field(gt=0, le=1e9, allow_inf_nan=False)
     duration: Annotated[
         Fixed | Exponential | Lognormal | Gamma | Empirical, Field(discriminator="dist")
     ]
