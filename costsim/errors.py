@@ -37,6 +37,10 @@ class InputError(Exception):
         self.line = line
         self.field = field
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keep file, line and field when the error crosses a process boundary (sweep workers)
+        return (_rebuild, (self.message, self.file, self.line, self.field))
+
     def located(
         self, *, file: str | None = None, line: int | None = None, field: str | None = None
     ) -> InputError:
@@ -58,3 +62,7 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return self.one_line()
+
+
+def _rebuild(message: str, file: str | None, line: int | None, field: str | None) -> InputError:
+    return InputError(message, file=file, line=line, field=field)

@@ -6,6 +6,7 @@ same bytes.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +44,7 @@ RC = {
     "legend.framealpha": 0.85,
     "legend.edgecolor": "none",
     "svg.hashsalt": "costsim",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
 }
 
 
@@ -58,7 +59,8 @@ def source_line(fig: Figure, text: str) -> None:
     """Write the small source line (scenario, seed, catalog dates) under a figure."""
     # below the figure's lower edge: bbox_inches="tight" grows the canvas to include it, so it
     # never collides with an axis label
-    fig.text(0.01, -0.01, text, fontsize=7, color="#555555", ha="left", va="top")
+    wrapped = "\n".join(textwrap.wrap(text, 150, break_on_hyphens=False))
+    fig.text(0.01, -0.01, wrapped, fontsize=7, color="#555555", ha="left", va="top")
 
 
 def save(fig: Figure, out: Path, stem: str) -> list[Path]:

@@ -1,0 +1,211 @@
+"""Charts of a sweep: cost and p99 against the swept variable, who wins where, memory tuning.
+
+Simulated points are marked; lines between them are thin and dashed-free so they do not
+suggest values that were never computed; confidence bands show the 95 % interval.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from costsim.report.style import LINESTYLES, MARKERS, PALETTE, chart_style, save, source_line
+
+
+def _source(summary: dict[str, Any]) -> str:
+    cats = ", ".join(
+        f"{k}@{v} (as of {summary.get('catalog_as_of', {}).get(k, '?')})"
+        for k, v in sorted(summary.get("catalogs", {}).items())
+    )
+    return (
+        f"costsim {summary.get('costsim_version', '')} | scenario {summary['scenario']}, seed "
+        f"{summary['seed']}, {summary['replications']} replications, "
+        f"{summary['horizon_s'] / 86400:g} d each, engine {summary['engine']} | {cats}"
+    )
+
+
+def _axis(summary: dict[str, Any]) -> tuple[str, np.ndarray | None, list[Any], bool]:
+    first = summary["vary"][0]
+    values = first["values"]
+    try:
+        x = np.array([float(v) for v in values])
+    except (TypeError, ValueError):
+        x = None
+    return first["path"], x, values, bool(first.get("log"))
+
+
+def _slice(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    n = len(summary["vary"][0]["values"])
+    stride = len(summary["points"]) // max(n, 1)
+    return summary["points"][::stride] if stride else summary["points"]
+
+
+def _label(path: str) -> str:
+    unit = {"traffic.scale": "[x base traffic]"}.get(path)
+    if unit is None:
+        unit = "[MB]" if path.endswith("memory") else "[as in the scenario]"
+    return f"{path} {unit}"
+
+
+def metric_chart(
+    summary: dict[str, Any],
+    cross: dict[str, Any],
+    out: Path,
+    metric: str,
+    stem: str,
+    ylabel: str,
+    title: str,
+) -> list[Path]:
+    """One metric against the swept variable per option, with 95 % bands and markers."""
+    path, x, values, log = _axis(summary)
+    pts = _slice(summary)
+    with chart_style():
+        fig, ax = plt.subplots()
+        xs = x if x is not None else np.arange(len(values))
+        names = [o["name"] for o in pts[0]["options"]]
+        for i, name in enumerate(names):
+            rows = [next(o for o in p["options"] if o["name"] == name)[metric] for p in pts]
+            mean = np.array([r["mean"] for r in rows])
+            lo = np.array([r["ci95"][0] for r in rows])
+            hi = np.array([r["ci95"][1] for r in rows])
+            color = PALETTE[i % len(PALETTE)]
+            ax.fill_between(xs, lo, hi, color=color, alpha=0.18, linewidth=0)
+            ax.plot(
+                xs,
+                mean,
+                color=color,
+                linestyle=LINESTYLES[i % 8],
+                linewidth=1,
+                marker=MARKERS[i % 8],
+                markersize=5,
+                label=name,
+            )
+        if metric == "cost_usd" and x is not None:
+            for c in cross.get("crossovers", []):
+                ax.axvline(c["at"], color="#444444", linewidth=0.8, linestyle=":")
+                ax.axvspan(c["ci95"][0], c["ci95"][1], color="#888888", alpha=0.12, linewidth=0)
+                ax.annotate(
+                    f"{c['a']} = {c['b']}\n@ {c['at']:.3g}",
+                    (c["at"], ax.get_ylim()[1]),
+                    fontsize=7,
+                    ha="center",
+                    va="top",
+                )
+        slo = summary.get("slo", {}).get("p99")
+        if metric == "p99_ms" and slo:
+            ax.axhline(slo * 1000, color="black", linestyle="--", linewidth=1)
+            ax.text(xs[0], slo * 1000, f" SLO p99 {slo * 1000:g} ms", va="bottom", fontsize=8)
+        if x is not None and log:
+            ax.set_xscale("log")
+        if x is None:
+            ax.set_xticks(xs, [str(v) for v in values])
+        ys = [o[metric]["mean"] for p in pts for o in p["options"]]
+        positive = [y for y in ys if y > 0]
+        if positive and max(positive) / max(min(positive), 1e-12) > 100:
+            ax.set_yscale("log")
+        ax.set_xlabel(_label(path))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend()
+        source_line(fig, _source(summary))
+        return save(fig, out, stem)
+
+
+def winners_chart(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> list[Path]:
+    """A band showing which option is cheapest, and cheapest within the SLO, at each point."""
+    path, x, values, log = _axis(summary)
+    names = [o["name"] for o in _slice(summary)[0]["options"]]
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    with chart_style():
+        fig, ax = plt.subplots(figsize=(8, 2.6))
+        xs = x if x is not None else np.arange(len(values))
+        rows = [
+            ("cheapest", [_cheapest(p) for p in _slice(summary)]),
+            ("cheapest meeting SLO", [w["option"] for w in cross.get("slo_winners", [])]),
+        ]
+        for k, (_name, who) in enumerate(rows):
+            for xi, name in zip(xs, who, strict=False):
+                face = colour.get(name, "white") if name else "white"
+                ax.scatter(
+                    [xi], [k], s=120, marker="s", color=face, edgecolors="black", linewidths=0.5
+                )
+        for name in names:
+            ax.scatter([], [], s=80, marker="s", color=colour[name], label=name)
+        ax.scatter(
+            [], [], s=80, marker="s", color="white", edgecolors="black", label="none meets SLO"
+        )
+        ax.set_yticks([0, 1], [r[0] for r in rows])
+        ax.set_ylim(-0.6, 1.6)
+        if x is not None and log:
+            ax.set_xscale("log")
+        if x is None:
+            ax.set_xticks(xs, [str(v) for v in values])
+        ax.set_xlabel(_label(path))
+        ax.set_title("Who wins where (each square is a simulated point)")
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+        ax.grid(False)
+        source_line(fig, _source(summary))
+        return save(fig, out, "sweep_winners")
+
+
+def _cheapest(point: dict[str, Any]) -> str:
+    return str(min(point["options"], key=lambda o: o["cost_usd"]["mean"])["name"])
+
+
+def tuning_chart(summary: dict[str, Any], tuning: dict[str, Any], out: Path) -> list[Path]:
+    """Cost against mean duration per memory size, best size marked."""
+    with chart_style():
+        fig, ax = plt.subplots()
+        pts = tuning["points"]
+        cost = [p["cost_usd"] for p in pts]
+        dur = [p["latency_mean_ms"] for p in pts]
+        ax.plot(dur, cost, color=PALETTE[0], linewidth=1, marker="o")
+        for p in pts:
+            ax.annotate(f" {p['memory']}", (p["latency_mean_ms"], p["cost_usd"]), fontsize=8)
+        best = next(p for p in pts if p["memory"] == tuning["best"])
+        ax.scatter(
+            [best["latency_mean_ms"]],
+            [best["cost_usd"]],
+            s=160,
+            facecolors="none",
+            edgecolors="black",
+            linewidths=1.5,
+        )
+        ax.set_xlabel("mean latency [ms]")
+        ax.set_ylabel("cost [USD per month]")
+        ax.set_title(
+            f"Memory tuning of {tuning['option']}: best for {tuning['goal']} is {tuning['best']}"
+        )
+        source_line(fig, _source(summary))
+        return save(fig, out, f"memory_tuning_{tuning['option']}")
+
+
+def sweep_charts(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> list[Path]:
+    """Every chart of a sweep; returns the files written."""
+    paths = metric_chart(
+        summary,
+        cross,
+        out,
+        "cost_usd",
+        "sweep_cost",
+        "cost [USD per month]",
+        "Monthly cost against traffic, with crossovers"
+        if summary["vary"][0]["path"] == "traffic.scale"
+        else f"Monthly cost against {summary['vary'][0]['path']}",
+    )
+    paths += metric_chart(
+        summary,
+        cross,
+        out,
+        "p99_ms",
+        "sweep_p99",
+        "p99 latency [ms]",
+        "p99 latency against the SLO",
+    )
+    paths += winners_chart(summary, cross, out)
+    for tuning in cross.get("memory_tuning", []):
+        paths += tuning_chart(summary, tuning, out)
+    return paths

@@ -1,0 +1,262 @@
+"""Sweeps: where each option wins.
+
+A sweep runs a scenario over a grid of values (``--vary``), with independent replications,
+through a local process pool or a Dask cluster, and answers: which option is cheapest where,
+where the cost curves cross (with 95 % intervals), which is the cheapest option meeting the SLO,
+how much paid capacity sits idle, and which memory size suits a function best.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from costsim import __version__
+from costsim.errors import InputError
+from costsim.output import write_atomic
+from costsim.scenario import Scenario
+from costsim.simulate import check_scenario
+from costsim.sweep.analysis import (
+    GOALS,
+    aggregate,
+    crossovers,
+    idle_fraction,
+    memory_tuning,
+    slo_winners,
+    winners,
+)
+from costsim.sweep.grid import Axis, apply_point, grid, parse_vary
+from costsim.sweep.runner import SweepProgress, execute, make_tasks
+from costsim.sweep.tasks import OPTION_METRICS
+
+__all__ = ["GOALS", "Axis", "SweepResult", "parse_vary", "run_sweep"]
+
+
+@dataclass
+class SweepResult:
+    """Everything a sweep produced.
+
+    Attributes
+    ----------
+    summary : dict
+        The ``summary.json`` document (points with means and 95 % intervals).
+    crossovers : dict
+        The ``crossovers.json`` document.
+    records : list of dict
+        One record per (point, replication), as stored in ``points/``.
+    skipped : int
+        Tasks found finished from an earlier run and not recomputed.
+    """
+
+    summary: dict[str, Any]
+    crossovers: dict[str, Any]
+    records: list[dict[str, Any]]
+    skipped: int = 0
+
+
+def run_sweep(
+    scenario: Scenario,
+    axes: list[Axis] | dict[str, list[Any]],
+    *,
+    replications: int = 1,
+    out: str | Path | None = None,
+    engine: str = "fast",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    catalog_files: list[str | Path] | None = None,
+    tune_goal: str = "balanced",
+    progress: SweepProgress | None = None,
+    charts: bool = True,
+) -> SweepResult:
+    """Run ``scenario`` over a grid and analyse where each option wins.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario.
+    axes : list of Axis, or dict of path to values
+        The swept fields; the first is the variable of crossovers and charts.
+    replications : int
+        Independent replications per point (seeds from ``SeedSequence(seed).spawn``).
+    out : path, optional
+        Output folder; finished tasks found there are reused (resume).
+    engine, workers, scheduler : str, int, str
+        Engine; local worker processes (default: all cores); Dask scheduler address.
+    catalog_files : list of str, optional
+        Extra catalog files.
+    tune_goal : str
+        Goal of memory tuning: ``cost``, ``speed`` or ``balanced``.
+
+    Returns
+    -------
+    SweepResult
+    """
+    if isinstance(axes, dict):
+        axes = [Axis(k, tuple(v)) for k, v in axes.items()]
+    if not axes:
+        raise InputError("give at least one --vary PATH=VALUES", field="--vary")
+    if not 1 <= replications <= 1000:
+        raise InputError("replications must be 1..1000", field="--replications")
+    if tune_goal not in GOALS:
+        raise InputError(f"tune goal must be one of {', '.join(GOALS)}", field="--tune-goal")
+    for params in grid(axes):
+        check_scenario(apply_point(scenario, params), catalog_files)  # fail before any work
+    folder = Path(out) if out is not None else Path(".costsim-sweep") / scenario.name
+    tasks = make_tasks(scenario, axes, replications, engine, catalog_files)
+    records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+    points = aggregate(records, len(grid(axes)))
+    summary = _summary(scenario, axes, replications, engine, records, points)
+    cross = _crossovers(scenario, axes, points, records, tune_goal)
+    result = SweepResult(summary, cross, records, skipped)
+    if out is not None:
+        write_sweep_outputs(result, axes, folder, charts=charts)
+    return result
+
+
+def _summary(
+    scenario: Scenario,
+    axes: list[Axis],
+    replications: int,
+    engine: str,
+    records: list[dict[str, Any]],
+    points: list[dict[str, Any]],
+) -> dict[str, Any]:
+    catalogs: dict[str, str] = {}
+    as_of: dict[str, str] = {}
+    for r in records:
+        catalogs.update(r["catalogs"])
+        as_of.update(r["catalog_as_of"])
+    slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
+    return {
+        "kind": "sweep",
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "seed": scenario.seed,
+        "horizon_s": scenario.horizon,
+        "engine": engine,
+        "catalogs": dict(sorted(catalogs.items())),
+        "catalog_as_of": dict(sorted(as_of.items())),
+        "costsim_version": __version__,
+        "traffic": scenario.traffic.describe(),
+        "slo": slo,
+        "vary": [{"path": a.path, "values": list(a.values), "log": a.log} for a in axes],
+        "replications": replications,
+        "replication_seeds": sorted(
+            {r["seed"] for r in records}, key=[r["seed"] for r in records].index
+        ),
+        "points": points,
+    }
+
+
+def _crossovers(
+    scenario: Scenario,
+    axes: list[Axis],
+    points: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    tune_goal: str,
+) -> dict[str, Any]:
+    first = axes[0]
+    doc: dict[str, Any] = {"variable": first.path, "log": first.log}
+    slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
+    slices = []
+    stride = len(points) // max(len(first.values), 1)
+    for s in range(stride):
+        pts = points[s::stride]
+        if len(pts) != len(first.values):
+            continue
+        recs = [r for r in records if r["index"] % stride == s]
+        x = first.numeric()
+        entry: dict[str, Any] = {
+            "fixed": {k: v for k, v in pts[0]["params"].items() if k != first.path},
+            "winners": winners(pts, list(first.values)),
+            "slo_winners": slo_winners(pts, slo),
+            "idle_fraction": idle_fraction(pts),
+            "crossovers": [],
+        }
+        if x is not None and np.all(np.diff(x) > 0):
+            entry["crossovers"] = crossovers(pts, _reindex(recs, pts), x, first.log)
+        slices.append(entry)
+    main = slices[0] if slices else {}
+    doc.update({k: main.get(k, []) for k in ("crossovers", "winners", "slo_winners")})
+    doc["idle_fraction"] = main.get("idle_fraction", {})
+    doc["slices"] = slices
+    tuning = []
+    for axis in axes:
+        parts = axis.path.split(".")
+        if len(parts) == 3 and parts[0] == "options" and parts[2] == "memory":
+            stride_m = _stride(axes, axis)
+            n = len(axis.values)
+            pts = [points[i * stride_m] for i in range(n)] if stride_m else points[:n]
+            tuning.append(memory_tuning(pts, parts[1], list(axis.values), tune_goal))
+    doc["memory_tuning"] = tuning
+    return doc
+
+
+def _stride(axes: list[Axis], axis: Axis) -> int:
+    k = axes.index(axis)
+    stride = 1
+    for a in axes[k + 1 :]:
+        stride *= len(a.values)
+    return stride
+
+
+def _reindex(records: list[dict[str, Any]], points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r["index"] in {p["index"] for p in points}]
+
+
+def tidy_rows(result: SweepResult, axes: list[Axis]) -> list[dict[str, Any]]:
+    """One row per point x option x replication x metric."""
+    rows = []
+    for rec in result.records:
+        for opt in rec["options"]:
+            for metric in OPTION_METRICS:
+                row: dict[str, Any] = {"point": rec["index"]}
+                for a in axes:
+                    row[a.path] = str(rec["params"][a.path])
+                row.update(
+                    {
+                        "option": opt["name"],
+                        "kind": opt["kind"],
+                        "replication": rec["replication"],
+                        "seed": rec["seed"],
+                        "metric": metric,
+                        "value": float(opt["metrics"][metric]),
+                    }
+                )
+                rows.append(row)
+    return rows
+
+
+def write_sweep_outputs(
+    result: SweepResult, axes: list[Axis], folder: Path, charts: bool = True
+) -> list[Path]:
+    """Write sweep.csv, sweep.parquet, summary.json, crossovers.json and charts atomically."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    rows = tidy_rows(result, axes)
+    table = pa.Table.from_pylist(rows)
+    written = []
+    buf = io.BytesIO()
+    pacsv.write_csv(table, buf)
+    write_atomic(folder / "sweep.csv", buf.getvalue())
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    write_atomic(folder / "sweep.parquet", buf.getvalue())
+    write_atomic(folder / "summary.json", json.dumps(result.summary, indent=1) + "\n")
+    write_atomic(folder / "crossovers.json", json.dumps(result.crossovers, indent=1) + "\n")
+    written += [
+        folder / n for n in ("sweep.csv", "sweep.parquet", "summary.json", "crossovers.json")
+    ]
+    if charts:
+        from costsim.report.sweep_charts import sweep_charts
+
+        written += sweep_charts(result.summary, result.crossovers, folder)
+    return written
