@@ -122,6 +122,10 @@ class ServerlessOption(_Strict):
     kind: Literal["serverless"]
     provider: str = "aws-lambda"
     arch: Literal["x86_64", "arm64"] = "x86_64"
+    #: The priced variant of the provider's catalog, for products that are not split by
+    #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
+    #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
+    plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
     memory: SizeMB = Field(default=128.0, gt=0)
     cold_start: Distribution = Field(
         default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)

@@ -85,11 +85,12 @@ def _function_item(
             idx,
             "provider",
         )
-    item = cat.items.get(opt.arch)
+    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
+    item = cat.items.get(key)
     if not isinstance(item, FunctionItem):
         have = ", ".join(cat.items)
         raise scenario.error(
-            f"{opt.provider} has no architecture {opt.arch!r}; have {have}", "options", idx, "arch"
+            f"{opt.provider} has no {field} {key!r}; have {have}", "options", idx, field
         )
     lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
     if not lo <= opt.memory <= hi:
