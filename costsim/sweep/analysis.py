@@ -12,14 +12,17 @@ from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
 
-def mean_ci(values: Sequence[float]) -> dict[str, Any]:
-    """Mean and 95 % Student-t confidence interval of replications (a point when n = 1)."""
+def mean_ci(values: Sequence[float], lower: float = -math.inf) -> dict[str, Any]:
+    """Mean and 95 % Student-t confidence interval of replications (a point when n = 1).
+
+    ``lower`` clips the interval at a physical bound (costs and counts are never negative).
+    """
     x = np.asarray(values, dtype=float)
     m = float(x.mean()) if len(x) else math.nan
     if len(x) < 2:
         return {"mean": m, "ci95": [m, m], "n": len(x)}
     half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return {"mean": m, "ci95": [m - half, m + half], "n": len(x)}
+    return {"mean": m, "ci95": [max(m - half, lower), m + half], "n": len(x)}
 
 
 def aggregate(records: list[dict[str, Any]], n_points: int) -> list[dict[str, Any]]:
@@ -33,8 +36,8 @@ def aggregate(records: list[dict[str, Any]], n_points: int) -> list[dict[str, An
         options = []
         for k, name in enumerate(names):
             per_rep = [r["options"][k] for r in reps]
-            metrics = per_rep[0]["metrics"].keys()
-            summary = {m: mean_ci([o["metrics"][m] for o in per_rep]) for m in metrics}
+            metrics = sorted(per_rep[0]["metrics"])
+            summary = {m: mean_ci([o["metrics"][m] for o in per_rep], lower=0.0) for m in metrics}
             options.append({"name": name, "kind": per_rep[0]["kind"], **summary})
         points.append({"index": index, "params": reps[0]["params"], "options": options})
     return points

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -66,6 +67,11 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
         client.close()
 
 
+def normalised(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as it reads back from disk (sorted keys), so fresh and resumed runs agree."""
+    return dict(json.loads(json.dumps(record, sort_keys=True)))
+
+
 def execute(
     tasks: list[Task],
     folder: Path,
@@ -93,7 +99,7 @@ def execute(
     if todo:
         if workers == 1 and scheduler is None:
             for task in todo:
-                record = run_task(task)
+                record = normalised(run_task(task))
                 store(record, folder, task.filename)
                 records[task.filename] = record
                 if progress is not None:
@@ -106,7 +112,7 @@ def execute(
                 try:
                     for fut in as_completed(futures):
                         task = futures[fut]
-                        record = fut.result()
+                        record = normalised(fut.result())
                         store(record, folder, task.filename)
                         records[task.filename] = record
                         if progress is not None:
