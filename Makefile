@@ -21,6 +21,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/costsim run scenarios/hello-api.yaml --out reports/hello-api
+	$(BIN)/costsim report reports/hello-api
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
