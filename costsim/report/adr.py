@@ -67,6 +67,11 @@ def idle_pct(utilization: float) -> str:
     return f"{idle:.1f} %" if idle > 99 else f"{idle:.0f} %"
 
 
+def _sentence(text: str) -> str:
+    """Capitalise the first letter, as the question is lifted from a comment."""
+    return text[:1].upper() + text[1:]
+
+
 def question_lines(scenario_file: str) -> list[str]:
     """The leading comment of a scenario file (its question), without the ``#``."""
     path = Path(scenario_file)
@@ -178,7 +183,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(" ".join(q.removeprefix("Question: ") for q in question)))
+    doc.add(Para(_sentence(" ".join(q.removeprefix("Question: ") for q in question))))
     arrived = options[0]["requests"]["arrived"]
     days = s["horizon_s"] / 86400
     doc.add(
@@ -329,7 +334,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     doc.add(Heading(1, f"{s['scenario']}: where each option wins as {var} varies"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(" ".join(q.removeprefix("Question: ") for q in question if q)))
+    doc.add(Para(_sentence(" ".join(q.removeprefix("Question: ") for q in question if q))))
     shown = ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values)
     doc.add(
         Para(
