@@ -18,7 +18,7 @@ from costsim.engine import metrics
 from costsim.platforms import rules
 
 #: Compile with numba, caching the machine code on disk.
-njit = numba.njit(cache=True, nogil=True)
+njit = numba.njit(cache=True, nogil=True, _nrt=False)
 
 billed_duration_s = njit(rules.billed_duration_s)
 keep_alive_expired = njit(rules.keep_alive_expired)

@@ -350,17 +350,16 @@ def _run_chunk(
 
 
 @njit
-def _close(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served, b_alive) -> None:
-    """Run the remaining completions, then retire every instance in id order (``close``)."""
+def _drain(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served) -> None:
+    """Run the remaining completions."""
     while si[HEAP_N] > 0:
         _finish(pp, ip, sf, si, sv_f, sv_i, f_prov, f_other, ht, ho, ha, hv, b_served)
-    # alive instances: the provisioned ones and those still in the free sets (all idle now)
-    slots = np.concatenate((f_prov[: si[NF_PROV]], f_other[: si[NF_OTHER]]))
-    ids = np.empty(len(slots), dtype=np.int64)
-    for j in range(len(slots)):
-        ids[j] = sv_i[ID, slots[j]]
-    for j in np.argsort(ids, kind="mergesort"):
-        slot = slots[j]
+
+
+@njit
+def _close(slots: np.ndarray, pp, ip, sf, si, sv_f, sv_i, b_alive) -> None:
+    """Retire the instances in ``slots`` (all alive ones, in id order): the reference's close."""
+    for slot in slots:
         if sv_i[ACTIVE, slot] == 0 and not sv_i[PROV, slot]:
             _retire(sv_f[CREATED, slot], sv_f[IDLE, slot] + pp[P_KA], pp, ip, sf, b_alive)
         else:
@@ -479,11 +478,14 @@ def run_serverless(
                 st.grow()
         if progress is not None:
             progress(n)
-    ht, ho, ha, hv = st.heap
-    _close(
-        st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, st.f_prov, st.f_other,
-        ht, ho, ha, hv, bins.served, bins.alive_s,
+    _drain(
+        st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, st.f_prov, st.f_other, *st.heap,
+        bins.served,
     )  # fmt: skip
+    # after the drain every alive instance is idle, so in a free set
+    slots = np.concatenate((st.f_prov[: st.si[NF_PROV]], st.f_other[: st.si[NF_OTHER]]))
+    slots = slots[np.argsort(st.sv_i[ID, slots], kind="stable")]
+    _close(slots, st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, bins.alive_s)
     sf, si = st.sf, st.si
     latency.total_s = float(sf[S_LAT_TOTAL])
     q = {

@@ -131,8 +131,9 @@ def add_interval(
         return
     w = width_s
     target[i0] += weight * ((i0 + 1) * w - t0_s)
-    if i1 > i0 + 1:
-        target[i0 + 1 : i1] += weight * w
+    full = weight * w
+    for i in range(i0 + 1, i1):  # a loop, not a slice: compiled code then needs no temporary
+        target[i] += full
     target[i1] += weight * (t1_s - i1 * w)
 
 
