@@ -64,6 +64,23 @@ METRICS: dict[str, str] = {
 CURRENCIES = ("usd", "eur")
 
 
+#: Largest price accepted per unit [currency]: far above any real price, and small enough that
+#: costs stay finite when converted to floats for reports.
+MAX_PRICE = Decimal("1e9")
+
+
+def _check_price(key: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is a number within 0 .. :data:`MAX_PRICE`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{key} must be a number")
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"{key} must be a number, got {value!r}") from None
+    if not number.is_finite() or not 0 <= number <= MAX_PRICE:
+        raise ValueError(f"{key} must be a finite number within 0 .. 1e9, got {value!r}")
+
+
 def _price_keys(data: dict[str, Any]) -> list[str]:
     return [k for k in data if k.split("_per_")[0] in CURRENCIES and "_per_" in k]
 
@@ -71,7 +88,7 @@ def _price_keys(data: dict[str, Any]) -> list[str]:
 class Price(BaseModel):
     """One price with its unit in the field name, e.g. ``usd_per_gb_s: 0.0000166667``."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
 
     up_to: float | None = Field(default=None, gt=0)
 
@@ -87,11 +104,7 @@ class Price(BaseModel):
         unit = keys[0].split("_per_", 1)[1]
         if unit not in UNIT_SIZES:
             raise ValueError(f"unknown price unit {unit!r}; use one of {', '.join(UNIT_SIZES)}")
-        value = extra[keys[0]]
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"{keys[0]} must be a number")
-        if Decimal(str(value)) < 0 or not Decimal(str(value)).is_finite():
-            raise ValueError(f"{keys[0]} must be a finite number >= 0")
+        _check_price(keys[0], extra[keys[0]])
         return self
 
     @property
@@ -124,7 +137,7 @@ class Price(BaseModel):
 class Component(BaseModel):
     """A billed quantity: ``metric`` priced flat or in tiers, less a monthly free allowance."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str
     metric: str
@@ -182,7 +195,7 @@ class FunctionBilling(BaseModel):
         CPU clock bundled with each memory size [GHz], for products priced per GHz-second.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     granularity_ms: float = Field(gt=0)
     minimum_ms: float = Field(default=0.0, ge=0)
@@ -206,7 +219,7 @@ class FunctionBilling(BaseModel):
 class FunctionItem(BaseModel):
     """One priced variant of a function product (e.g. the x86_64 architecture)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     item_kind: Literal["function"] = Field(default="function", exclude=True)
     billing: FunctionBilling
@@ -217,7 +230,7 @@ class FunctionItem(BaseModel):
 class AddonItem(BaseModel):
     """A per-request product sold beside functions (API Gateway, data transfer, ...)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     item_kind: Literal["addon"] = Field(default="addon", exclude=True)
     components: list[Component] = Field(min_length=1)
@@ -227,7 +240,7 @@ class AddonItem(BaseModel):
 class VmBilling(BaseModel):
     """How a VM's lifetime is billed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     granularity_s: float = Field(gt=0)
     minimum_s: float = Field(default=0.0, ge=0)
@@ -254,7 +267,7 @@ class MachineItem(BaseModel):
     ``CURRENCY_per_rack_unit_month`` and ``CURRENCY_ops_per_month``.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
 
     item_kind: Literal["vm", "server"] = Field(default="vm", exclude=True)
     vcpu: float | None = Field(default=None, gt=0)
@@ -274,8 +287,9 @@ class MachineItem(BaseModel):
                     f"unknown field {key!r}; prices are CURRENCY_ followed by one of "
                     + ", ".join(MACHINE_PRICES)
                 )
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            if isinstance(value, str):
                 raise ValueError(f"{key} must be a number >= 0")
+            _check_price(key, value)
         return self
 
     def price(self, what: str) -> tuple[Decimal, str] | None:
@@ -293,7 +307,7 @@ CatalogItem = Annotated[FunctionItem | AddonItem | MachineItem, Field(discrimina
 class Catalog(BaseModel):
     """A whole catalog file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     catalog: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: str = Field(pattern=r"^\d{4}-\d{2}$")
