@@ -59,7 +59,11 @@ def source_line(fig: Figure, text: str) -> None:
     """Write the small source line (scenario, seed, catalog dates) under a figure."""
     # below the figure's lower edge: bbox_inches="tight" grows the canvas to include it, so it
     # never collides with an axis label
-    wrapped = "\n".join(textwrap.wrap(text, 150, break_on_hyphens=False))
+    wrapped = "\n".join(
+        part
+        for line in text.splitlines()
+        for part in textwrap.wrap(line, 150, break_on_hyphens=False)
+    )
     fig.text(0.01, -0.01, wrapped, fontsize=7, color="#555555", ha="left", va="top")
 
 
