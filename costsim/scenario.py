@@ -33,6 +33,8 @@ PriceOverrides = dict[str, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=Fa
 #: Longest simulated horizon [s]: ten years. Longer runs need more memory for the rate grid
 #: and time bins than is reasonable, and no price list is valid that long.
 MAX_HORIZON_S = 10 * 365 * 86400.0
+#: Shortest horizon [s]: usage is scaled to a month, and shorter runs scale noise into nonsense.
+MIN_HORIZON_S = 1.0
 #: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
 MAX_INSTANCES = 100_000
 
@@ -233,7 +235,7 @@ class Scenario(_Strict):
 
     name: Name
     description: str = ""
-    horizon: DurationS = Field(default=30 * 86400.0, gt=0, le=MAX_HORIZON_S)
+    horizon: DurationS = Field(default=30 * 86400.0, ge=MIN_HORIZON_S, le=MAX_HORIZON_S)
     seed: int = Field(default=0, ge=0, lt=2**63)
     traffic: Profile
     workload: Workload
@@ -295,6 +297,8 @@ def _hint(error: dict[str, Any], data: Any) -> str:
         )
     if kind == "less_than_equal" and loc == ("horizon",):
         return "the horizon can be at most 10 years (3650d)"
+    if kind == "greater_than_equal" and loc == ("horizon",):
+        return "the horizon must be at least 1s"
     if kind == "unknown_profile":
         value = _value_at(data, loc)
         got = value.get("profile") if isinstance(value, dict) else value

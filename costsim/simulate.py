@@ -262,6 +262,19 @@ def _summarise(
     )
 
 
+def _run_engine(run: Callable[..., EngineOutput], *args: object) -> EngineOutput:
+    """Call an engine; an :class:`InputError` from a lazily read trace keeps its location.
+
+    SimPy re-raises a process's exception as a new one built from its message alone; the
+    original, with file, line and field, is its ``__cause__``.
+    """
+    try:
+        return run(*args)
+    except InputError as exc:
+        cause = exc.__cause__
+        raise (cause if isinstance(cause, InputError) else exc) from None
+
+
 def simulate_option(
     scenario: Scenario,
     idx: int,
@@ -304,7 +317,9 @@ def simulate_option(
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
         if factor != 1.0:
             chunks = (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
-        out = runners["serverless"](platform, chunks, draws, scenario.horizon, bins, tick)
+        out = _run_engine(
+            runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
+        )
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
         quantities = dict(out.quantities)
         quantities["arrivals"] = float(out.counters.arrived)
@@ -330,7 +345,7 @@ def simulate_option(
         cat, mitem = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
         used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
-        out = runners["fleet"](platform_f, chunks, draws, scenario.horizon, bins, tick)
+        out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
         usage = Usage(
             "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
         )
@@ -347,7 +362,7 @@ def simulate_option(
         cat, mitem = _machine(scenario, idx, opt.server, ("server",), "server", cats)
         used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
-        out = runners["fleet"](platform_f, chunks, draws, scenario.horizon, bins, tick)
+        out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
         usage = Usage(
             "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
         )

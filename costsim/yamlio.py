@@ -83,12 +83,57 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     pass
 
 
+#: Most values one YAML file may expand to; aliases can otherwise blow a small file up
+#: exponentially ("billion laughs").
+MAX_NODES = 250_000
+
+
+@dataclass
+class _Walk:
+    """State of one :func:`_construct` walk: values so far and the collections being built."""
+
+    file: str
+    lines: dict[PathKey, int]
+    count: int = 0
+    open_nodes: set[int] = field(default_factory=set)
+    loader: _UniqueKeyLoader = field(default_factory=lambda: _UniqueKeyLoader(""))
+
+
 def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str) -> Any:
+    return _build(node, path, _Walk(file, lines))
+
+
+def _build(node: yaml.Node, path: PathKey, walk: _Walk) -> Any:
+    lines, file = walk.lines, walk.file
+    walk.count += 1
+    if walk.count > MAX_NODES:
+        raise InputError(
+            f"the file expands to more than {MAX_NODES:,} values; are aliases (*name) nested?",
+            file=file,
+            line=node.start_mark.line + 1,
+        )
+    if id(node) in walk.open_nodes:
+        raise InputError(
+            "an alias refers to a collection that contains it",
+            file=file,
+            line=node.start_mark.line + 1,
+        )
     lines[path] = node.start_mark.line + 1
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        walk.open_nodes.add(id(node))
+        try:
+            return _build_collection(node, path, walk)
+        finally:
+            walk.open_nodes.discard(id(node))
+    return walk.loader.construct_object(node, deep=True)
+
+
+def _build_collection(node: yaml.Node, path: PathKey, walk: _Walk) -> Any:
+    lines, file = walk.lines, walk.file
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _UniqueKeyLoader(str(key_node.value)).construct_object(key_node, deep=True)
+            key = walk.loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
                 raise InputError(
                     "mapping keys must be plain names",
@@ -102,13 +147,10 @@ def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: 
                     line=key_node.start_mark.line + 1,
                     field=".".join(str(p) for p in (*path, key)),
                 )
-            out[key] = _construct(value_node, (*path, key), lines, file)
+            out[key] = _build(value_node, (*path, key), walk)
             lines[(*path, key)] = key_node.start_mark.line + 1
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
-    loader = _UniqueKeyLoader("")
-    return loader.construct_object(node, deep=True)
+    return [_build(item, (*path, i), walk) for i, item in enumerate(node.value)]
 
 
 def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
@@ -131,10 +173,14 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", file=file) from None
     if node is None:
         return None, LineMap(file, lines)
     try:
         data = _construct(node, (), lines, file)
+    except RecursionError:
+        raise InputError("YAML nested too deeply", file=file) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise InputError(
