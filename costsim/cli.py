@@ -364,7 +364,12 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     try:
-        app(standalone_mode=False)
+        # not standalone, typer turns Ctrl-C into Exit(130) and returns that code
+        code = app(standalone_mode=False)
+        if code == 130:
+            raise KeyboardInterrupt
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except InputError as exc:
         if debug:
             traceback.print_exc()
