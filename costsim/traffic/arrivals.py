@@ -57,18 +57,24 @@ class IntegratedRateInverse:
         span = np.where(c_hi > c_lo, c_hi - c_lo, 1.0)
         t = lo + (hi - lo) * np.clip((targets - c_lo) / span, 0.0, 1.0)
         tol = 1e-12 * np.maximum(1.0, np.abs(targets))
+        # safeguarded Newton, iterating only on the elements not yet converged
+        active = np.arange(len(t))
         for _ in range(60):
-            f = self.profile.cumulative(t) - targets
-            done = np.abs(f) <= tol
+            ta = t[active]
+            f = self.profile.cumulative(ta) - targets[active]
+            done = np.abs(f) <= tol[active]
             if done.all():
                 break
-            lo = np.where(f < 0, t, lo)
-            hi = np.where(f > 0, t, hi)
-            rate = self.profile.rate_rps(t)
+            keep = ~done
+            active, ta, f = active[keep], ta[keep], f[keep]
+            lo_a = np.where(f < 0, ta, lo[active])
+            hi_a = np.where(f > 0, ta, hi[active])
+            lo[active], hi[active] = lo_a, hi_a
+            rate = self.profile.rate_rps(ta)
             with np.errstate(divide="ignore", invalid="ignore"):
-                step = t - f / rate
-            bad = ~np.isfinite(step) | (step <= lo) | (step >= hi)
-            t = np.where(done, t, np.where(bad, 0.5 * (lo + hi), step))
+                step = ta - f / rate
+            bad = ~np.isfinite(step) | (step <= lo_a) | (step >= hi_a)
+            t[active] = np.where(bad, 0.5 * (lo_a + hi_a), step)
         return t
 
 

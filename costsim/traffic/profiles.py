@@ -124,8 +124,12 @@ class Diurnal(BaseProfile):
         t = np.asarray(t_s, dtype=np.float64)
         m = self.scale * self.mean_rps
         phase = 2.0 * math.pi * (t - self.peak_hour * 3600.0) / DAY_S
-        growth = 1.0 + self.growth_per_month * t / MONTH_S
-        return m * self._weight(t) * growth * (1.0 + self.amplitude * np.cos(phase))
+        rate = m * (1.0 + self.amplitude * np.cos(phase))
+        if self.growth_per_month:
+            rate *= 1.0 + self.growth_per_month * t / MONTH_S
+        if self.weekend_factor != 1.0:
+            rate *= self._weight(t)
+        return rate
 
     def _unweighted(self, t: np.ndarray) -> np.ndarray:
         """``F(t)``: the integral of the rate over [0, t] with weight 1 and mean 1."""
@@ -134,8 +138,11 @@ class Diurnal(BaseProfile):
         a = self.amplitude
         b = self.growth_per_month / MONTH_S
         s, s0 = np.sin(w * (t - phi)), math.sin(-w * phi)
+        base = t + a * (s - s0) / w
+        if b == 0.0:
+            return base
         c, c0 = np.cos(w * (t - phi)), math.cos(-w * phi)
-        return t + b * t * t / 2 + a * (s - s0) / w + a * b * (t * s / w + (c - c0) / (w * w))
+        return base + b * t * t / 2 + a * b * (t * s / w + (c - c0) / (w * w))
 
     def cumulative(self, t_s: np.ndarray) -> np.ndarray:
         t = np.asarray(t_s, dtype=np.float64)
