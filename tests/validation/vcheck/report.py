@@ -125,15 +125,17 @@ def analytic_section(rows: Sequence[Row], marks: Sequence[str]) -> str:
         "",
         "Why: the model is a birth-death chain on the number of warm instances. It gives the "
         "m-th instance the arrivals Erlang B leaves it (the overflow of the first m-1), treats "
-        "them as Poisson, and derives the instance's expiry rate from the chance of a gap "
-        "longer than the keep-alive in that stream, independently of the other instances. "
-        "Overflow streams are burstier than Poisson and expiries are correlated with the "
-        "pool's size, so the chain expires instances too readily: it understates the instances "
-        "alive in every configuration and, at short keep-alives where expiries are frequent, "
-        "errs most on P(cold start). At long keep-alives expiries are rare, the pool sits near "
-        "its high-water mark and the errors shrink to a few per cent. The busy count is close "
-        "everywhere because it is `lambda E[S]` plus a small cold-start term. None of this is "
-        "a fault of costsim or of SimFaaS, which agree row by row.",
+        "them as Poisson, and derives each instance's expiry rate from the chance of a gap "
+        "longer than the keep-alive in that stream, independently of the other instances. In "
+        "the simulated process (the same in costsim and SimFaaS) overflow streams are burstier "
+        "than Poisson and expiries depend on the whole pool, and these approximations matter "
+        "most when expiries are frequent, i.e. at short keep-alives, where the table shows the "
+        "largest errors. The table shows the model understating the instances alive in every "
+        "configuration; its error on P(cold start) changes sign between workloads, so a "
+        "decision that hinges on the cold-start rate should use a simulation, not the "
+        "closed form. The busy count is close everywhere because it is `lambda E[S]` plus a "
+        "small cold-start term. These are errors of the approximation: costsim and SimFaaS "
+        "agree row by row.",
     ]
     return "\n".join(lines)
 
