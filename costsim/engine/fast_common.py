@@ -17,8 +17,10 @@ import numpy as np
 from costsim.engine import metrics
 from costsim.platforms import rules
 
-#: Compile with numba, caching the machine code on disk.
-njit = numba.njit(cache=True, nogil=True, _nrt=False)
+#: Compile with numba, caching the machine code on disk. Without numba's reference counting
+#: (``_nrt=False``): the kernels only index arrays the caller allocated, and the atomic
+#: increments and decrements around every call otherwise cost more than the simulation.
+njit = numba.njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]
 
 billed_duration_s = njit(rules.billed_duration_s)
 keep_alive_expired = njit(rules.keep_alive_expired)
