@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from costsim.errors import InputError
-from costsim.traffic.distributions import Empirical
+from costsim.traffic.distributions import MAX_DURATION_S, Empirical
 
 TIME_COLUMNS = ("timestamp", "time", "t", "arrival_s")
 AZURE_2019_PERCENTILES = (0, 1, 25, 50, 75, 99, 100)
@@ -57,6 +57,16 @@ def _number(text: str, path: str, line: int, column: str, minimum: float = -math
             field=column,
         )
     return value
+
+
+def _check_duration(seconds: float, text: str, path: str, line: int, column: str) -> None:
+    if seconds > MAX_DURATION_S:
+        raise InputError(
+            f"a request duration must be at most {MAX_DURATION_S:g} s, got {text!r}",
+            file=path,
+            line=line,
+            field=column,
+        )
 
 
 def _time_value(text: str, path: str, line: int, column: str) -> float:
@@ -113,7 +123,9 @@ def read_timestamps(files: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
                 has_duration = dur_col is not None
             if dur_col is not None:
                 d = _number(row[dur_col], path, line, dur_col, minimum=0.0)
-                durations.append(d / 1000.0 if dur_col == "duration_ms" else d)
+                d = d / 1000.0 if dur_col == "duration_ms" else d
+                _check_duration(d, row[dur_col], path, line, dur_col)
+                durations.append(d)
     if not times:
         raise InputError("the trace has no requests", file=files[0] if files else None)
     arr = np.asarray(times, dtype=np.float64)
@@ -267,6 +279,7 @@ def read_azure_2021(
                 continue
             end = _number(row["end_timestamp"], path, line, "end_timestamp")
             dur = _number(row["duration"], path, line, "duration", minimum=0.0)
+            _check_duration(dur, row["duration"], path, line, "duration")
             starts.append(end - dur)
             durations.append(dur)
     if not starts:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 FUZZ = settings(
-    max_examples=fuzzlib.examples(50),
+    max_examples=fuzzlib.examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=fuzzlib.DERANDOMIZE,

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 FUZZ = settings(
-    max_examples=fuzzlib.examples(60),
+    max_examples=fuzzlib.examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=fuzzlib.DERANDOMIZE,
@@ -87,7 +87,7 @@ def test_mutated_scenarios_run_or_fail_in_one_line(text: str) -> None:
     run_scenario_text(text)
 
 
-@settings(max_examples=fuzzlib.examples(40), deadline=None, derandomize=fuzzlib.DERANDOMIZE)
+@settings(max_examples=fuzzlib.examples(60), deadline=None, derandomize=fuzzlib.DERANDOMIZE)
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_is_never_a_traceback(text: str) -> None:
     """Any text at all, given as a scenario file, fails cleanly (or, by luck, runs)."""
