@@ -243,6 +243,10 @@ def sweep(
     tune_goal: Annotated[
         str, typer.Option("--tune-goal", help="Memory tuning goal: cost, speed or balanced.")
     ] = "balanced",
+    warmup: Annotated[
+        str | None,
+        typer.Option("--warmup", help="Leave requests before this time (e.g. 1h) out of latency."),
+    ] = None,
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
 ) -> None:
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
@@ -250,6 +254,8 @@ def sweep(
     from costsim.sweep import parse_vary, run_sweep
 
     scn = load_scenario(scenario)
+    if warmup is not None:
+        scn = _with_warmup(scn, warmup)
     axes = [parse_vary(v) for v in vary]
     if workers is not None and workers < 1:
         raise InputError("--workers must be >= 1", field="--workers")
@@ -297,6 +303,18 @@ def sweep(
 
 def _fmt_value(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _with_warmup(scn: Any, text: str) -> Any:
+    from costsim.units import parse_duration_s
+
+    try:
+        warmup_s = parse_duration_s(text)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--warmup") from None
+    if not 0 <= warmup_s < scn.horizon:
+        raise InputError("must be >= 0 and shorter than the horizon", field="--warmup")
+    return scn.model_copy(update={"warmup": warmup_s})
 
 
 def print_sweep(result: Any) -> None:

@@ -236,6 +236,9 @@ class Scenario(_Strict):
     name: Name
     description: str = ""
     horizon: DurationS = Field(default=30 * 86400.0, ge=MIN_HORIZON_S, le=MAX_HORIZON_S)
+    #: Requests arriving before this time are left out of latency statistics (a warm-up, so
+    #: that an empty start does not skew percentiles); counts and costs still include them.
+    warmup: DurationS = Field(default=0.0, ge=0, le=MAX_HORIZON_S)
     seed: int = Field(default=0, ge=0, lt=2**63)
     traffic: Profile
     workload: Workload
@@ -255,6 +258,8 @@ class Scenario(_Strict):
             if option.name in seen:
                 raise ValueError(f"two options are named {option.name!r}; names must be unique")
             seen.add(option.name)
+        if self.warmup >= self.horizon:
+            raise ValueError("warmup must be shorter than the horizon")
         return self
 
     def error(self, message: str, *path: str | int) -> InputError:

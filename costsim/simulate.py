@@ -139,7 +139,9 @@ def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, fl
     return scaled
 
 
-def serverless_platform(opt: ServerlessOption, item: FunctionItem) -> ServerlessPlatform:
+def serverless_platform(
+    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
+) -> ServerlessPlatform:
     """The pool model for a serverless option, with billing rules from its catalog item."""
     gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
@@ -156,6 +158,7 @@ def serverless_platform(opt: ServerlessOption, item: FunctionItem) -> Serverless
         instance_concurrency=opt.instance_concurrency,
         billing_granularity_s=gran_s,
         billing_minimum_s=item.billing.minimum_ms / 1000.0,
+        latency_warmup_s=warmup_s,
     )
 
 
@@ -204,6 +207,7 @@ def fleet_platform(
         autoscale=autoscale,
         billing_granularity_s=gran,
         billing_minimum_s=minimum,
+        latency_warmup_s=scenario.warmup,
     )
 
 
@@ -312,7 +316,7 @@ def simulate_option(
             acat, aitem = extra_item(scenario, idx, j, cats)
             used.append(acat)
             addons.append((extra, acat, aitem))
-        platform = serverless_platform(opt, item)
+        platform = serverless_platform(opt, item, scenario.warmup)
         w = scenario.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
         if factor != 1.0:

@@ -47,7 +47,18 @@ SHARED, ROUND_ROBIN, RANDOM, LEAST_CONNECTIONS = 0, 1, 2, 3
 # Event priorities at equal times, as in the reference.
 COMPLETION, BOOT, EVALUATION = 0, 1, 2
 # Float parameters (pp).
-P_HORIZON, P_WIDTH, P_TIMEOUT, P_GRAN, P_MIN, P_TARGET, P_BOOT, P_COOLDOWN, P_PERIOD = range(9)
+(
+    P_HORIZON,
+    P_WIDTH,
+    P_TIMEOUT,
+    P_GRAN,
+    P_MIN,
+    P_TARGET,
+    P_BOOT,
+    P_COOLDOWN,
+    P_PERIOD,
+    P_WARMUP,
+) = range(10)
 # Integer parameters (ip).
 I_WORKERS, I_BALANCER, I_HAS_LIMIT, I_LIMIT, I_HAS_TIMEOUT, I_AUTOSCALE = range(6)
 I_AMIN, I_AMAX, I_NBINS, I_HAS_U = range(6, 10)
@@ -182,8 +193,9 @@ def _start(
 ) -> None:
     sv_i[ACTIVE, slot] += 1
     latency_s = (now_s - arrival_s) + dur_s
-    lat_counts[latency_bucket(latency_s)] += 1
-    sf[S_LAT_TOTAL] += latency_s
+    if arrival_s >= pp[P_WARMUP]:
+        lat_counts[latency_bucket(latency_s)] += 1
+        sf[S_LAT_TOTAL] += latency_s
     end_s = now_s + dur_s
     weight = 1.0 / ip[I_WORKERS]
     horizon_s = pp[P_HORIZON]
@@ -602,6 +614,7 @@ class _State:
                 a.boot_time_s if a else 0.0,
                 a.cooldown_s if a else 0.0,
                 a.evaluation_period_s if a else 1.0,
+                p.latency_warmup_s,
             ]
         )
         self.ip = np.array(

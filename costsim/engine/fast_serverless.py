@@ -50,7 +50,7 @@ from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.serverless import ServerlessPlatform
 
 # Platform parameters: pp (float64) and ip (int64).
-P_KA, P_BURST, P_RATE, P_GRAN, P_MIN, P_HORIZON, P_WIDTH = range(7)
+P_KA, P_BURST, P_RATE, P_GRAN, P_MIN, P_HORIZON, P_WIDTH, P_WARMUP = range(8)
 I_POLICY, I_CONC, I_LIMIT, I_PROV, I_NBINS, I_HAS_U = range(6)
 # Float state (sf).
 S_NOW, S_TOKENS, S_TOKENS_AT, S_LAT_TOTAL = range(4)
@@ -330,8 +330,9 @@ def _run_chunk(
         sv_i[ACTIVE, slot] += 1
         latency_s = init_s + dur_s
         end_s = t_s + latency_s
-        lat_counts[latency_bucket(latency_s)] += 1
-        sf[S_LAT_TOTAL] += latency_s
+        if t_s >= pp[P_WARMUP]:
+            lat_counts[latency_bucket(latency_s)] += 1
+            sf[S_LAT_TOTAL] += latency_s
         billed = billed_duration_s(dur_s, pp[P_GRAN], pp[P_MIN])
         if sv_i[PROV, slot]:
             sf[S_PREQ] += 1
@@ -380,6 +381,7 @@ class _State:
                 p.billing_minimum_s,
                 horizon_s,
                 bins.width_s,
+                p.latency_warmup_s,
             ]
         )
         self.ip = np.array(

@@ -151,7 +151,8 @@ class _Fleet:
     def _start(self, srv: _Server, arrival_s: float, now_s: float, dur_s: float) -> None:
         srv.active += 1
         latency_s = (now_s - arrival_s) + dur_s
-        self.latency.add(latency_s)
+        if arrival_s >= self.p.latency_warmup_s:
+            self.latency.add(latency_s)
         end_s = now_s + dur_s
         weight = 1.0 / self.p.workers
         if end_s > now_s:

@@ -169,7 +169,8 @@ class _Pool:
         inst.active += 1
         latency_s = init_s + dur_s
         end_s = t_s + latency_s
-        self.latency.add(latency_s)
+        if t_s >= p.latency_warmup_s:
+            self.latency.add(latency_s)
         billed = billed_duration_s(dur_s, p.billing_granularity_s, p.billing_minimum_s)
         if inst.provisioned:
             self.q["provisioned_requests"] += 1

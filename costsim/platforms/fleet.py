@@ -53,6 +53,8 @@ class FleetPlatform:
         Target tracking, or a fixed fleet when None.
     billing_granularity_s, billing_minimum_s : float
         Rounding of each instance's lifetime [s].
+    latency_warmup_s : float
+        Requests arriving before this time [s] are left out of the latency statistics.
     """
 
     count: int
@@ -63,6 +65,7 @@ class FleetPlatform:
     autoscale: AutoscalePolicy | None
     billing_granularity_s: float
     billing_minimum_s: float = 0.0
+    latency_warmup_s: float = 0.0
 
     @property
     def balancer_code(self) -> int:

@@ -34,6 +34,8 @@ class ServerlessPlatform:
         Requests one instance serves at once.
     billing_granularity_s, billing_minimum_s : float
         Duration rounding [s].
+    latency_warmup_s : float
+        Requests arriving before this time [s] are left out of the latency statistics.
     """
 
     memory_mb: float
@@ -47,6 +49,7 @@ class ServerlessPlatform:
     instance_concurrency: int
     billing_granularity_s: float
     billing_minimum_s: float = 0.0
+    latency_warmup_s: float = 0.0
 
     @property
     def reuse_code(self) -> int:
