@@ -23,7 +23,9 @@ def test_warmup_drops_the_cold_start_from_latency_but_not_from_counts(engine):
     cold = simulate(scenario_from_text(SCENARIO.format(warmup="0s")), engine=engine)
     warm = simulate(scenario_from_text(SCENARIO.format(warmup="10min")), engine=engine)
     a, b = cold.option("fn"), warm.option("fn")
-    assert a.arrived == b.arrived and a.cold_starts == b.cold_starts and a.cost.total == b.cost.total
+    assert (
+        a.arrived == b.arrived and a.cold_starts == b.cold_starts and a.cost.total == b.cost.total
+    )
     # the first requests waited for a 2 s init; after ten minutes the pool is warm
     assert a.latency_ms.mean > b.latency_ms.mean
     assert b.latency_ms.mean == pytest.approx(100.0, rel=2e-3)
