@@ -341,7 +341,7 @@ def print_sweep(result: Any) -> None:
             ct.add_row(
                 f"{c['a']} = {c['b']}",
                 f"{c['at']:.4g}",
-                f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}",
+                f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}" if c["ci95"] else "n/a",
                 str(c.get("cheaper_below") or ""),
             )
         console.print(ct)

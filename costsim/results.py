@@ -189,7 +189,7 @@ class Result:
 
     def summary_json(self) -> str:
         """``summary.json`` text: sorted where order is not meaningful, newline-terminated."""
-        return json.dumps(self.to_summary(), indent=2) + "\n"
+        return json.dumps(self.to_summary(), indent=2, allow_nan=False) + "\n"
 
     def timeseries_csv(self) -> str:
         """``timeseries.csv`` text: one row per time bin and option."""

@@ -165,7 +165,7 @@ def _break_even(name: str, cross: dict[str, Any]) -> list[str]:
     for c in cross.get("crossovers", []):
         if name in (c["a"], c["b"]):
             other = c["b"] if c["a"] == name else c["a"]
-            lo, hi = c.get("ci95", [c["at"], c["at"]])
+            lo, hi = c.get("ci95") or [c["at"], c["at"]]
             out.append(
                 f"**Break-even** with {other} at {var} = {c['at']:.3g} "
                 f"(95 % interval {lo:.3g} to {hi:.3g})"

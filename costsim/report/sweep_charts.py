@@ -86,7 +86,9 @@ def metric_chart(
         if metric == "cost_usd" and x is not None:
             for c in cross.get("crossovers", []):
                 ax.axvline(c["at"], color="#444444", linewidth=0.8, linestyle=":")
-                ax.axvspan(c["ci95"][0], c["ci95"][1], color="#888888", alpha=0.12, linewidth=0)
+                if c["ci95"]:
+                    lo, hi = c["ci95"]
+                    ax.axvspan(lo, hi, color="#888888", alpha=0.12, linewidth=0)
                 ax.annotate(
                     f"{c['a']} = {c['b']}\n@ {c['at']:.3g}",
                     (c["at"], ax.get_ylim()[1]),

@@ -250,8 +250,12 @@ def write_sweep_outputs(
     buf = io.BytesIO()
     pq.write_table(table, buf)
     write_atomic(folder / "sweep.parquet", buf.getvalue())
-    write_atomic(folder / "summary.json", json.dumps(result.summary, indent=1) + "\n")
-    write_atomic(folder / "crossovers.json", json.dumps(result.crossovers, indent=1) + "\n")
+    write_atomic(
+        folder / "summary.json", json.dumps(result.summary, indent=1, allow_nan=False) + "\n"
+    )
+    write_atomic(
+        folder / "crossovers.json", json.dumps(result.crossovers, indent=1, allow_nan=False) + "\n"
+    )
     written += [
         folder / n for n in ("sweep.csv", "sweep.parquet", "summary.json", "crossovers.json")
     ]

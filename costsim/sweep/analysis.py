@@ -99,10 +99,10 @@ def crossovers(
                     if rr
                 ]
                 vals = [math.log(v) for v in near] if log else near
-                ci = mean_ci(vals)
-                lo, hi = ci["ci95"]
-                if log:
-                    lo, hi = math.exp(lo), math.exp(hi)
+                interval: list[float] | None = None
+                if vals:
+                    lo, hi = mean_ci(vals)["ci95"]
+                    interval = [math.exp(lo), math.exp(hi)] if log else [lo, hi]
                 cheaper_below = (
                     a if _curve(points, a, metric)[0] < _curve(points, b, metric)[0] else b
                 )
@@ -111,7 +111,7 @@ def crossovers(
                         "a": a,
                         "b": b,
                         "at": root,
-                        "ci95": [lo, hi],
+                        "ci95": interval,
                         "replications_crossing": len(near),
                         "cheaper_below": cheaper_below if k == 0 else None,
                     }
