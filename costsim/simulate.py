@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -285,8 +285,12 @@ def simulate_option(
     cats: CatalogSet,
     engine: str = "simpy",
     progress: ProgressFn | None = None,
+    traffic: list[Chunk] | None = None,
 ) -> tuple[OptionResult, dict[str, str], dict[str, str]]:
     """Simulate and price option ``idx``.
+
+    ``traffic`` is the scenario's request stream when the caller already holds it (see
+    :func:`shared_traffic`); otherwise it is generated here, chunk by chunk.
 
     Returns
     -------
@@ -296,7 +300,7 @@ def simulate_option(
     runners = ENGINES[engine]
     bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
     draws = _option_draws(scenario, opt.name)
-    chunks = request_chunks(scenario)
+    chunks: Iterable[Chunk] = traffic if traffic is not None else request_chunks(scenario)
     done = 0
     expected = scenario.traffic.expected_count(0.0, scenario.horizon)
 
@@ -385,6 +389,29 @@ def simulate_option(
     return _summarise(scenario, opt, out, usage, cost, detail), versions, dates
 
 
+#: Up to this many requests (16 bytes each), the request stream is generated once and shared by
+#: every option of a run; above it, each option regenerates it chunk by chunk, so memory stays
+#: flat in the horizon. Either way every option sees the very same requests.
+SHARED_TRAFFIC_MAX_REQUESTS = 4_000_000
+
+
+def shared_traffic(scenario: Scenario) -> list[Chunk] | None:
+    """The whole request stream, when it is small enough to hold once for all options."""
+    if len(scenario.options) < 2:
+        return None
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    if not math.isfinite(expected) or expected > SHARED_TRAFFIC_MAX_REQUESTS * 0.8:
+        return None
+    chunks = []
+    held = 0
+    for chunk in request_chunks(scenario):
+        held += len(chunk)
+        if held > SHARED_TRAFFIC_MAX_REQUESTS:
+            return None  # a rare draw far above the expectation: stream instead
+        chunks.append(chunk)
+    return chunks
+
+
 def simulate(
     scenario: Scenario,
     *,
@@ -424,8 +451,9 @@ def simulate(
     options: list[OptionResult] = []
     versions: dict[str, str] = {}
     dates: dict[str, str] = {}
+    traffic = shared_traffic(scenario)
     for idx in range(len(scenario.options)):
-        result, v, d = simulate_option(scenario, idx, cats, engine, progress)
+        result, v, d = simulate_option(scenario, idx, cats, engine, progress, traffic)
         options.append(result)
         versions.update(v)
         dates.update(d)
