@@ -99,8 +99,10 @@ def arrival_chunks(
     """
     if horizon_s <= 0:
         return
-    inverse = IntegratedRateInverse(profile, horizon_s)
-    if inverse.total <= 0:
+    analytic = getattr(profile, "inverse_cumulative", None)
+    inverse = analytic if analytic is not None else IntegratedRateInverse(profile, horizon_s)
+    total = float(profile.cumulative(np.array([horizon_s]))[0])
+    if total <= 0:
         return
     cum = 0.0
     while True:
@@ -110,7 +112,7 @@ def arrival_chunks(
         draws[0] += cum
         targets = np.cumsum(draws)
         cum = float(targets[-1])
-        keep = targets < inverse.total
+        keep = targets < total
         if not keep.all():
             targets = targets[keep]
             if len(targets):

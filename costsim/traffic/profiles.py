@@ -90,6 +90,10 @@ class Constant(BaseProfile):
     def peak_rps(self, horizon_s: float) -> float:
         return self.scale * self.mean_rps
 
+    def inverse_cumulative(self, targets: np.ndarray) -> np.ndarray:
+        """Times [s] at which ``targets`` arrivals are expected (exact: a division)."""
+        return np.asarray(targets, dtype=np.float64) / (self.scale * self.mean_rps)
+
     def describe(self) -> str:
         return f"constant Poisson arrivals at {self.scale * self.mean_rps:g} req/s"
 
