@@ -42,6 +42,10 @@ reports: $(STAMP)
 	  $(BIN)/costsim run scenarios/$$s.yaml --engine $(REPORT_ENGINE) --out reports/$$s > /dev/null \
 	    && $(BIN)/costsim report reports/$$s > /dev/null || exit 1; \
 	done
+	@echo "reports/hello-api/sweep (where each option wins; resumes, so a rerun is quick)"
+	$(BIN)/costsim sweep scenarios/hello-api.yaml --vary traffic.scale=log:0.01:30:25 \
+	  --replications 3 --out reports/hello-api/sweep > /dev/null
+	$(BIN)/costsim report reports/hello-api > /dev/null
 
 # Every model against queueing theory, SimFaaS and published prices; writes docs/VALIDATION.md.
 # Slower than `make test` (several minutes); `make test` runs the fast subset.

@@ -162,13 +162,11 @@ def slo_winners(points: list[dict[str, Any]], slo: dict[str, float]) -> list[dic
 def idle_fraction(points: list[dict[str, Any]]) -> dict[str, list[float]]:
     """Per option, the share of paid capacity left idle at each point."""
     names = [o["name"] for o in points[0]["options"]]
-    return {
-        n: [
-            1.0 - next(o for o in p["options"] if o["name"] == n)["utilization"]["mean"]
-            for p in points
-        ]
-        for n in names
-    }
+    out: dict[str, list[float]] = {}
+    for n in names:
+        rows = [next(o for o in p["options"] if o["name"] == n) for p in points]
+        out[n] = [r["paid_idle_fraction"]["mean"] for r in rows]
+    return out
 
 
 GOALS = ("cost", "speed", "balanced")

@@ -136,6 +136,10 @@ def test_sweep_writes_outputs_and_results_do_not_depend_on_workers(scenario, tmp
         "value",
     }
     assert one.crossovers == two.crossovers
+    # on-demand serverless pays for no idle capacity; a fixed VPS pays for all of it
+    idle = one.crossovers["idle_fraction"]
+    assert idle["lambda"] == [0.0, 0.0, 0.0]
+    assert all(0.5 < x <= 1.0 for x in idle["vps"])
 
 
 def test_sweep_point_equals_a_single_run_with_that_seed(scenario, tmp_path):
