@@ -21,10 +21,19 @@ def _source(summary: dict[str, Any]) -> str:
         for k, v in sorted(summary.get("catalogs", {}).items())
     )
     return (
-        f"costsim {summary.get('costsim_version', '')} | scenario {summary['scenario']}, seed "
-        f"{summary['seed']}, {summary['replications']} replications, "
-        f"{summary['horizon_s'] / 86400:g} d each, engine {summary['engine']} | {cats}"
+        f"costsim {summary.get('costsim_version', '')} | scenario {summary.get('scenario')}, "
+        f"seed {summary.get('seed')}, {summary.get('replications', 1)} replications, "
+        f"{float(summary.get('horizon_s', 0)) / 86400:g} d each, "
+        f"engine {summary.get('engine', '')}\nprices: {cats}"
     )
+
+
+def slo_p99_ms(summary: dict[str, Any]) -> float | None:
+    """The p99 SLO [ms] of a sweep summary, if any."""
+    if "slo_ms" in summary and summary["slo_ms"].get("p99"):
+        return float(summary["slo_ms"]["p99"])
+    slo = summary.get("slo", {}).get("p99")
+    return float(slo) * 1000.0 if slo else None
 
 
 def _axis(summary: dict[str, Any]) -> tuple[str, np.ndarray | None, list[Any], bool]:
@@ -34,7 +43,7 @@ def _axis(summary: dict[str, Any]) -> tuple[str, np.ndarray | None, list[Any], b
         x = np.array([float(v) for v in values])
     except (TypeError, ValueError):
         x = None
-    return first["path"], x, values, bool(first.get("log"))
+    return first["path"], x, values, bool(first.get("log", first["path"] == "traffic.scale"))
 
 
 def _slice(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,10 +78,11 @@ def metric_chart(
         for i, name in enumerate(names):
             rows = [next(o for o in p["options"] if o["name"] == name)[metric] for p in pts]
             mean = np.array([r["mean"] for r in rows])
-            lo = np.array([r["ci95"][0] for r in rows])
-            hi = np.array([r["ci95"][1] for r in rows])
             color = PALETTE[i % len(PALETTE)]
-            ax.fill_between(xs, lo, hi, color=color, alpha=0.18, linewidth=0)
+            if all(r.get("ci95") for r in rows):
+                lo = np.array([r["ci95"][0] for r in rows])
+                hi = np.array([r["ci95"][1] for r in rows])
+                ax.fill_between(xs, lo, hi, color=color, alpha=0.18, linewidth=0)
             ax.plot(
                 xs,
                 mean,
@@ -84,9 +94,9 @@ def metric_chart(
                 label=name,
             )
         if metric == "cost_usd" and x is not None:
-            for c in cross.get("crossovers", []):
+            for c in cross.get("crossovers", []) or []:
                 ax.axvline(c["at"], color="#444444", linewidth=0.8, linestyle=":")
-                if c["ci95"]:
+                if c.get("ci95"):
                     lo, hi = c["ci95"]
                     ax.axvspan(lo, hi, color="#888888", alpha=0.12, linewidth=0)
                 ax.annotate(
@@ -96,10 +106,10 @@ def metric_chart(
                     ha="center",
                     va="top",
                 )
-        slo = summary.get("slo", {}).get("p99")
+        slo = slo_p99_ms(summary)
         if metric == "p99_ms" and slo:
-            ax.axhline(slo * 1000, color="black", linestyle="--", linewidth=1)
-            ax.text(xs[0], slo * 1000, f" SLO p99 {slo * 1000:g} ms", va="bottom", fontsize=8)
+            ax.axhline(slo, color="black", linestyle="--", linewidth=1)
+            ax.text(xs[0], slo, f" SLO p99 {slo:g} ms", va="bottom", fontsize=8)
         if x is not None and log:
             ax.set_xscale("log")
         if x is None:
