@@ -189,12 +189,17 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
 def traffic(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the traffic chart.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Generate traffic beyond the soft size limits.")
+    ] = False,
 ) -> None:
     """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
+    from costsim.guards import check_resources
     from costsim.scenario import load_scenario
     from costsim.traffic.preview import summarise_traffic, traffic_chart
 
     scn = load_scenario(scenario)
+    check_resources(scn, force=force)
     if out is not None:
         _check_writable(out)
     summary = summarise_traffic(scn)

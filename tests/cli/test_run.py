@@ -170,3 +170,18 @@ def test_unwritable_out_exit_2(monkeypatch, capsys, small, tmp_path):
     code, _, err = cli(monkeypatch, capsys, "run", str(small), "--out", str(blocker / "sub"))
     assert code == 2 and "--out" in err
     assert blocker.read_text() == "not a folder"
+
+
+def test_traffic_preview_refuses_what_cannot_fit(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text(
+        SMALL.replace("horizon: 2h", "horizon: 3650d").replace("mean_rps: 2", "mean_rps: 100000")
+    )
+    code, _, err = cli(monkeypatch, capsys, "traffic", str(path))
+    assert code == 2 and ":5: traffic:" in err and len(err.strip().splitlines()) == 1
+
+
+def test_traffic_preview_prints_and_charts(monkeypatch, capsys, small, tmp_path):
+    code, out, err = cli(monkeypatch, capsys, "traffic", str(small), "--out", str(tmp_path / "t"))
+    assert code == 0, err
+    assert "mean rate" in out and (tmp_path / "t" / "traffic.png").exists()
