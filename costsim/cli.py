@@ -130,16 +130,7 @@ def run(
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
         _check_writable(out)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with _progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(name: str, done: int, expected: float) -> None:
@@ -158,6 +149,21 @@ def run(
     if out is not None:
         written = write_run_outputs(result, out, charts=charts)
         console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
+
+
+def _progress_bar(label: TextColumn, count: str) -> Progress:
+    """The progress bar of long commands: label, bar, count, elapsed time and ETA (on stderr,
+    only on a terminal)."""
+    return Progress(
+        label,
+        BarColumn(),
+        TextColumn(count),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
 
 
 def _check_writable(out: Path) -> None:
@@ -266,16 +272,7 @@ def sweep(
         raise InputError("--workers must be >= 1", field="--workers")
     if out is not None:
         _check_writable(out)
-    with Progress(
-        TextColumn("[bold]sweep"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} runs"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with _progress_bar(TextColumn("[bold]sweep"), "{task.completed}/{task.total} runs") as bar:
         task_id = bar.add_task("sweep", total=None)
         said: list[int] = []
 

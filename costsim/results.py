@@ -15,6 +15,19 @@ from typing import Any
 
 import numpy as np
 
+#: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
+TIMESERIES_COLUMNS = (
+    "t_start_s",
+    "arrivals",
+    "served",
+    "cold_starts",
+    "throttled",
+    "dropped",
+    "instances",
+    "busy",
+    "cost_usd_cumulative",
+)
+
 
 @dataclass
 class Usage:
@@ -194,18 +207,7 @@ class Result:
     def timeseries_csv(self) -> str:
         """``timeseries.csv`` text: one row per time bin and option."""
         buf = io.StringIO()
-        columns = [
-            "option",
-            "t_start_s",
-            "arrivals",
-            "served",
-            "cold_starts",
-            "throttled",
-            "dropped",
-            "instances",
-            "busy",
-            "cost_usd_cumulative",
-        ]
+        columns = ["option", *TIMESERIES_COLUMNS]
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
         for opt in self.options:

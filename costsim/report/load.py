@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from costsim.errors import InputError
-from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, Usage
+from costsim.results import (
+    TIMESERIES_COLUMNS,
+    CostBreakdown,
+    LatencySummary,
+    OptionResult,
+    Result,
+    Usage,
+)
 
 
 @dataclass
@@ -103,20 +110,7 @@ def result_from_output(out: Output) -> Result:
     options = []
     for o in s["options"]:
         rows = series.get(o["name"], [])
-        ts = {
-            col: _floats(rows, col)
-            for col in (
-                "t_start_s",
-                "arrivals",
-                "served",
-                "cold_starts",
-                "throttled",
-                "dropped",
-                "instances",
-                "busy",
-                "cost_usd_cumulative",
-            )
-        }
+        ts = {col: _floats(rows, col) for col in TIMESERIES_COLUMNS}
         crow = cdf.get(o["name"], [])
         req = o["requests"]
         options.append(

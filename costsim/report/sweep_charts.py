@@ -195,8 +195,10 @@ def tuning_chart(summary: dict[str, Any], tuning: dict[str, Any], out: Path) -> 
         return save(fig, out, f"memory_tuning_{tuning['option']}")
 
 
-def sweep_charts(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> list[Path]:
-    """Every chart of a sweep; returns the files written."""
+def cost_and_p99_charts(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> list[Path]:
+    """Cost (with crossovers) and p99 (with the SLO) against the first swept variable."""
+    path = summary["vary"][0]["path"]
+    what = "traffic" if path == "traffic.scale" else path
     paths = metric_chart(
         summary,
         cross,
@@ -204,11 +206,9 @@ def sweep_charts(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> l
         "cost_usd",
         "sweep_cost",
         "cost [USD per month]",
-        "Monthly cost against traffic, with crossovers"
-        if summary["vary"][0]["path"] == "traffic.scale"
-        else f"Monthly cost against {summary['vary'][0]['path']}",
+        f"Monthly cost against {what}, with crossovers",
     )
-    paths += metric_chart(
+    return paths + metric_chart(
         summary,
         cross,
         out,
@@ -217,6 +217,11 @@ def sweep_charts(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> l
         "p99 latency [ms]",
         "p99 latency against the SLO",
     )
+
+
+def sweep_charts(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> list[Path]:
+    """Every chart of a sweep; returns the files written."""
+    paths = cost_and_p99_charts(summary, cross, out)
     paths += winners_chart(summary, cross, out)
     for tuning in cross.get("memory_tuning", []):
         paths += tuning_chart(summary, tuning, out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from costsim.report.sweep_charts import metric_chart, slo_p99_ms
+from costsim.report.sweep_charts import cost_and_p99_charts, slo_p99_ms
 
 __all__ = ["draw_missing", "slo_p99_ms"]
 
@@ -19,22 +19,4 @@ def draw_missing(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> l
     """Draw ``sweep_cost`` and ``sweep_p99`` into ``out`` unless both are there already."""
     if (out / "sweep_cost.svg").exists() and (out / "sweep_p99.svg").exists():
         return []
-    path = summary["vary"][0]["path"]
-    paths = metric_chart(
-        summary,
-        cross,
-        out,
-        "cost_usd",
-        "sweep_cost",
-        "cost [USD per month]",
-        f"Monthly cost against {path}, with crossovers",
-    )
-    return paths + metric_chart(
-        summary,
-        cross,
-        out,
-        "p99_ms",
-        "sweep_p99",
-        "p99 latency [ms]",
-        "p99 latency against the SLO",
-    )
+    return cost_and_p99_charts(summary, cross, out)
