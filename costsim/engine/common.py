@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,19 +10,63 @@ import numpy as np
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.traffic.chunk import Chunk
 
-__all__ = ["Chunk", "Counters", "EngineOutput", "OptionDraws", "with_draws"]
+__all__ = ["Chunk", "ColdDraws", "Counters", "EngineOutput", "OptionDraws"]
+
+
+#: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
+COLD_BLOCK = 1024
 
 
 @dataclass
 class OptionDraws:
-    """Per-option random streams: draws are taken per request, in request order.
+    """Per-option random streams.
 
-    Every request consumes one cold-start draw and one uniform, used or not, so an option's
-    numbers do not depend on what happened to earlier requests, on the engine, or on chunking.
+    ``cold`` gives the cold-start durations, taken in the order the cold starts happen (see
+    :class:`ColdDraws`). ``uniform`` gives one uniform per request, in request order, used or
+    not, for the rules that read one (``reuse: random``, ``balancer: random``). Both engines take
+    the same draws in the same order, so an option's numbers depend neither on the engine nor
+    on chunking.
     """
 
     cold: np.random.Generator
     uniform: np.random.Generator
+
+
+class ColdDraws:
+    """The cold-start durations [s] of an option, in the order its cold starts happen.
+
+    The ``k``-th cold start takes the ``k``-th value. Values are drawn in blocks of
+    :data:`COLD_BLOCK` (a fixed size, so that any distribution gives the same values whoever
+    reads them), and only as cold starts need them: a run with few cold starts draws little.
+
+    Parameters
+    ----------
+    sampler : callable
+        ``sampler(generator, n)`` returns ``n`` cold-start durations [s].
+    gen : numpy.random.Generator
+        The option's cold-start stream.
+    """
+
+    def __init__(self, sampler: Callable[..., np.ndarray], gen: np.random.Generator) -> None:
+        self._sampler = sampler
+        self._gen = gen
+        self._values: list[float] = []
+        self._pos = 0
+
+    def block(self) -> np.ndarray:
+        """The next :data:`COLD_BLOCK` values (for engines that index them themselves)."""
+        out = np.ascontiguousarray(self._sampler(self._gen, COLD_BLOCK), dtype=np.float64)
+        if out.shape != (COLD_BLOCK,):
+            raise ValueError("a cold-start sampler returned the wrong number of values")
+        return out
+
+    def next(self) -> float:
+        """The next value [s]."""
+        if self._pos == len(self._values):
+            self._values = self.block().tolist()
+            self._pos = 0
+        self._pos += 1
+        return self._values[self._pos - 1]
 
 
 @dataclass
@@ -65,12 +109,3 @@ class EngineOutput:
 
 ChunkSource = Callable[[], Iterable[Chunk]]
 Progress = Callable[[int], None]
-
-
-def with_draws(
-    chunks: Iterable[Chunk], draws: OptionDraws, cold_sampler: Callable[..., np.ndarray]
-) -> Iterator[tuple[Chunk, np.ndarray, np.ndarray]]:
-    """Attach each request's cold-start draw [s] and uniform to the chunks."""
-    for chunk in chunks:
-        n = len(chunk)
-        yield chunk, cold_sampler(draws.cold, n), draws.uniform.random(n)

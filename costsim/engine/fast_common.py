@@ -21,9 +21,17 @@ from costsim.platforms import rules
 #: (``_nrt=False``): the kernels only index arrays the caller allocated, and the atomic
 #: increments and decrements around every call otherwise cost more than the simulation.
 njit = numba.njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]
+#: The same, inlined into its callers by numba: for the large helpers of the kernels, whose many
+#: array arguments would otherwise be passed on the stack at every call.
+njit_inline = numba.njit(  # type: ignore[call-overload]
+    cache=True, nogil=True, _nrt=False, inline="always"
+)
 
 billed_duration_s = njit(rules.billed_duration_s)
 keep_alive_expired = njit(rules.keep_alive_expired)
+# choose_warm calls prefer_warm through its module global: let compiled code resolve that name.
+numba.extending.register_jitable(rules.prefer_warm)
+prefer_warm = njit(rules.prefer_warm)
 choose_warm = njit(rules.choose_warm)
 bucket_refill = njit(rules.bucket_refill)
 choose_server = njit(rules.choose_server)

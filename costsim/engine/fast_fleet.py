@@ -39,6 +39,7 @@ from costsim.engine.fast_common import (
     latency_bucket,
     new_heap,
     njit,
+    njit_inline,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.fleet import FleetPlatform
@@ -93,7 +94,7 @@ def _pop_head(q: int, qs: np.ndarray, nd_next: np.ndarray, si: np.ndarray) -> No
     si[NODE_FREE] = node
 
 
-@njit
+@njit_inline
 def _next_from(
     q: int,
     now_s: float,
@@ -172,7 +173,7 @@ def _add_window_busy(
         k += 1
 
 
-@njit
+@njit_inline
 def _start(
     slot: int,
     arrival_s: float,
@@ -265,7 +266,7 @@ def _retire(
         si[N_BILLED] += 1
 
 
-@njit
+@njit_inline
 def _arrive(
     t_s: float,
     dur_s: float,
@@ -357,7 +358,7 @@ def _arrive(
         _enqueue(q, t_s, dur_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
 
 
-@njit
+@njit_inline
 def _event(
     pp: np.ndarray,
     ip: np.ndarray,

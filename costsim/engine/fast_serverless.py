@@ -27,10 +27,18 @@ number of instances and requests in flight, never the horizon.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.common import (
+    Chunk,
+    ColdDraws,
+    Counters,
+    EngineOutput,
+    OptionDraws,
+    Progress,
+)
 from costsim.engine.fast_common import (
     add_interval,
     billed_duration_s,
@@ -49,6 +57,9 @@ from costsim.engine.fast_common import (
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.serverless import ServerlessPlatform
 
+if TYPE_CHECKING:
+    from costsim.engine.fast_mru import MruState
+
 # Platform parameters: pp (float64) and ip (int64).
 P_KA, P_BURST, P_RATE, P_GRAN, P_MIN, P_HORIZON, P_WIDTH, P_WARMUP = range(8)
 I_POLICY, I_CONC, I_LIMIT, I_PROV, I_NBINS, I_HAS_U = range(6)
@@ -58,12 +69,12 @@ S_REQ, S_COMPUTE, S_INIT, S_PREQ, S_PCOMPUTE, S_ALIVE, S_BUSY = range(4, 11)
 N_SF = 11
 # Integer state (si).
 N_ALIVE, NEXT_ID, HEAP_N, SEQ, N_FREE_SLOTS, IDLE_HEAD, IDLE_TAIL = range(7)
-C_ARRIVED, C_SERVED, C_COLD, C_THROTTLED, MAX_INST, NF_PROV, NF_OTHER = range(7, 14)
-N_SI = 14
+C_ARRIVED, C_SERVED, C_COLD, C_THROTTLED, MAX_INST, NF_PROV, NF_OTHER, COLD_POS = range(7, 15)
+N_SI = 15
 # Slot rows: floats, then integers.
 CREATED, IDLE, READY = 0, 1, 2
 ID, ACTIVE, PROV, PREV, NEXT = 0, 1, 2, 3, 4
-RANDOM_POLICY = 3
+MRU, RANDOM_POLICY = 0, 3
 
 
 @njit
@@ -273,7 +284,8 @@ def _run_chunk(
 ) -> int:
     """Simulate arrivals ``start..`` of a chunk; return the index reached.
 
-    Stops early, before an arrival, when no slot is free or the heap is full.
+    ``cold`` is a block of cold-start durations [s], read from ``si[COLD_POS]`` on. Stops
+    early, before an arrival, when no slot is free, the heap is full or the block is used up.
     """
     n = len(arr)
     hcap = len(ht)
@@ -284,7 +296,7 @@ def _run_chunk(
     conc = ip[I_CONC]
     weight = 1.0 / conc
     for i in range(start, n):
-        if si[N_FREE_SLOTS] == 0 or si[HEAP_N] >= hcap:
+        if si[N_FREE_SLOTS] == 0 or si[HEAP_N] >= hcap or si[COLD_POS] >= len(cold):
             return i
         t_s = arr[i]
         if t_s > sf[S_NOW]:
@@ -310,7 +322,8 @@ def _run_chunk(
                 b_throttled[b] += 1
                 continue
             sf[S_TOKENS] -= 1.0
-            init_s = cold[i]
+            init_s = cold[si[COLD_POS]]
+            si[COLD_POS] += 1
             si[N_FREE_SLOTS] -= 1
             slot = slots_free[si[N_FREE_SLOTS]]
             sv_f[CREATED, slot] = t_s
@@ -436,6 +449,29 @@ class _State:
         if self.si[HEAP_N] >= len(self.heap[0]):
             self.heap = tuple(grow(h, 2 * len(h)) for h in self.heap)  # type: ignore[assignment]
 
+    def run(self, arr, dur, cold, uni, start: int, lat_counts: np.ndarray, bins: TimeBins) -> int:
+        """Call the kernel on ``arr[start:]`` (see :func:`_run_chunk`)."""
+        ht, ho, ha, hv = self.heap
+        return int(
+            _run_chunk(
+                arr, dur, cold, uni, start, self.pp, self.ip, self.sf, self.si, self.sv_f,
+                self.sv_i, self.slots_free, self.f_prov, self.f_other, ht, ho, ha, hv,
+                self.c_idle, self.c_created, self.c_k, lat_counts, bins.arrivals, bins.served,
+                bins.cold_starts, bins.throttled, bins.alive_s, bins.busy_s,
+            )
+        )  # fmt: skip
+
+    def finish(self, lat_counts: np.ndarray, bins: TimeBins) -> None:
+        """Run the remaining completions and retire every instance."""
+        _drain(
+            self.pp, self.ip, self.sf, self.si, self.sv_f, self.sv_i, self.f_prov,
+            self.f_other, *self.heap, bins.served,
+        )  # fmt: skip
+        # after the drain every alive instance is idle, so in a free set
+        slots = np.concatenate((self.f_prov[: self.si[NF_PROV]], self.f_other[: self.si[NF_OTHER]]))
+        slots = slots[np.argsort(self.sv_i[ID, slots], kind="stable")]
+        _close(slots, self.pp, self.ip, self.sf, self.si, self.sv_f, self.sv_i, bins.alive_s)
+
 
 def run_serverless(
     platform: ServerlessPlatform,
@@ -448,8 +484,10 @@ def run_serverless(
     """Simulate a serverless pool over the arrivals in ``chunks`` (compiled engine).
 
     Same contract and results as :func:`costsim.engine.simpy_serverless.run_serverless`.
-    Each chunk takes one cold-start draw per request, as the reference does; the uniform draws
-    are taken only for ``reuse: random``, the one policy that reads them.
+    Cold-start durations come from :class:`~costsim.engine.common.ColdDraws`, as in the
+    reference; the uniform draws are taken only for ``reuse: random``, the one policy that reads
+    them. With one request per instance and ``reuse: mru`` (the defaults) the leaner kernel of
+    :mod:`costsim.engine.fast_mru` runs instead of the general one.
 
     Returns
     -------
@@ -458,36 +496,31 @@ def run_serverless(
         ``compute_s``, ``init_s``, ``provisioned_requests``, ``provisioned_compute_s``,
         ``provisioned_instance_s``; all durations already rounded for billing).
     """
-    st = _State(platform, horizon_s, bins)
+    from costsim.engine.fast_mru import MruState  # it reuses this module's state layout
+
+    st: _State | MruState = _State(platform, horizon_s, bins)
+    if platform.instance_concurrency == 1 and platform.reuse_code == MRU:
+        st = MruState(st.pp, st.ip, platform.scale_burst)
+    cold = ColdDraws(platform.cold_start.sample, draws.cold)
+    block = np.zeros(0)
     latency = LatencyHistogram()
     no_u = np.zeros(1)
     for chunk in chunks:
         n = len(chunk)
-        cold = platform.cold_start.sample(draws.cold, n)
         uni = draws.uniform.random(n) if st.ip[I_HAS_U] else no_u
         arr = np.ascontiguousarray(chunk.arrival_s, dtype=np.float64)
         dur = np.ascontiguousarray(chunk.duration_s, dtype=np.float64)
         i = 0
         while i < n:
-            ht, ho, ha, hv = st.heap
-            i = _run_chunk(
-                arr, dur, cold, uni, i, st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i,
-                st.slots_free, st.f_prov, st.f_other, ht, ho, ha, hv,
-                st.c_idle, st.c_created, st.c_k, latency.counts, bins.arrivals, bins.served,
-                bins.cold_starts, bins.throttled, bins.alive_s, bins.busy_s,
-            )  # fmt: skip
+            i = st.run(arr, dur, block, uni, i, latency.counts, bins)
             if i < n:
+                if st.si[COLD_POS] >= len(block):
+                    block = cold.block()
+                    st.si[COLD_POS] = 0
                 st.grow()
         if progress is not None:
             progress(n)
-    _drain(
-        st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, st.f_prov, st.f_other, *st.heap,
-        bins.served,
-    )  # fmt: skip
-    # after the drain every alive instance is idle, so in a free set
-    slots = np.concatenate((st.f_prov[: st.si[NF_PROV]], st.f_other[: st.si[NF_OTHER]]))
-    slots = slots[np.argsort(st.sv_i[ID, slots], kind="stable")]
-    _close(slots, st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, bins.alive_s)
+    st.finish(latency.counts, bins)
     sf, si = st.sf, st.si
     latency.total_s = float(sf[S_LAT_TOTAL])
     q = {

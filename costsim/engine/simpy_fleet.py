@@ -290,7 +290,6 @@ def run_fleet(
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:
             n = len(chunk)
-            draws.cold.random(n)  # keep the stream layout of serverless options
             un = draws.uniform.random(n).tolist()
             arr = chunk.arrival_s.tolist()
             dur = chunk.duration_s.tolist()

@@ -21,7 +21,14 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress, with_draws
+from costsim.engine.common import (
+    Chunk,
+    ColdDraws,
+    Counters,
+    EngineOutput,
+    OptionDraws,
+    Progress,
+)
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.rules import (
     billed_duration_s,
@@ -70,9 +77,15 @@ class _Instance:
 
 class _Pool:
     def __init__(
-        self, env: simpy.Environment, p: ServerlessPlatform, horizon_s: float, bins: TimeBins
+        self,
+        env: simpy.Environment,
+        p: ServerlessPlatform,
+        horizon_s: float,
+        bins: TimeBins,
+        cold: ColdDraws,
     ) -> None:
         self.env = env
+        self.cold = cold
         self.p = p
         self.horizon_s = horizon_s
         self.bins = bins
@@ -143,7 +156,7 @@ class _Pool:
                 return cands[k]
         return None
 
-    def arrive(self, t_s: float, dur_s: float, cold_s: float, u: float) -> None:
+    def arrive(self, t_s: float, dur_s: float, u: float) -> None:
         p = self.p
         b = self.bins.index(t_s)
         self.counters.arrived += 1
@@ -161,7 +174,7 @@ class _Pool:
                 self.bins.throttled[b] += 1
                 return
             self.tokens -= 1.0
-            init_s = cold_s
+            init_s = self.cold.next()
             inst = self._new_instance(t_s, t_s + init_s, provisioned=False)
             self.counters.cold_starts += 1
             self.bins.cold_starts[b] += 1
@@ -218,18 +231,17 @@ def run_serverless(
         ``provisioned_instance_s``; all durations already rounded for billing).
     """
     env = simpy.Environment()
-    pool = _Pool(env, platform, horizon_s, bins)
+    pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
 
     def walk() -> Generator[simpy.Event, Any, None]:
-        for chunk, cold, uni in with_draws(chunks, draws, platform.cold_start.sample):
+        for chunk in chunks:
             arr = chunk.arrival_s.tolist()
             dur = chunk.duration_s.tolist()
-            cl = cold.tolist()
-            un = uni.tolist()
+            un = draws.uniform.random(len(arr)).tolist()
             for i in range(len(arr)):
                 if arr[i] > env.now:
                     yield schedule_at(env, arr[i], ARRIVAL)
-                pool.arrive(arr[i], dur[i], cl[i], un[i])
+                pool.arrive(arr[i], dur[i], un[i])
             if progress is not None:
                 progress(len(arr))
 

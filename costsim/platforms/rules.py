@@ -51,6 +51,38 @@ def keep_alive_expired(idle_since_s: float, now_s: float, keep_alive_s: float) -
     return now_s - idle_since_s > keep_alive_s
 
 
+def prefer_warm(
+    policy: int,
+    idle_a_s: float,
+    created_a_s: float,
+    id_a: int,
+    idle_b_s: float,
+    created_b_s: float,
+    id_b: int,
+) -> bool:
+    """Whether warm instance ``a`` is preferred to ``b`` under a reuse policy.
+
+    Parameters
+    ----------
+    policy : int
+        Index into :data:`REUSE_POLICIES` (0 mru, 1 newest, 2 oldest). ``random`` (3) has no
+        preference order; see :func:`choose_warm`.
+    idle_a_s, created_a_s, id_a, idle_b_s, created_b_s, id_b : float, float, int
+        When each instance last became idle [s], when it was created [s], and its id.
+
+    Returns
+    -------
+    bool
+        mru prefers the instance idle most recently, newest the one created last (ties to the
+        highest id for both); oldest prefers the one created first (ties to the lowest id).
+    """
+    if policy == 0:
+        return idle_a_s > idle_b_s or (idle_a_s == idle_b_s and id_a > id_b)
+    if policy == 1:
+        return created_a_s > created_b_s or (created_a_s == created_b_s and id_a > id_b)
+    return created_a_s < created_b_s or (created_a_s == created_b_s and id_a < id_b)
+
+
 def choose_warm(policy: int, idle_since_s: np.ndarray, created_s: np.ndarray, u: float) -> int:
     """Pick one of the candidate warm instances (given in increasing instance-id order).
 
@@ -69,25 +101,19 @@ def choose_warm(policy: int, idle_since_s: np.ndarray, created_s: np.ndarray, u:
     Returns
     -------
     int
-        Position of the chosen candidate. Ties go to the highest id for mru/newest and to the
-        lowest id for oldest.
+        Position of the chosen candidate: the one :func:`prefer_warm` prefers to all others
+        (positions stand in for ids, as the candidates are in id order), or for ``random`` the
+        one at position ``floor(u * n)``.
     """
     n = len(idle_since_s)
+    if policy == 3:
+        return min(int(u * n), n - 1)
     best = 0
-    if policy == 0:
-        for i in range(1, n):
-            if idle_since_s[i] >= idle_since_s[best]:
-                best = i
-    elif policy == 1:
-        for i in range(1, n):
-            if created_s[i] >= created_s[best]:
-                best = i
-    elif policy == 2:
-        for i in range(1, n):
-            if created_s[i] < created_s[best]:
-                best = i
-    else:
-        best = min(int(u * n), n - 1)
+    for i in range(1, n):
+        if prefer_warm(
+            policy, idle_since_s[i], created_s[i], i, idle_since_s[best], created_s[best], best
+        ):
+            best = i
     return best
 
 
