@@ -1,8 +1,8 @@
 """Engines: run one option's platform model over a request stream.
 
 Engines are chosen by name through :data:`ENGINES`: ``simpy``, the reference, and ``fast``, its
-compiled twin (numba), which gives the same results several hundred times faster. The fast
-engine is imported on first use, so that loading costsim does not load numba.
+compiled twin (numba), which gives the same results about a hundred times faster. The fast
+engine's kernels are imported on first use.
 """
 
 from __future__ import annotations

@@ -722,8 +722,11 @@ def run_fleet(
     """Simulate a fleet of servers over the arrivals in ``chunks`` (compiled engine).
 
     Same contract and results as :func:`costsim.engine.simpy_fleet.run_fleet`. The uniform
-    draws are taken only for the ``random`` balancer, the one rule that reads them.
+    draws are taken only for the ``random`` balancer, the one rule that reads them. Fixed
+    fleets (no autoscaling) run the leaner kernel of :mod:`costsim.engine.fast_fixed`.
     """
+    if platform.autoscale is None and platform.count > 0:
+        return _run_fixed(platform, chunks, draws, horizon_s, bins, progress)
     st = _State(platform, horizon_s, bins)
     latency = LatencyHistogram()
     no_u = np.zeros(1)
@@ -759,5 +762,55 @@ def run_fleet(
         alive_s=alive_s,
         busy_s=float(sf[S_BUSY]),
         max_instances=int(si[MAX_INST]),
+        capacity_per_instance=platform.workers,
+    )
+
+
+def _run_fixed(
+    platform: FleetPlatform,
+    chunks: Iterable[Chunk],
+    draws: OptionDraws,
+    horizon_s: float,
+    bins: TimeBins,
+    progress: Progress | None,
+) -> EngineOutput:
+    """A fixed fleet, with the lean kernel of :mod:`costsim.engine.fast_fixed`."""
+    from costsim.engine import fast_fixed as ff
+
+    st = ff.FixedState(platform, horizon_s, bins)
+    latency = LatencyHistogram()
+    no_u = np.zeros(1)
+    empty = np.zeros(0)
+    for chunk in chunks:
+        n = len(chunk)
+        uni = draws.uniform.random(n) if st.ip[ff.I_HAS_U] else no_u
+        arr = np.ascontiguousarray(chunk.arrival_s, dtype=np.float64)
+        dur = np.ascontiguousarray(chunk.duration_s, dtype=np.float64)
+        i = 0
+        while i < n:
+            i = st.run(arr, dur, uni, i, latency.counts, bins)
+            if i < n:
+                st.grow()
+        if progress is not None:
+            progress(n)
+    st.run(empty, empty, no_u, 0, latency.counts, bins)
+    billed = np.zeros(platform.count)
+    dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s, billed)
+    latency.total_s = float(st.sf[ff.S_LAT_TOTAL])
+    si = st.si
+    counters = Counters(
+        arrived=int(si[ff.C_ARRIVED]),
+        served=int(si[ff.C_SERVED]),
+        dropped=int(si[ff.C_DROPPED]) + int(dropped),
+    )
+    return EngineOutput(
+        counters=counters,
+        latency=latency,
+        bins=bins,
+        quantities={"instance_s": alive_s, "instances_launched": float(platform.count)},
+        instance_billed_s=billed.tolist() if horizon_s > 0 else [],
+        alive_s=alive_s,
+        busy_s=float(st.sf[ff.S_BUSY]),
+        max_instances=platform.count,
         capacity_per_instance=platform.workers,
     )

@@ -26,7 +26,7 @@ from costsim.traffic.profiles import Constant
 FIXED, EXPONENTIAL, LOGNORMAL = 0, 1, 2
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+@numba.njit(cache=True, nogil=True)
 def _fill(
     g_arr: np.random.Generator,
     g_dur: np.random.Generator,

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import autoscale, fleet, serverless
+from conftest import autoscale, fixed, fleet, serverless
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -194,6 +194,40 @@ def test_serverless_provisioned_pool_and_instance_concurrency_grow() -> None:
     dur = np.full(len(arr), 1.25)
     p = serverless(provisioned=70, instance_concurrency=3, reuse="random", keep_alive_s=0.75)
     compare_serverless(p, arr, dur, 20.0, 61)
+
+
+def test_lean_mru_kernel_grows_with_provisioned_instances_and_ties(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lean kernel (one request per instance, mru) runs for the defaults, and keeps its
+    provisioned list, idle-time ties and id order through growth of its arrays."""
+    from costsim.engine import fast_mru
+
+    calls = []
+    run = fast_mru.MruState.run
+    monkeypatch.setattr(fast_mru.MruState, "run", lambda self, *a: calls.append(1) or run(self, *a))
+    arr = np.repeat(np.arange(0.0, 10.0, 0.5), 90)  # 90 simultaneous arrivals every 0.5 s
+    dur = np.full(len(arr), 1.25)  # equal durations: many instances idle since the same time
+    p = serverless(provisioned=70, keep_alive_s=0.75, cold_start=fixed(0.5))
+    out = compare_serverless(p, arr, dur, 20.0, 61)
+    assert calls and out.max_instances > 128 and out.counters.cold_starts > 0
+
+
+def test_cold_starts_take_the_cold_draws_in_order() -> None:
+    """The k-th cold start takes the k-th cold-start draw, in both engines, across blocks."""
+    from costsim.engine.common import COLD_BLOCK, ColdDraws
+    from costsim.traffic.distributions import Lognormal
+
+    cold = Lognormal(dist="lognormal", median=0.2, p99=1.0)
+    n = COLD_BLOCK + 300  # every request is a cold start: they all overlap
+    arr = np.linspace(0.0, 1.0, n)
+    dur = np.full(n, 5.0)
+    p = serverless(cold_start=cold, concurrency_limit=10**6)
+    out = compare_serverless(p, arr, dur, 10.0, 500)
+    assert out.counters.cold_starts == n
+    draws = ColdDraws(cold.sample, _draws(3).cold)
+    expected = [draws.next() for _ in range(n)]
+    assert out.latency.total_s == pytest.approx(float(np.sum(expected) + dur.sum()), rel=1e-12)
 
 
 def test_fleet_queues_long_requests_and_autoscaling_windows_grow() -> None:

@@ -52,3 +52,34 @@ def test_time_bins_split_intervals_exactly() -> None:
     assert bins.alive_s.sum() == 10.0
     assert bins.index(100.0) == 9
     assert bins.index(1e9) == 9
+
+
+def test_latency_bucket_is_a_search_of_the_edges_in_python_and_compiled() -> None:
+    """The bit-table lookup gives the bucket a binary search of EDGES_S gives, at and next to
+    every edge, in Python and in compiled code, and the log formula's bucket elsewhere."""
+    import math
+
+    from costsim.engine.fast_common import latency_bucket as compiled
+    from costsim.engine.metrics import EDGES_S, MIN_LATENCY_S, N_BUCKETS
+
+    rng = np.random.default_rng(4)
+    x = np.concatenate(
+        [
+            np.exp(rng.uniform(math.log(1e-8), math.log(1e7), 20_000)),
+            EDGES_S,
+            np.nextafter(EDGES_S, 0.0),
+            np.nextafter(EDGES_S, np.inf),
+            [-1.0, 0.0, MIN_LATENCY_S, np.inf],
+        ]
+    )
+    expected = np.where(
+        x <= MIN_LATENCY_S, 0, np.minimum(np.searchsorted(EDGES_S, x, side="right"), N_BUCKETS - 1)
+    )
+    assert [latency_bucket(v) for v in x] == expected.tolist()
+    assert [compiled(v) for v in x] == expected.tolist()
+    by_log = [
+        min(int(math.log(v / MIN_LATENCY_S) / math.log(GAMMA)) + 1, N_BUCKETS - 1)
+        for v in x[:20_000]
+        if v > MIN_LATENCY_S
+    ]
+    assert by_log == [latency_bucket(v) for v in x[:20_000] if v > MIN_LATENCY_S]
