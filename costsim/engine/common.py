@@ -13,6 +13,11 @@ from costsim.traffic.chunk import Chunk
 __all__ = ["Chunk", "ColdDraws", "Counters", "EngineOutput", "OptionDraws"]
 
 
+#: Revision of the numbers a scenario and seed give: raised whenever a change to the models, the
+#: random streams or the measurement changes them (2: cold-start draws are taken in cold-start
+#: order). Stored sweep points of another revision are recomputed, not resumed.
+RESULTS_REVISION = 2
+
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024
 

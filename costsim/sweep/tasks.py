@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costsim.engine.common import RESULTS_REVISION
 from costsim.output import write_atomic
 
 
@@ -52,7 +53,14 @@ class Task:
     def key(self) -> str:
         """A digest of everything that determines the result (for safe resuming)."""
         blob = json.dumps(
-            [self.params, self.seed, self.scenario, self.engine, self.catalog_files],
+            [
+                self.params,
+                self.seed,
+                self.scenario,
+                self.engine,
+                self.catalog_files,
+                RESULTS_REVISION,
+            ],
             sort_keys=True,
             default=str,
         )
