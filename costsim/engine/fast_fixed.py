@@ -52,6 +52,44 @@ def _drop_head(q: int, qhead, qlen, nd_next, node_free: int) -> int:
 
 
 @njit
+def _expire(q, now_s, timeout_s, qhead, qlen, nd_a, nd_next, node_free, b_dropped, width_s, n_bins):
+    """Drop the requests at the head of queue ``q`` that waited past the timeout by ``now_s``.
+
+    The reference's ``_next_from``. Returns (new free-list head, requests dropped).
+    """
+    m = 0
+    while qlen[q] > 0 and now_s - nd_a[qhead[q]] > timeout_s:
+        a_s = nd_a[qhead[q]]
+        node_free = _drop_head(q, qhead, qlen, nd_next, node_free)
+        m += 1
+        b_dropped[bin_index(a_s + timeout_s, width_s, n_bins)] += 1
+    return node_free, m
+
+
+@njit
+def _start(
+    slot, arrival_s, now_s, d_s, active, pp, weight, n_bins, lat_counts, b_busy,
+    ht, ho, ha, hv, hn, seq, lat_total_s, busy_s,
+):  # fmt: skip
+    """Start a request that arrived at ``arrival_s`` on server ``slot`` at ``now_s`` [s].
+
+    The reference's ``_start``. Returns the new (heap size, sequence, latency sum, busy time).
+    """
+    horizon_s = pp[P_HORIZON]
+    active[slot] += 1
+    latency_s = (now_s - arrival_s) + d_s
+    if arrival_s >= pp[P_WARMUP]:
+        lat_counts[latency_bucket(latency_s)] += 1
+        lat_total_s += latency_s
+    end_s = now_s + d_s
+    if end_s > now_s:
+        busy_s += weight * (min(end_s, horizon_s) - min(now_s, horizon_s))
+        add_interval(b_busy, now_s, end_s, weight, horizon_s, pp[P_WIDTH], n_bins)
+    hn = heap_push(ht, ho, ha, hv, hn, max(end_s, now_s), seq, slot, end_s)
+    return hn, seq + 1, lat_total_s, busy_s
+
+
+@njit
 def run_chunk(
     arr: np.ndarray,
     dur: np.ndarray,
@@ -84,10 +122,8 @@ def run_chunk(
 
     With ``arr`` empty it runs every remaining completion (the drain at the end of the run).
     """
-    horizon_s = pp[P_HORIZON]
     width_s = pp[P_WIDTH]
     timeout_s = pp[P_TIMEOUT]
-    warmup_s = pp[P_WARMUP]
     count = ip[I_COUNT]
     workers = ip[I_WORKERS]
     code = ip[I_BALANCER]
@@ -109,6 +145,8 @@ def run_chunk(
     dropped = si[C_DROPPED]
     node_free = si[NODE_FREE]
 
+    queues = (qhead, qlen, nd_a, nd_next)
+    drops = (b_dropped, width_s, n_bins)
     n = len(arr)
     i = start
     while True:
@@ -132,37 +170,23 @@ def run_chunk(
                 b_served[bin_index(end_s, width_s, n_bins)] += 1
                 # the server takes the next request of its own queue, then of the shared one
                 q = slot + 1
-                while True:
-                    found = False
-                    while qlen[q] > 0:
-                        node = qhead[q]
-                        a_s = nd_a[node]
-                        if has_timeout and end_s - a_s > timeout_s:
-                            node_free = _drop_head(q, qhead, qlen, nd_next, node_free)
-                            dropped += 1
-                            b_dropped[bin_index(a_s + timeout_s, width_s, n_bins)] += 1
-                            continue
-                        found = True
-                        break
-                    if found or q == 0:
-                        break
+                if has_timeout:
+                    node_free, m = _expire(q, end_s, timeout_s, *queues, node_free, *drops)
+                    dropped += m
+                if qlen[q] == 0:
                     q = 0
-                if found:
+                    if has_timeout:
+                        node_free, m = _expire(q, end_s, timeout_s, *queues, node_free, *drops)
+                        dropped += m
+                if qlen[q] > 0:
                     node = qhead[q]
                     a_s = nd_a[node]
                     d_s = nd_d[node]
                     node_free = _drop_head(q, qhead, qlen, nd_next, node_free)
-                    active[slot] += 1
-                    latency_s = (end_s - a_s) + d_s
-                    if a_s >= warmup_s:
-                        lat_counts[latency_bucket(latency_s)] += 1
-                        lat_total_s += latency_s
-                    e_s = end_s + d_s
-                    if e_s > end_s:
-                        busy_s += weight * (min(e_s, horizon_s) - min(end_s, horizon_s))
-                        add_interval(b_busy, end_s, e_s, weight, horizon_s, width_s, n_bins)
-                    hn = heap_push(ht, ho, ha, hv, hn, max(e_s, now_s), seq, slot, e_s)
-                    seq += 1
+                    hn, seq, lat_total_s, busy_s = _start(
+                        slot, a_s, end_s, d_s, active, pp, weight, n_bins, lat_counts, b_busy,
+                        ht, ho, ha, hv, hn, seq, lat_total_s, busy_s,
+                    )  # fmt: skip
             if i >= n:
                 break
             now_s = t_s
@@ -183,52 +207,36 @@ def run_chunk(
                     nf += 1
             if nf > 0:
                 # drop the timed-out head of the shared queue; serve now only if it is empty
-                while qlen[0] > 0 and has_timeout and t_s - nd_a[qhead[0]] > timeout_s:
-                    a_s = nd_a[qhead[0]]
-                    node_free = _drop_head(0, qhead, qlen, nd_next, node_free)
-                    dropped += 1
-                    b_dropped[bin_index(a_s + timeout_s, width_s, n_bins)] += 1
+                if has_timeout:
+                    node_free, m = _expire(0, t_s, timeout_s, *queues, node_free, *drops)
+                    dropped += m
                 if qlen[0] == 0:
                     slot = g_slot[choose_server(SHARED, g_active[:nf], g_active[:0], 0, u)]
         else:
             if code == LEAST_CONNECTIONS and has_timeout:
                 for s in range(count):
-                    q = s + 1
-                    while qlen[q] > 0 and t_s - nd_a[qhead[q]] > timeout_s:
-                        a_s = nd_a[qhead[q]]
-                        node_free = _drop_head(q, qhead, qlen, nd_next, node_free)
-                        dropped += 1
-                        b_dropped[bin_index(a_s + timeout_s, width_s, n_bins)] += 1
+                    node_free, m = _expire(s + 1, t_s, timeout_s, *queues, node_free, *drops)
+                    dropped += m
             k = choose_server(code, active[:count], qlen[1 : count + 1], rr, u)
             if code == ROUND_ROBIN:
                 rr += 1
             q = k + 1
             if active[k] < workers:
-                while qlen[q] > 0 and has_timeout and t_s - nd_a[qhead[q]] > timeout_s:
-                    a_s = nd_a[qhead[q]]
-                    node_free = _drop_head(q, qhead, qlen, nd_next, node_free)
-                    dropped += 1
-                    b_dropped[bin_index(a_s + timeout_s, width_s, n_bins)] += 1
+                if has_timeout:
+                    node_free, m = _expire(q, t_s, timeout_s, *queues, node_free, *drops)
+                    dropped += m
                 if qlen[q] == 0:
                     slot = k
         if slot >= 0:
-            active[slot] += 1
-            if t_s >= warmup_s:
-                lat_counts[latency_bucket(d_s)] += 1
-                lat_total_s += d_s
-            e_s = t_s + d_s
-            if e_s > t_s:
-                busy_s += weight * (min(e_s, horizon_s) - min(t_s, horizon_s))
-                add_interval(b_busy, t_s, e_s, weight, horizon_s, width_s, n_bins)
-            hn = heap_push(ht, ho, ha, hv, hn, max(e_s, now_s), seq, slot, e_s)
-            seq += 1
+            hn, seq, lat_total_s, busy_s = _start(
+                slot, t_s, t_s, d_s, active, pp, weight, n_bins, lat_counts, b_busy,
+                ht, ho, ha, hv, hn, seq, lat_total_s, busy_s,
+            )  # fmt: skip
             continue
         # enqueue in q: drop its timed-out head first, then apply the queue limit
-        while qlen[q] > 0 and has_timeout and t_s - nd_a[qhead[q]] > timeout_s:
-            a_s = nd_a[qhead[q]]
-            node_free = _drop_head(q, qhead, qlen, nd_next, node_free)
-            dropped += 1
-            b_dropped[bin_index(a_s + timeout_s, width_s, n_bins)] += 1
+        if has_timeout:
+            node_free, m = _expire(q, t_s, timeout_s, *queues, node_free, *drops)
+            dropped += m
         if has_limit and qlen[q] >= limit:
             dropped += 1
             b_dropped[bin_index(t_s, width_s, n_bins)] += 1
