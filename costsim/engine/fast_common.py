@@ -10,11 +10,14 @@ then scheduling order (see :func:`new_heap`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numba
 import numba.extending
 import numpy as np
 
 from costsim.engine import metrics
+from costsim.engine.common import Chunk, OptionDraws, Progress
 from costsim.platforms import rules
 
 #: Compile with numba, caching the machine code on disk. Without numba's reference counting
@@ -61,6 +64,28 @@ def new_heap(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
         np.zeros(capacity, dtype=np.int64),
         np.zeros(capacity),
     )
+
+
+def chunk_arrays(
+    chunks: Iterable[Chunk], draws: OptionDraws, uniforms: bool, progress: Progress | None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each chunk as the kernels read it: contiguous (arrival [s], duration [s], uniforms).
+
+    The uniforms (one per request) are drawn only when ``uniforms`` is true, for the rules that
+    read them; otherwise a one-element placeholder stands in. ``progress`` is told each chunk's
+    size once the caller has simulated it.
+    """
+    no_u = np.zeros(1)
+    for chunk in chunks:
+        n = len(chunk)
+        uni = draws.uniform.random(n) if uniforms else no_u
+        yield (
+            np.ascontiguousarray(chunk.arrival_s, dtype=np.float64),
+            np.ascontiguousarray(chunk.duration_s, dtype=np.float64),
+            uni,
+        )
+        if progress is not None:
+            progress(n)
 
 
 def grow(a: np.ndarray, capacity: int) -> np.ndarray:

@@ -31,6 +31,7 @@ from costsim.engine.fast_common import (
     billed_duration_s,
     bin_index,
     choose_server,
+    chunk_arrays,
     desired_capacity,
     grow,
     grow_rows,
@@ -729,17 +730,10 @@ def run_fleet(
         return _run_fixed(platform, chunks, draws, horizon_s, bins, progress)
     st = _State(platform, horizon_s, bins)
     latency = LatencyHistogram()
-    no_u = np.zeros(1)
     empty = np.zeros(0)
-    for chunk in chunks:
-        n = len(chunk)
-        uni = draws.uniform.random(n) if st.ip[I_HAS_U] else no_u
-        arr = np.ascontiguousarray(chunk.arrival_s, dtype=np.float64)
-        dur = np.ascontiguousarray(chunk.duration_s, dtype=np.float64)
+    for arr, dur, uni in chunk_arrays(chunks, draws, bool(st.ip[I_HAS_U]), progress):
         st.run(arr, dur, uni, False, latency, bins)
-        if progress is not None:
-            progress(n)
-    st.run(empty, empty, no_u, True, latency, bins)
+    st.run(empty, empty, empty, True, latency, bins)
     _close(
         st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, st.order, st.qs, st.nd_f, st.nd_next,
         st.billed, bins.dropped, bins.alive_s,
@@ -779,21 +773,14 @@ def _run_fixed(
 
     st = ff.FixedState(platform, horizon_s, bins)
     latency = LatencyHistogram()
-    no_u = np.zeros(1)
     empty = np.zeros(0)
-    for chunk in chunks:
-        n = len(chunk)
-        uni = draws.uniform.random(n) if st.ip[ff.I_HAS_U] else no_u
-        arr = np.ascontiguousarray(chunk.arrival_s, dtype=np.float64)
-        dur = np.ascontiguousarray(chunk.duration_s, dtype=np.float64)
+    for arr, dur, uni in chunk_arrays(chunks, draws, bool(st.ip[ff.I_HAS_U]), progress):
         i = 0
-        while i < n:
+        while i < len(arr):
             i = st.run(arr, dur, uni, i, latency.counts, bins)
-            if i < n:
+            if i < len(arr):
                 st.grow()
-        if progress is not None:
-            progress(n)
-    st.run(empty, empty, no_u, 0, latency.counts, bins)
+    st.run(empty, empty, empty, 0, latency.counts, bins)
     billed = np.zeros(platform.count)
     dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s, billed)
     latency.total_s = float(st.sf[ff.S_LAT_TOTAL])

@@ -380,12 +380,12 @@ class MruState:
     ``pp``/``ip``/``sf``/``si`` use the layout of :mod:`costsim.engine.fast_serverless`.
     """
 
-    def __init__(self, pp: np.ndarray, ip: np.ndarray, burst: float) -> None:
+    def __init__(self, pp: np.ndarray, ip: np.ndarray) -> None:
         self.pp = pp
         self.ip = ip
         self.sf = np.zeros(N_SF)
         self.si = np.zeros(N_SI, dtype=np.int64)
-        self.sf[S_TOKENS] = burst
+        self.sf[S_TOKENS] = pp[P_BURST]
         n_prov = int(ip[I_PROV])
         cap = max(64, 2 * n_prov)
         self.created = np.zeros(cap)

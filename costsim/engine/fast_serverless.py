@@ -45,6 +45,7 @@ from costsim.engine.fast_common import (
     bin_index,
     bucket_refill,
     choose_warm,
+    chunk_arrays,
     grow,
     grow_rows,
     heap_pop,
@@ -381,33 +382,41 @@ def _close(slots: np.ndarray, pp, ip, sf, si, sv_f, sv_i, b_alive) -> None:
     si[N_ALIVE] = 0
 
 
+def params(
+    p: ServerlessPlatform, horizon_s: float, bins: TimeBins
+) -> tuple[np.ndarray, np.ndarray]:
+    """The platform's parameters as the kernels read them: (pp, float64; ip, int64)."""
+    pp = np.array(
+        [
+            p.keep_alive_s,
+            p.scale_burst,
+            p.scale_rate_per_s,
+            p.billing_granularity_s,
+            p.billing_minimum_s,
+            horizon_s,
+            bins.width_s,
+            p.latency_warmup_s,
+        ]
+    )
+    ip = np.array(
+        [
+            p.reuse_code,
+            p.instance_concurrency,
+            p.concurrency_limit,
+            p.provisioned,
+            bins.n_bins,
+            int(p.reuse_code == RANDOM_POLICY),
+        ],
+        dtype=np.int64,
+    )
+    return pp, ip
+
+
 class _State:
     """The arrays a serverless simulation carries between chunks."""
 
     def __init__(self, p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> None:
-        self.pp = np.array(
-            [
-                p.keep_alive_s,
-                p.scale_burst,
-                p.scale_rate_per_s,
-                p.billing_granularity_s,
-                p.billing_minimum_s,
-                horizon_s,
-                bins.width_s,
-                p.latency_warmup_s,
-            ]
-        )
-        self.ip = np.array(
-            [
-                p.reuse_code,
-                p.instance_concurrency,
-                p.concurrency_limit,
-                p.provisioned,
-                bins.n_bins,
-                int(p.reuse_code == RANDOM_POLICY),
-            ],
-            dtype=np.int64,
-        )
+        self.pp, self.ip = params(p, horizon_s, bins)
         self.sf = np.zeros(N_SF)
         self.si = np.zeros(N_SI, dtype=np.int64)
         self.sf[S_TOKENS] = p.scale_burst
@@ -498,18 +507,16 @@ def run_serverless(
     """
     from costsim.engine.fast_mru import MruState  # it reuses this module's state layout
 
-    st: _State | MruState = _State(platform, horizon_s, bins)
+    st: _State | MruState
     if platform.instance_concurrency == 1 and platform.reuse_code == MRU:
-        st = MruState(st.pp, st.ip, platform.scale_burst)
+        st = MruState(*params(platform, horizon_s, bins))
+    else:
+        st = _State(platform, horizon_s, bins)
     cold = ColdDraws(platform.cold_start.sample, draws.cold)
     block = np.zeros(0)
     latency = LatencyHistogram()
-    no_u = np.zeros(1)
-    for chunk in chunks:
-        n = len(chunk)
-        uni = draws.uniform.random(n) if st.ip[I_HAS_U] else no_u
-        arr = np.ascontiguousarray(chunk.arrival_s, dtype=np.float64)
-        dur = np.ascontiguousarray(chunk.duration_s, dtype=np.float64)
+    for arr, dur, uni in chunk_arrays(chunks, draws, bool(st.ip[I_HAS_U]), progress):
+        n = len(arr)
         i = 0
         while i < n:
             i = st.run(arr, dur, block, uni, i, latency.counts, bins)
@@ -518,8 +525,6 @@ def run_serverless(
                     block = cold.block()
                     st.si[COLD_POS] = 0
                 st.grow()
-        if progress is not None:
-            progress(n)
     st.finish(latency.counts, bins)
     sf, si = st.sf, st.si
     latency.total_s = float(sf[S_LAT_TOTAL])
