@@ -74,6 +74,7 @@ from costsim.engine.fast_serverless import (
     S_TOKENS,
     S_TOKENS_AT,
     SEQ,
+    alive_seconds,
 )
 from costsim.engine.metrics import TimeBins
 
@@ -259,10 +260,7 @@ def run_chunk(
             m += 1
         for j in range(m):
             slot = scratch[j]
-            end_s = min(idle[slot] + ka_s, horizon_s)
-            if end_s > created[slot]:
-                alive_s += end_s - created[slot]
-                add_interval(b_alive, created[slot], end_s, 1.0, horizon_s, width_s, n_bins)
+            alive_s += alive_seconds(created[slot], idle[slot] + ka_s, pp, ip, b_alive)
             slots_free[n_free] = slot
             n_free += 1
         n_alive -= m
@@ -363,14 +361,10 @@ def close(slots, pp, ip, sf, created, idle, prov, b_alive) -> None:
     The reference's close: provisioned instances live to the horizon, the others until their
     keep-alive runs out.
     """
-    horizon_s = pp[P_HORIZON]
     alive_s = sf[S_ALIVE]
     for slot in slots:
-        end_s = horizon_s if prov[slot] else idle[slot] + pp[P_KA]
-        end_s = min(end_s, horizon_s)
-        if end_s > created[slot]:
-            alive_s += end_s - created[slot]
-            add_interval(b_alive, created[slot], end_s, 1.0, horizon_s, pp[P_WIDTH], ip[I_NBINS])
+        end_s = pp[P_HORIZON] if prov[slot] else idle[slot] + pp[P_KA]
+        alive_s += alive_seconds(created[slot], end_s, pp, ip, b_alive)
     sf[S_ALIVE] = alive_s
 
 

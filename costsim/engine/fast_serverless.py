@@ -79,15 +79,25 @@ MRU, RANDOM_POLICY = 0, 3
 
 
 @njit
+def alive_seconds(
+    created_s: float, end_s: float, pp: np.ndarray, ip: np.ndarray, b_alive: np.ndarray
+) -> float:
+    """Instance-seconds of an instance alive from ``created_s`` to ``end_s`` [s], clipped to the
+    horizon; they are also added to the per-bin ``b_alive``."""
+    horizon_s = pp[P_HORIZON]
+    end_s = min(end_s, horizon_s)
+    if end_s <= created_s:
+        return 0.0
+    add_interval(b_alive, created_s, end_s, 1.0, horizon_s, pp[P_WIDTH], ip[I_NBINS])
+    return end_s - created_s
+
+
+@njit
 def _retire(
     created_s: float, end_s: float, pp: np.ndarray, ip: np.ndarray, sf: np.ndarray, b_alive
 ) -> None:
     """Account for an instance alive from ``created_s`` to ``end_s`` [s] (clipped to horizon)."""
-    horizon_s = pp[P_HORIZON]
-    end_s = min(end_s, horizon_s)
-    if end_s > created_s:
-        sf[S_ALIVE] += end_s - created_s
-        add_interval(b_alive, created_s, end_s, 1.0, horizon_s, pp[P_WIDTH], ip[I_NBINS])
+    sf[S_ALIVE] += alive_seconds(created_s, end_s, pp, ip, b_alive)
 
 
 @njit
