@@ -11,7 +11,9 @@ then scheduling order (see :func:`new_heap`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+import llvmlite.ir
 import numba
 import numba.extending
 import numpy as np
@@ -39,6 +41,23 @@ choose_warm = njit(rules.choose_warm)
 bucket_refill = njit(rules.bucket_refill)
 choose_server = njit(rules.choose_server)
 desired_capacity = njit(rules.desired_capacity)
+
+
+@numba.extending.intrinsic
+def _bitcast_to_int64(typingctx: Any, x: Any) -> Any:
+    sig = numba.types.int64(numba.types.float64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], llvmlite.ir.IntType(64))
+
+    return sig, codegen
+
+
+@numba.extending.overload(metrics.float_bits)
+def _float_bits_compiled(x):  # no annotation: numba compares it with the lambda's
+    return lambda x: _bitcast_to_int64(x)  # type: ignore[call-arg]
+
+
 latency_bucket = njit(metrics.latency_bucket)
 # add_interval calls bin_index through its module global: let compiled code resolve that name.
 numba.extending.register_jitable(metrics.bin_index)

@@ -9,10 +9,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import Any
 
-import llvmlite.ir
-import numba.extending
 import numpy as np
 
 #: Geometric bucket ratio of the latency histogram. Reporting a bucket's geometric midpoint
@@ -41,23 +38,11 @@ _GUESS = np.searchsorted(
 
 
 def float_bits(x: float) -> int:
-    """The IEEE 754 bits of a float64, as a signed integer (compiled code: a bit cast)."""
+    """The IEEE 754 bits of a float64, as a signed integer.
+
+    Compiled code gets a bit cast instead (registered in :mod:`costsim.engine.fast_common`).
+    """
     return int(struct.unpack("<q", struct.pack("<d", x))[0])
-
-
-@numba.extending.intrinsic
-def _bitcast_to_int64(typingctx: Any, x: Any) -> Any:
-    sig = numba.types.int64(numba.types.float64)
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], llvmlite.ir.IntType(64))
-
-    return sig, codegen
-
-
-@numba.extending.overload(float_bits)
-def _float_bits_compiled(x):  # no annotation: numba compares it with the lambda's
-    return lambda x: _bitcast_to_int64(x)  # type: ignore[call-arg]
 
 
 def latency_bucket(latency_s: float) -> int:
