@@ -1,0 +1,160 @@
+"""Commands ``run``, ``validate`` and ``traffic``: one scenario, simulated or previewed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import TaskID, TextColumn
+from rich.table import Table
+
+from costsim.cli.common import check_writable, console, progress_bar
+from costsim.errors import InputError
+from costsim.results import Result
+
+
+def _fmt_ms(ms: float) -> str:
+    return f"{ms:,.0f}" if ms >= 100 else f"{ms:,.1f}"
+
+
+def print_summary(result: Result) -> None:
+    """Print the per-option table of a Result."""
+    table = Table(title=f"{result.scenario}: cost per month and latency", title_justify="left")
+    for col, just in [
+        ("option", "left"),
+        ("kind", "left"),
+        ("$/month", "right"),
+        ("p50 ms", "right"),
+        ("p99 ms", "right"),
+        ("cold starts", "right"),
+        ("throttled", "right"),
+        ("dropped", "right"),
+        ("utilisation", "right"),
+    ]:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    slo_p99_ms = result.slo.get("p99", 0) * 1000
+    cheapest = min(result.options, key=lambda o: o.cost.total).name
+    for o in result.options:
+        n = max(o.arrived, 1)
+        p99 = _fmt_ms(o.latency_ms.p99)
+        if slo_p99_ms and o.latency_ms.p99 > slo_p99_ms:
+            p99 += " !"
+        table.add_row(
+            o.name + (" *" if o.name == cheapest else ""),
+            o.kind,
+            f"{o.cost.total:,.2f}",
+            _fmt_ms(o.latency_ms.p50),
+            p99,
+            f"{100 * o.cold_starts / n:.2f}%",
+            f"{100 * o.throttled / n:.2f}%",
+            f"{100 * o.dropped / n:.2f}%",
+            f"{100 * o.utilization:.1f}%",
+        )
+    console.print(table)
+    notes = ["* cheapest"]
+    if slo_p99_ms:
+        notes.append(f"! p99 above the SLO of {slo_p99_ms:g} ms")
+    cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
+    console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for summary.json, CSV and charts.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Override the scenario's seed.")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Simulation engine.")] = "fast",
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even if the run is estimated to be too big.")
+    ] = False,
+) -> None:
+    """Simulate every option of SCENARIO and print cost and latency."""
+    from costsim.output import write_run_outputs
+    from costsim.scenario import load_scenario
+    from costsim.simulate import simulate
+
+    scn = load_scenario(scenario)
+    if seed is not None:
+        if not 0 <= seed < 2**63:
+            raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
+        scn = scn.model_copy(update={"seed": seed})
+    if out is not None:
+        check_writable(out)
+    with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(name: str, done: int, expected: float) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"simulating {name}", total=max(expected, 1.0))
+            bar.update(tasks[name], completed=min(done, expected))
+
+        result = simulate(
+            scn,
+            engine=engine,
+            catalog_files=list(catalog or []),
+            progress=progress,
+            force=force,
+        )
+    print_summary(result)
+    if out is not None:
+        written = write_run_outputs(result, out, charts=charts)
+        console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
+
+
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check SCENARIO (schema, units, catalog keys) without simulating."""
+    from costsim.scenario import load_scenario
+    from costsim.simulate import check_scenario
+
+    scn = load_scenario(scenario)
+    check_scenario(scn)
+    console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
+
+
+def traffic(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the traffic chart.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Generate traffic beyond the soft size limits.")
+    ] = False,
+) -> None:
+    """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
+    from costsim.guards import check_resources
+    from costsim.scenario import load_scenario
+    from costsim.traffic.preview import summarise_traffic, traffic_chart
+
+    scn = load_scenario(scenario)
+    check_resources(scn, force=force)
+    if out is not None:
+        check_writable(out)
+    summary = summarise_traffic(scn)
+    table = Table(
+        title=f"{scn.name}: traffic over {scn.horizon / 86400:g} days", title_justify="left"
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("profile", scn.traffic.describe())
+    table.add_row("requests", f"{summary.count:,}")
+    table.add_row("mean rate", f"{summary.mean_rps:,.3f} req/s")
+    table.add_row(f"peak rate ({summary.bin_s / 60:g}-min bins)", f"{summary.peak_rps:,.3f} req/s")
+    table.add_row("idle bins (no arrival)", f"{100 * summary.idle_fraction:.1f}%")
+    table.add_row("mean duration", f"{1000 * summary.mean_duration_s:,.1f} ms")
+    console.print(table)
+    if out is not None:
+        paths = traffic_chart(scn, summary, out)
+        console.print(f"[dim]Wrote {', '.join(str(p) for p in paths)}[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``validate`` and ``traffic`` to the ``costsim`` app."""
+    app.command()(run)
+    app.command()(validate)
+    app.command()(traffic)

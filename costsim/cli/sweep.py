@@ -1,0 +1,158 @@
+"""Command ``sweep``: a scenario over a grid, who wins where and where costs cross."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import TextColumn
+from rich.table import Table
+
+from costsim.cli.common import check_writable, console, err_console, progress_bar
+from costsim.errors import InputError
+
+
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="PATH=VALUES, e.g. traffic.scale=log:0.01:100:25 or "
+            "options.lambda.memory=128MB,256MB,1GB (repeat for a grid).",
+        ),
+    ],
+    replications: Annotated[int, typer.Option("--replications", help="Runs per point.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (reruns resume from it).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Simulation engine.")] = "fast",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local worker processes [default: cores].")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    tune_goal: Annotated[
+        str, typer.Option("--tune-goal", help="Memory tuning goal: cost, speed or balanced.")
+    ] = "balanced",
+    warmup: Annotated[
+        str | None,
+        typer.Option("--warmup", help="Leave requests before this time (e.g. 1h) out of latency."),
+    ] = None,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
+) -> None:
+    """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
+    from costsim.scenario import load_scenario
+    from costsim.sweep import parse_vary, run_sweep
+
+    scn = load_scenario(scenario)
+    if warmup is not None:
+        scn = _with_warmup(scn, warmup)
+    axes = [parse_vary(v) for v in vary]
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be >= 1", field="--workers")
+    if out is not None:
+        check_writable(out)
+    with progress_bar(TextColumn("[bold]sweep"), "{task.completed}/{task.total} runs") as bar:
+        task_id = bar.add_task("sweep", total=None)
+        said: list[int] = []
+
+        def progress(done: int, total: int, skipped: int) -> None:
+            bar.update(task_id, completed=done, total=total)
+            if skipped and not said:
+                said.append(skipped)
+                err_console.print(f"resuming: {skipped} of {total} runs already done in {out}")
+
+        result = run_sweep(
+            scn,
+            axes,
+            replications=replications,
+            out=out,
+            engine=engine,
+            workers=workers,
+            scheduler=scheduler,
+            catalog_files=list(catalog or []),
+            tune_goal=tune_goal,
+            progress=progress,
+            charts=charts,
+        )
+    print_sweep(result)
+    if out is not None:
+        console.print(
+            f"[dim]Wrote sweep.csv, sweep.parquet, summary.json, crossovers.json and charts "
+            f"to {out}/[/dim]"
+        )
+
+
+def _fmt_value(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _with_warmup(scn: Any, text: str) -> Any:
+    from costsim.units import parse_duration_s
+
+    try:
+        warmup_s = parse_duration_s(text)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--warmup") from None
+    if not 0 <= warmup_s < scn.horizon:
+        raise InputError("must be >= 0 and shorter than the horizon", field="--warmup")
+    return scn.model_copy(update={"warmup": warmup_s})
+
+
+def print_sweep(result: Any) -> None:
+    """Print who wins where and the crossovers of a sweep."""
+    cross = result.crossovers
+    var = cross["variable"]
+    table = Table(
+        title=f"{result.summary['scenario']}: cheapest option by {var}", title_justify="left"
+    )
+    for col in ("from", "to", "cheapest"):
+        table.add_column(col)
+    for w in cross["winners"]:
+        table.add_row(
+            f"{w['from']:g}" if isinstance(w["from"], float) else str(w["from"]),
+            f"{w['to']:g}" if isinstance(w["to"], float) else str(w["to"]),
+            w["option"],
+        )
+    console.print(table)
+    if cross["crossovers"]:
+        ct = Table(title="cost crossovers (95% interval over replications)", title_justify="left")
+        for col in ("options", f"{var} at", "95% interval", "cheaper below"):
+            ct.add_column(col)
+        for c in cross["crossovers"]:
+            ct.add_row(
+                f"{c['a']} = {c['b']}",
+                f"{c['at']:.4g}",
+                f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}" if c["ci95"] else "n/a",
+                str(c.get("cheaper_below") or ""),
+            )
+        console.print(ct)
+    slo_rows = cross.get("slo_winners", [])
+    if slo_rows and any(
+        r["option"] != w for r, w in zip(slo_rows, [None] * len(slo_rows), strict=True)
+    ):
+        st = Table(title="cheapest option meeting the SLO", title_justify="left")
+        st.add_column(var)
+        st.add_column("option")
+        st.add_column("idle paid capacity")
+        idle = cross.get("idle_fraction", {})
+        for k, r in enumerate(slo_rows):
+            who = r["option"] or "none meets the SLO"
+            frac = idle.get(r["option"], [None] * len(slo_rows))[k] if r["option"] else None
+            st.add_row(
+                _fmt_value(r["params"].get(var)), who, "" if frac is None else f"{100 * frac:.0f}%"
+            )
+        console.print(st)
+    for t in cross.get("memory_tuning", []):
+        console.print(f"memory tuning of {t['option']} ({t['goal']}): best {t['best']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep`` to the ``costsim`` app."""
+    app.command()(sweep)
