@@ -36,7 +36,7 @@ def ms_ceil(duration_s: float) -> int:
     """
     if duration_s <= 0.0:
         return 0
-    return int(math.ceil(duration_s * 1000.0 - 1e-9))
+    return math.ceil(duration_s * 1000.0 - 1e-9)
 
 
 @dataclass
