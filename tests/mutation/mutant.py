@@ -3,6 +3,10 @@
 A mutant is a one-place text replacement in a file of the package; ``run_mutants.py`` applies
 each one to a copy of the package and runs the mutant's tests against the copy. A mutant that
 no test catches shows a gap in the tests, never in the code.
+
+A mutant list is a module ``tests/mutation/mutants_<area>.py`` defining ``MUTANTS: list[Mutant]``
+and importing this record as ``from mutant import Mutant`` (``run_mutants.py`` puts this folder
+on ``sys.path`` and loads every ``mutants_*.py`` in it).
 """
 
 from __future__ import annotations
