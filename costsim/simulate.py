@@ -11,7 +11,7 @@ import numpy as np
 
 from costsim import __version__
 from costsim.engine import ENGINES
-from costsim.engine.common import EngineOutput, OptionDraws
+from costsim.engine.common import EngineOutput, OptionDraws, legacy_quantities
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
@@ -139,11 +139,8 @@ def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, fl
     return scaled
 
 
-def serverless_platform(
-    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
-) -> ServerlessPlatform:
-    """The pool model for a serverless option, with billing rules from its catalog item."""
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
     rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
     return ServerlessPlatform(
@@ -156,10 +153,14 @@ def serverless_platform(
         reuse=opt.reuse,
         provisioned=opt.provisioned_concurrency,
         instance_concurrency=opt.instance_concurrency,
-        billing_granularity_s=gran_s,
-        billing_minimum_s=item.billing.minimum_ms / 1000.0,
         latency_warmup_s=warmup_s,
     )
+
+
+def _whole_ms(duration_s: float) -> int | None:
+    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
+    ms = round(duration_s * 1000.0)
+    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
 
 
 def _machine(
@@ -320,7 +321,17 @@ def simulate_option(
             acat, aitem = extra_item(scenario, idx, j, cats)
             used.append(acat)
             addons.append((extra, acat, aitem))
-        platform = serverless_platform(opt, item, scenario.warmup)
+        gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+        gran_ms = _whole_ms(gran_s)
+        if gran_ms is None:
+            raise scenario.error(
+                f"{gran_s * 1000:g} ms is not a whole number of milliseconds; give one such "
+                "as 1ms or 100ms",
+                "options",
+                idx,
+                "billing_granularity",
+            )
+        platform = serverless_platform(opt, scenario.warmup)
         w = scenario.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
         if factor != 1.0:
@@ -329,7 +340,7 @@ def simulate_option(
             runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
         )
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = dict(out.quantities)
+        quantities = legacy_quantities(out.meters, gran_ms, item.billing.minimum_ms)
         quantities["arrivals"] = float(out.counters.arrived)
         # every served response carries the workload's payload out to the internet
         quantities["egress_gb"] = out.counters.served * w.payload / 1024.0
@@ -345,7 +356,7 @@ def simulate_option(
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": platform.billing_granularity_s * 1000,
+            "billing_granularity_ms": gran_s * 1000,
             "init_billed": init_billed,
             "extras": [e.label for e in opt.extras],
         }

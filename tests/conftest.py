@@ -36,7 +36,6 @@ def serverless(**kw: Any) -> ServerlessPlatform:
         reuse="mru",
         provisioned=0,
         instance_concurrency=1,
-        billing_granularity_s=0.001,
     )
     return replace(base, **kw)
 

@@ -18,9 +18,10 @@ import numba
 import numba.extending
 import numpy as np
 
+from costsim import meters
 from costsim.engine import metrics
 from costsim.engine.common import Chunk, OptionDraws, Progress
-from costsim.platforms import rules
+from costsim.platforms import rules, serverless_rules
 
 #: Compile with numba, caching the machine code on disk. Without numba's reference counting
 #: (``_nrt=False``): the kernels only index arrays the caller allocated, and the atomic
@@ -41,6 +42,14 @@ choose_warm = njit(rules.choose_warm)
 bucket_refill = njit(rules.bucket_refill)
 choose_server = njit(rules.choose_server)
 desired_capacity = njit(rules.desired_capacity)
+ms_ceil = njit(meters.ms_ceil)
+admits_new_instance = njit(serverless_rules.admits_new_instance)
+counts_for_latency = njit(serverless_rules.counts_for_latency)
+times_out = njit(serverless_rules.times_out)
+run_time_s = njit(serverless_rules.run_time_s)
+busy_integral_s = njit(serverless_rules.busy_integral_s)
+alive_end_s = njit(serverless_rules.alive_end_s)
+retire_at_close_s = njit(serverless_rules.retire_at_close_s)
 
 
 @numba.extending.intrinsic
