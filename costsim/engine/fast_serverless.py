@@ -77,6 +77,7 @@ from costsim.engine.fast_common import (
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram
+from costsim.platforms.rules import REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform
 
 #: The platform's parameters as the loop reads them (one record, read only).
@@ -133,7 +134,9 @@ ID, ACTIVE, PROV, PREV, NEXT = range(5)
 O_HEAD, O_TAIL, P_HEAD, P_TAIL = range(4)
 # Histogram rows, in the order of SERVERLESS_HISTOGRAMS.
 H_DUR, H_PDUR, H_INIT, H_LIFE, H_ACTIVE, H_PACTIVE = range(len(SERVERLESS_HISTOGRAMS))
-MRU, RANDOM_POLICY = 0, 3
+MRU, NEWEST, OLDEST, RANDOM_POLICY = (
+    REUSE_POLICIES.index(n) for n in ("mru", "newest", "oldest", "random")
+)
 
 
 class Arrays(NamedTuple):
@@ -336,9 +339,25 @@ def _mru_in_list(a, tail: int) -> int:
 def _in_free_set(p, a, fr: np.ndarray, n: int, t_s: float, u: float) -> int:
     """Position in the free set ``fr`` (size ``n``) of the warm instance to use, or -1.
 
-    The candidates are the free instances that are ready, in id order.
+    The candidates are the free instances that are ready, in id order. Ids are given in
+    creation order, so creation times rise with the id: ``newest`` (latest created, ties to the
+    highest id) is the last ready candidate and ``oldest`` the first, found without reading the
+    others. With one request per instance every free instance is ready.
     """
-    check_ready = p.conc > 1  # with one request per instance a free instance has served one
+    if n == 0:
+        return -1
+    policy = p.policy
+    if policy == NEWEST or policy == OLDEST:
+        step = -1 if policy == NEWEST else 1
+        j = n - 1 if policy == NEWEST else 0
+        while 0 <= j < n:
+            if p.conc == 1 or a.slot_f[READY, fr[j]] <= t_s:
+                return j
+            j += step
+        return -1
+    if p.conc == 1 and policy == RANDOM_POLICY:
+        return min(int(u * n), n - 1)
+    check_ready = p.conc > 1
     c = a.cand
     m = 0
     for j in range(n):
@@ -428,7 +447,7 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
 
 @njit
 def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> None:
-    """The reference's ``_Pool.arrive``: reclaim, pick a warm instance or launch one, or throttle."""
+    """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle."""
     b = bin_index(t_s, p.bin_width_s, p.n_bins)
     s.arrived += 1
     a.b_arrivals[b] += 1
