@@ -18,6 +18,7 @@ import numba
 import numba.extending
 import numpy as np
 
+from costsim import meters
 from costsim.engine import metrics
 from costsim.engine.common import Chunk, OptionDraws, Progress
 from costsim.platforms import rules
@@ -41,6 +42,7 @@ choose_warm = njit(rules.choose_warm)
 bucket_refill = njit(rules.bucket_refill)
 choose_server = njit(rules.choose_server)
 desired_capacity = njit(rules.desired_capacity)
+ms_ceil = njit(meters.ms_ceil)
 
 
 @numba.extending.intrinsic

@@ -24,11 +24,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.common import (
+    Chunk,
+    Counters,
+    EngineOutput,
+    LifetimeTally,
+    OptionDraws,
+    Progress,
+    fleet_meters,
+)
 from costsim.engine.fast_common import (
     SEQ_BITS,
     add_interval,
-    billed_duration_s,
     bin_index,
     choose_server,
     chunk_arrays,
@@ -38,11 +45,13 @@ from costsim.engine.fast_common import (
     heap_pop,
     heap_push,
     latency_bucket,
+    ms_ceil,
     new_heap,
     njit,
     njit_inline,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.meters import ms_ceil as ms_ceil_py
 from costsim.platforms.fleet import FleetPlatform
 
 SHARED, ROUND_ROBIN, RANDOM, LEAST_CONNECTIONS = 0, 1, 2, 3
@@ -263,7 +272,7 @@ def _retire(
     sf[S_ALIVE] += life
     add_interval(b_alive, launched_s, end, 1.0, horizon_s, pp[P_WIDTH], ip[I_NBINS])
     if launched_s < horizon_s:
-        billed[si[N_BILLED]] = billed_duration_s(life, pp[P_GRAN], pp[P_MIN])
+        billed[si[N_BILLED]] = ms_ceil(life)
         si[N_BILLED] += 1
 
 
@@ -610,8 +619,8 @@ class _State:
                 horizon_s,
                 bins.width_s,
                 p.queue_timeout_s if p.queue_timeout_s is not None else 0.0,
-                p.billing_granularity_s,
-                p.billing_minimum_s,
+                0.0,
+                0.0,
                 a.target_utilization if a else 1.0,
                 a.boot_time_s if a else 0.0,
                 a.cooldown_s if a else 0.0,
@@ -649,8 +658,8 @@ class _State:
         self._grow_nodes(1024)
         self.heap = new_heap(2 * (max(p.workers, n_slots) + 2) * 4)
         self.win = np.zeros(64)
-        self.billed = np.zeros(4 * n_slots + 64)
-        self.billed_list: list[float] = []
+        self.billed = np.zeros(4 * n_slots + 1024, dtype=np.int64)
+        self.lifetimes = LifetimeTally()
         self.g_slot = np.zeros(n_slots, dtype=np.int64)
         self.g_active = np.zeros(n_slots, dtype=np.int64)
         self.g_queued = np.zeros(n_slots, dtype=np.int64)
@@ -676,7 +685,7 @@ class _State:
     def flush_billed(self) -> None:
         """Move the billed lifetimes out of the kernel's buffer."""
         nb = int(self.si[N_BILLED])
-        self.billed_list.extend(self.billed[:nb].tolist())
+        self.lifetimes.add_many(self.billed[:nb])
         self.si[N_BILLED] = 0
 
     def grow(self, next_dur_s: float) -> None:
@@ -747,14 +756,19 @@ def run_fleet(
         served=int(si[C_SERVED]),
         dropped=int(si[C_DROPPED]),
     )
+    busy_s = float(sf[S_BUSY])
+    meters = fleet_meters(
+        horizon_s, counters, int(si[NEXT_ID]), st.lifetimes.histogram(), alive_s, busy_s,
+        platform.workers, None if platform.autoscale is not None else platform.count,
+    )  # fmt: skip
     return EngineOutput(
         counters=counters,
         latency=latency,
         bins=bins,
+        meters=meters,
         quantities={"instance_s": alive_s, "instances_launched": float(si[NEXT_ID])},
-        instance_billed_s=st.billed_list,
         alive_s=alive_s,
-        busy_s=float(sf[S_BUSY]),
+        busy_s=busy_s,
         max_instances=int(si[MAX_INST]),
         capacity_per_instance=platform.workers,
     )
@@ -781,8 +795,7 @@ def _run_fixed(
             if i < len(arr):
                 st.grow()
     st.run(empty, empty, empty, 0, latency.counts, bins)
-    billed = np.zeros(platform.count)
-    dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s, billed)
+    dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s)
     latency.total_s = float(st.sf[ff.S_LAT_TOTAL])
     si = st.si
     counters = Counters(
@@ -790,14 +803,22 @@ def _run_fixed(
         served=int(si[ff.C_SERVED]),
         dropped=int(si[ff.C_DROPPED]) + int(dropped),
     )
+    lifetimes = LifetimeTally()
+    if horizon_s > 0:
+        lifetimes.add_many(np.full(platform.count, ms_ceil_py(horizon_s), dtype=np.int64))
+    busy_s = float(st.sf[ff.S_BUSY])
+    meters = fleet_meters(
+        horizon_s, counters, platform.count, lifetimes.histogram(), alive_s, busy_s,
+        platform.workers, platform.count,
+    )  # fmt: skip
     return EngineOutput(
         counters=counters,
         latency=latency,
         bins=bins,
+        meters=meters,
         quantities={"instance_s": alive_s, "instances_launched": float(platform.count)},
-        instance_billed_s=billed.tolist() if horizon_s > 0 else [],
         alive_s=alive_s,
-        busy_s=float(st.sf[ff.S_BUSY]),
+        busy_s=busy_s,
         max_instances=platform.count,
         capacity_per_instance=platform.workers,
     )

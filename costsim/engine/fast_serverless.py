@@ -56,6 +56,7 @@ from costsim.engine.fast_common import (
     njit,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.meters import Meters
 from costsim.platforms.serverless import ServerlessPlatform
 
 if TYPE_CHECKING:
@@ -556,6 +557,7 @@ def run_serverless(
         counters=counters,
         latency=latency,
         bins=bins,
+        meters=Meters("serverless", horizon_s),  # placeholder until the serverless meters
         quantities=q,
         alive_s=float(sf[S_ALIVE]),
         busy_s=float(sf[S_BUSY]),

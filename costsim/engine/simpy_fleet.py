@@ -25,11 +25,20 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.common import (
+    Chunk,
+    Counters,
+    EngineOutput,
+    LifetimeTally,
+    OptionDraws,
+    Progress,
+    fleet_meters,
+)
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.engine.simpy_serverless import schedule_at
+from costsim.meters import ms_ceil
 from costsim.platforms.fleet import FleetPlatform
-from costsim.platforms.rules import billed_duration_s, choose_server, desired_capacity
+from costsim.platforms.rules import choose_server, desired_capacity
 
 SHARED = 0
 ROUND_ROBIN = 1
@@ -67,7 +76,7 @@ class _Fleet:
         self.shared: deque[tuple[float, float]] = deque()  # shared queue, or holding queue
         self.next_id = 0
         self.rr = 0
-        self.billed: list[float] = []
+        self.lifetimes = LifetimeTally()
         self.alive_s = 0.0
         self.busy_s = 0.0
         self.max_instances = 0
@@ -116,9 +125,7 @@ class _Fleet:
         self.alive_s += life
         self.bins.add_interval(self.bins.alive_s, srv.launched_s, end, 1.0)
         if srv.launched_s < self.horizon_s:
-            self.billed.append(
-                billed_duration_s(life, self.p.billing_granularity_s, self.p.billing_minimum_s)
-            )
+            self.lifetimes.add(ms_ceil(life))
 
     # -- requests ------------------------------------------------------------------------
     def _drop(self, t_s: float) -> None:
@@ -282,7 +289,8 @@ def run_fleet(
     """Simulate a fleet of servers over the arrivals in ``chunks``.
 
     Requests still waiting when the horizon ends are served (the run drains), so every arrival
-    ends served or dropped. Instances are billed for their lifetime within the horizon.
+    ends served or dropped. Each instance's lifetime within the horizon is metered (never
+    rounded: rating applies the catalog's billing granularity).
     """
     env = simpy.Environment()
     fleet = _Fleet(env, platform, horizon_s, bins)
@@ -310,12 +318,23 @@ def run_fleet(
             a, _ = queue.popleft()
             fleet._drop(max(a, horizon_s))
     fleet.close()
+    fixed = None if platform.autoscale is not None else platform.count
+    meters = fleet_meters(
+        horizon_s,
+        fleet.counters,
+        fleet.next_id,
+        fleet.lifetimes.histogram(),
+        fleet.alive_s,
+        fleet.busy_s,
+        platform.workers,
+        fixed,
+    )
     return EngineOutput(
         counters=fleet.counters,
         latency=fleet.latency,
         bins=bins,
+        meters=meters,
         quantities={"instance_s": fleet.alive_s, "instances_launched": float(fleet.next_id)},
-        instance_billed_s=fleet.billed,
         alive_s=fleet.alive_s,
         busy_s=fleet.busy_s,
         max_instances=fleet.max_instances,

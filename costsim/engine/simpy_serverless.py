@@ -30,6 +30,7 @@ from costsim.engine.common import (
     Progress,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.meters import Meters
 from costsim.platforms.rules import (
     billed_duration_s,
     bucket_refill,
@@ -254,6 +255,7 @@ def run_serverless(
         counters=pool.counters,
         latency=pool.latency,
         bins=bins,
+        meters=Meters("serverless", horizon_s),  # placeholder until the serverless meters
         quantities=q,
         alive_s=pool.alive_s,
         busy_s=pool.busy_s,

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from costsim.engine import ENGINES, fast_fleet, fast_serverless, simpy_fleet, simpy_serverless
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins
+from costsim.meters import Meters
 from costsim.platforms.fleet import FleetPlatform
 from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform
@@ -67,10 +68,25 @@ def assert_same(ref: EngineOutput, fast: EngineOutput) -> None:
     for key, value in ref.quantities.items():
         assert fast.quantities[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
     np.testing.assert_allclose(fast.instance_billed_s, ref.instance_billed_s, rtol=1e-12)
+    assert_same_meters(ref.meters, fast.meters)
     assert fast.alive_s == pytest.approx(ref.alive_s, rel=1e-9, abs=1e-9)
     assert fast.busy_s == pytest.approx(ref.busy_s, rel=1e-9, abs=1e-9)
     assert fast.max_instances == ref.max_instances
     assert fast.capacity_per_instance == ref.capacity_per_instance
+
+
+def assert_same_meters(ref: Meters, fast: Meters) -> None:
+    """Meters: counts, histograms and configuration exactly equal; totals up to rounding."""
+    assert (fast.kind, fast.horizon_s) == (ref.kind, ref.horizon_s)
+    assert fast.counts == ref.counts
+    assert fast.config == ref.config
+    assert fast.histograms.keys() == ref.histograms.keys()
+    for name, h in ref.histograms.items():
+        np.testing.assert_array_equal(fast.histograms[name].values_ms, h.values_ms, name)
+        np.testing.assert_array_equal(fast.histograms[name].counts, h.counts, name)
+    assert fast.totals.keys() == ref.totals.keys()
+    for name, value in ref.totals.items():
+        assert fast.totals[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
 
 
 def compare_serverless(
@@ -153,8 +169,6 @@ def fleet_platforms(draw: st.DrawFn) -> FleetPlatform:
         queue_limit=draw(st.sampled_from([None, 0, 1, 5])),
         queue_timeout_s=draw(st.sampled_from([None, 0.0, 0.25, 2.0])),
         autoscale=scaling,
-        billing_granularity_s=draw(st.sampled_from([1.0, 60.0, 3600.0])),
-        billing_minimum_s=draw(st.sampled_from([0.0, 60.0])),
     )
 
 
