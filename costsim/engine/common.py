@@ -25,8 +25,9 @@ __all__ = [
 
 #: Revision of the numbers a scenario and seed give: raised whenever a change to the models, the
 #: random streams or the measurement changes them (2: cold-start draws are taken in cold-start
-#: order). Stored sweep points of another revision are recomputed, not resumed.
-RESULTS_REVISION = 2
+#: order; 3: no fleet autoscaling evaluation or boot after the horizon). Stored sweep points of
+#: another revision are recomputed, not resumed.
+RESULTS_REVISION = 3
 
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024

@@ -49,6 +49,8 @@ from costsim.engine.fast_common import (
     new_heap,
     njit,
     njit_inline,
+    window_busy_end_s,
+    within_horizon,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import ms_ceil as ms_ceil_py
@@ -81,6 +83,9 @@ N_ALIVE, NEXT_ID, HEAP_N, SEQ, RR, IN_SYSTEM, SERV_COUNT = range(7)
 C_ARRIVED, C_SERVED, C_DROPPED, MAX_INST, N_BILLED, EVAL_K, EVAL_ON = range(7, 14)
 NODE_FREE, W_NEXT, CURSOR, WALK_PENDING = range(14, 18)
 N_SI = 18
+#: Most steps one kernel call takes before returning to Python (about 0.1 s of work): Ctrl-C is
+#: seen between calls, since compiled code does not check for signals.
+EVENT_BUDGET = 1 << 20
 # Server rows.
 LAUNCHED = 0
 ID, ACTIVE, SERVING, USED = 0, 1, 2, 3
@@ -214,7 +219,7 @@ def _start(
         sf[S_BUSY] += weight * (min(end_s, horizon_s) - min(now_s, horizon_s))
         add_interval(b_busy, now_s, end_s, weight, horizon_s, pp[P_WIDTH], ip[I_NBINS])
         if ip[I_AUTOSCALE] != 0:
-            _add_window_busy(now_s, end_s, pp, si, win)
+            _add_window_busy(now_s, window_busy_end_s(end_s, horizon_s), pp, si, win)
     si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], max(end_s, sf[S_NOW]), si[SEQ], slot, end_s)
     si[SEQ] += 1
 
@@ -453,9 +458,10 @@ def _event(
         for _ in range(desired - total):
             s = _launch(now_s, False, sf, si, sv_f, sv_i, qs, order)
             boot_s = max(now_s + pp[P_BOOT], sf[S_NOW])
-            key = (BOOT << SEQ_BITS) | si[SEQ]
-            si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], boot_s, key, s, sv_i[ID, s])
-            si[SEQ] += 1
+            if within_horizon(now_s + pp[P_BOOT], pp[P_HORIZON]):
+                key = (BOOT << SEQ_BITS) | si[SEQ]
+                si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], boot_s, key, s, sv_i[ID, s])
+                si[SEQ] += 1
         sf[S_LAST_ACTION] = now_s
     elif desired < total and now_s - sf[S_LAST_ACTION] >= pp[P_COOLDOWN]:
         want = total - desired
@@ -475,7 +481,7 @@ def _event(
                     w += 1
             si[N_ALIVE] = w
             sf[S_LAST_ACTION] = now_s
-    if now_s >= pp[P_HORIZON] and si[IN_SYSTEM] == 0:
+    if not within_horizon((k + 1) * period, pp[P_HORIZON]):
         si[EVAL_ON] = 0
         return
     si[EVAL_K] = k + 1
@@ -533,15 +539,19 @@ def _run(
 ) -> bool:
     """Simulate arrivals from ``si[CURSOR]`` to the end of the chunk (then, if ``final``, drain).
 
-    Returns False when it stopped early because an array must grow; ``si[CURSOR]`` says where.
+    Returns False when it stopped early, because an array must grow or after
+    :data:`EVENT_BUDGET` steps (so that Python, and Ctrl-C, get control back often);
+    ``si[CURSOR]`` says where.
     """
     n = len(arr)
     i = si[CURSOR]
     has_u = ip[I_HAS_U] != 0
     autoscale = ip[I_AUTOSCALE] != 0
     period = pp[P_PERIOD]
+    budget = EVENT_BUDGET
     while True:
-        if not _room(si, ip, ht, billed, sv_i):
+        budget -= 1
+        if budget < 0 or not _room(si, ip, ht, billed, sv_i):
             si[CURSOR] = i
             return False
         if i < n:
@@ -557,7 +567,8 @@ def _run(
                 )  # fmt: skip
                 continue
             d_s = dur[i]
-            if si[NODE_FREE] < 0 or (autoscale and int(d_s / period) + 4 > len(win)):
+            span_s = min(d_s, pp[P_HORIZON])  # window busy time stops at the horizon
+            if si[NODE_FREE] < 0 or (autoscale and int(span_s / period) + 4 > len(win)):
                 si[CURSOR] = i
                 return False
             if si[WALK_PENDING] != 0:
@@ -665,7 +676,7 @@ class _State:
         self.g_queued = np.zeros(n_slots, dtype=np.int64)
         for _ in range(first):
             _launch(0.0, True, self.sf, self.si, self.sv_f, self.sv_i, self.qs, self.order)
-        if a is not None:
+        if a is not None and a.evaluation_period_s <= horizon_s:
             self.si[EVAL_K] = 1
             self.si[EVAL_ON] = 1
             ht, ho, ha, hv = self.heap
@@ -698,7 +709,7 @@ class _State:
             cap = 2 * (len(self.heap[0]) + need)
             self.heap = tuple(grow(h, cap) for h in self.heap)  # type: ignore[assignment]
         if self.ip[I_AUTOSCALE]:
-            span = int(next_dur_s / self.pp[P_PERIOD]) + 4
+            span = int(min(next_dur_s, self.pp[P_HORIZON]) / self.pp[P_PERIOD]) + 4
             if span > len(self.win):
                 size = len(self.win)
                 while size < 2 * span:

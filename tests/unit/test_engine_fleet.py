@@ -292,3 +292,30 @@ def test_events_at_exact_times_despite_float_rounding() -> None:
     t = [0.1, 0.1 + 0.7]  # the first request ends at exactly the second's arrival
     out = run_fleet(fleet(queue_limit=0), t, [t[1] - t[0], 1.0])
     assert out.counters.dropped == 0
+
+
+def test_group_whose_boot_never_completes_within_the_horizon_ends() -> None:
+    """Issue 17's hang: min 0 and a boot far longer than the horizon.
+
+    The requests at 10 and 20 wait with no server; the evaluation at 60 launches one, whose boot
+    would end long after the horizon, so it never serves. No evaluation runs after the horizon
+    (3600 s), so the run ends: both requests are dropped at the horizon and the booting server
+    is metered from its launch to the horizon (3540 s).
+    """
+    p = fleet(count=0, autoscale=autoscale(minimum=0, maximum=2, boot_time_s=1e9))
+    out = run_fleet(p, [10.0, 20.0], 1.0, horizon_s=3600.0)
+    c = out.counters
+    assert (c.arrived, c.served, c.dropped) == (2, 0, 2)
+    assert out.meters.counts["instances_launched"] == 1
+    assert _lifetimes_s(out) == [3540.0]
+
+
+def test_no_evaluation_runs_after_the_horizon() -> None:
+    """Horizon 100 s, periods of 60 s: the evaluation at 120 would see window [60, 120] 5/6
+    busy and launch a second server, but it is past the horizon, so it never runs."""
+    p = fleet(autoscale=autoscale(boot_time_s=0.0))
+    out = run_fleet(p, [70.0], 1000.0, horizon_s=100.0)
+    assert out.counters.served == 1
+    assert out.meters.counts["instances_launched"] == 1
+    assert out.max_instances == 1
+    assert _lifetimes_s(out) == [100.0]
