@@ -11,7 +11,12 @@ import numpy as np
 
 from costsim import __version__
 from costsim.engine import ENGINES
-from costsim.engine.common import EngineOutput, OptionDraws, legacy_quantities
+from costsim.engine.common import (
+    EngineOutput,
+    OptionDraws,
+    legacy_instance_billed_s,
+    legacy_quantities,
+)
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
@@ -188,9 +193,6 @@ def fleet_platform(
                 a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
             )
             count = a.min
-        billing = catalog.billing
-        gran = billing.granularity_s if billing else 1.0
-        minimum = billing.minimum_s if billing else 0.0
     else:
         count = opt.count or servers_for_peak(
             scenario.traffic.peak_rps(scenario.horizon),
@@ -198,7 +200,6 @@ def fleet_platform(
             opt.workers,
             opt.sizing_utilization,
         )
-        gran, minimum = scenario.horizon, 0.0
     return FleetPlatform(
         count=count,
         workers=opt.workers,
@@ -206,8 +207,6 @@ def fleet_platform(
         queue_limit=opt.queue_limit,
         queue_timeout_s=opt.queue_timeout,
         autoscale=autoscale,
-        billing_granularity_s=gran,
-        billing_minimum_s=minimum,
         latency_warmup_s=scenario.warmup,
     )
 
@@ -340,7 +339,7 @@ def simulate_option(
             runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
         )
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = legacy_quantities(out.meters, gran_ms, item.billing.minimum_ms)
+        quantities = legacy_quantities(out.meters, gran_ms, int(item.billing.minimum_ms))
         quantities["arrivals"] = float(out.counters.arrived)
         # every served response carries the workload's payload out to the internet
         quantities["egress_gb"] = out.counters.served * w.payload / 1024.0
@@ -365,9 +364,12 @@ def simulate_option(
         used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
-        )
+        out.meters.kind = opt.kind
+        billing = cat.billing
+        gran_ms = round(billing.granularity_s * 1000) if billing else 1000
+        minimum_ms = round(billing.minimum_s * 1000) if billing else 0
+        billed_s = legacy_instance_billed_s(out.meters, gran_ms, minimum_ms)
+        usage = Usage("vps", scenario.horizon, dict(out.quantities), instance_billed_s=billed_s)
         lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
         detail = {
             "instance": opt.instance,
@@ -382,6 +384,7 @@ def simulate_option(
         used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
+        out.meters.kind = opt.kind
         usage = Usage(
             "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
         )
