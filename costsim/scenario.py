@@ -20,8 +20,8 @@ from pydantic import (
 )
 
 from costsim.errors import InputError
+from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.compose import Profile
-from costsim.traffic.distributions import Distribution, Lognormal
 from costsim.units import parse_duration_s, parse_size_mb
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
@@ -336,7 +336,8 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:
-    from costsim.traffic import compose, distributions
+    from costsim.stats import distributions
+    from costsim.traffic import compose
 
     models: list[type[BaseModel]] = [
         Scenario,

@@ -105,7 +105,11 @@ def run(
         )
     print_summary(result)
     if out is not None:
-        written = write_run_outputs(result, out, charts=charts)
+        written = write_run_outputs(result, out)
+        if charts:
+            from costsim.report.charts import run_charts
+
+            written += run_charts(result, out)
         console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
 
 
@@ -128,8 +132,9 @@ def traffic(
 ) -> None:
     """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
     from costsim.guards import check_resources
+    from costsim.report.traffic_chart import traffic_chart
     from costsim.scenario import load_scenario
-    from costsim.traffic.preview import summarise_traffic, traffic_chart
+    from costsim.traffic.preview import summarise_traffic
 
     scn = load_scenario(scenario)
     check_resources(scn, force=force)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from costsim.platforms.rules import REUSE_POLICIES
-from costsim.traffic.distributions import Distribution
+from costsim.stats.distributions import Distribution
 
 
 @dataclass(frozen=True)
