@@ -36,8 +36,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
-    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv`` and charts into ``out``.
+def write_run_outputs(result: Result, out: Path) -> list[Path]:
+    """Write ``summary.json``, ``timeseries.csv`` and ``latency_cdf.csv`` into ``out``.
+
+    Charts are the report layer's (:func:`costsim.report.charts.run_charts`): this module sits
+    below it and draws nothing.
 
     Returns
     -------
@@ -49,8 +52,4 @@ def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Pa
     write_atomic(written[0], result.summary_json())
     write_atomic(written[1], result.timeseries_csv())
     write_atomic(written[2], result.latency_cdf_csv())
-    if charts:
-        from costsim.report.charts import run_charts
-
-        written += run_charts(result, out)
     return written

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from costsim import __version__
+from costsim._version import __version__
 from costsim.engine import ENGINES
+from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.common import (
     EngineOutput,
     OptionDraws,

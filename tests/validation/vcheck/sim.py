@@ -13,8 +13,8 @@ from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins
 from costsim.platforms.fleet import FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.stats.distributions import Distribution, Fixed
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Distribution, Fixed
 
 
 def fleet(count: int, workers: int = 1, balancer: str = "shared_queue", **kw: Any) -> FleetPlatform:
