@@ -148,7 +148,7 @@ def _carry(old: Path, new: Path) -> None:
     for entry in sorted(old.iterdir()):
         if entry.name in own or (new / entry.name).exists() or entry.name == MANIFEST:
             continue
-        if entry.is_dir() and not entry.is_symlink() or entry.name.startswith(".costsim-"):
+        if (entry.is_dir() and not entry.is_symlink()) or entry.name.startswith(".costsim-"):
             os.rename(entry, new / entry.name)
 
 

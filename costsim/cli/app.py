@@ -87,8 +87,9 @@ def main() -> None:
         if debug:
             traceback.print_exc()
         err_console.print(
-            f"internal error: {type(exc).__name__}: {printable(str(exc))}. This is a bug in costsim; please "
-            "report it with the scenario and the output of the same command with --debug.",
+            f"internal error: {type(exc).__name__}: {printable(str(exc))}. This is a bug in "
+            "costsim; please report it with the scenario and the output of the same command "
+            "with --debug.",
             markup=False,
             soft_wrap=True,
         )
