@@ -13,6 +13,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from costsim.errors import InputError
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
 from costsim.pricing.rate import (
+    check_amounts,
     MONTH_S,
     billed_memory_mb,
     ghz_for,
@@ -139,6 +140,9 @@ class Quote:
 
     lines: list[tuple[str, Decimal]]
     catalogs: list[Catalog] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_amounts(self.lines)
 
     @property
     def components(self) -> dict[str, Decimal]:
