@@ -13,9 +13,9 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from costsim.errors import InputError
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
 from costsim.pricing.rate import (
-    check_amounts,
     MONTH_S,
     billed_memory_mb,
+    check_amounts,
     ghz_for,
     provisioned_billed_s,
     rate_components,
