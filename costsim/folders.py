@@ -61,9 +61,9 @@ def write_error(exc: OSError, out: Path) -> InputError:
     )
 
 
-def check_out(out: Path) -> Path:
-    """Refuse an ``--out`` that cannot hold a result: empty text, a symlink, a file, or a folder
-    with someone else's files in it.
+def check_out(out: Path, kind: str | None = None) -> Path:
+    """Refuse an ``--out`` that cannot hold a result: empty text, a symlink, a file, a folder
+    with someone else's files in it, or (``kind="run"``) a sweep's folder.
 
     Returns
     -------
@@ -87,6 +87,12 @@ def check_out(out: Path) -> Path:
             names = {p.name for p in out.iterdir()}
         except OSError as exc:
             raise write_error(exc, out) from None
+        if kind == "run" and ".costsim-sweep.json" in names:
+            raise InputError(
+                "holds a sweep, and a run would replace it; give the run its own folder",
+                file=str(out),
+                field="--out",
+            )
         if names and not names & set(MARKERS):
             raise InputError(
                 "holds files that are not a costsim result, and costsim replaces the whole "
@@ -267,7 +273,7 @@ def _swap_in(stage: Path, out: Path) -> None:
 
 
 @contextmanager
-def replaced_folder(out: Path) -> Iterator[Path]:
+def replaced_folder(out: Path, kind: str | None = None) -> Iterator[Path]:
     """Stage a new result for ``out``; swap it in whole when the block ends without error.
 
     Yields
@@ -281,7 +287,7 @@ def replaced_folder(out: Path) -> Iterator[Path]:
         For ``--out`` values that cannot hold a result, a full disk or missing permissions
         (the previous result then stays as it was).
     """
-    check_out(out)
+    check_out(out, kind)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         recover(out)

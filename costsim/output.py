@@ -63,7 +63,7 @@ def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Pa
         "timeseries.csv": result.timeseries_csv(),
         "latency_cdf.csv": result.latency_cdf_csv(),
     }
-    with replaced_folder(out) as stage:
+    with replaced_folder(out, kind="run") as stage:
         for name, text in texts.items():
             write_atomic(stage / name, text)
         staged = [stage / name for name in texts]

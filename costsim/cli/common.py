@@ -45,13 +45,13 @@ def progress_bar(label: TextColumn, count: str) -> Progress:
     )
 
 
-def check_writable(out: Path) -> None:
+def check_writable(out: Path, kind: str | None = None) -> None:
     """Check, before any work, that a result can replace ``out``, or raise an InputError.
 
     The probe is a fresh folder beside ``out`` (created exclusively, so no link is followed and
     nothing in ``out`` is touched).
     """
-    check_out(out)
+    check_out(out, kind)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f".{out.name}.costsim-probe-", dir=out.parent)

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from costsim import __version__
+from costsim.checks import check_run_inputs, check_traces
 from costsim.errors import InputError
 from costsim.folders import replaced_folder
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
-from costsim.simulate import check_scenario
 from costsim.sweep.analysis import (
     GOALS,
     aggregate,
@@ -113,8 +113,11 @@ def run_sweep(
     if scheduler is not None:
         scheduler = check_scheduler(scheduler)
     _check_grid_size(axes, replications)
+    # every point checked as run checks it (catalogs, resource guard) before any work starts;
+    # traces are read once, they do not change along the grid
     for params in grid(axes):
-        check_scenario(apply_point(scenario, params), catalog_files)  # fail before any work
+        check_run_inputs(apply_point(scenario, params), catalog_files, traces=False)
+    check_traces(scenario)
     folder = Path(out) if out is not None else Path(".costsim-sweep") / scenario.name
     tasks = make_tasks(scenario, axes, replications, engine, catalog_files)
     first = tasks[0]
