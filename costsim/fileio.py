@@ -41,7 +41,7 @@ def open_regular(path: str | Path, max_bytes: int, what: str) -> BinaryIO:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise InputError(f"{what} not found; check the path", file=name) from None
+        raise InputError("file not found; check the path", file=name) from None
     except IsADirectoryError:
         raise InputError(f"is a folder, expected a {what}", file=name) from None
     except OSError as exc:

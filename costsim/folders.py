@@ -81,7 +81,9 @@ def check_out(out: Path, kind: str | None = None) -> Path:
             field="--out",
         )
     if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder; choose another --out", file=str(out))
+        raise InputError(
+            "exists and is not a folder; choose another --out", file=str(out), field="--out"
+        )
     if out.is_dir():
         try:
             names = {p.name for p in out.iterdir()}
