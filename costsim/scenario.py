@@ -182,7 +182,9 @@ class ServerlessOption(_Strict):
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
-    billing_granularity: DurationS | None = Field(default=None, gt=0)
+    # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
+    # durations (and their sums) finite
+    billing_granularity: DurationS | None = Field(default=None, gt=0, le=3600)
     init_billed: bool | None = None
     free_tier: bool = True
     ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
