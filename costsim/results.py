@@ -127,6 +127,8 @@ class OptionResult:
     )
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    #: The option's :class:`costsim.meters.Meters` (written to ``meters.json``), if kept.
+    meters: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """This option in the results contract's shape."""

@@ -115,7 +115,11 @@ def test_azure_flex_consumption_hourly_example(
     $1.9296; IO-bound (all 10 on one instance): $0.1872 + $0.0576 = $0.2448 (printed as $0.245)."""
     # 40 req/s with 10 in flight means each request lasts 10 / 40 = 250 ms
     use = FunctionUsage(
-        requests=40 * 3600, duration_ms=250, memory_mb=2048, concurrency=concurrency
+        requests=40 * 3600,
+        duration_ms=250,
+        memory_mb=2048,
+        concurrency=concurrency,
+        traffic_hours=1,
     )
     q = quote_function(cats, "azure-functions", "flex-consumption", use, free_tier=False)
     assert q.components["on-demand executions"] == Decimal("0.0576")
