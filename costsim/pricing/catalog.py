@@ -199,6 +199,8 @@ class FunctionBilling(BaseModel):
         ``cpu_time`` (Cloudflare Workers).
     min_instances : int
         Instances billed at all times whatever the traffic (Azure Premium: 1).
+    vcpu : float or None
+        vCPUs of every instance, for fixed sizes (Azure Premium EP1: 1).
     vcpu_per_gb : float or None
         Default vCPUs per GB of memory, for products priced per vCPU-second.
     mb_per_vcpu, max_vcpu : float or None
@@ -219,6 +221,7 @@ class FunctionBilling(BaseModel):
     included_ephemeral_mb: float = Field(default=512.0, ge=0)
     model: Literal["per_request", "per_active_period", "per_instance", "cpu_time"] = "per_request"
     min_instances: int = Field(default=0, ge=0)
+    vcpu: float | None = Field(default=None, gt=0)
     vcpu_per_gb: float | None = Field(default=None, gt=0)
     mb_per_vcpu: float | None = Field(default=None, gt=0)
     max_vcpu: float | None = Field(default=None, gt=0)

@@ -76,9 +76,12 @@ def memory_gb(meters: Meters, item: FunctionItem) -> Decimal:
 def vcpu_for(memory: float, billing: FunctionBilling) -> float:
     """vCPUs that ``memory`` [MB] buys on a product that ties CPU to memory.
 
-    Lambda: 1 vCPU per 1,769 MB, at most 6 (at 10,240 MB); products priced per vCPU-second
-    with a default ratio use ``vcpu_per_gb``.
+    A fixed size (``vcpu``: Azure Premium EP1 1 vCPU) wins; Lambda: 1 vCPU per 1,769 MB, at
+    most 6 (at 10,240 MB); products priced per vCPU-second with a default ratio use
+    ``vcpu_per_gb``.
     """
+    if billing.vcpu is not None:
+        return billing.vcpu
     if billing.mb_per_vcpu is not None:
         return min(memory / billing.mb_per_vcpu, billing.max_vcpu or math.inf)
     return (billing.vcpu_per_gb or 0.0) * memory / 1024.0
