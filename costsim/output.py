@@ -37,7 +37,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
-    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv`` and charts into ``out``.
+    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv``, ``meters.json`` and
+    charts into ``out``.
 
     Returns
     -------
@@ -49,6 +50,10 @@ def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Pa
     write_atomic(written[0], result.summary_json())
     write_atomic(written[1], result.timeseries_csv())
     write_atomic(written[2], result.latency_cdf_csv())
+    if any(o.meters is not None for o in result.options):
+        # what `costsim reprice` prices again, without simulating
+        written.append(out / "meters.json")
+        write_atomic(written[-1], result.meters_json())
     if charts:
         from costsim.report.charts import run_charts
 

@@ -132,15 +132,10 @@ class OptionResult:
 
     def to_dict(self) -> dict[str, Any]:
         """This option in the results contract's shape."""
-        total = self.cost.total
         return {
             "name": self.name,
             "kind": self.kind,
-            "cost_usd": {
-                "total": _money(total),
-                "components": {k: _money(v) for k, v in self.cost.components.items()},
-                "period": "month",
-            },
+            "cost_usd": cost_dict(self.cost),
             "requests": {
                 "arrived": self.arrived,
                 "served": self.served,
@@ -177,6 +172,8 @@ class Result:
     catalog_dates: dict[str, str] = field(default_factory=dict)
     #: The scenario file as given (relative to the working folder when inside it), or "".
     scenario_file: str = ""
+    #: Catalog files the run priced with (the scenario's and the command line's), absolute.
+    catalog_files: list[str] = field(default_factory=list)
 
     def option(self, name: str) -> OptionResult:
         """The result of the option called ``name``."""
@@ -204,7 +201,30 @@ class Result:
 
     def summary_json(self) -> str:
         """``summary.json`` text: sorted where order is not meaningful, newline-terminated."""
-        return json.dumps(self.to_summary(), indent=2, allow_nan=False) + "\n"
+        return dump_summary(self.to_summary())
+
+    def meters_json(self) -> str:
+        """``meters.json`` text: each option's meters, what to price them as, and the catalog
+        versions and files used, so that ``costsim reprice`` needs nothing else."""
+        from costsim.meters import METERS_FORMAT
+
+        doc = {
+            "format": METERS_FORMAT,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "horizon_s": float(self.horizon_s),
+            "catalogs": dict(sorted(self.catalogs.items())),
+            "catalog_files": list(self.catalog_files),
+            "options": {
+                o.name: {
+                    **o.meters.to_json(),
+                    "cost_share": [float(x) for x in o.timeseries.get("cost_share", [])],
+                }
+                for o in self.options
+                if o.meters is not None
+            },
+        }
+        return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
     def timeseries_csv(self) -> str:
         """``timeseries.csv`` text: one row per time bin and option."""
@@ -233,6 +253,20 @@ class Result:
             for v, f in zip(lat_s, frac, strict=True):
                 writer.writerow([opt.name, _cell(float(v) * 1000.0), _cell(f)])
         return buf.getvalue()
+
+
+def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
+    """An option's ``cost_usd`` entry of ``summary.json`` (USD per month)."""
+    return {
+        "total": _money(cost.total),
+        "components": {k: _money(v) for k, v in cost.components.items()},
+        "period": "month",
+    }
+
+
+def dump_summary(doc: dict[str, Any]) -> str:
+    """``summary.json`` text of a summary document (also used by ``costsim reprice``)."""
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
 def _money(value: Decimal) -> float:

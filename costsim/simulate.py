@@ -33,25 +33,35 @@ from costsim.traffic.chunk import Chunk
 ProgressFn = Callable[[str, int, float], None]
 
 
+def catalog_files_for(
+    scenario: Scenario, extra_files: list[str | Path] | None = None
+) -> list[Path]:
+    """The catalog files a scenario prices with: its own (``catalogs:`` entries naming a file,
+    resolved against its folder), then ``extra_files``."""
+    files: list[Path] = []
+    for value in scenario.catalogs.values():
+        if value.endswith((".yaml", ".yml")):
+            path = Path(value)
+            if not path.is_absolute() and scenario.base_dir is not None:
+                path = scenario.base_dir / path
+            files.append(path)
+    return [*files, *(Path(p) for p in extra_files or [])]
+
+
 def catalogs_for(scenario: Scenario, extra_files: list[str | Path] | None = None) -> CatalogSet:
     """The catalog set for a scenario: built-ins, pinned versions and user files.
 
     ``catalogs:`` in the scenario maps a catalog name to a version (``"2026-10"``) or to a file
     (resolved against the scenario's folder).
     """
-    cats = CatalogSet.builtin()
-    files: list[str | Path] = []
-    pins: dict[str, str] = {}
-    for name, value in scenario.catalogs.items():
-        if value.endswith((".yaml", ".yml")):
-            path = Path(value)
-            if not path.is_absolute() and scenario.base_dir is not None:
-                path = scenario.base_dir / path
-            files.append(path)
-        else:
-            pins[name] = value
+    pins = {
+        name: value
+        for name, value in scenario.catalogs.items()
+        if not value.endswith((".yaml", ".yml"))
+    }
+    files: list[str | Path] = list(catalog_files_for(scenario, extra_files))
     try:
-        cats = cats.with_files([*files, *(extra_files or [])]).with_pins(pins)
+        cats = CatalogSet.builtin().with_files(files).with_pins(pins)
     except InputError as exc:
         if exc.file is None:
             raise scenario.error(exc.message, "catalogs") from None
@@ -381,6 +391,8 @@ def _summarise(
         "instances": bins.alive_s / bins.width_s,
         "busy": bins.busy_s / bins.width_s,
         "cost_usd_cumulative": share * float(horizon_cost),
+        # kept so that `costsim reprice` can redo the column above for another bill
+        "cost_share": share,
     }
     c = out.counters
     return OptionResult(
@@ -604,6 +616,7 @@ def simulate(
         slo=slo,
         catalog_dates=dates,
         scenario_file=display_path(scenario.source_file),
+        catalog_files=[str(p.resolve()) for p in catalog_files_for(scenario, catalog_files)],
     )
 
 
