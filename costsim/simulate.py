@@ -257,9 +257,8 @@ def _workload_cpu_s(scenario: Scenario, meters: Meters) -> float | None:
     """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
     share of the measured durations; None when the workload says nothing about CPU."""
     w = scenario.workload
-    cpu_time = getattr(w, "cpu_time", None)
-    if cpu_time is not None:
-        return float(meters.counts.get("served", 0)) * float(cpu_time)
+    if w.cpu_time is not None:
+        return float(meters.counts.get("served", 0)) * w.cpu_time
     if w.cpu_bound > 0:
         ms = sum(
             meters.histograms[h].total_ms
@@ -487,6 +486,7 @@ def simulate_option(
             init_billed=init_billed,
             provisioned_concurrency=opt.provisioned_concurrency,
             instance_concurrency=opt.instance_concurrency,
+            response_mb=w.payload,
         )
         usage = Usage("serverless", scenario.horizon, dict(out.quantities), opt.memory, init_billed)
         detail = {

@@ -42,7 +42,10 @@ UNIT_SIZES: dict[str, tuple[str, Decimal]] = {
 #: Usage metrics a component may price, with their base unit. ``requests`` are on-demand
 #: invocations, ``provisioned_requests`` those served by provisioned (always-ready) instances,
 #: ``all_requests`` both; ``arrivals`` counts every request that reached the front door;
-#: ``instance_*`` are whole-instance lifetimes (instance-based billing). Which billing model
+#: ``instance_*`` are whole-instance lifetimes (instance-based billing); ``environment_gb`` is
+#: memory of each new execution environment (SnapStart restores, tenant isolation),
+#: ``snapshot_cache_gb_s`` memory cached while a version is active, ``streamed_gb`` response
+#: bytes streamed beyond the first 6 MB of each response. Which billing model
 #: provides which metric is in :mod:`costsim.pricing.models`.
 METRICS: dict[str, str] = {
     "requests": "requests",
@@ -59,6 +62,9 @@ METRICS: dict[str, str] = {
     "provisioned_vcpu_s": "vcpu_s",
     "instance_gb_s": "gb_s",
     "instance_vcpu_s": "vcpu_s",
+    "environment_gb": "gb",
+    "snapshot_cache_gb_s": "gb_s",
+    "streamed_gb": "gb",
     "cpu_ms": "cpu_ms",
     "months": "months",
     "egress_gb": "gb",

@@ -206,6 +206,29 @@ def _served_on_demand(meters: Meters, item: FunctionItem) -> Decimal:
     return served(meters, item) - _count(meters, "provisioned_served", item)
 
 
+#: Response bytes per request included before streaming is billed [MB] (Lambda pricing page).
+STREAM_INCLUDED_MB = Decimal(6)
+
+
+def new_environments(meters: Meters, item: FunctionItem) -> Decimal:
+    """New execution environments: on-demand cold starts (each one an ``init_ms`` entry)."""
+    return Decimal(_hist(meters, "init_ms", item).count)
+
+
+def snapshot_cache_s(meters: Meters, item: FunctionItem) -> Decimal:
+    """Time a SnapStart snapshot is cached [s]: the whole horizon (the version stays
+    published). Scaled to a month that is 730 h, far above the page's 3-hour minimum."""
+    return dec(float(meters.horizon_s))
+
+
+def streamed_gb(meters: Meters, item: FunctionItem) -> Decimal:
+    """Response data streamed beyond the first 6 MB of each response [GB]
+    (``response_mb`` per request in the config)."""
+    response = dec(float(meters.require("response_mb", _model(item))))
+    extra_mb = max(response - STREAM_INCLUDED_MB, Decimal(0))
+    return served(meters, item) * extra_mb / _MB_PER_GB
+
+
 def _common() -> dict[str, Quantity]:
     return {
         "arrivals": lambda m, i: _count(m, "arrived", i),
@@ -233,6 +256,9 @@ PER_REQUEST: dict[str, Quantity] = {
     "provisioned_compute_gb_s": lambda m, i: provisioned_busy_s(m, i) * memory_gb(m, i),
     "provisioned_gb_s": lambda m, i: provisioned_s(m, i) * memory_gb(m, i),
     "provisioned_vcpu_s": lambda m, i: provisioned_s(m, i) * vcpu(m, i),
+    "environment_gb": lambda m, i: new_environments(m, i) * memory_gb(m, i),
+    "snapshot_cache_gb_s": lambda m, i: snapshot_cache_s(m, i) * memory_gb(m, i),
+    "streamed_gb": streamed_gb,
 }
 
 PER_ACTIVE_PERIOD: dict[str, Quantity] = {

@@ -75,6 +75,8 @@ class FunctionUsage:
         On-demand requests per month that start a new instance.
     init_ms : float
         Mean init (cold-start) duration of those [ms].
+    response_mb : float
+        Response size per request [MB] (response streaming bills what is beyond 6 MB).
     traffic_hours : float or None
         Hours of the month the on-demand requests arrive in, evenly [h] (None: all 730); it
         sets how many requests are in flight, hence the instance activity periods.
@@ -95,6 +97,7 @@ class FunctionUsage:
     egress_gb: float = 0.0
     cold_starts: float = 0.0
     init_ms: float = 0.0
+    response_mb: float = 0.0
     traffic_hours: float | None = None
 
 
@@ -183,6 +186,7 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
         "ephemeral_storage_mb": use.ephemeral_storage_mb,
         "provisioned_concurrency": use.provisioned_concurrency,
         "instance_concurrency": use.concurrency,
+        "response_mb": use.response_mb,
     }
     if use.vcpu is not None:
         config["vcpu"] = use.vcpu

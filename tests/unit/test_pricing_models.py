@@ -221,3 +221,51 @@ def test_sparse_active_periods_are_bursts() -> None:
     h = active_periods_ms(1000, 100, 1, float(MONTH_S))
     assert h.count == 1000
     assert h.total_ms == 100_000
+
+
+def test_lambda_edge_has_its_own_rates_and_no_free_tier(cats: CatalogSet) -> None:
+    """Lambda@Edge (pricing-facts.md 1a): $0.60/M requests, $0.00005001 per GB-s, no free
+    tier: 10M requests x 50 ms at 128 MB = $6.00 + 62,500 GB-s x $0.00005001 = $9.13."""
+    use = FunctionUsage(requests=1e7, duration_ms=50, memory_mb=128)
+    q = quote_function(cats, "aws-lambda", "edge-x86_64", use)
+    assert q.components["edge requests"] == Decimal("6.00")
+    assert q.components["edge duration"] == Decimal(62_500) * Decimal("0.00005001")
+    assert q.total_cents() == Decimal("9.13")
+
+
+def test_snapstart_cache_and_restores(cats: CatalogSet) -> None:
+    """SnapStart (pricing-facts.md 1a, our arithmetic): a 1,024 MB version cached the whole
+    730-hour month is 2,628,000 GB-s x $0.0000015046 = $3.95; 10,000 restores of 1 GB are
+    10,000 GB x $0.0001397998 = $1.40."""
+    m = serverless_meters(histograms={"init_ms": hist({300: 10_000})}, config={"memory_mb": 1024.0})
+    spec = fn("aws-lambda", "snapstart")
+    c = rate(m, cats, spec).components_cents()
+    assert c == {"snapstart cache": Decimal("3.95"), "snapstart restore": Decimal("1.40")}
+
+
+def test_response_streaming_beyond_6mb_with_free_100gb(cats: CatalogSet) -> None:
+    """Response streaming (pricing-facts.md 1a): $0.008 per GB beyond the first 6 MB of each
+    response, 100 GB a month free: 1M responses of 8 MB stream 2 MB each beyond, 1,953.125 GB,
+    less 100 GB free: 1,853.125 GB x $0.008 = $14.825."""
+    m = serverless_meters(counts={"served": 1_000_000}, config={"response_mb": 8.0})
+    bill = rate(m, cats, fn("aws-lambda", "response-streaming"))
+    assert bill.total == Decimal("1853.125") * Decimal("0.008")
+
+
+def test_tenant_isolation_per_new_environment_per_gb(cats: CatalogSet) -> None:
+    """Tenant isolation (pricing-facts.md 1a): $0.000167 per new environment per GB: 50,000
+    new 2 GB environments cost 100,000 GB x $0.000167 = $16.70."""
+    m = serverless_meters(histograms={"init_ms": hist({500: 50_000})}, config={"memory_mb": 2048.0})
+    assert rate(m, cats, fn("aws-lambda", "tenant-isolation")).total == Decimal("16.700")
+
+
+def test_lambda_cpu_follows_memory_up_to_six_vcpu(cats: CatalogSet) -> None:
+    """Lambda docs "Configuring function memory": CPU scales linearly, 1,769 MB buys one vCPU
+    of credits per second; the 10,240 MB maximum buys 5.79 (on 6 cores), never more than 6."""
+    from costsim.pricing.models import vcpu_for
+
+    billing = cats.get("aws-lambda").items["x86_64"].billing  # type: ignore[union-attr]
+    assert vcpu_for(1769, billing) == 1.0
+    assert vcpu_for(3538, billing) == 2.0
+    assert vcpu_for(10240, billing) == 10240 / 1769
+    assert vcpu_for(20000, billing) == 6.0
