@@ -188,21 +188,26 @@ def pricing_spec(
     return spec, cat, item
 
 
-def _legacy_histogram(count: float, total_s: float) -> MsHistogram:
-    """``count`` durations summing to ``total_s`` [s], as whole ms (engines without meters)."""
+def _legacy_histogram(count: float, total_s: float, granularity_ms: int = 1) -> MsHistogram:
+    """``count`` durations summing to ``total_s`` [s], each a whole number of billing
+    increments (the engine already rounded them), for engines that emit no meters."""
     n = round(count)
-    total_ms = round(total_s * 1000.0)
-    if n <= 0 or total_ms <= 0:
+    units = round(total_s * 1000.0 / granularity_ms)
+    if n <= 0 or units <= 0:
         return MsHistogram()
-    lo, extra = divmod(total_ms, n)
-    values = np.asarray([lo, lo + 1], dtype=np.int64)
+    lo, extra = divmod(units, n)
+    values = np.asarray([lo * granularity_ms, (lo + 1) * granularity_ms], dtype=np.int64)
     counts = np.asarray([n - extra, extra], dtype=np.int64)
     keep = counts > 0
     return MsHistogram(values[keep], counts[keep])
 
 
 def option_meters(
-    scenario: Scenario, idx: int, out: EngineOutput, config: dict[str, object]
+    scenario: Scenario,
+    idx: int,
+    out: EngineOutput,
+    config: dict[str, object],
+    legacy_granularity_ms: float = 1.0,
 ) -> Meters:
     """The option's meters: the engine's (``out.meters``), with the option's configuration.
 
@@ -214,6 +219,7 @@ def option_meters(
     if meters is None:
         q = out.quantities
         c = out.counters
+        g = max(1, round(legacy_granularity_ms))
         meters = Meters(
             kind=opt.kind,
             horizon_s=scenario.horizon,
@@ -226,14 +232,11 @@ def option_meters(
                 "provisioned_served": int(q.get("provisioned_requests", 0)),
             },
             histograms={
-                "duration_ms": _legacy_histogram(q.get("requests", 0), q.get("compute_s", 0)),
+                "duration_ms": _legacy_histogram(q.get("requests", 0), q.get("compute_s", 0), g),
                 "provisioned_duration_ms": _legacy_histogram(
-                    q.get("provisioned_requests", 0), q.get("provisioned_compute_s", 0)
+                    q.get("provisioned_requests", 0), q.get("provisioned_compute_s", 0), g
                 ),
-                "init_ms": _legacy_histogram(c.cold_starts, q.get("init_s", 0.0)),
-                "instance_lifetime_ms": MsHistogram.from_seconds(
-                    np.asarray(out.instance_billed_s, dtype=np.float64)
-                ),
+                "init_ms": _legacy_histogram(c.cold_starts, q.get("init_s", 0.0), g),
             },
             totals={
                 "alive_instance_s": out.alive_s,
@@ -241,6 +244,11 @@ def option_meters(
                 "provisioned_instance_s": q.get("provisioned_instance_s", 0.0),
             },
         )
+        if not isinstance(opt, ServerlessOption):
+            # fleet lifetimes; serverless ones were never measured, so stay missing
+            meters.histograms["instance_lifetime_ms"] = MsHistogram.from_seconds(
+                np.asarray(out.instance_billed_s, dtype=np.float64)
+            )
     meters.config.update(config)
     if isinstance(opt, ServerlessOption):
         w = scenario.workload
@@ -488,6 +496,8 @@ def simulate_option(
             instance_concurrency=opt.instance_concurrency,
             response_mb=w.payload,
         )
+        if opt.billing_granularity is not None:
+            config["billing_granularity_ms"] = opt.billing_granularity * 1000
         usage = Usage("serverless", scenario.horizon, dict(out.quantities), opt.memory, init_billed)
         detail = {
             "provider": opt.provider,
@@ -525,7 +535,8 @@ def simulate_option(
             "sized_for_peak": opt.count is None,
             "workers": opt.workers,
         }
-    meters = option_meters(scenario, idx, out, config)
+    gran_ms = platform.billing_granularity_s * 1000 if isinstance(opt, ServerlessOption) else 1.0
+    meters = option_meters(scenario, idx, out, config, gran_ms)
     cost, versions, dates = price_meters(scenario, idx, meters, cats)
     result = _summarise(scenario, opt, out, usage, cost, detail)
     result.meters = meters

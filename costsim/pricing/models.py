@@ -105,11 +105,20 @@ def ghz(meters: Meters, item: FunctionItem) -> Decimal:
     return dec(table[max(table)]) if table else Decimal(0)
 
 
-def _granular_s(h: MsHistogram, billing: FunctionBilling, minimum: bool = True) -> Decimal:
-    """Billed seconds of a histogram under the item's granularity (and minimum)."""
-    g = round(billing.granularity_ms)
-    m = round(billing.minimum_ms) if minimum else 0
-    return Decimal(h.billed_ms(g, m)) / _MS
+def granularity_ms(meters: Meters, item: FunctionItem) -> int:
+    """Billing increment [ms]: the option's ``billing_granularity_ms`` if set, else the
+    catalog's (a scenario may state ``billing_granularity`` to compare rules)."""
+    value = meters.config.get("billing_granularity_ms")
+    g = item.billing.granularity_ms if value is None else float(value)
+    return max(1, round(g))
+
+
+def _granular_s(
+    h: MsHistogram, meters: Meters, item: FunctionItem, minimum: bool = True
+) -> Decimal:
+    """Billed seconds of a histogram under the billing increment (and the minimum)."""
+    m = round(item.billing.minimum_ms) if minimum else 0
+    return Decimal(h.billed_ms(granularity_ms(meters, item), m)) / _MS
 
 
 def _init_separate(item: FunctionItem) -> bool:
@@ -129,9 +138,9 @@ def on_demand_s(meters: Meters, item: FunctionItem) -> Decimal:
     rate, inside the same free tier and tiers; so unless the catalog prices init on a line of
     its own, billed init time joins the duration here.
     """
-    billed = _granular_s(_hist(meters, "duration_ms", item), item.billing)
+    billed = _granular_s(_hist(meters, "duration_ms", item), meters, item)
     if init_billed(meters, item) and not _init_separate(item):
-        billed += _granular_s(_hist(meters, "init_ms", item), item.billing, minimum=False)
+        billed += _granular_s(_hist(meters, "init_ms", item), meters, item, minimum=False)
     return billed
 
 
@@ -139,12 +148,12 @@ def init_s(meters: Meters, item: FunctionItem) -> Decimal:
     """Billed init time [s], for catalogs that price it on its own line."""
     if not init_billed(meters, item):
         return Decimal(0)
-    return _granular_s(_hist(meters, "init_ms", item), item.billing, minimum=False)
+    return _granular_s(_hist(meters, "init_ms", item), meters, item, minimum=False)
 
 
 def provisioned_busy_s(meters: Meters, item: FunctionItem) -> Decimal:
     """Billed duration of requests served by provisioned instances [s]."""
-    return _granular_s(_hist(meters, "provisioned_duration_ms", item), item.billing)
+    return _granular_s(_hist(meters, "provisioned_duration_ms", item), meters, item)
 
 
 def provisioned_s(meters: Meters, item: FunctionItem) -> Decimal:
@@ -177,7 +186,7 @@ def extra_ephemeral_gb(meters: Meters, item: FunctionItem) -> Decimal:
 
 def active_s(meters: Meters, item: FunctionItem) -> Decimal:
     """Billed instance activity [s]: each active period rounded, with the period minimum."""
-    return _granular_s(_hist(meters, "active_period_ms", item), item.billing)
+    return _granular_s(_hist(meters, "active_period_ms", item), meters, item)
 
 
 def instance_s(meters: Meters, item: FunctionItem) -> Decimal:
@@ -186,7 +195,7 @@ def instance_s(meters: Meters, item: FunctionItem) -> Decimal:
     horizon = dec(float(meters.horizon_s))
     ready = _total(meters, "provisioned_instance_s", item)
     ready = max(ready, Decimal(item.billing.min_instances) * horizon)
-    return ready + _granular_s(_hist(meters, "instance_lifetime_ms", item), item.billing)
+    return ready + _granular_s(_hist(meters, "instance_lifetime_ms", item), meters, item)
 
 
 def served(meters: Meters, item: FunctionItem) -> Decimal:
