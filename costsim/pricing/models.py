@@ -16,10 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
 
 from costsim.errors import InputError
 from costsim.meters import Meters, MsHistogram
-from costsim.pricing.catalog import FunctionBilling, FunctionItem
+
+if TYPE_CHECKING:  # the catalog validates items against BILLING_MODELS: it imports this module
+    from costsim.pricing.catalog import FunctionBilling, FunctionItem
 
 #: Seconds in the billing month used for every monthly figure (730 h, as AWS uses).
 MONTH_S = Decimal(730 * 3600)
@@ -27,7 +30,7 @@ _MS = Decimal(1000)
 _MB_PER_GB = Decimal(1024)
 
 #: ``quantity(meters, item) -> Decimal`` over the horizon, in the metric's base unit.
-Quantity = Callable[[Meters, FunctionItem], Decimal]
+Quantity = Callable[[Meters, "FunctionItem"], Decimal]
 
 
 def dec(x: float | int) -> Decimal:
