@@ -3,7 +3,8 @@
 The record follows MADR 4 (https://adr.github.io/madr/): front matter, Context and Problem
 Statement, Decision Drivers, Considered Options, Decision Outcome with Consequences, Pros and Cons
 of the Options, More Information. The same folder gives the same bytes: the date comes from
-``--date``, ``SOURCE_DATE_EPOCH`` or the newest catalog date, never from the clock.
+``--date`` or ``SOURCE_DATE_EPOCH`` (for byte-identical rebuilds), else it is today (UTC): a
+record is dated when it was written, not when its newest price list was.
 """
 
 from __future__ import annotations
@@ -34,14 +35,17 @@ OPS_LOAD = {
 
 
 def report_date(summary: dict[str, Any], date: str | None = None) -> str:
-    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else the newest catalog date."""
+    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else today (UTC).
+
+    ``summary`` is accepted for callers that pass it; the catalogs' dates are listed in the
+    record's own table and are not the date of the decision.
+    """
     if date:
         return date
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    dates = sorted(summary.get("catalog_as_of", {}).values())
-    return dates[-1] if dates else "1970-01-01"
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def usd(x: float) -> str:
@@ -303,9 +307,17 @@ def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
     return next(o for o in point["options"] if o["name"] == name)
 
 
+def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
+    """A sweep point's metric: the replication mean of ``{mean, ci95, n}`` (or a bare number)."""
+    value = o.get(metric, default)
+    if isinstance(value, dict):
+        value = value.get("mean", default)
+    return float(value)
+
+
 def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
-    lost = o.get("throttle_rate", 0.0) + o.get("drop_rate", 0.0)
-    return lost <= MAX_LOST_SHARE and (slo is None or o["p99_ms"]["mean"] <= slo)
+    lost = point_mean(o, "throttle_rate") + point_mean(o, "drop_rate")
+    return lost <= MAX_LOST_SHARE and (slo is None or point_mean(o, "p99_ms") <= slo)
 
 
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
@@ -321,7 +333,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         next(
             (
                 o["name"]
-                for o in sorted(p["options"], key=lambda o: o["cost_usd"]["mean"])
+                for o in sorted(p["options"], key=lambda o: point_mean(o, "cost_usd"))
                 if _point_ok(o, slo)
             ),
             None,
@@ -379,7 +391,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
                     for v in p["params"].values()
                 )
             ]
-            + [usd(_sweep_point_option(p, n)["cost_usd"]["mean"]) for n in names]
+            + [usd(point_mean(_sweep_point_option(p, n), "cost_usd")) for n in names]
             + [w or "none"]
         )
     doc.add(
@@ -407,15 +419,15 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     idle = cross.get("idle_fraction", {})
     for n in names:
         rows_n = [_sweep_point_option(p, n) for p in points]
-        cost = [r["cost_usd"]["mean"] for r in rows_n]
-        p99 = [r["p99_ms"]["mean"] for r in rows_n]
+        cost = [point_mean(r, "cost_usd") for r in rows_n]
+        p99 = [point_mean(r, "p99_ms") for r in rows_n]
         facts = [
             f"**Cost:** {usd(min(cost))} to {usd(max(cost))} per month over the range",
             f"**Latency:** p99 {ms(min(p99))} to {ms(max(p99))}",
-            f"**Cold starts:** up to {100 * max(r.get('cold_start_rate', 0) for r in rows_n):.2f} %"
+            f"**Cold starts:** up to {100 * max(point_mean(r, 'cold_start_rate') for r in rows_n):.2f} %"
             " of requests",
-            f"**Throttled:** up to {100 * max(r.get('throttle_rate', 0) for r in rows_n):.2f} %; "
-            f"**dropped:** up to {100 * max(r.get('drop_rate', 0) for r in rows_n):.2f} %",
+            f"**Throttled:** up to {100 * max(point_mean(r, 'throttle_rate') for r in rows_n):.2f} %; "
+            f"**dropped:** up to {100 * max(point_mean(r, 'drop_rate') for r in rows_n):.2f} %",
         ]
         if idle.get(n):
             facts.append(
