@@ -59,7 +59,8 @@ def main() -> None:
     except InputError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+        for line in exc.one_line().splitlines():  # several when a file has several problems
+            err_console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

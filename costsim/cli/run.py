@@ -77,11 +77,11 @@ def run(
     ] = False,
 ) -> None:
     """Simulate every option of SCENARIO and print cost and latency."""
+    from costsim.checks import checked_scenario
     from costsim.output import write_run_outputs
-    from costsim.scenario import load_scenario
     from costsim.simulate import simulate
 
-    scn = load_scenario(scenario)
+    scn = checked_scenario(scenario, list(catalog or []))
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
@@ -109,14 +109,24 @@ def run(
         console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check SCENARIO (schema, units, catalog keys) without simulating."""
-    from costsim.scenario import load_scenario
-    from costsim.simulate import check_scenario
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a run estimated to be too big.")
+    ] = False,
+) -> None:
+    """Check SCENARIO (schema, units, catalog keys, run size) without simulating; every
+    problem is reported at once."""
+    from costsim.checks import checked_scenario
+    from costsim.units import format_duration
 
-    scn = load_scenario(scenario)
-    check_scenario(scn)
-    console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
+    scn = checked_scenario(scenario, list(catalog or []), size=True, force=force)
+    console.print(
+        f"{scenario}: ok ({len(scn.options)} options, horizon {format_duration(scn.horizon)})"
+    )
 
 
 def traffic(

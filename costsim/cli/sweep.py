@@ -47,10 +47,10 @@ def sweep(
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
 ) -> None:
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
-    from costsim.scenario import load_scenario
+    from costsim.checks import checked_scenario
     from costsim.sweep import parse_vary, run_sweep
 
-    scn = load_scenario(scenario)
+    scn = checked_scenario(scenario, list(catalog or []))
     if warmup is not None:
         scn = _with_warmup(scn, warmup)
     axes = [parse_vary(v) for v in vary]

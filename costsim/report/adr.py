@@ -315,6 +315,9 @@ def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
     return float(value)
 
 
+_RATES = ("cold_start_rate", "throttle_rate", "drop_rate")
+
+
 def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
     lost = point_mean(o, "throttle_rate") + point_mean(o, "drop_rate")
     return lost <= MAX_LOST_SHARE and (slo is None or point_mean(o, "p99_ms") <= slo)
@@ -421,13 +424,13 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         rows_n = [_sweep_point_option(p, n) for p in points]
         cost = [point_mean(r, "cost_usd") for r in rows_n]
         p99 = [point_mean(r, "p99_ms") for r in rows_n]
+        worst = {m: max(point_mean(r, m) for r in rows_n) for m in _RATES}
         facts = [
             f"**Cost:** {usd(min(cost))} to {usd(max(cost))} per month over the range",
             f"**Latency:** p99 {ms(min(p99))} to {ms(max(p99))}",
-            f"**Cold starts:** up to {100 * max(point_mean(r, 'cold_start_rate') for r in rows_n):.2f} %"
-            " of requests",
-            f"**Throttled:** up to {100 * max(point_mean(r, 'throttle_rate') for r in rows_n):.2f} %; "
-            f"**dropped:** up to {100 * max(point_mean(r, 'drop_rate') for r in rows_n):.2f} %",
+            f"**Cold starts:** up to {100 * worst['cold_start_rate']:.2f} % of requests",
+            f"**Throttled:** up to {100 * worst['throttle_rate']:.2f} %; "
+            f"**dropped:** up to {100 * worst['drop_rate']:.2f} %",
         ]
         if idle.get(n):
             facts.append(
