@@ -170,10 +170,15 @@ def _break_even(name: str, cross: dict[str, Any]) -> list[str]:
         if name in (c["a"], c["b"]):
             other = c["b"] if c["a"] == name else c["a"]
             lo, hi = c.get("ci95") or [c["at"], c["at"]]
-            out.append(
-                f"**Break-even** with {other} at {var} = {c['at']:.3g} "
-                f"(95 % interval {lo:.3g} to {hi:.3g})"
-            )
+            unit = f" {cross['unit']}" if cross.get("unit") else ""
+            where = f"{var} = {c['at']:.3g}{unit} (95 % interval {lo:.3g} to {hi:.3g})"
+            if c.get("at_text"):
+                rlo, rhi = c.get("ci95_rps") or [c["at_rps"], c["at_rps"]]
+                where = (
+                    f"{c['at_text']} ({var} = {c['at']:.3g}; 95 % interval "
+                    f"{rlo:.3g} to {rhi:.3g} req/s)"
+                )
+            out.append(f"**Break-even** with {other} at {where}")
     return out
 
 
@@ -385,23 +390,27 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         for w in cross.get("winners", [])
     ]
     doc.add(Bullets(ranges or ["(no crossovers file: see the table below)"]))
+    rated = all("mean_rps" in p for p in points) and len({p["mean_rps"] for p in points}) > 1
     rows = []
     for p, w in zip(points, winners, strict=False):
+        shown_params = ", ".join(
+            f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in p["params"].values()
+        )
+        traffic = (
+            [f"{p['mean_rps']:.3g}", f"{p['requests_per_month'] / 1e6:,.3g}M"] if rated else []
+        )
         rows.append(
-            [
-                ", ".join(
-                    f"{v:g}" if isinstance(v, (int, float)) else str(v)
-                    for v in p["params"].values()
-                )
-            ]
+            [shown_params]
+            + traffic
             + [usd(point_mean(_sweep_point_option(p, n), "cost_usd")) for n in names]
             + [w or "none"]
         )
+    heads = [var, *(["req/s", "requests/month"] if rated else [])]
     doc.add(
         Table(
-            [var, *[f"{n} $/month" for n in names], "cheapest within SLO"],
+            [*heads, *[f"{n} $/month" for n in names], "cheapest within SLO"],
             rows,
-            "l" + "r" * len(names) + "l",
+            "l" + "r" * (len(names) + len(heads) - 1) + "l",
         )
     )
     doc.add(Image("sweep_cost", "Monthly cost against the swept variable, with crossovers"))
