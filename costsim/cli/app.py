@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from costsim import __version__
-from costsim.cli import pricing, report, run, sweep
+from costsim.cli import calibrate, pricing, report, run, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError
 
@@ -40,7 +40,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, pricing, report):
+for _group in (run, sweep, pricing, report, calibrate):
     _group.register(app)
 
 
