@@ -80,23 +80,23 @@ class Calibration:
         return 60.0 * len(self.minute_counts)
 
 
-def _minute_counts(ev: Evidence, req: Requests | None) -> tuple[np.ndarray, float]:
+def _minute_counts(ev: Evidence, req: Requests | None) -> tuple[np.ndarray, float, bool]:
+    """Arrivals per minute, the start [s], and whether the minutes are measured (not spread)."""
     if req is not None and len(req):
         t0 = float(math.floor(req.start_s.min()))
         span = max(float(req.start_s.max()) - t0 + 1e-9, 60.0)
-        return counts_from_times(req.start_s, 60.0, t0, span), t0
+        return counts_from_times(req.start_s, 60.0, t0, span), t0, True
     if ev.series:
         s = ev.series[0]
         if s.interval_s <= 60.0:
             factor = max(1, round(60.0 / s.interval_s))
             whole = len(s.counts) // factor * factor
             counts = s.counts[:whole].reshape(-1, factor).sum(axis=1) if whole else s.counts
-        else:
+            return counts, s.t0_s, True
             # a coarser period spread evenly over its minutes (its within-period shape is unknown)
             factor = round(s.interval_s / 60.0)
-            counts = np.repeat(s.counts / factor, factor)
-        return counts, s.t0_s
-    return np.zeros(0), 0.0
+        return np.repeat(s.counts / factor, factor), s.t0_s, False
+    return np.zeros(0), 0.0, True
 
 
 def _memory(ev: Evidence, req: Requests | None, cpu_best: float | None) -> tuple[float, str]:
@@ -189,8 +189,8 @@ def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Cali
                 f"preset for {preset.provider} at {preset.memory_mb:g} MB from {preset.source}"
             )
     # -- arrivals ----------------------------------------------------------------------------------
-    minutes, t0 = _minute_counts(ev, req)
-    profile = fit_profile(minutes, t0, t0 > EPOCH_2001_S) if minutes.sum() > 0 else None
+    minutes, t0, measured = _minute_counts(ev, req)
+    profile = fit_profile(minutes, t0, t0 > EPOCH_2001_S, measured) if minutes.sum() > 0 else None
     cv = None
     if req is not None and len(req) >= 3:
         gaps = np.diff(np.sort(req.start_s))

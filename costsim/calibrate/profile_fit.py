@@ -79,14 +79,21 @@ def counts_from_times(
 
 
 def _rebin(counts: np.ndarray, factor: int) -> np.ndarray:
+    """Sums over whole bins of ``factor``; a shorter series is one bin scaled to full width."""
     whole = len(counts) // factor * factor
     if whole == 0:
-        return counts.sum(keepdims=True)
+        return counts.sum(keepdims=True) * factor / max(len(counts), 1)
     return counts[:whole].reshape(-1, factor).sum(axis=1)
 
 
-def fit_profile(minute_counts: np.ndarray, t0_s: float, absolute_time: bool) -> ProfileFit:
-    """Fit per-minute arrival counts that start at ``t0_s`` [s]."""
+def fit_profile(
+    minute_counts: np.ndarray, t0_s: float, absolute_time: bool, per_minute: bool = True
+) -> ProfileFit:
+    """Fit per-minute arrival counts that start at ``t0_s`` [s].
+
+    ``per_minute`` is False when the counts were spread from coarser periods: their per-minute
+    variability is then unknown and not checked (``dispersion`` is NaN).
+    """
     minutes = np.asarray(minute_counts, dtype=np.float64)
     span_s = len(minutes) * 60.0
     hourly = _rebin(minutes, 60)
@@ -115,17 +122,18 @@ def fit_profile(minute_counts: np.ndarray, t0_s: float, absolute_time: bool) -> 
     peak_to_trough = (1.0 + amp) / (1.0 - amp)
     scale = max(float(hourly.mean()), 1e-12)
     hourly_error = float(np.sqrt(np.mean((hourly - fitted) ** 2)) / scale)
-    # per-minute dispersion around the fitted rate (the fit spread evenly over its hour)
-    per_minute_fit = np.repeat(fitted / 60.0, 60)[: len(minutes)]
-    if len(per_minute_fit) < len(minutes):
-        per_minute_fit = np.pad(
-            per_minute_fit, (0, len(minutes) - len(per_minute_fit)), mode="edge"
-        )
-    resid = minutes - per_minute_fit
-    dispersion = float(np.mean(resid**2) / max(float(minutes.mean()), 1e-12))
+    # per-minute dispersion around the fitted rate (each fitted hour spread evenly)
+    if n_hours >= 24:
+        full = minutes[: n_hours * 60]
+        resid = full - np.repeat(fitted / 60.0, 60)
+        dispersion = float(np.mean(resid**2) / max(float(full.mean()), 1e-12))
+    else:
+        dispersion = float(minutes.var() / max(float(minutes.mean()), 1e-12))
+    if not per_minute:
+        dispersion = math.nan
     if hourly_error > MAX_HOURLY_ERROR:
         kind, reason = "replay", f"hourly counts are {100 * hourly_error:.0f}% off any daily cycle"
-    elif dispersion > MAX_DISPERSION:
+    elif per_minute and dispersion > MAX_DISPERSION:
         kind, reason = (
             "replay",
             f"per-minute counts are {dispersion:.1f}x as variable as Poisson arrivals (bursty)",
@@ -133,9 +141,10 @@ def fit_profile(minute_counts: np.ndarray, t0_s: float, absolute_time: bool) -> 
     elif kind == "constant" and n_hours < 24:
         reason = "less than a day of data: a constant rate"
     else:
-        reason = (
-            f"hourly counts within {100 * hourly_error:.0f}% (RMS) of the fit, per-minute "
-            f"dispersion {dispersion:.2f} (Poisson: 1)"
+        reason = f"hourly counts within {100 * hourly_error:.0f}% (RMS) of the fit, " + (
+            f"per-minute dispersion {dispersion:.2f} (Poisson: 1)"
+            if per_minute
+            else "per-minute burstiness unknown (coarser periods)"
         )
     return ProfileFit(
         kind=kind,

@@ -30,6 +30,11 @@ def ms(seconds: float) -> str:
     return f"{1000.0 * seconds:.6g}ms"
 
 
+def _key(percent: float) -> str:
+    # scenario YAML takes only plain (string or integer) keys: fractions go in quotes
+    return str(int(percent)) if percent == int(percent) else f'"{percent:.10g}"'
+
+
 def dist_yaml(dist: _Dist) -> str:
     """A distribution as a YAML flow mapping in the scenario's shape."""
     if isinstance(dist, Lognormal):
@@ -43,7 +48,7 @@ def dist_yaml(dist: _Dist) -> str:
     if isinstance(dist, Fixed):
         return f"{{dist: fixed, value: {ms(dist.value)}}}"
     if isinstance(dist, Empirical) and dist.percentiles is not None:
-        points = ", ".join(f"{k:g}: {ms(v)}" for k, v in sorted(dist.percentiles.items()))
+        points = ", ".join(f"{_key(k)}: {ms(v)}" for k, v in sorted(dist.percentiles.items()))
         return f"{{dist: empirical, percentiles: {{{points}}}}}"
     raise TypeError(f"cannot write {type(dist).__name__}")
 
