@@ -93,8 +93,8 @@ def _minute_counts(ev: Evidence, req: Requests | None) -> tuple[np.ndarray, floa
             whole = len(s.counts) // factor * factor
             counts = s.counts[:whole].reshape(-1, factor).sum(axis=1) if whole else s.counts
             return counts, s.t0_s, True
-            # a coarser period spread evenly over its minutes (its within-period shape is unknown)
-            factor = round(s.interval_s / 60.0)
+        # a coarser period spread evenly over its minutes (its within-period shape is unknown)
+        factor = round(s.interval_s / 60.0)
         return np.repeat(s.counts / factor, factor), s.t0_s, False
     return np.zeros(0), 0.0, True
 

@@ -3,7 +3,9 @@
 Hourly arrival counts are regressed on ``1, cos(w t), sin(w t)`` with ``w = 2 pi / 1 day``
 (least squares), which is costsim's ``diurnal`` profile: mean ``b0``, amplitude
 ``sqrt(b1^2 + b2^2) / b0`` and peak hour ``atan2(b2, b1) / w``. With a week or more of data the
-weekend factor is the ratio of the fitted mean on Saturdays and Sundays to that on weekdays.
+weekend factor is the ratio of whole Saturdays' and Sundays' arrivals to whole weekdays' (the
+daily cycle sums to zero over a day), and the cycle is fitted to the counts weighted by it, as
+costsim's profile multiplies the weekend rate.
 
 The fit is kept only when it describes the traffic: the hourly counts must lie within
 :data:`MAX_HOURLY_ERROR` (relative RMS error) of the fit, and the per-minute counts must be
@@ -36,7 +38,8 @@ class ProfileFit:
     kind : str
         ``diurnal``, ``constant`` or ``replay`` (the fit was not good enough).
     mean_rps : float
-        Mean arrival rate over the period [1/s].
+        The profile's ``mean_rps`` [1/s]: the mean rate on weekdays (weekends are this times
+        ``weekend_factor``); for a constant profile the mean over the period.
     peak_to_trough : float
         Ratio of the fitted daily peak to the trough.
     peak_hour : float
@@ -102,19 +105,31 @@ def fit_profile(
     t_mid = t0_s + (np.arange(n_hours) + 0.5) * HOUR_S
     w = 2.0 * math.pi / DAY_S
     if n_hours >= 24:
-        design = np.column_stack([np.ones(n_hours), np.cos(w * t_mid), np.sin(w * t_mid)])
         weekday = _weekday(t_mid, absolute_time)
         weekend = weekday >= 5
         use_week = span_s >= 7 * DAY_S and weekend.any() and (~weekend).any()
+        weight = np.ones(n_hours)
+        weekend_factor = 1.0
         if use_week:
-            design = np.column_stack([design, weekend.astype(np.float64)])
+            # the cycle sums to zero over whole days, so whole days' totals give the factor
+            days = np.floor((t_mid - t0_s) / DAY_S).astype(np.int64)
+            whole = days < int(span_s // DAY_S)
+            per_day = np.bincount(days[whole], weights=hourly[whole])
+            day_weekend = np.bincount(days[whole], weights=weekend[whole].astype(float)) > 12
+            if day_weekend.any() and (~day_weekend).any():
+                weekend_factor = float(
+                    per_day[day_weekend].mean() / max(per_day[~day_weekend].mean(), 1e-12)
+                )
+                weight = np.where(weekend, weekend_factor, 1.0)
+        design = np.column_stack([weight, weight * np.cos(w * t_mid), weight * np.sin(w * t_mid)])
         coef, *_ = np.linalg.lstsq(design, hourly, rcond=None)
         b0 = max(float(coef[0]), 1e-12)
         amp = min(math.hypot(float(coef[1]), float(coef[2])) / b0, 0.95)
         peak_hour = (math.atan2(float(coef[2]), float(coef[1])) / w / HOUR_S) % 24.0
-        weekend_factor = max((b0 + float(coef[3])) / b0, 0.0) if use_week else 1.0
         fitted = np.maximum(design @ coef, 0.0)
         kind = "diurnal" if amp >= 0.05 or weekend_factor != 1.0 else "constant"
+        # the profile's mean_rps is the weekday mean: weekends are that times the factor
+        mean_rps = b0 / HOUR_S
     else:
         amp, peak_hour, weekend_factor = 0.0, 14.0, 1.0
         fitted = np.full(n_hours, hourly.mean())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -76,7 +77,8 @@ def calibrate(
     ev = read_sources(sources, fmt)
     _report_bad(ev)
     cal = fit(ev)
-    scenario_name = name or out.stem.replace("_", "-")
+    # a scenario name allows letters, digits, '_', '.' and '-'; file names allow more
+    scenario_name = name or re.sub(r"[^A-Za-z0-9_.-]+", "-", out.stem).strip("-._") or "calibrated"
     written = write_scenario(cal, out, scenario_name, traffic)
     console.print(f"duration:   {cal.duration_note}", markup=False, soft_wrap=True)
     console.print(f"cold start: {cal.cold_note}", markup=False, soft_wrap=True)
