@@ -163,8 +163,8 @@ def markdown(cal: Calibration, charts: list[str]) -> str:
     if cal.cpu is not None:
         cf = cal.cpu
         lines += [
-            f"CPU-bound share {cf.cpu_bound:.3f} at {cf.reference_memory_mb:g} MB ({cf.points} sizes, "
-            f"{cf.threads} thread(s), RMS error {100 * cf.rms_error:.1f}%).",
+            f"CPU-bound share {cf.cpu_bound:.3f} at {cf.reference_memory_mb:g} MB "
+            f"({cf.points} sizes, {cf.threads} thread(s), RMS error {100 * cf.rms_error:.1f}%).",
             "",
         ]
     for note in cal.notes:

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures import make_logs
 
 from costsim.cli import main
-from fixtures import make_logs
 
 LOGS = Path(make_logs.__file__).resolve().parent / "logs"
 TRACES = Path(__file__).resolve().parents[2] / "scenarios" / "traces"
@@ -56,7 +56,7 @@ def test_calibrated_scenario_validates_and_runs(
 ) -> None:
     """Calibrate, then validate and run what was written; bad lines are listed with file:line."""
     out = tmp_path / f"{key}.yaml"
-    code, stdout, err = _cli(
+    code, _, err = _cli(
         monkeypatch, capsys, "calibrate", *map(str, SOURCES[key]), "--out", str(out)
     )
     assert code == 0, err

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures import make_logs
 
 from costsim.calibrate import read_source
 from costsim.calibrate.read_lambda import parse_report
 from costsim.calibrate.sources import readers
 from costsim.errors import InputError
-from fixtures import make_logs
 
 LOGS = Path(make_logs.__file__).resolve().parent / "logs"
 TRUTH = make_logs.Truth()
