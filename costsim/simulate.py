@@ -1,34 +1,34 @@
-"""The model chain: Scenario -> engine per option -> Usage -> rating -> Result."""
+"""The model chain: Scenario -> engine per option -> Meters -> rating -> Result."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 
-from costsim import __version__
+from costsim._version import __version__
 from costsim.engine import ENGINES
-from costsim.engine.common import EngineOutput, OptionDraws
+from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
+from costsim.engine.common import (
+    EngineOutput,
+    OptionDraws,
+)
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
+from costsim.meters import Meters, MissingMeterError
 from costsim.platforms.bare_metal import servers_for_peak
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
+from costsim.pricing.bill import ExtraSpec, PricingSpec, rate
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
-from costsim.pricing.rate import (
-    MONTH_S,
-    breakdown,
-    function_metrics,
-    rate_components,
-    rate_machines,
-    rate_servers,
-)
+from costsim.pricing.models import month_factor
+from costsim.pricing.overrides import check_overrides
+from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, Usage
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
 from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
@@ -37,25 +37,35 @@ from costsim.traffic.chunk import Chunk
 ProgressFn = Callable[[str, int, float], None]
 
 
+def catalog_files_for(
+    scenario: Scenario, extra_files: list[str | Path] | None = None
+) -> list[Path]:
+    """The catalog files a scenario prices with: its own (``catalogs:`` entries naming a file,
+    resolved against its folder), then ``extra_files``."""
+    files: list[Path] = []
+    for value in scenario.catalogs.values():
+        if value.endswith((".yaml", ".yml")):
+            path = Path(value)
+            if not path.is_absolute() and scenario.base_dir is not None:
+                path = scenario.base_dir / path
+            files.append(path)
+    return [*files, *(Path(p) for p in extra_files or [])]
+
+
 def catalogs_for(scenario: Scenario, extra_files: list[str | Path] | None = None) -> CatalogSet:
     """The catalog set for a scenario: built-ins, pinned versions and user files.
 
     ``catalogs:`` in the scenario maps a catalog name to a version (``"2026-10"``) or to a file
     (resolved against the scenario's folder).
     """
-    cats = CatalogSet.builtin()
-    files: list[str | Path] = []
-    pins: dict[str, str] = {}
-    for name, value in scenario.catalogs.items():
-        if value.endswith((".yaml", ".yml")):
-            path = Path(value)
-            if not path.is_absolute() and scenario.base_dir is not None:
-                path = scenario.base_dir / path
-            files.append(path)
-        else:
-            pins[name] = value
+    pins = {
+        name: value
+        for name, value in scenario.catalogs.items()
+        if not value.endswith((".yaml", ".yml"))
+    }
+    files: list[str | Path] = list(catalog_files_for(scenario, extra_files))
     try:
-        cats = cats.with_files([*files, *(extra_files or [])]).with_pins(pins)
+        cats = CatalogSet.builtin().with_files(files).with_pins(pins)
     except InputError as exc:
         if exc.file is None:
             raise scenario.error(exc.message, "catalogs") from None
@@ -127,23 +137,124 @@ def extra_item(
     return cat, item
 
 
-def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, float]:
-    """Monthly quantities an extra is rated on: the option's, times ``per_request``.
+def pricing_spec(
+    scenario: Scenario, idx: int, cats: CatalogSet
+) -> tuple[PricingSpec, Catalog, FunctionItem | MachineItem]:
+    """What option ``idx`` is priced as, with its overrides checked against what it bills.
 
-    ``transitions`` (workflow state transitions) are one per request before the multiplier;
-    the flat ``months`` fee is not multiplied.
+    Raises
+    ------
+    InputError
+        Located at the option's field (an unknown catalog key, an override its item does not
+        bill, ...).
     """
-    scaled = {k: v * per_request for k, v in metrics.items()}
-    scaled["transitions"] = metrics["all_requests"] * per_request
-    scaled["months"] = metrics.get("months", 1.0)
-    return scaled
+    opt = scenario.options[idx]
+    item: FunctionItem | MachineItem
+    if isinstance(opt, ServerlessOption):
+        cat, item = _function_item(scenario, idx, opt, cats)
+        extras = []
+        items: list[FunctionItem | AddonItem | MachineItem] = [item]
+        for j, extra in enumerate(opt.extras):
+            acat, aitem = extra_item(scenario, idx, j, cats)
+            items.append(aitem)
+            name = next(k for k, v in acat.items.items() if v is aitem)
+            extras.append(ExtraSpec(acat.catalog, name, extra.per_request, extra.free_tier))
+        variant = opt.plan if opt.plan is not None else opt.arch
+        spec = PricingSpec(
+            "function", cat.catalog, variant, opt.free_tier, dict(opt.prices), tuple(extras)
+        )
+    elif isinstance(opt, VpsOption):
+        cat, item = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
+        items = [item]
+        spec = PricingSpec(
+            "vm",
+            cat.catalog,
+            opt.instance.removeprefix(cat.key_prefix),
+            prices=dict(opt.prices),
+            savings_plan_discount=opt.savings_plan_discount,
+        )
+    else:
+        cat, item = _machine(scenario, idx, opt.server, ("server",), "server", cats)
+        items = [item]
+        spec = PricingSpec(
+            "server",
+            cat.catalog,
+            opt.server.removeprefix(cat.key_prefix),
+            prices=dict(opt.prices),
+            commitment_months=opt.commitment_months,
+            ops_usd_per_server_month=opt.ops_usd_per_server_month,
+        )
+    key = f"{cat.key_prefix}{spec.item}" if cat.key_prefix else f"{cat.catalog} {spec.item}"
+    try:
+        check_overrides(spec.prices, items, cat.kind, key)
+    except InputError as exc:
+        raise scenario.error(exc.message, "options", idx, "prices", exc.field or "") from None
+    return spec, cat, item
 
 
-def serverless_platform(
-    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
-) -> ServerlessPlatform:
-    """The pool model for a serverless option, with billing rules from its catalog item."""
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+def option_meters(
+    scenario: Scenario,
+    idx: int,
+    out: EngineOutput,
+    config: dict[str, object],
+) -> Meters:
+    """The option's meters: the engine's (``out.meters``), with the option's configuration and
+    what the workload says about bytes out and CPU time."""
+    opt = scenario.options[idx]
+    meters = out.meters
+    meters.config.update(config)
+    if isinstance(opt, ServerlessOption):
+        w = scenario.workload
+        served = meters.counts.get("served", out.counters.served)
+        # every served response carries the workload's payload out to the internet
+        meters.totals.setdefault("bytes_out", served * w.payload * 1024.0**2)
+        cpu_s = _workload_cpu_s(scenario, meters)
+        if cpu_s is not None:
+            meters.totals.setdefault("cpu_s", cpu_s)
+    return meters
+
+
+def _workload_cpu_s(scenario: Scenario, meters: Meters) -> float | None:
+    """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
+    share of the measured durations; None when the workload says nothing about CPU."""
+    w = scenario.workload
+    if w.cpu_time is not None:
+        return float(meters.counts.get("served", 0)) * w.cpu_time
+    if w.cpu_bound > 0:
+        ms = sum(
+            meters.histograms[h].total_ms
+            for h in ("duration_ms", "provisioned_duration_ms")
+            if h in meters.histograms
+        )
+        return w.cpu_bound * ms / 1000.0
+    return None
+
+
+def price_meters(
+    scenario: Scenario, idx: int, meters: Meters, cats: CatalogSet
+) -> tuple[CostBreakdown, dict[str, str], dict[str, str]]:
+    """Rate an option's meters (the one path to money); a missing meter is located bad input.
+
+    Returns
+    -------
+    (CostBreakdown, {catalog: version}, {catalog: as_of})
+    """
+    try:
+        bill = rate(meters, cats)
+    except MissingMeterError as exc:
+        opt = scenario.options[idx]
+        hint = (
+            "; give workload.cpu_time (CPU per request) or workload.cpu_bound"
+            if "cpu_s" in str(exc)
+            else ""
+        )
+        field = "provider" if isinstance(opt, ServerlessOption) else "kind"
+        raise scenario.error(f"{exc}{hint}", "options", idx, field) from None
+    return breakdown(bill.lines, bill.versions), bill.versions, bill.dates
+
+
+def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
     rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
     return ServerlessPlatform(
@@ -156,10 +267,14 @@ def serverless_platform(
         reuse=opt.reuse,
         provisioned=opt.provisioned_concurrency,
         instance_concurrency=opt.instance_concurrency,
-        billing_granularity_s=gran_s,
-        billing_minimum_s=item.billing.minimum_ms / 1000.0,
         latency_warmup_s=warmup_s,
     )
+
+
+def _whole_ms(duration_s: float) -> int | None:
+    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
+    ms = round(duration_s * 1000.0)
+    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
 
 
 def _machine(
@@ -187,9 +302,6 @@ def fleet_platform(
                 a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
             )
             count = a.min
-        billing = catalog.billing
-        gran = billing.granularity_s if billing else 1.0
-        minimum = billing.minimum_s if billing else 0.0
     else:
         count = opt.count or servers_for_peak(
             scenario.traffic.peak_rps(scenario.horizon),
@@ -197,7 +309,6 @@ def fleet_platform(
             opt.workers,
             opt.sizing_utilization,
         )
-        gran, minimum = scenario.horizon, 0.0
     return FleetPlatform(
         count=count,
         workers=opt.workers,
@@ -205,8 +316,6 @@ def fleet_platform(
         queue_limit=opt.queue_limit,
         queue_timeout_s=opt.queue_timeout,
         autoscale=autoscale,
-        billing_granularity_s=gran,
-        billing_minimum_s=minimum,
         latency_warmup_s=scenario.warmup,
     )
 
@@ -215,7 +324,7 @@ def _summarise(
     scenario: Scenario,
     opt: ServerlessOption | VpsOption | BareMetalOption,
     out: EngineOutput,
-    usage: Usage,
+    meters: Meters,
     cost: CostBreakdown,
     detail: dict[str, object],
 ) -> OptionResult:
@@ -224,7 +333,7 @@ def _summarise(
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
     bins = out.bins
-    horizon_cost = cost.total * Decimal(repr(horizon / MONTH_S))
+    horizon_cost = cost.total / month_factor(horizon)
     driver = bins.served.astype(float) if opt.kind == "serverless" else bins.alive_s
     share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
     timeseries = {
@@ -237,6 +346,8 @@ def _summarise(
         "instances": bins.alive_s / bins.width_s,
         "busy": bins.busy_s / bins.width_s,
         "cost_usd_cumulative": share * float(horizon_cost),
+        # kept so that `costsim reprice` can redo the column above for another bill
+        "cost_share": share,
     }
     c = out.counters
     return OptionResult(
@@ -259,7 +370,7 @@ def _summarise(
         instances_max=out.max_instances,
         busy_mean=busy_mean,
         utilization=busy_mean / inst_mean if inst_mean > 0 else 0.0,
-        usage=usage,
+        meters=meters,
         latency_cdf=h.cdf(),
         timeseries=timeseries,
         detail=detail,
@@ -310,17 +421,23 @@ def simulate_option(
         if progress is not None:
             progress(opt.name, done, expected)
 
-    used: list[Catalog] = []
+    spec, cat, item = pricing_spec(scenario, idx, cats)
+    config: dict[str, object] = {"pricing": spec.to_json()}
     detail: dict[str, object] = {}
     if isinstance(opt, ServerlessOption):
-        cat, item = _function_item(scenario, idx, opt, cats)
-        used.append(cat)
-        addons = []
-        for j, extra in enumerate(opt.extras):
-            acat, aitem = extra_item(scenario, idx, j, cats)
-            used.append(acat)
-            addons.append((extra, acat, aitem))
-        platform = serverless_platform(opt, item, scenario.warmup)
+        assert isinstance(item, FunctionItem)
+        if opt.billing_granularity is not None:
+            gran_ms = _whole_ms(opt.billing_granularity)
+            if gran_ms is None:
+                raise scenario.error(
+                    f"{opt.billing_granularity * 1000:g} ms is not a whole number of "
+                    "milliseconds; give one such as 1ms or 100ms",
+                    "options",
+                    idx,
+                    "billing_granularity",
+                )
+            config["billing_granularity_ms"] = gran_ms
+        platform = serverless_platform(opt, scenario.warmup)
         w = scenario.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
         if factor != 1.0:
@@ -329,64 +446,52 @@ def simulate_option(
             runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
         )
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = dict(out.quantities)
-        quantities["arrivals"] = float(out.counters.arrived)
-        # every served response carries the workload's payload out to the internet
-        quantities["egress_gb"] = out.counters.served * w.payload / 1024.0
-        usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
-        metrics = function_metrics(usage, item, ephemeral_mb=opt.ephemeral_storage)
-        lines = rate_components(item.components, metrics, cat, opt.free_tier, opt.prices)
-        for extra, acat, aitem in addons:
-            free = opt.free_tier if extra.free_tier is None else extra.free_tier
-            scaled = extra_metrics(metrics, extra.per_request)
-            lines += rate_components(aitem.components, scaled, acat, free, opt.prices)
+        config.update(
+            memory_mb=opt.memory,
+            arch=opt.arch,
+            ephemeral_storage_mb=opt.ephemeral_storage,
+            init_billed=init_billed,
+            provisioned_concurrency=opt.provisioned_concurrency,
+            instance_concurrency=opt.instance_concurrency,
+            response_mb=w.payload,
+        )
         detail = {
             "provider": opt.provider,
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": platform.billing_granularity_s * 1000,
+            "billing_granularity_ms": config.get(
+                "billing_granularity_ms", item.billing.granularity_ms
+            ),
             "init_billed": init_billed,
             "extras": [e.label for e in opt.extras],
         }
     elif isinstance(opt, VpsOption):
-        cat, mitem = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
-        used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
-        )
-        lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
         detail = {
             "instance": opt.instance,
             "workers": opt.workers,
             "balancer": opt.balancer,
             "autoscale": opt.autoscale is not None,
-            "instances_launched": int(out.quantities.get("instances_launched", 0)),
+            "instances_launched": int(out.meters.counts.get("instances_launched", 0)),
         }
     else:
         assert isinstance(opt, BareMetalOption)
-        cat, mitem = _machine(scenario, idx, opt.server, ("server",), "server", cats)
-        used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
-        )
-        lines = rate_servers(
-            usage, cat, mitem, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
-        )
+        config["servers"] = platform_f.count
         detail = {
             "server": opt.server,
             "servers": platform_f.count,
             "sized_for_peak": opt.count is None,
             "workers": opt.workers,
         }
-    versions = {c.catalog: c.version for c in used}
-    dates = {c.catalog: c.as_of.isoformat() for c in used}
-    cost = breakdown(lines, versions)
-    return _summarise(scenario, opt, out, usage, cost, detail), versions, dates
+    out.meters.kind = opt.kind
+    meters = option_meters(scenario, idx, out, config)
+    cost, versions, dates = price_meters(scenario, idx, meters, cats)
+    result = _summarise(scenario, opt, out, meters, cost, detail)
+    return result, versions, dates
 
 
 #: Up to this many requests (16 bytes each), the request stream is generated once and shared by
@@ -473,6 +578,7 @@ def simulate(
         slo=slo,
         catalog_dates=dates,
         scenario_file=display_path(scenario.source_file),
+        catalog_files=[str(p.resolve()) for p in catalog_files_for(scenario, catalog_files)],
     )
 
 
@@ -495,12 +601,5 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
         Located at the offending field of the scenario file.
     """
     cats = catalogs_for(scenario, catalog_files)
-    for idx, opt in enumerate(scenario.options):
-        if isinstance(opt, ServerlessOption):
-            _function_item(scenario, idx, opt, cats)
-            for j in range(len(opt.extras)):
-                extra_item(scenario, idx, j, cats)
-        elif isinstance(opt, VpsOption):
-            _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
-        else:
-            _machine(scenario, idx, opt.server, ("server",), "server", cats)
+    for idx in range(len(scenario.options)):
+        pricing_spec(scenario, idx, cats)

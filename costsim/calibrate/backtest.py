@@ -155,18 +155,22 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
     gb_s_rate, req_rate, label = _rates(provider, arch)
     bill_log = logged_bill(req, gb_s_rate, req_rate)
     bill_sim = res.cost.total * Decimal(period_s) / Decimal(MONTH_S)
-    q = res.usage.quantities
-    sim_billed_s = float(q.get("compute_s", 0.0)) + float(q.get("init_s", 0.0))
+    if res.meters is None:
+        raise InputError(
+            "the simulation of the option gave no meters to compare", file=scenario_path
+        )
+    durations = res.meters.histograms.get("duration_ms")
+    inits = res.meters.histograms.get("init_ms")
+    # Lambda rounds each invocation up to 1 ms; init is billed with it (2025-08-01 on)
+    sim_billed_ms = (durations.billed_ms(1) if durations else 0) + (
+        inits.billed_ms(1) if inits else 0
+    )
+    sim_init_s = (inits.total_ms if inits else 0) / 1000.0
     rows = [
         Row("invocations", "count", float(len(req)), float(res.served)),
         Row("cold starts", "count", float(req.cold.sum()), float(res.cold_starts)),
-        Row("billed duration", "s", float(req.billed_ms.sum()) / 1000.0, sim_billed_s),
-        Row(
-            "init duration",
-            "s",
-            float(np.nansum(req.init_ms)) / 1000.0,
-            float(q.get("init_s", 0.0)),
-        ),
+        Row("billed duration", "s", float(req.billed_ms.sum()) / 1000.0, sim_billed_ms / 1000.0),
+        Row("init duration", "s", float(np.nansum(req.init_ms)) / 1000.0, sim_init_s),
         Row("Lambda bill", "USD", float(bill_log), float(bill_sim)),
     ]
     notes.append(f"priced with {label}, first tier, no free tier")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from costsim.traffic.distributions import Empirical
+from costsim.stats.distributions import Empirical
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from costsim.traffic.distributions import (
+from costsim.stats.distributions import (
     MAX_DURATION_S,
     Z_99,
     Empirical,

@@ -13,7 +13,7 @@ from costsim.calibrate.fit import DurationFit, fit_durations
 from costsim.calibrate.presets import ColdStartPreset, cold_start_preset
 from costsim.calibrate.profile_fit import ProfileFit, counts_from_times, fit_profile
 from costsim.errors import InputError
-from costsim.traffic.distributions import Empirical, Exponential, _Dist
+from costsim.stats.distributions import Empirical, Exponential, _Dist
 
 #: Lambda memory bounds and the default when nothing says otherwise [MB]
 LAMBDA_MIN_MB = 128.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from costsim.traffic.distributions import Z_99, Lognormal
+from costsim.stats.distributions import Z_99, Lognormal
 
 WANG_2018 = (
     "Wang et al., 'Peeking Behind the Curtains of Serverless Platforms', USENIX ATC 2018, as "

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from costsim.calibrate.model import Calibration
-from costsim.traffic.distributions import (
+from costsim.stats.distributions import (
     Empirical,
     Exponential,
     Fixed,

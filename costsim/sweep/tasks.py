@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costsim.engine.common import RESULTS_REVISION
 from costsim.output import write_atomic
+from costsim.simulate import RESULTS_REVISION
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,14 @@ def paid_idle_fraction(option: Any) -> float:
     """
     if option.kind != "serverless":
         return 1.0 - option.utilization
-    q = option.usage.quantities
-    provisioned = q.get("provisioned_instance_s", 0.0)
+    m = option.meters
+    provisioned = m.totals.get("provisioned_instance_s", 0.0)
     if provisioned <= 0:
         return 0.0
-    idle = max(0.0, provisioned - q.get("provisioned_compute_s", 0.0))
-    return idle / (provisioned + q.get("compute_s", 0.0))
+    busy_s = m.histograms["provisioned_duration_ms"].total_ms / 1000.0
+    compute_s = m.histograms["duration_ms"].total_ms / 1000.0
+    idle = max(0.0, provisioned - busy_s)
+    return idle / (provisioned + compute_s)
 
 
 def run_task(task: Task) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from costsim.errors import InputError
-from costsim.traffic.distributions import Empirical
+from costsim.stats.distributions import Empirical
 from costsim.traffic.trace_io import AZURE_2019_PERCENTILES, _number, _open_rows
 
 #: said wherever Azure 2019 durations are used

@@ -17,8 +17,8 @@ from scipy import special, stats
 from costsim.calibrate.cpu_fit import fit_cpu_bound
 from costsim.calibrate.fit import fit_durations, ks_statistic
 from costsim.calibrate.profile_fit import fit_profile
+from costsim.stats.distributions import Gamma, Lognormal, Weibull
 from costsim.traffic.azure import mixture_empirical
-from costsim.traffic.distributions import Gamma, Lognormal, Weibull
 from costsim.traffic.profiles import Diurnal
 
 Z = 3.29
