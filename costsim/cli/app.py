@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from costsim._version import __version__
-from costsim.cli import breakeven, pricing, report, reprice, run, sweep
+from costsim.cli import breakeven, calibrate, pricing, report, reprice, run, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError, printable
 
@@ -40,7 +40,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, breakeven, pricing, report, reprice):
+for _group in (run, sweep, breakeven, pricing, report, reprice, calibrate):
     _group.register(app)
 
 
