@@ -340,7 +340,7 @@ def simulate_option(
             runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
         )
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = legacy_quantities(out.meters, gran_ms, item.billing.minimum_ms)
+        quantities = legacy_quantities(out.meters, gran_ms, round(item.billing.minimum_ms))
         quantities["arrivals"] = float(out.counters.arrived)
         # every served response carries the workload's payload out to the internet
         quantities["egress_gb"] = out.counters.served * w.payload / 1024.0

@@ -347,7 +347,7 @@ def _in_free_set(p, a, fr: np.ndarray, n: int, t_s: float, u: float) -> int:
     if n == 0:
         return -1
     policy = p.policy
-    if policy == NEWEST or policy == OLDEST:
+    if policy in (NEWEST, OLDEST):
         step = -1 if policy == NEWEST else 1
         j = n - 1 if policy == NEWEST else 0
         while 0 <= j < n:
