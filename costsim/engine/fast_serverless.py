@@ -17,7 +17,8 @@ reach the same decisions looking only at the instances that can matter:
   became idle (completions come in time order, so each list is sorted by idle time): the
   instances whose keep-alive ran out are at the head of the on-demand one;
 * the *free sets*, one per list: the instances with a free slot (``active <
-  instance_concurrency``), in id order, as :func:`choose_warm` wants its candidates.
+  instance_concurrency``), in id order (descending for ``reuse: oldest``, so that the pick is
+  at the end).
 
 The pick is an index choice inside the same loop: for one request per instance and ``reuse:
 mru`` (the defaults, ``lean``) the free instances are exactly the idle ones and the one mru
@@ -70,6 +71,7 @@ from costsim.engine.fast_common import (
     ms_ceil,
     new_heap,
     njit,
+    njit_inline,
     prefer_warm,
     retire_at_close_s,
     run_time_s,
@@ -96,6 +98,7 @@ PARAMS = np.dtype(
         ("limit", np.int64),
         ("n_bins", np.int64),
         ("lean", np.int64),  # one request per instance and mru: pick from the idle lists
+        ("sign", np.int64),  # free sets sorted by sign * id: -1 for oldest, else 1
         ("has_u", np.int64),
     ]
 )
@@ -146,10 +149,10 @@ class Arrays(NamedTuple):
     slot_i: np.ndarray  # (5, cap) int: ID, ACTIVE, PROV, PREV, NEXT
     ends: np.ndarray  # (4,) idle-list heads and tails
     slots_free: np.ndarray  # stack of unused slots
-    f_prov: np.ndarray  # free set of provisioned instances, by id
-    f_other: np.ndarray  # free set of on-demand instances, by id
-    scratch: np.ndarray  # retirements in id order; candidate positions
-    cand: np.ndarray  # (2, cap) float: candidates' idle since and created [s]
+    f_prov: np.ndarray  # free set of provisioned instances, by sign * id
+    f_other: np.ndarray  # free set of on-demand instances, by sign * id
+    scratch: np.ndarray  # retirements in id order
+    cand: np.ndarray  # (2, cap) float: stands for the candidates of ``reuse: random``
     ht: np.ndarray  # event heap: time [s]
     ho: np.ndarray  # order key
     ha: np.ndarray  # 2 * slot + timed out
@@ -165,7 +168,7 @@ class Arrays(NamedTuple):
     b_busy: np.ndarray
 
 
-@njit
+@njit_inline
 def _record(s, a, row: int, value_ms: int) -> None:
     """Count ``value_ms`` [ms] in histogram ``row`` (the caller made room in the overflow)."""
     if value_ms < DENSE_MS:
@@ -176,7 +179,7 @@ def _record(s, a, row: int, value_ms: int) -> None:
         s.ov_n += 1
 
 
-@njit
+@njit_inline
 def _retire(p, s, a, slot: int, end_s: float) -> None:
     """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
     created_s = a.slot_f[CREATED, slot]
@@ -187,7 +190,7 @@ def _retire(p, s, a, slot: int, end_s: float) -> None:
         _record(s, a, H_LIFE, ms_ceil(end_s - created_s))
 
 
-@njit
+@njit_inline
 def _list_push(a, slot: int, lst: int) -> None:
     """Add ``slot`` to idle list ``lst``, after every instance idle as long or longer."""
     ends = a.ends
@@ -209,7 +212,7 @@ def _list_push(a, slot: int, lst: int) -> None:
         si[PREV, before] = slot
 
 
-@njit
+@njit_inline
 def _list_unlink(a, slot: int, lst: int) -> None:
     """Remove ``slot`` from idle list ``lst``."""
     si = a.slot_i
@@ -226,13 +229,14 @@ def _list_unlink(a, slot: int, lst: int) -> None:
 
 
 @njit
-def _free_find(fr: np.ndarray, n: int, iid: int, si: np.ndarray) -> int:
-    """Position of id ``iid`` (or where it goes) in the free set ``fr`` of size ``n``."""
+def _free_find(fr: np.ndarray, n: int, key: int, si: np.ndarray, sign: int) -> int:
+    """Position of the instance with ``sign * id == key`` (or where it goes) in the free set
+    ``fr`` of size ``n``, which is sorted by ``sign * id``."""
     lo = 0
     hi = n
     while lo < hi:
         mid = (lo + hi) >> 1
-        if si[ID, fr[mid]] < iid:
+        if sign * si[ID, fr[mid]] < key:
             lo = mid + 1
         else:
             hi = mid
@@ -240,11 +244,12 @@ def _free_find(fr: np.ndarray, n: int, iid: int, si: np.ndarray) -> int:
 
 
 @njit
-def _free_insert(fr: np.ndarray, n: int, slot: int, si: np.ndarray) -> int:
-    """Add ``slot`` to the free set ``fr`` of size ``n``, keeping id order; return the size."""
+def _free_insert(fr: np.ndarray, n: int, slot: int, si: np.ndarray, sign: int) -> int:
+    """Add ``slot`` to the free set ``fr`` of size ``n``, keeping its order; return the size."""
+    key = sign * si[ID, slot]
     k = n
-    if n > 0 and si[ID, fr[n - 1]] > si[ID, slot]:
-        k = _free_find(fr, n, si[ID, slot], si)
+    if n > 0 and sign * si[ID, fr[n - 1]] > key:
+        k = _free_find(fr, n, key, si, sign)
         for j in range(n, k, -1):
             fr[j] = fr[j - 1]
     fr[k] = slot
@@ -259,7 +264,7 @@ def _free_remove(fr: np.ndarray, n: int, k: int) -> int:
     return n - 1
 
 
-@njit
+@njit_inline
 def _finish(p, s, a) -> None:
     """Complete the first request on the heap: free its share of the instance, count it."""
     s.now_s = a.ht[0]
@@ -278,9 +283,9 @@ def _finish(p, s, a) -> None:
         _list_push(a, slot, prov)
     if not p.lean and active == p.conc - 1:
         if prov:
-            s.nf_prov = _free_insert(a.f_prov, s.nf_prov, slot, a.slot_i)
+            s.nf_prov = _free_insert(a.f_prov, s.nf_prov, slot, a.slot_i, p.sign)
         else:
-            s.nf_other = _free_insert(a.f_other, s.nf_other, slot, a.slot_i)
+            s.nf_other = _free_insert(a.f_other, s.nf_other, slot, a.slot_i, p.sign)
     if code & 1:
         s.timed_out += 1
         return
@@ -290,7 +295,7 @@ def _finish(p, s, a) -> None:
     a.b_served[bin_index(end_s, p.bin_width_s, p.n_bins)] += 1
 
 
-@njit
+@njit_inline
 def _reclaim(p, s, a, t_s: float) -> None:
     """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s]."""
     ka_s = p.keep_alive_s
@@ -311,14 +316,14 @@ def _reclaim(p, s, a, t_s: float) -> None:
         slot = scratch[j]
         _retire(p, s, a, slot, a.slot_f[IDLE, slot] + ka_s)
         if not p.lean:
-            k = _free_find(a.f_other, s.nf_other, si[ID, slot], si)
+            k = _free_find(a.f_other, s.nf_other, p.sign * si[ID, slot], si, p.sign)
             s.nf_other = _free_remove(a.f_other, s.nf_other, k)
         a.slots_free[s.n_free_slots] = slot
         s.n_free_slots += 1
     s.n_alive -= m
 
 
-@njit
+@njit_inline
 def _mru_in_list(a, tail: int) -> int:
     """The instance ``mru`` prefers in an idle list: its tail, or one idle as long."""
     sf = a.slot_f
@@ -335,44 +340,61 @@ def _mru_in_list(a, tail: int) -> int:
     return best
 
 
-@njit
+@njit_inline
 def _in_free_set(p, a, fr: np.ndarray, n: int, t_s: float, u: float) -> int:
     """Position in the free set ``fr`` (size ``n``) of the warm instance to use, or -1.
 
-    The candidates are the free instances that are ready, in id order. Ids are given in
-    creation order, so creation times rise with the id: ``newest`` (latest created, ties to the
-    highest id) is the last ready candidate and ``oldest`` the first, found without reading the
-    others. With one request per instance every free instance is ready.
+    The candidates are the free instances that are ready. Ids are given in creation order, so
+    creation times rise with the id: ``newest`` (latest created, ties to the highest id) is the
+    last ready candidate in id order, and ``oldest`` the first, so for ``oldest`` the free sets
+    are kept in descending id order (``sign``) and both take the ready candidate nearest the
+    end, where removing it moves nothing. ``mru`` compares the candidates with
+    :func:`prefer_warm`; ``random`` takes the candidate :func:`choose_warm` names by position.
+    With one request per instance every free instance is ready.
     """
-    if n == 0:
-        return -1
     policy = p.policy
-    if policy in (NEWEST, OLDEST):
-        step = -1 if policy == NEWEST else 1
-        j = n - 1 if policy == NEWEST else 0
-        while 0 <= j < n:
-            if p.conc == 1 or a.slot_f[READY, fr[j]] <= t_s:
-                return j
-            j += step
-        return -1
-    if p.conc == 1 and policy == RANDOM_POLICY:
-        return min(int(u * n), n - 1)
     check_ready = p.conc > 1
-    c = a.cand
-    m = 0
+    sf = a.slot_f
+    if policy in (NEWEST, OLDEST):
+        for j in range(n - 1, -1, -1):
+            if not check_ready or sf[READY, fr[j]] <= t_s:
+                return j
+        return -1
+    if policy == RANDOM_POLICY:
+        m = n
+        if check_ready:
+            m = 0
+            for j in range(n):
+                m += sf[READY, fr[j]] <= t_s
+        if m == 0:
+            return -1
+        # the random rule reads only how many candidates there are, not their times
+        k = choose_warm(RANDOM_POLICY, a.cand[0, :m], a.cand[1, :m], u)
+        if not check_ready:
+            return k
+        for j in range(n):
+            if sf[READY, fr[j]] <= t_s:
+                if k == 0:
+                    return j
+                k -= 1
+        return -1
+    si = a.slot_i
+    best = -1
+    b = 0
     for j in range(n):
         slot = fr[j]
-        c[0, m] = a.slot_f[IDLE, slot]
-        c[1, m] = a.slot_f[CREATED, slot]
-        a.scratch[m] = j
-        if not check_ready or a.slot_f[READY, slot] <= t_s:
-            m += 1
-    if m == 0:
-        return -1
-    return a.scratch[choose_warm(p.policy, c[0, :m], c[1, :m], u)]
+        if check_ready and sf[READY, slot] > t_s:
+            continue
+        if best < 0 or prefer_warm(
+            policy, sf[IDLE, slot], sf[CREATED, slot], si[ID, slot], sf[IDLE, b],
+            sf[CREATED, b], si[ID, b],
+        ):  # fmt: skip
+            best = j
+            b = slot
+    return best
 
 
-@njit
+@njit_inline
 def _pick(p, s, a, t_s: float, u: float) -> int:
     """Slot of the warm instance to use (provisioned first), or -1."""
     if p.lean:
@@ -401,7 +423,7 @@ def _pick(p, s, a, t_s: float, u: float) -> int:
     return -1
 
 
-@njit
+@njit_inline
 def _launch(p, s, a, t_s: float, init_s: float) -> int:
     """Start a new on-demand instance at ``t_s`` [s], ready after ``init_s`` [s]; its slot."""
     s.n_free_slots -= 1
@@ -419,11 +441,11 @@ def _launch(p, s, a, t_s: float, init_s: float) -> int:
     s.cold_starts += 1
     _record(s, a, H_INIT, ms_ceil(init_s))
     if not p.lean and p.conc > 1:
-        s.nf_other = _free_insert(a.f_other, s.nf_other, slot, a.slot_i)
+        s.nf_other = _free_insert(a.f_other, s.nf_other, slot, a.slot_i, p.sign)
     return slot
 
 
-@njit
+@njit_inline
 def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start."""
     if a.slot_i[ACTIVE, slot] == 0:
@@ -445,7 +467,7 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     s.seq += 1
 
 
-@njit
+@njit_inline
 def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> None:
     """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle."""
     b = bin_index(t_s, p.bin_width_s, p.n_bins)
@@ -560,6 +582,7 @@ def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarra
     r["n_bins"] = bins.n_bins
     r["lean"] = int(p.instance_concurrency == 1 and p.reuse_code == MRU)
     r["has_u"] = int(p.reuse_code == RANDOM_POLICY)
+    r["sign"] = -1 if p.reuse_code == OLDEST else 1
     return out
 
 
@@ -591,7 +614,7 @@ class _Pool:
         s["n_alive"] = s["next_id"] = s["max_instances"] = n_prov
         self.a = Arrays(
             slot_f, slot_i, ends, slots_free,
-            np.arange(max(n_prov, 1), dtype=np.int64),
+            np.ascontiguousarray(np.arange(max(n_prov, 1))[:: int(self.params[0]["sign"])]),
             np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros((2, cap)),
             *new_heap(256),
             np.zeros((len(SERVERLESS_HISTOGRAMS), DENSE_MS), dtype=np.int64),
