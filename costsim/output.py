@@ -36,9 +36,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
-    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv``, ``meters.json`` and
-    charts into ``out``.
+def write_run_outputs(result: Result, out: Path) -> list[Path]:
+    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv`` and ``meters.json``
+    into ``out``.
+
+    Charts are the report layer's (:func:`costsim.report.charts.run_charts`): this module sits
+    below it and draws nothing.
 
     Returns
     -------
@@ -54,8 +57,4 @@ def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Pa
         # what `costsim reprice` prices again, without simulating
         written.append(out / "meters.json")
         write_atomic(written[-1], result.meters_json())
-    if charts:
-        from costsim.report.charts import run_charts
-
-        written += run_charts(result, out)
     return written

@@ -195,6 +195,8 @@ class Result:
             "description": self.description,
             "traffic": self.traffic,
             "slo_ms": {k: _round(v * 1000) for k, v in self.slo.items() if k == "p99"},
+            # the whole SLO as the scenario gives it (p99 [s], rates), for costsim.slo's rule
+            "slo": dict(sorted(self.slo.items())),
             "options": [o.to_dict() for o in self.options],
             "scenario_file": self.scenario_file,
         }

@@ -16,12 +16,14 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
 from costsim.errors import InputError
+from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
+from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.compose import Profile
-from costsim.traffic.distributions import Distribution, Lognormal
 from costsim.units import parse_duration_s, parse_size_mb
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
@@ -37,6 +39,48 @@ MAX_HORIZON_S = 10 * 365 * 86400.0
 MIN_HORIZON_S = 1.0
 #: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
 MAX_INSTANCES = 100_000
+
+
+class _OneOf:
+    """A validator accepting one name of a policy registry, with a did-you-mean otherwise.
+
+    The registry (``costsim.platforms.rules``) is the only list of the names: the engines index
+    it, and the schema reads it here, so a new policy is added in one place.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The registered names, in registry order.
+    what : str
+        What a name chooses, for the message (``balancer``, ``reuse policy``).
+    """
+
+    def __init__(self, names: tuple[str, ...], what: str) -> None:
+        self.names = names
+        self.what = what
+
+    def __call__(self, value: Any) -> str:
+        """Return ``value`` if it is a registered name; raise ``ValueError`` naming them if not."""
+        if isinstance(value, str) and value in self.names:
+            return value
+        close = difflib.get_close_matches(str(value), self.names, n=1)
+        tip = f"; did you mean {close[0]!r}?" if close else ""
+        names = ", ".join(self.names)
+        raise ValueError(f"unknown {self.what} {value!r}{tip} (use one of {names})")
+
+
+#: Reuse policy of warm serverless instances: a name of ``REUSE_POLICIES``.
+ReusePolicy = Annotated[
+    str,
+    BeforeValidator(_OneOf(tuple(REUSE_POLICIES), "reuse policy")),
+    WithJsonSchema({"type": "string", "enum": list(REUSE_POLICIES)}),
+]
+#: Balancer of a fleet: a name of ``BALANCERS``.
+Balancer = Annotated[
+    str,
+    BeforeValidator(_OneOf(tuple(BALANCERS), "balancer")),
+    WithJsonSchema({"type": "string", "enum": list(BALANCERS)}),
+]
 
 
 class _Strict(BaseModel):
@@ -139,7 +183,7 @@ class ServerlessOption(_Strict):
     keep_alive: DurationS = Field(default=600.0, ge=0)
     concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
     scale_rate: ScaleRate | None = None
-    reuse: Literal["mru", "newest", "oldest", "random"] = "mru"
+    reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
     billing_granularity: DurationS | None = Field(default=None, gt=0)
@@ -171,9 +215,6 @@ class Autoscale(_Strict):
         if self.min > self.max:
             raise ValueError(f"autoscale min ({self.min}) is above max ({self.max})")
         return self
-
-
-Balancer = Literal["shared_queue", "round_robin", "random", "least_connections"]
 
 
 class _FleetOption(_Strict):
@@ -340,7 +381,8 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _known_fields(loc: tuple[Any, ...]) -> list[str]:
-    from costsim.traffic import compose, distributions
+    from costsim.stats import distributions
+    from costsim.traffic import compose
 
     models: list[type[BaseModel]] = [
         Scenario,

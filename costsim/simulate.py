@@ -8,13 +8,18 @@ from pathlib import Path
 
 import numpy as np
 
-from costsim import __version__
+from costsim._version import __version__
 from costsim.engine import ENGINES
-from costsim.engine.common import EngineOutput, OptionDraws
+from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
+from costsim.engine.common import (
+    EngineOutput,
+    OptionDraws,
+    legacy_quantities,
+)
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
-from costsim.meters import Meters, MissingMeterError, MsHistogram
+from costsim.meters import Meters, MissingMeterError
 from costsim.platforms.bare_metal import servers_for_peak
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
@@ -188,67 +193,13 @@ def pricing_spec(
     return spec, cat, item
 
 
-def _legacy_histogram(count: float, total_s: float, granularity_ms: int = 1) -> MsHistogram:
-    """``count`` durations summing to ``total_s`` [s], each a whole number of billing
-    increments (the engine already rounded them), for engines that emit no meters."""
-    n = round(count)
-    units = round(total_s * 1000.0 / granularity_ms)
-    if n <= 0 or units <= 0:
-        return MsHistogram()
-    lo, extra = divmod(units, n)
-    values = np.asarray([lo * granularity_ms, (lo + 1) * granularity_ms], dtype=np.int64)
-    counts = np.asarray([n - extra, extra], dtype=np.int64)
-    keep = counts > 0
-    return MsHistogram(values[keep], counts[keep])
-
-
 def option_meters(
-    scenario: Scenario,
-    idx: int,
-    out: EngineOutput,
-    config: dict[str, object],
-    legacy_granularity_ms: float = 1.0,
+    scenario: Scenario, idx: int, out: EngineOutput, config: dict[str, object]
 ) -> Meters:
-    """The option's meters: the engine's (``out.meters``), with the option's configuration.
-
-    An engine that does not emit meters yet has them rebuilt from its usage quantities:
-    durations as their exact sum, which 1 ms billing prices exactly.
-    """
+    """The option's meters: the engine's, with what the option was configured with and the
+    workload's meters no engine measures (response bytes, CPU time)."""
     opt = scenario.options[idx]
-    meters = getattr(out, "meters", None)
-    if meters is None:
-        q = out.quantities
-        c = out.counters
-        g = max(1, round(legacy_granularity_ms))
-        meters = Meters(
-            kind=opt.kind,
-            horizon_s=scenario.horizon,
-            counts={
-                "arrived": c.arrived,
-                "served": c.served,
-                "cold_starts": c.cold_starts,
-                "throttled": c.throttled,
-                "dropped": c.dropped,
-                "provisioned_served": int(q.get("provisioned_requests", 0)),
-            },
-            histograms={
-                "duration_ms": _legacy_histogram(q.get("requests", 0), q.get("compute_s", 0), g),
-                "provisioned_duration_ms": _legacy_histogram(
-                    q.get("provisioned_requests", 0), q.get("provisioned_compute_s", 0), g
-                ),
-                "init_ms": _legacy_histogram(c.cold_starts, q.get("init_s", 0.0), g),
-            },
-            totals={
-                "alive_instance_s": out.alive_s,
-                "busy_instance_s": out.busy_s,
-                "provisioned_instance_s": q.get("provisioned_instance_s", 0.0),
-            },
-        )
-        if not isinstance(opt, ServerlessOption):
-            # fleet lifetimes; serverless ones were never measured, so stay missing
-            meters.histograms["instance_lifetime_ms"] = MsHistogram.from_seconds(
-                np.asarray(out.instance_billed_s, dtype=np.float64)
-            )
+    meters = out.meters
     meters.config.update(config)
     if isinstance(opt, ServerlessOption):
         w = scenario.workload
@@ -300,11 +251,8 @@ def price_meters(
     return breakdown(bill.lines, bill.versions), bill.versions, bill.dates
 
 
-def serverless_platform(
-    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
-) -> ServerlessPlatform:
-    """The pool model for a serverless option, with billing rules from its catalog item."""
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
     rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
     return ServerlessPlatform(
@@ -317,10 +265,14 @@ def serverless_platform(
         reuse=opt.reuse,
         provisioned=opt.provisioned_concurrency,
         instance_concurrency=opt.instance_concurrency,
-        billing_granularity_s=gran_s,
-        billing_minimum_s=item.billing.minimum_ms / 1000.0,
         latency_warmup_s=warmup_s,
     )
+
+
+def _whole_ms(duration_s: float) -> int | None:
+    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
+    ms = round(duration_s * 1000.0)
+    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
 
 
 def _machine(
@@ -348,9 +300,6 @@ def fleet_platform(
                 a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
             )
             count = a.min
-        billing = catalog.billing
-        gran = billing.granularity_s if billing else 1.0
-        minimum = billing.minimum_s if billing else 0.0
     else:
         count = opt.count or servers_for_peak(
             scenario.traffic.peak_rps(scenario.horizon),
@@ -358,7 +307,6 @@ def fleet_platform(
             opt.workers,
             opt.sizing_utilization,
         )
-        gran, minimum = scenario.horizon, 0.0
     return FleetPlatform(
         count=count,
         workers=opt.workers,
@@ -366,8 +314,6 @@ def fleet_platform(
         queue_limit=opt.queue_limit,
         queue_timeout_s=opt.queue_timeout,
         autoscale=autoscale,
-        billing_granularity_s=gran,
-        billing_minimum_s=minimum,
         latency_warmup_s=scenario.warmup,
     )
 
@@ -478,7 +424,17 @@ def simulate_option(
     detail: dict[str, object] = {}
     if isinstance(opt, ServerlessOption):
         assert isinstance(item, FunctionItem)
-        platform = serverless_platform(opt, item, scenario.warmup)
+        gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+        gran_ms = _whole_ms(gran_s)
+        if gran_ms is None:
+            raise scenario.error(
+                f"{gran_s * 1000:g} ms is not a whole number of milliseconds; give one such "
+                "as 1ms or 100ms",
+                "options",
+                idx,
+                "billing_granularity",
+            )
+        platform = serverless_platform(opt, scenario.warmup)
         w = scenario.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
         if factor != 1.0:
@@ -498,22 +454,23 @@ def simulate_option(
         )
         if opt.billing_granularity is not None:
             config["billing_granularity_ms"] = opt.billing_granularity * 1000
-        usage = Usage("serverless", scenario.horizon, dict(out.quantities), opt.memory, init_billed)
+        # the usage quantities sweeps read (paid idle share), from the meters
+        quantities = legacy_quantities(out.meters, gran_ms, int(item.billing.minimum_ms))
+        usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
         detail = {
             "provider": opt.provider,
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": platform.billing_granularity_s * 1000,
+            "billing_granularity_ms": gran_s * 1000,
             "init_billed": init_billed,
             "extras": [e.label for e in opt.extras],
         }
     elif isinstance(opt, VpsOption):
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
-        )
+        out.meters.kind = opt.kind
+        usage = Usage("vps", scenario.horizon, dict(out.quantities))
         detail = {
             "instance": opt.instance,
             "workers": opt.workers,
@@ -525,6 +482,7 @@ def simulate_option(
         assert isinstance(opt, BareMetalOption)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
+        out.meters.kind = opt.kind
         config["servers"] = platform_f.count
         usage = Usage(
             "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
@@ -535,8 +493,7 @@ def simulate_option(
             "sized_for_peak": opt.count is None,
             "workers": opt.workers,
         }
-    gran_ms = platform.billing_granularity_s * 1000 if isinstance(opt, ServerlessOption) else 1.0
-    meters = option_meters(scenario, idx, out, config, gran_ms)
+    meters = option_meters(scenario, idx, out, config)
     cost, versions, dates = price_meters(scenario, idx, meters, cats)
     result = _summarise(scenario, opt, out, usage, cost, detail)
     result.meters = meters

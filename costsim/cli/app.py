@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from costsim import __version__
+from costsim._version import __version__
 from costsim.cli import pricing, report, reprice, run, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError

@@ -12,6 +12,7 @@ from rich.table import Table
 from costsim.cli.common import check_writable, console, progress_bar
 from costsim.errors import InputError
 from costsim.results import Result
+from costsim.slo import SloRule, rates
 
 
 def _fmt_ms(ms: float) -> str:
@@ -33,13 +34,15 @@ def print_summary(result: Result) -> None:
         ("utilisation", "right"),
     ]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
-    slo_p99_ms = result.slo.get("p99", 0) * 1000
+    rule = SloRule.from_slo(result.slo)
     cheapest = min(result.options, key=lambda o: o.cost.total).name
+    missing = False
     for o in result.options:
         n = max(o.arrived, 1)
         p99 = _fmt_ms(o.latency_ms.p99)
-        if slo_p99_ms and o.latency_ms.p99 > slo_p99_ms:
+        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, o.dropped)):
             p99 += " !"
+            missing = True
         table.add_row(
             o.name + (" *" if o.name == cheapest else ""),
             o.kind,
@@ -53,8 +56,9 @@ def print_summary(result: Result) -> None:
         )
     console.print(table)
     notes = ["* cheapest"]
-    if slo_p99_ms:
-        notes.append(f"! p99 above the SLO of {slo_p99_ms:g} ms")
+    if missing:
+        limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
+        notes.append(f"! misses the SLO ({limit}{rule.lost_words()})")
     cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
     console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
 
@@ -105,7 +109,11 @@ def run(
         )
     print_summary(result)
     if out is not None:
-        written = write_run_outputs(result, out, charts=charts)
+        written = write_run_outputs(result, out)
+        if charts:
+            from costsim.report.charts import run_charts
+
+            written += run_charts(result, out)
         console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
 
 
@@ -128,8 +136,9 @@ def traffic(
 ) -> None:
     """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
     from costsim.guards import check_resources
+    from costsim.report.traffic_chart import traffic_chart
     from costsim.scenario import load_scenario
-    from costsim.traffic.preview import summarise_traffic, traffic_chart
+    from costsim.traffic.preview import summarise_traffic
 
     scn = load_scenario(scenario)
     check_resources(scn, force=force)

@@ -214,7 +214,16 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
             "active_period_ms": active_periods_ms(
                 requests, use.duration_ms, use.concurrency, traffic_h * 3600.0
             ),
-            "instance_lifetime_ms": MsHistogram(),
+            "provisioned_active_period_ms": active_periods_ms(
+                pc_requests,
+                use.provisioned_duration_ms,
+                use.concurrency,
+                max(use.provisioned_hours, 1e-9) * 3600.0,
+            ),
+            # provisioned (always-ready) instances live the hours they are on
+            "instance_lifetime_ms": _hist(
+                _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
+            ),
         },
         totals={
             "provisioned_instance_s": use.provisioned_concurrency * use.provisioned_hours * 3600.0,

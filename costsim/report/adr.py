@@ -17,10 +17,8 @@ from costsim.output import write_atomic
 from costsim.report.doc import Bullets, Code, Document, Heading, Image, Para, Table, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
-from costsim.report.sweep_fallback import draw_missing, slo_p99_ms
-
-#: Largest share of requests throttled or dropped that still counts as meeting the SLO.
-MAX_LOST_SHARE = 0.001
+from costsim.report.sweep_fallback import draw_missing
+from costsim.slo import SloRule, pick, run_outcome, sweep_outcome
 
 KIND_WORDS = {"serverless": "serverless functions", "vps": "rented VPS", "bare_metal": "bare metal"}
 OPS_LOAD = {
@@ -102,19 +100,37 @@ def describe_option(o: dict[str, Any]) -> str:
 
 
 # -- runs ---------------------------------------------------------------------------------------
-def meets_slo(o: dict[str, Any], slo_ms: float | None) -> bool:
-    """Whether a run option meets the p99 SLO and loses at most :data:`MAX_LOST_SHARE`."""
-    req = o["requests"]
-    lost = (req["throttled"] + req["dropped"]) / max(req["arrived"], 1)
-    return lost <= MAX_LOST_SHARE and (slo_ms is None or o["latency_ms"]["p99"] <= slo_ms)
+def meets_slo(o: dict[str, Any], rule: SloRule) -> bool:
+    """Whether an option of a run's summary meets the SLO (:mod:`costsim.slo`'s one rule)."""
+    return rule.outcome_meets(run_outcome(o))
 
 
-def choose(options: list[dict[str, Any]], slo_ms: float | None) -> tuple[dict[str, Any], bool]:
-    """The cheapest option meeting the SLO, or (when none does) the one with the lowest p99."""
-    ok = [o for o in options if meets_slo(o, slo_ms)]
-    if ok:
-        return min(ok, key=lambda o: o["cost_usd"]["total"]), True
+def choose(options: list[dict[str, Any]], rule: SloRule) -> tuple[dict[str, Any], bool]:
+    """The cheapest option meeting the SLO, or (when none does) the one with the lowest p99.
+
+    Parameters
+    ----------
+    options : list of dict
+        The options of a run's ``summary.json``.
+    rule : SloRule
+        The scenario's SLO.
+
+    Returns
+    -------
+    (dict, bool)
+        The chosen option, and whether it meets the SLO.
+    """
+    best = pick(options, run_outcome, rule)
+    if best is not None:
+        return best, True
     return min(options, key=lambda o: o["latency_ms"]["p99"]), False
+
+
+def slo_driver(rule: SloRule) -> str:
+    """The decision driver that states the SLO rule the record applies."""
+    if rule.p99_ms is None:
+        return f"**SLO:** {rule.lost_words()}"
+    return f"**SLO:** p99 latency at most {ms(rule.p99_ms)}, and {rule.lost_words()}"
 
 
 def _facts(o: dict[str, Any]) -> list[str]:
@@ -133,7 +149,7 @@ def _facts(o: dict[str, Any]) -> list[str]:
     ]
 
 
-def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | None) -> list[str]:
+def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) -> list[str]:
     cheapest = min(options, key=lambda x: x["cost_usd"]["total"])
     fastest = min(options, key=lambda x: x["latency_ms"]["p99"])
     out = []
@@ -145,10 +161,10 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | No
     rest = [x["latency_ms"]["p99"] for x in options if x is not o]
     if o is fastest and rest and o["latency_ms"]["p99"] < 0.95 * min(rest):
         out.append("Good, because it has the lowest p99 latency")
-    if slo is not None:
-        verdict = "Good" if meets_slo(o, slo) else "Bad"
-        word = "meets" if verdict == "Good" else "misses"
-        out.append(f"{verdict}, because it {word} the SLO (p99 {ms(slo)})")
+    verdict = "Good" if meets_slo(o, rule) else "Bad"
+    word = "meets" if verdict == "Good" else "misses"
+    limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
+    out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
     if o["utilization"] < 0.2 and o["kind"] != "serverless":
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
@@ -177,8 +193,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     """The decision record of a run folder."""
     s = out.summary
     options = s["options"]
-    slo = s.get("slo_ms", {}).get("p99")
-    chosen, ok = choose(options, slo)
+    rule = SloRule.from_summary(s)
+    slo = rule.p99_ms
+    chosen, ok = choose(options, rule)
     doc = Document({"status": status, "date": date})
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
@@ -194,13 +211,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most {100 * MAX_LOST_SHARE:g} % of "
-            "requests throttled or dropped"
-        )
-    drivers += [
+    drivers = [
+        slo_driver(rule),
         "**Cost:** the monthly bill at the simulated traffic, from dated price catalogs",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -264,7 +276,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         doc.add(Para(f"{KIND_WORDS.get(o['kind'], o['kind'])}: {describe_option(o)}."))
         doc.add(
             Bullets(
-                _facts(o) + _break_even(o["name"], out.crossovers) + _judgement(o, options, slo)
+                _facts(o) + _break_even(o["name"], out.crossovers) + _judgement(o, options, rule)
             )
         )
     doc.add(Heading(3, "Side by side"))
@@ -303,9 +315,9 @@ def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
     return next(o for o in point["options"] if o["name"] == name)
 
 
-def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
-    lost = o.get("throttle_rate", 0.0) + o.get("drop_rate", 0.0)
-    return lost <= MAX_LOST_SHARE and (slo is None or o["p99_ms"]["mean"] <= slo)
+def _most(rows: list[dict[str, Any]], metric: str) -> float:
+    """The largest mean of ``metric`` over a sweep's points (0 where a point lacks it)."""
+    return max((float(r[metric]["mean"]) for r in rows if metric in r), default=0.0)
 
 
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
@@ -316,18 +328,10 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     points = s["points"]
     names = [o["name"] for o in points[0]["options"]]
     kinds = {o["name"]: o.get("kind", "?") for o in points[0]["options"]}
-    slo = slo_p99_ms(s)
-    winners = [w.get("option") for w in cross.get("slo_winners", [])] or [
-        next(
-            (
-                o["name"]
-                for o in sorted(p["options"], key=lambda o: o["cost_usd"]["mean"])
-                if _point_ok(o, slo)
-            ),
-            None,
-        )
-        for p in points
-    ]
+    rule = SloRule.from_summary(s)
+    # from the points themselves, by the rule the sweep applies, so that a crossovers.json of
+    # another version cannot make the record disagree with its own table
+    winners = [(pick(p["options"], sweep_outcome, rule) or {}).get("name") for p in points]
     counts = {n: winners.count(n) for n in names}
     chosen = max(names, key=lambda n: (counts[n], -names.index(n)))
     doc = Document({"status": status, "date": date})
@@ -344,13 +348,8 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most "
-            f"{100 * MAX_LOST_SHARE:g} % of requests throttled or dropped"
-        )
-    drivers += [
+    drivers = [
+        slo_driver(rule),
         f"**Cost:** the monthly bill across the range of `{var}`",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -412,10 +411,9 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         facts = [
             f"**Cost:** {usd(min(cost))} to {usd(max(cost))} per month over the range",
             f"**Latency:** p99 {ms(min(p99))} to {ms(max(p99))}",
-            f"**Cold starts:** up to {100 * max(r.get('cold_start_rate', 0) for r in rows_n):.2f} %"
-            " of requests",
-            f"**Throttled:** up to {100 * max(r.get('throttle_rate', 0) for r in rows_n):.2f} %; "
-            f"**dropped:** up to {100 * max(r.get('drop_rate', 0) for r in rows_n):.2f} %",
+            f"**Cold starts:** up to {100 * _most(rows_n, 'cold_start_rate'):.2f} % of requests",
+            f"**Throttled:** up to {100 * _most(rows_n, 'throttle_rate'):.2f} %; "
+            f"**dropped:** up to {100 * _most(rows_n, 'drop_rate'):.2f} %",
         ]
         if idle.get(n):
             facts.append(

@@ -151,7 +151,7 @@ def result_from_output(out: Output) -> Result:
         description=str(s.get("description", "")),
         traffic=str(s.get("traffic", "")),
         costsim_version=str(s.get("costsim_version", "")),
-        slo={k: v / 1000.0 for k, v in slo_ms.items()},
+        slo=dict(s["slo"]) if "slo" in s else {k: v / 1000.0 for k, v in slo_ms.items()},
         catalog_dates=dict(s.get("catalog_as_of", {})),
         scenario_file=str(s.get("scenario_file", "")),
     )

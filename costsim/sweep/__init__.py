@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from costsim import __version__
+from costsim._version import __version__
 from costsim.errors import InputError
 from costsim.output import write_atomic
 from costsim.scenario import Scenario

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costsim.engine.common import RESULTS_REVISION
 from costsim.output import write_atomic
+from costsim.simulate import RESULTS_REVISION
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from costsim.errors import InputError
-from costsim.traffic.distributions import MAX_DURATION_S, Empirical
+from costsim.stats.distributions import MAX_DURATION_S, Empirical
 
 TIME_COLUMNS = ("timestamp", "time", "t", "arrival_s")
 AZURE_2019_PERCENTILES = (0, 1, 25, 50, 75, 99, 100)
