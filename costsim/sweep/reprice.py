@@ -39,7 +39,7 @@ def _records(folder: Path, n_points: int, replications: int) -> list[dict[str, A
     return records
 
 
-def _catalogs(record: dict[str, Any], files: list[str | Path], pins: dict[str, str]) -> CatalogSet:
+def _catalogs(record: dict[str, Any], files: list[str], pins: dict[str, str]) -> CatalogSet:
     stored = [Path(p) for p in record.get("catalog_files", [])]
     for path in stored:
         if not path.exists():
