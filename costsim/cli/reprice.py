@@ -35,7 +35,7 @@ def reprice(
         typer.Option("--pin", help="Use a catalog version: NAME=VERSION (repeatable)."),
     ] = None,
     charts: Annotated[
-        bool, typer.Option("--charts/--no-charts", help="Redraw a sweep's charts.")
+        bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")
     ] = True,
 ) -> None:
     """Re-price a run (from meters.json) or a sweep (from its points) without simulating."""
@@ -56,6 +56,12 @@ def reprice(
     write_atomic(folder / "summary.json", out.summary_json)
     if out.timeseries_csv is not None:
         write_atomic(folder / "timeseries.csv", out.timeseries_csv)
+    if charts and (folder / "cost.png").exists():
+        # the run drew charts: the cost chart shows the old bill until redrawn
+        from costsim.report.charts import run_charts
+        from costsim.report.load import load_output, result_from_output
+
+        names += [p.name for p in run_charts(result_from_output(load_output(folder)), folder)]
     took = time.perf_counter() - start
     console.print(f"Re-priced {folder} ({', '.join(names)}) in {took:.2f} s", soft_wrap=True)
 
