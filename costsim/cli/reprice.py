@@ -34,9 +34,7 @@ def reprice(
         list[str] | None,
         typer.Option("--pin", help="Use a catalog version: NAME=VERSION (repeatable)."),
     ] = None,
-    charts: Annotated[
-        bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")
-    ] = True,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")] = True,
 ) -> None:
     """Re-price a run (from meters.json) or a sweep (from its points) without simulating."""
     from costsim.output import write_atomic
