@@ -12,7 +12,12 @@ import numpy as np
 from costsim._version import __version__
 from costsim.engine import ENGINES
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
-from costsim.engine.common import EngineOutput, OptionDraws
+from costsim.engine.common import (
+    EngineOutput,
+    OptionDraws,
+    legacy_instance_billed_s,
+    legacy_quantities,
+)
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
@@ -140,11 +145,8 @@ def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, fl
     return scaled
 
 
-def serverless_platform(
-    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
-) -> ServerlessPlatform:
-    """The pool model for a serverless option, with billing rules from its catalog item."""
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
     rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
     return ServerlessPlatform(
@@ -157,10 +159,14 @@ def serverless_platform(
         reuse=opt.reuse,
         provisioned=opt.provisioned_concurrency,
         instance_concurrency=opt.instance_concurrency,
-        billing_granularity_s=gran_s,
-        billing_minimum_s=item.billing.minimum_ms / 1000.0,
         latency_warmup_s=warmup_s,
     )
+
+
+def _whole_ms(duration_s: float) -> int | None:
+    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
+    ms = round(duration_s * 1000.0)
+    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
 
 
 def _machine(
@@ -188,9 +194,6 @@ def fleet_platform(
                 a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
             )
             count = a.min
-        billing = catalog.billing
-        gran = billing.granularity_s if billing else 1.0
-        minimum = billing.minimum_s if billing else 0.0
     else:
         count = opt.count or servers_for_peak(
             scenario.traffic.peak_rps(scenario.horizon),
@@ -198,7 +201,6 @@ def fleet_platform(
             opt.workers,
             opt.sizing_utilization,
         )
-        gran, minimum = scenario.horizon, 0.0
     return FleetPlatform(
         count=count,
         workers=opt.workers,
@@ -206,8 +208,6 @@ def fleet_platform(
         queue_limit=opt.queue_limit,
         queue_timeout_s=opt.queue_timeout,
         autoscale=autoscale,
-        billing_granularity_s=gran,
-        billing_minimum_s=minimum,
         latency_warmup_s=scenario.warmup,
     )
 
@@ -321,7 +321,17 @@ def simulate_option(
             acat, aitem = extra_item(scenario, idx, j, cats)
             used.append(acat)
             addons.append((extra, acat, aitem))
-        platform = serverless_platform(opt, item, scenario.warmup)
+        gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+        gran_ms = _whole_ms(gran_s)
+        if gran_ms is None:
+            raise scenario.error(
+                f"{gran_s * 1000:g} ms is not a whole number of milliseconds; give one such "
+                "as 1ms or 100ms",
+                "options",
+                idx,
+                "billing_granularity",
+            )
+        platform = serverless_platform(opt, scenario.warmup)
         w = scenario.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
         if factor != 1.0:
@@ -330,7 +340,7 @@ def simulate_option(
             runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
         )
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = dict(out.quantities)
+        quantities = legacy_quantities(out.meters, gran_ms, int(item.billing.minimum_ms))
         quantities["arrivals"] = float(out.counters.arrived)
         # every served response carries the workload's payload out to the internet
         quantities["egress_gb"] = out.counters.served * w.payload / 1024.0
@@ -346,7 +356,7 @@ def simulate_option(
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": platform.billing_granularity_s * 1000,
+            "billing_granularity_ms": gran_s * 1000,
             "init_billed": init_billed,
             "extras": [e.label for e in opt.extras],
         }
@@ -355,9 +365,12 @@ def simulate_option(
         used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
-        )
+        out.meters.kind = opt.kind
+        billing = cat.billing
+        gran_ms = round(billing.granularity_s * 1000) if billing else 1000
+        minimum_ms = round(billing.minimum_s * 1000) if billing else 0
+        billed_s = legacy_instance_billed_s(out.meters, gran_ms, minimum_ms)
+        usage = Usage("vps", scenario.horizon, dict(out.quantities), instance_billed_s=billed_s)
         lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
         detail = {
             "instance": opt.instance,
@@ -372,6 +385,7 @@ def simulate_option(
         used.append(cat)
         platform_f = fleet_platform(scenario, opt, cat)
         out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
+        out.meters.kind = opt.kind
         usage = Usage(
             "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
         )

@@ -36,13 +36,12 @@ def serverless(**kw: Any) -> ServerlessPlatform:
         reuse="mru",
         provisioned=0,
         instance_concurrency=1,
-        billing_granularity_s=0.001,
     )
     return replace(base, **kw)
 
 
 def fleet(**kw: Any) -> FleetPlatform:
-    """A fixed fleet of one server with one worker, a shared queue and per-second billing."""
+    """A fixed fleet of one server with one worker and a shared queue."""
     base = FleetPlatform(
         count=1,
         workers=1,
@@ -50,7 +49,6 @@ def fleet(**kw: Any) -> FleetPlatform:
         queue_limit=None,
         queue_timeout_s=None,
         autoscale=None,
-        billing_granularity_s=1.0,
     )
     return replace(base, **kw)
 

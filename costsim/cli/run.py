@@ -9,7 +9,7 @@ import typer
 from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
-from costsim.cli.common import check_writable, console, progress_bar
+from costsim.cli.common import check_writable, console, progress_bar, safe
 from costsim.errors import InputError
 from costsim.results import Result
 from costsim.slo import SloRule, rates
@@ -91,7 +91,7 @@ def run(
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
-        check_writable(out)
+        check_writable(out, kind="run")
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -109,22 +109,34 @@ def run(
         )
     print_summary(result)
     if out is not None:
-        written = write_run_outputs(result, out)
-        if charts:
-            from costsim.report.charts import run_charts
+        from costsim.report.charts import run_charts
 
-            written += run_charts(result, out)
-        console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
+        written = write_run_outputs(result, out, charts=run_charts if charts else None)
+        console.print(f"[dim]Wrote {len(written)} files to {safe(out)}/[/dim]")
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check SCENARIO (schema, units, catalog keys) without simulating."""
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Check as 'run --force' would (soft limits lifted).")
+    ] = False,
+) -> None:
+    """Check SCENARIO as run would (schema, units, catalogs, traces, size) without simulating."""
+    from costsim.checks import check_run_inputs, replay_profiles
     from costsim.scenario import load_scenario
-    from costsim.simulate import check_scenario
 
     scn = load_scenario(scenario)
-    check_scenario(scn)
-    console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
+    est = check_run_inputs(scn, list(catalog or []), force=force)
+    traces = sum(1 for _ in replay_profiles(scn.traffic))
+    read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
+    console.print(
+        f"{safe(scenario)}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s, "
+        f"about {est.requests:,.0f} requests{read})",
+        soft_wrap=True,
+    )
 
 
 def traffic(

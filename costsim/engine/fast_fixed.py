@@ -17,7 +17,6 @@ import numpy as np
 
 from costsim.engine.fast_common import (
     add_interval,
-    billed_duration_s,
     bin_index,
     choose_server,
     grow,
@@ -267,11 +266,10 @@ def run_chunk(
 
 
 @njit
-def close(pp, ip, qlen, b_dropped, b_alive, billed) -> tuple[int, float]:
+def close(pp, ip, qlen, b_dropped, b_alive) -> tuple[int, float]:
     """Drop what is still queued, then retire every server at the horizon, in id order.
 
-    Returns (requests dropped, instance-seconds alive); ``billed`` receives each server's
-    billed lifetime [s].
+    Returns (requests dropped, instance-seconds alive).
     """
     horizon_s = pp[P_HORIZON]
     n_bins = ip[I_NBINS]
@@ -283,13 +281,11 @@ def close(pp, ip, qlen, b_dropped, b_alive, billed) -> tuple[int, float]:
             b_dropped[bin_index(horizon_s, pp[P_WIDTH], n_bins)] += 1
         qlen[q] = 0
     alive_s = 0.0
-    for s in range(ip[I_COUNT]):
+    for _ in range(ip[I_COUNT]):
         end_s = min(horizon_s, horizon_s)
         life_s = max(0.0, end_s - 0.0)
         alive_s += life_s
         add_interval(b_alive, 0.0, end_s, 1.0, horizon_s, pp[P_WIDTH], n_bins)
-        if horizon_s > 0.0:
-            billed[s] = billed_duration_s(life_s, pp[P_GRAN], pp[P_MIN])
     return dropped, alive_s
 
 
@@ -303,8 +299,8 @@ class FixedState:
                 horizon_s,
                 bins.width_s,
                 p.queue_timeout_s if p.queue_timeout_s is not None else 0.0,
-                p.billing_granularity_s,
-                p.billing_minimum_s,
+                0.0,
+                0.0,
                 p.latency_warmup_s,
             ]
         )

@@ -24,11 +24,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.common import (
+    Chunk,
+    Counters,
+    EngineOutput,
+    LifetimeTally,
+    OptionDraws,
+    Progress,
+    fleet_meters,
+)
 from costsim.engine.fast_common import (
     SEQ_BITS,
     add_interval,
-    billed_duration_s,
     bin_index,
     choose_server,
     chunk_arrays,
@@ -38,11 +45,15 @@ from costsim.engine.fast_common import (
     heap_pop,
     heap_push,
     latency_bucket,
+    ms_ceil,
     new_heap,
     njit,
     njit_inline,
+    window_busy_end_s,
+    within_horizon,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.meters import ms_ceil as ms_ceil_py
 from costsim.platforms.fleet import FleetPlatform
 
 SHARED, ROUND_ROBIN, RANDOM, LEAST_CONNECTIONS = 0, 1, 2, 3
@@ -72,6 +83,9 @@ N_ALIVE, NEXT_ID, HEAP_N, SEQ, RR, IN_SYSTEM, SERV_COUNT = range(7)
 C_ARRIVED, C_SERVED, C_DROPPED, MAX_INST, N_BILLED, EVAL_K, EVAL_ON = range(7, 14)
 NODE_FREE, W_NEXT, CURSOR, WALK_PENDING = range(14, 18)
 N_SI = 18
+#: Most steps one kernel call takes before returning to Python (about 0.1 s of work): Ctrl-C is
+#: seen between calls, since compiled code does not check for signals.
+EVENT_BUDGET = 1 << 20
 # Server rows.
 LAUNCHED = 0
 ID, ACTIVE, SERVING, USED = 0, 1, 2, 3
@@ -205,7 +219,7 @@ def _start(
         sf[S_BUSY] += weight * (min(end_s, horizon_s) - min(now_s, horizon_s))
         add_interval(b_busy, now_s, end_s, weight, horizon_s, pp[P_WIDTH], ip[I_NBINS])
         if ip[I_AUTOSCALE] != 0:
-            _add_window_busy(now_s, end_s, pp, si, win)
+            _add_window_busy(now_s, window_busy_end_s(end_s, horizon_s), pp, si, win)
     si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], max(end_s, sf[S_NOW]), si[SEQ], slot, end_s)
     si[SEQ] += 1
 
@@ -263,7 +277,7 @@ def _retire(
     sf[S_ALIVE] += life
     add_interval(b_alive, launched_s, end, 1.0, horizon_s, pp[P_WIDTH], ip[I_NBINS])
     if launched_s < horizon_s:
-        billed[si[N_BILLED]] = billed_duration_s(life, pp[P_GRAN], pp[P_MIN])
+        billed[si[N_BILLED]] = ms_ceil(life)
         si[N_BILLED] += 1
 
 
@@ -444,9 +458,10 @@ def _event(
         for _ in range(desired - total):
             s = _launch(now_s, False, sf, si, sv_f, sv_i, qs, order)
             boot_s = max(now_s + pp[P_BOOT], sf[S_NOW])
-            key = (BOOT << SEQ_BITS) | si[SEQ]
-            si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], boot_s, key, s, sv_i[ID, s])
-            si[SEQ] += 1
+            if within_horizon(now_s + pp[P_BOOT], pp[P_HORIZON]):
+                key = (BOOT << SEQ_BITS) | si[SEQ]
+                si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], boot_s, key, s, sv_i[ID, s])
+                si[SEQ] += 1
         sf[S_LAST_ACTION] = now_s
     elif desired < total and now_s - sf[S_LAST_ACTION] >= pp[P_COOLDOWN]:
         want = total - desired
@@ -466,7 +481,7 @@ def _event(
                     w += 1
             si[N_ALIVE] = w
             sf[S_LAST_ACTION] = now_s
-    if now_s >= pp[P_HORIZON] and si[IN_SYSTEM] == 0:
+    if not within_horizon((k + 1) * period, pp[P_HORIZON]):
         si[EVAL_ON] = 0
         return
     si[EVAL_K] = k + 1
@@ -524,15 +539,19 @@ def _run(
 ) -> bool:
     """Simulate arrivals from ``si[CURSOR]`` to the end of the chunk (then, if ``final``, drain).
 
-    Returns False when it stopped early because an array must grow; ``si[CURSOR]`` says where.
+    Returns False when it stopped early, because an array must grow or after
+    :data:`EVENT_BUDGET` steps (so that Python, and Ctrl-C, get control back often);
+    ``si[CURSOR]`` says where.
     """
     n = len(arr)
     i = si[CURSOR]
     has_u = ip[I_HAS_U] != 0
     autoscale = ip[I_AUTOSCALE] != 0
     period = pp[P_PERIOD]
+    budget = EVENT_BUDGET
     while True:
-        if not _room(si, ip, ht, billed, sv_i):
+        budget -= 1
+        if budget < 0 or not _room(si, ip, ht, billed, sv_i):
             si[CURSOR] = i
             return False
         if i < n:
@@ -548,7 +567,8 @@ def _run(
                 )  # fmt: skip
                 continue
             d_s = dur[i]
-            if si[NODE_FREE] < 0 or (autoscale and int(d_s / period) + 4 > len(win)):
+            span_s = min(d_s, pp[P_HORIZON])  # window busy time stops at the horizon
+            if si[NODE_FREE] < 0 or (autoscale and int(span_s / period) + 4 > len(win)):
                 si[CURSOR] = i
                 return False
             if si[WALK_PENDING] != 0:
@@ -610,8 +630,8 @@ class _State:
                 horizon_s,
                 bins.width_s,
                 p.queue_timeout_s if p.queue_timeout_s is not None else 0.0,
-                p.billing_granularity_s,
-                p.billing_minimum_s,
+                0.0,
+                0.0,
                 a.target_utilization if a else 1.0,
                 a.boot_time_s if a else 0.0,
                 a.cooldown_s if a else 0.0,
@@ -649,14 +669,14 @@ class _State:
         self._grow_nodes(1024)
         self.heap = new_heap(2 * (max(p.workers, n_slots) + 2) * 4)
         self.win = np.zeros(64)
-        self.billed = np.zeros(4 * n_slots + 64)
-        self.billed_list: list[float] = []
+        self.billed = np.zeros(4 * n_slots + 1024, dtype=np.int64)
+        self.lifetimes = LifetimeTally()
         self.g_slot = np.zeros(n_slots, dtype=np.int64)
         self.g_active = np.zeros(n_slots, dtype=np.int64)
         self.g_queued = np.zeros(n_slots, dtype=np.int64)
         for _ in range(first):
             _launch(0.0, True, self.sf, self.si, self.sv_f, self.sv_i, self.qs, self.order)
-        if a is not None:
+        if a is not None and a.evaluation_period_s <= horizon_s:
             self.si[EVAL_K] = 1
             self.si[EVAL_ON] = 1
             ht, ho, ha, hv = self.heap
@@ -676,7 +696,7 @@ class _State:
     def flush_billed(self) -> None:
         """Move the billed lifetimes out of the kernel's buffer."""
         nb = int(self.si[N_BILLED])
-        self.billed_list.extend(self.billed[:nb].tolist())
+        self.lifetimes.add_many(self.billed[:nb])
         self.si[N_BILLED] = 0
 
     def grow(self, next_dur_s: float) -> None:
@@ -689,7 +709,7 @@ class _State:
             cap = 2 * (len(self.heap[0]) + need)
             self.heap = tuple(grow(h, cap) for h in self.heap)  # type: ignore[assignment]
         if self.ip[I_AUTOSCALE]:
-            span = int(next_dur_s / self.pp[P_PERIOD]) + 4
+            span = int(min(next_dur_s, self.pp[P_HORIZON]) / self.pp[P_PERIOD]) + 4
             if span > len(self.win):
                 size = len(self.win)
                 while size < 2 * span:
@@ -747,14 +767,19 @@ def run_fleet(
         served=int(si[C_SERVED]),
         dropped=int(si[C_DROPPED]),
     )
+    busy_s = float(sf[S_BUSY])
+    meters = fleet_meters(
+        horizon_s, counters, int(si[NEXT_ID]), st.lifetimes.histogram(), alive_s, busy_s,
+        platform.workers, None if platform.autoscale is not None else platform.count,
+    )  # fmt: skip
     return EngineOutput(
         counters=counters,
         latency=latency,
         bins=bins,
+        meters=meters,
         quantities={"instance_s": alive_s, "instances_launched": float(si[NEXT_ID])},
-        instance_billed_s=st.billed_list,
         alive_s=alive_s,
-        busy_s=float(sf[S_BUSY]),
+        busy_s=busy_s,
         max_instances=int(si[MAX_INST]),
         capacity_per_instance=platform.workers,
     )
@@ -781,8 +806,7 @@ def _run_fixed(
             if i < len(arr):
                 st.grow()
     st.run(empty, empty, empty, 0, latency.counts, bins)
-    billed = np.zeros(platform.count)
-    dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s, billed)
+    dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s)
     latency.total_s = float(st.sf[ff.S_LAT_TOTAL])
     si = st.si
     counters = Counters(
@@ -790,14 +814,22 @@ def _run_fixed(
         served=int(si[ff.C_SERVED]),
         dropped=int(si[ff.C_DROPPED]) + int(dropped),
     )
+    lifetimes = LifetimeTally()
+    if horizon_s > 0:
+        lifetimes.add_many(np.full(platform.count, ms_ceil_py(horizon_s), dtype=np.int64))
+    busy_s = float(st.sf[ff.S_BUSY])
+    meters = fleet_meters(
+        horizon_s, counters, platform.count, lifetimes.histogram(), alive_s, busy_s,
+        platform.workers, platform.count,
+    )  # fmt: skip
     return EngineOutput(
         counters=counters,
         latency=latency,
         bins=bins,
+        meters=meters,
         quantities={"instance_s": alive_s, "instances_launched": float(platform.count)},
-        instance_billed_s=billed.tolist() if horizon_s > 0 else [],
         alive_s=alive_s,
-        busy_s=float(st.sf[ff.S_BUSY]),
+        busy_s=busy_s,
         max_instances=platform.count,
         capacity_per_instance=platform.workers,
     )

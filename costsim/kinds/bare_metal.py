@@ -65,7 +65,7 @@ class BareMetalKind(OptionKind[BareMetalOption]):
         self, opt: BareMetalOption, resolved: Resolved, ctx: OptionContext
     ) -> FleetPlatform:
         """A fixed fleet, billed for the whole horizon (lead time is days: it cannot follow)."""
-        return fleet_platform(opt, self.servers(opt, ctx), None, ctx.horizon_s, 0.0, ctx)
+        return fleet_platform(opt, self.servers(opt, ctx), None, ctx)
 
     def price(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -107,11 +107,14 @@ class Resolved:
         The product's item (a function variant, a VM type, a server).
     extras : tuple of (Extra, Catalog, AddonItem or FunctionItem)
         Priced add-ons billed alongside (serverless), each with its catalog and item.
+    settings : mapping
+        What the kind derived from option and item together (a billing granularity [ms], ...).
     """
 
     catalog: Catalog
     item: FunctionItem | MachineItem
     extras: tuple[tuple[Any, Catalog, AddonItem | FunctionItem], ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def catalogs(self) -> list[Catalog]:

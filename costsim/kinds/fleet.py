@@ -53,12 +53,7 @@ def machine_item(
 
 
 def fleet_platform(
-    opt: FleetOption,
-    count: int,
-    autoscale: AutoscalePolicy | None,
-    billing_granularity_s: float,
-    billing_minimum_s: float,
-    ctx: OptionContext,
+    opt: FleetOption, count: int, autoscale: AutoscalePolicy | None, ctx: OptionContext
 ) -> FleetPlatform:
     """The queueing model of a fleet of ``count`` servers (the minimum when autoscaling)."""
     return FleetPlatform(
@@ -68,8 +63,6 @@ def fleet_platform(
         queue_limit=opt.queue_limit,
         queue_timeout_s=opt.queue_timeout,
         autoscale=autoscale,
-        billing_granularity_s=billing_granularity_s,
-        billing_minimum_s=billing_minimum_s,
         latency_warmup_s=ctx.warmup_s,
     )
 

@@ -103,7 +103,9 @@ class ServerlessOption(Strict):
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
-    billing_granularity: DurationS | None = Field(default=None, gt=0)
+    # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
+    # durations (and their sums) finite
+    billing_granularity: DurationS | None = Field(default=None, gt=0, le=3600)
     init_billed: bool | None = None
     free_tier: bool = True
     ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
@@ -189,11 +191,8 @@ def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, fl
     return scaled
 
 
-def serverless_platform(
-    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
-) -> ServerlessPlatform:
-    """The pool model for a serverless option, with billing rules from its catalog item."""
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
     rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
     return ServerlessPlatform(
@@ -206,10 +205,33 @@ def serverless_platform(
         reuse=opt.reuse,
         provisioned=opt.provisioned_concurrency,
         instance_concurrency=opt.instance_concurrency,
-        billing_granularity_s=gran_s,
-        billing_minimum_s=item.billing.minimum_ms / 1000.0,
         latency_warmup_s=warmup_s,
     )
+
+
+def whole_ms(duration_s: float) -> int | None:
+    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
+    ms = round(duration_s * 1000.0)
+    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
+
+
+def granularity_ms(opt: ServerlessOption, item: FunctionItem, ctx: OptionContext) -> int:
+    """The duration rounding the option is billed at [ms]: its own, else the catalog's.
+
+    Raises
+    ------
+    InputError
+        At ``billing_granularity`` when it is not a whole number of milliseconds.
+    """
+    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+    gran_ms = whole_ms(gran_s)
+    if gran_ms is None:
+        raise ctx.error(
+            f"{gran_s * 1000:g} ms is not a whole number of milliseconds; give one such "
+            "as 1ms or 100ms",
+            "billing_granularity",
+        )
+    return gran_ms
 
 
 class ServerlessKind(OptionKind[ServerlessOption]):
@@ -232,14 +254,14 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         for j, extra in enumerate(opt.extras):
             acat, aitem = extra_item(extra, j, ctx, cats)
             extras.append((extra, acat, aitem))
-        return Resolved(cat, item, tuple(extras))
+        gran_ms = granularity_ms(opt, item, ctx)
+        return Resolved(cat, item, tuple(extras), {"granularity_ms": gran_ms})
 
     def platform(
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
     ) -> ServerlessPlatform:
-        """The pool model, with duration rounding from the catalog item."""
-        assert isinstance(resolved.item, FunctionItem)
-        return serverless_platform(opt, resolved.item, ctx.warmup_s)
+        """The pool model (no billing rule: rating reads the meters its engine emits)."""
+        return serverless_platform(opt, ctx.warmup_s)
 
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
@@ -262,8 +284,11 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         """Rate the invocations, compute and extras (thin call into :mod:`costsim.pricing`)."""
         item = resolved.item
         assert isinstance(item, FunctionItem)
+        from costsim.engine.common import legacy_quantities  # imported here: it loads numba
+
         init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = dict(out.quantities)
+        gran_ms = int(resolved.settings["granularity_ms"])
+        quantities = legacy_quantities(out.meters, gran_ms, int(item.billing.minimum_ms))
         quantities["arrivals"] = float(out.counters.arrived)
         # every served response carries the workload's payload out to the internet
         quantities["egress_gb"] = out.counters.served * ctx.workload.payload / 1024.0
@@ -292,7 +317,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": platform.billing_granularity_s * 1000,
+            "billing_granularity_ms": float(resolved.settings["granularity_ms"]),
             "init_billed": priced.usage.init_billed,
             "extras": [e.label for e in opt.extras],
         }

@@ -90,10 +90,7 @@ class VpsKind(OptionKind[VpsOption]):
                 a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
             )
             count = a.min
-        billing = resolved.catalog.billing
-        gran = billing.granularity_s if billing else 1.0
-        minimum = billing.minimum_s if billing else 0.0
-        return fleet_platform(opt, count, autoscale, gran, minimum, ctx)
+        return fleet_platform(opt, count, autoscale, ctx)
 
     def price(
         self,
@@ -104,10 +101,14 @@ class VpsKind(OptionKind[VpsOption]):
         ctx: OptionContext,
     ) -> Priced:
         """Rate each instance's billed lifetime (thin call into :mod:`costsim.pricing`)."""
+        from costsim.engine.common import legacy_instance_billed_s  # it loads numba
+
         cat, item = machine_catalog(resolved)
-        usage = Usage(
-            "vps", ctx.horizon_s, dict(out.quantities), instance_billed_s=out.instance_billed_s
-        )
+        billing = cat.billing
+        gran_ms = round(billing.granularity_s * 1000) if billing else 1000
+        minimum_ms = round(billing.minimum_s * 1000) if billing else 0
+        billed_s = legacy_instance_billed_s(out.meters, gran_ms, minimum_ms)
+        usage = Usage("vps", ctx.horizon_s, dict(out.quantities), instance_billed_s=billed_s)
         return Priced(usage, rate_machines(usage, cat, item, opt.prices, opt.savings_plan_discount))
 
     def detail(

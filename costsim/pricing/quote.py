@@ -15,6 +15,7 @@ from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineIte
 from costsim.pricing.rate import (
     MONTH_S,
     billed_memory_mb,
+    check_amounts,
     ghz_for,
     provisioned_billed_s,
     rate_components,
@@ -139,6 +140,9 @@ class Quote:
 
     lines: list[tuple[str, Decimal]]
     catalogs: list[Catalog] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_amounts(self.lines)
 
     @property
     def components(self) -> dict[str, Decimal]:

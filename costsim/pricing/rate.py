@@ -25,6 +25,14 @@ from costsim.results import CostBreakdown, Usage
 MONTH_S = 730 * 3600.0
 
 
+#: Largest monthly quantity of one metric [base units]: 1e24 requests or GB-s a month is far
+#: beyond any workload; an infinite product of two huge inputs lands here, not in the tiers.
+MAX_QUANTITY = Decimal("1e24")
+#: Largest monthly amount one cost line may reach [USD]: far beyond any real bill, and far
+#: inside what Decimal rounding to cents (28 digits) and a float in summary.json can hold.
+MAX_MONTHLY_USD = Decimal("1e15")
+
+
 def _dec(x: float) -> Decimal:
     return Decimal(repr(float(x)))
 
@@ -49,6 +57,11 @@ def rate_component(
     free_tier : bool
         Whether the monthly free allowance is credited.
     """
+    if not quantity.is_finite() or abs(quantity) > MAX_QUANTITY:
+        raise InputError(
+            f"the quantity of {component.name!r} ({quantity:.3e} {component.metric} a month) is "
+            "beyond what costsim can price (1e24); check the usage figures"
+        )
     bounds = [None if t.up_to is None else _dec(t.up_to) for t in component.tiers]
     prices = [catalog.to_usd(t.per_base_unit, t.currency) for t in component.tiers]
     costs = tiered_cost(quantity, bounds, prices)
@@ -276,8 +289,28 @@ def _colocation_lines(
     return lines
 
 
+def check_amounts(lines: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """Return ``lines`` if every amount is finite and within :data:`MAX_MONTHLY_USD`.
+
+    Raises
+    ------
+    InputError
+        Naming the line; the inputs (a price, an extra's ``per_request``, a quantity) are
+        beyond what any bill holds.
+    """
+    for name, amount in lines:
+        if not amount.is_finite() or abs(amount) > MAX_MONTHLY_USD:
+            shown = f"{amount:.3e}" if amount.is_finite() else str(amount)
+            raise InputError(
+                f"the cost line {name!r} comes to {shown} USD a month, beyond the 1e15 costsim "
+                "can price; check the quantities, prices and per_request factors"
+            )
+    return lines
+
+
 def breakdown(lines: list[tuple[str, Decimal]], catalogs: dict[str, str]) -> CostBreakdown:
     """Merge lines with equal names into a CostBreakdown."""
+    check_amounts(lines)
     components: dict[str, Decimal] = {}
     for name, amount in lines:
         components[name] = components.get(name, Decimal(0)) + amount

@@ -145,7 +145,9 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"]
     mean: DurationS = Field(gt=0, le=MAX_DURATION_S)
-    cv: float = Field(gt=0, le=100, allow_inf_nan=False)
+    # below 0.001 the shape 1/cv^2 passes 1e6 (and underflows to a division by zero near
+    # 1e-154): such a duration is fixed, so say so with dist: fixed
+    cv: float = Field(ge=1e-3, le=100, allow_inf_nan=False)
 
     @property
     def shape(self) -> float:

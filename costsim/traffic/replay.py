@@ -44,7 +44,7 @@ class Replay(BaseProfile):
 
     profile: Literal["replay"]
     format: Literal["timestamps", "counts", "azure-2019", "azure-2021"]
-    path: str | list[str]
+    path: str | list[str] = Field(min_length=1)
     interval: DurationS = Field(default=60.0, gt=0)
     spread: Spread = "uniform"
     function: str | None = None
