@@ -70,6 +70,9 @@ def write_run_outputs(
         "timeseries.csv": result.timeseries_csv(),
         "latency_cdf.csv": result.latency_cdf_csv(),
     }
+    if any(o.meters is not None for o in result.options):
+        # what `costsim reprice` prices again, without simulating
+        texts["meters.json"] = result.meters_json()
     with replaced_folder(out, kind="run") as stage:
         for name, text in texts.items():
             write_atomic(stage / name, text)

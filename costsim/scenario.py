@@ -85,6 +85,9 @@ class Workload(_Strict):
         Threads the code can keep busy; single-threaded code gains nothing above 1 vCPU.
     payload : float
         Response size per request [MB], for data-transfer cost.
+    cpu_time : float or None
+        CPU time per request [s], for products that bill CPU time (Cloudflare Workers); when
+        not given, the ``cpu_bound`` share of each duration is taken as CPU time.
     """
 
     duration: Distribution
@@ -92,6 +95,7 @@ class Workload(_Strict):
     reference_memory: SizeMB = Field(default=1769.0, gt=0)
     threads: int = Field(default=1, ge=1, le=64)
     payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
+    cpu_time: DurationS | None = Field(default=None, ge=0, le=3600.0)
 
 
 class Slo(_Strict):

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from costsim._version import __version__
-from costsim.cli import pricing, report, run, sweep
+from costsim.cli import pricing, report, reprice, run, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError, printable
 
@@ -40,7 +40,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, pricing, report):
+for _group in (run, sweep, pricing, report, reprice):
     _group.register(app)
 
 

@@ -12,7 +12,7 @@ import difflib
 from typing import Any
 
 from costsim.kinds.bare_metal import BareMetalKind, BareMetalOption
-from costsim.kinds.base import OptionContext, OptionKind, Priced, Resolved, SizeEstimate
+from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
 from costsim.kinds.base import option_context as option_context
 from costsim.kinds.serverless import ServerlessKind, ServerlessOption
 from costsim.kinds.vps import VpsKind, VpsOption
@@ -27,7 +27,6 @@ __all__ = [
     "BareMetalOption",
     "OptionContext",
     "OptionKind",
-    "Priced",
     "Resolved",
     "ServerlessOption",
     "SizeEstimate",

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from costsim.fields import MAX_INSTANCES
-from costsim.kinds.base import OptionContext, OptionKind, Priced, Resolved, SizeEstimate, finite
-from costsim.kinds.fleet import (
-    FleetOption,
-    fleet_estimate,
-    fleet_platform,
-    machine_catalog,
-    machine_item,
-)
+from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
+from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
+from costsim.meters import Meters
 from costsim.platforms.bare_metal import servers_for_peak
 from costsim.platforms.fleet import FleetPlatform
-from costsim.pricing.rate import rate_servers
+from costsim.pricing.bill import PricingSpec
 from costsim.pricing.registry import CatalogSet
-from costsim.results import Usage
-
-if TYPE_CHECKING:
-    from costsim.engine.common import EngineOutput
 
 
 class BareMetalOption(FleetOption):
@@ -67,29 +58,26 @@ class BareMetalKind(OptionKind[BareMetalOption]):
         """A fixed fleet, billed for the whole horizon (lead time is days: it cannot follow)."""
         return fleet_platform(opt, self.servers(opt, ctx), None, ctx)
 
-    def price(
-        self,
-        opt: BareMetalOption,
-        resolved: Resolved,
-        out: EngineOutput,
-        platform: Any,
-        ctx: OptionContext,
-    ) -> Priced:
-        """Rate the servers for a month (thin call into :mod:`costsim.pricing`)."""
-        cat, item = machine_catalog(resolved)
-        usage = Usage("bare_metal", ctx.horizon_s, dict(out.quantities), servers=platform.count)
-        lines = rate_servers(
-            usage, cat, item, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
+    def pricing_spec(self, opt: BareMetalOption, resolved: Resolved) -> PricingSpec:
+        """The server, with overrides, the commitment and an operations cost per server."""
+        cat = resolved.catalog
+        return PricingSpec(
+            "server",
+            cat.catalog,
+            opt.server.removeprefix(cat.key_prefix),
+            prices=dict(opt.prices),
+            commitment_months=opt.commitment_months,
+            ops_usd_per_server_month=opt.ops_usd_per_server_month,
         )
-        return Priced(usage, lines)
+
+    def meter_config(
+        self, opt: BareMetalOption, resolved: Resolved, platform: Any, ctx: OptionContext
+    ) -> dict[str, object]:
+        """The servers billed (a fixed fleet bills them all month)."""
+        return {"servers": platform.count}
 
     def detail(
-        self,
-        opt: BareMetalOption,
-        resolved: Resolved,
-        platform: Any,
-        out: EngineOutput,
-        priced: Priced,
+        self, opt: BareMetalOption, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
         """Server type and count, whether it was sized for the peak, workers."""
         return {

@@ -2,9 +2,9 @@
 
 An option kind (serverless, vps, bare_metal, ...) is one adapter: it holds the option's schema,
 finds and checks the catalog items it is priced from, builds the platform model its engine runs,
-estimates its size for the resource guard, rates what the engine measured (a thin call into
-:mod:`costsim.pricing`), and gives the report its words. The chain, the guard, the sweep and the
-report look the adapter up by the option's ``kind`` and never name a kind themselves.
+estimates its size for the resource guard, says what rating prices its meters as (a thin call
+into :mod:`costsim.pricing`), and gives the report its words. The chain, the guard, the sweep
+and the report look the adapter up by the option's ``kind`` and never name a kind themselves.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
 from costsim.errors import InputError
 from costsim.fields import Strict
+from costsim.meters import Meters
+from costsim.pricing.bill import Bill, PricingSpec, rate
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
+from costsim.pricing.overrides import check_overrides
 from costsim.pricing.registry import CatalogSet
-from costsim.results import Usage
 
 if TYPE_CHECKING:
-    from costsim.engine.common import EngineOutput
     from costsim.engine.metrics import TimeBins
     from costsim.traffic.chunk import Chunk
 
@@ -123,22 +123,6 @@ class Resolved:
 
 
 @dataclass(frozen=True)
-class Priced:
-    """What rating made of an option's usage.
-
-    Attributes
-    ----------
-    usage : Usage
-        The quantities rated.
-    lines : list of (str, Decimal)
-        Cost lines: component name and monthly amount [USD].
-    """
-
-    usage: Usage
-    lines: list[tuple[str, Decimal]]
-
-
-@dataclass(frozen=True)
 class SizeEstimate:
     """What one option is expected to hold at once, for the resource guard.
 
@@ -187,6 +171,9 @@ class OptionKind(ABC, Generic[OptionT]):
         What running it asks of a team, for the decision record.
     pays_for_idle : bool
         Whether it bills capacity whether or not it works (a fleet), so idle capacity is a cost.
+    product_field : str
+        The option field a rating problem (a meter the product needs and the option lacks) is
+        located at.
     """
 
     name: ClassVar[str]
@@ -195,6 +182,7 @@ class OptionKind(ABC, Generic[OptionT]):
     words: ClassVar[str]
     ops_load: ClassVar[str]
     pays_for_idle: ClassVar[bool]
+    product_field: ClassVar[str] = "kind"
 
     @abstractmethod
     def resolve(self, opt: OptionT, ctx: OptionContext, cats: CatalogSet) -> Resolved:
@@ -218,14 +206,43 @@ class OptionKind(ABC, Generic[OptionT]):
         return chunks
 
     @abstractmethod
-    def price(
-        self, opt: OptionT, resolved: Resolved, out: EngineOutput, platform: Any, ctx: OptionContext
-    ) -> Priced:
-        """Rate what the engine measured (a thin call into :mod:`costsim.pricing`)."""
+    def pricing_spec(self, opt: OptionT, resolved: Resolved) -> PricingSpec:
+        """What rating prices the option as: catalog, item, add-ons, overrides, discounts."""
+
+    def priced_as(self, opt: OptionT, resolved: Resolved, ctx: OptionContext) -> PricingSpec:
+        """:meth:`pricing_spec`, with its price overrides checked against what the items bill.
+
+        Raises
+        ------
+        InputError
+            At ``prices.KEY`` of the option for a key its items do not bill.
+        """
+        spec = self.pricing_spec(opt, resolved)
+        cat = resolved.catalog
+        key = f"{cat.key_prefix}{spec.item}" if cat.key_prefix else f"{cat.catalog} {spec.item}"
+        items = [resolved.item, *(item for _, _, item in resolved.extras)]
+        try:
+            check_overrides(spec.prices, items, cat.kind, key)
+        except InputError as exc:
+            raise ctx.error(exc.message, "prices", exc.field or "") from None
+        return spec
+
+    def meter_config(
+        self, opt: OptionT, resolved: Resolved, platform: Any, ctx: OptionContext
+    ) -> dict[str, object]:
+        """What a price depends on besides the meters (memory, servers, ...), for ``config``."""
+        return {}
+
+    def add_workload_meters(self, meters: Meters, ctx: OptionContext) -> None:
+        """Meters no engine measures that the workload gives (response bytes, CPU time)."""
+
+    def price(self, meters: Meters, cats: CatalogSet) -> Bill:
+        """Rate the option's meters: a thin call into :func:`costsim.pricing.bill.rate`."""
+        return rate(meters, cats)
 
     @abstractmethod
     def detail(
-        self, opt: OptionT, resolved: Resolved, platform: Any, out: EngineOutput, priced: Priced
+        self, opt: OptionT, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
         """What the option was, for ``summary.json``'s ``detail`` and the report's words."""
 
@@ -253,7 +270,7 @@ class OptionKind(ABC, Generic[OptionT]):
         Parameters
         ----------
         option : OptionResult
-            The option's result.
+            The option's result (its ``utilization``, and its ``meters`` for a pool).
         """
         return 1.0 - float(option.utilization)
 

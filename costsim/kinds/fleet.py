@@ -11,7 +11,7 @@ from costsim.fields import DurationS, Name, OneOf, PriceOverrides, Strict
 from costsim.kinds.base import OptionContext, Resolved, SizeEstimate, finite
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.rules import BALANCERS
-from costsim.pricing.catalog import Catalog, MachineItem
+from costsim.pricing.catalog import MachineItem
 from costsim.pricing.registry import CatalogSet
 
 #: Balancer of a fleet: a name of ``costsim.platforms.rules.BALANCERS``.
@@ -84,9 +84,3 @@ def fleet_estimate(
     return SizeEstimate(
         instances=instances, queued=finite(backlog), events=events, fleet_size=instances
     )
-
-
-def machine_catalog(resolved: Resolved) -> tuple[Catalog, MachineItem]:
-    """The catalog and machine item of a resolved fleet option."""
-    assert isinstance(resolved.item, MachineItem)
-    return resolved.catalog, resolved.item

@@ -11,18 +11,18 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from costsim.errors import InputError
 from costsim.fields import MAX_INSTANCES, DurationS, Name, OneOf, PriceOverrides, SizeMB, Strict
-from costsim.kinds.base import OptionContext, OptionKind, Priced, Resolved, SizeEstimate
+from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
+from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
+from costsim.pricing.bill import ExtraSpec as PricedExtra
+from costsim.pricing.bill import PricingSpec
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
-from costsim.pricing.rate import function_metrics, rate_components
 from costsim.pricing.registry import CatalogSet
-from costsim.results import Usage
 from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.chunk import Chunk
 
 if TYPE_CHECKING:
-    from costsim.engine.common import EngineOutput
     from costsim.engine.metrics import TimeBins
 
 #: Reuse policy of warm instances: a name of ``costsim.platforms.rules.REUSE_POLICIES``.
@@ -179,18 +179,6 @@ def extra_item(
     return cat, item
 
 
-def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, float]:
-    """Monthly quantities an extra is rated on: the option's, times ``per_request``.
-
-    ``transitions`` (workflow state transitions) are one per request before the multiplier;
-    the flat ``months`` fee is not multiplied.
-    """
-    scaled = {k: v * per_request for k, v in metrics.items()}
-    scaled["transitions"] = metrics["all_requests"] * per_request
-    scaled["months"] = metrics.get("months", 1.0)
-    return scaled
-
-
 def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters)."""
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
@@ -215,23 +203,39 @@ def whole_ms(duration_s: float) -> int | None:
     return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
 
 
-def granularity_ms(opt: ServerlessOption, item: FunctionItem, ctx: OptionContext) -> int:
-    """The duration rounding the option is billed at [ms]: its own, else the catalog's.
+def granularity_ms(opt: ServerlessOption, ctx: OptionContext) -> int | None:
+    """The duration rounding the option asks for [ms] (None: the catalog item's).
 
     Raises
     ------
     InputError
         At ``billing_granularity`` when it is not a whole number of milliseconds.
     """
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
-    gran_ms = whole_ms(gran_s)
+    if opt.billing_granularity is None:
+        return None
+    gran_ms = whole_ms(opt.billing_granularity)
     if gran_ms is None:
         raise ctx.error(
-            f"{gran_s * 1000:g} ms is not a whole number of milliseconds; give one such "
-            "as 1ms or 100ms",
+            f"{opt.billing_granularity * 1000:g} ms is not a whole number of milliseconds; "
+            "give one such as 1ms or 100ms",
             "billing_granularity",
         )
     return gran_ms
+
+
+def workload_cpu_s(workload: Any, meters: Meters) -> float | None:
+    """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
+    share of the measured durations; None when the workload says nothing about CPU."""
+    if workload.cpu_time is not None:
+        return float(meters.counts.get("served", 0)) * workload.cpu_time
+    if workload.cpu_bound > 0:
+        ms = sum(
+            meters.histograms[h].total_ms
+            for h in ("duration_ms", "provisioned_duration_ms")
+            if h in meters.histograms
+        )
+        return float(workload.cpu_bound * ms / 1000.0)
+    return None
 
 
 class ServerlessKind(OptionKind[ServerlessOption]):
@@ -246,6 +250,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         "at the price of cold starts, account limits and lock-in to its runtime"
     )
     pays_for_idle = False
+    product_field = "provider"
 
     def resolve(self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
         """The function item and every extra's item (see :func:`function_item`)."""
@@ -254,8 +259,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         for j, extra in enumerate(opt.extras):
             acat, aitem = extra_item(extra, j, ctx, cats)
             extras.append((extra, acat, aitem))
-        gran_ms = granularity_ms(opt, item, ctx)
-        return Resolved(cat, item, tuple(extras), {"granularity_ms": gran_ms})
+        return Resolved(cat, item, tuple(extras), {"granularity_ms": granularity_ms(opt, ctx)})
 
     def platform(
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
@@ -273,52 +277,71 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             return chunks
         return (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
 
-    def price(
-        self,
-        opt: ServerlessOption,
-        resolved: Resolved,
-        out: EngineOutput,
-        platform: Any,
-        ctx: OptionContext,
-    ) -> Priced:
-        """Rate the invocations, compute and extras (thin call into :mod:`costsim.pricing`)."""
+    def pricing_spec(self, opt: ServerlessOption, resolved: Resolved) -> PricingSpec:
+        """The function item (``plan`` or ``arch``) with its extras, free tier and overrides."""
+        extras = []
+        for extra, acat, aitem in resolved.extras:
+            name = next(k for k, v in acat.items.items() if v is aitem)
+            extras.append(PricedExtra(acat.catalog, name, extra.per_request, extra.free_tier))
+        variant = opt.plan if opt.plan is not None else opt.arch
+        return PricingSpec(
+            "function",
+            resolved.catalog.catalog,
+            variant,
+            opt.free_tier,
+            dict(opt.prices),
+            tuple(extras),
+        )
+
+    def _init_billed(self, opt: ServerlessOption, resolved: Resolved) -> bool:
         item = resolved.item
         assert isinstance(item, FunctionItem)
-        from costsim.engine.common import legacy_quantities  # imported here: it loads numba
+        return item.billing.init_billed if opt.init_billed is None else opt.init_billed
 
-        init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        gran_ms = int(resolved.settings["granularity_ms"])
-        quantities = legacy_quantities(out.meters, gran_ms, int(item.billing.minimum_ms))
-        quantities["arrivals"] = float(out.counters.arrived)
-        # every served response carries the workload's payload out to the internet
-        quantities["egress_gb"] = out.counters.served * ctx.workload.payload / 1024.0
-        usage = Usage("serverless", ctx.horizon_s, quantities, opt.memory, init_billed)
-        metrics = function_metrics(usage, item, ephemeral_mb=opt.ephemeral_storage)
-        lines = rate_components(
-            item.components, metrics, resolved.catalog, opt.free_tier, opt.prices
+    def meter_config(
+        self, opt: ServerlessOption, resolved: Resolved, platform: Any, ctx: OptionContext
+    ) -> dict[str, object]:
+        """Memory, architecture, storage, init billing, concurrency, response size, rounding."""
+        config: dict[str, object] = {}
+        if resolved.settings.get("granularity_ms") is not None:
+            config["billing_granularity_ms"] = resolved.settings["granularity_ms"]
+        config.update(
+            memory_mb=opt.memory,
+            arch=opt.arch,
+            ephemeral_storage_mb=opt.ephemeral_storage,
+            init_billed=self._init_billed(opt, resolved),
+            provisioned_concurrency=opt.provisioned_concurrency,
+            instance_concurrency=opt.instance_concurrency,
+            response_mb=ctx.workload.payload,
         )
-        for extra, acat, aitem in resolved.extras:
-            free = opt.free_tier if extra.free_tier is None else extra.free_tier
-            scaled = extra_metrics(metrics, extra.per_request)
-            lines += rate_components(aitem.components, scaled, acat, free, opt.prices)
-        return Priced(usage, lines)
+        return config
+
+    def add_workload_meters(self, meters: Meters, ctx: OptionContext) -> None:
+        """Response bytes (every served response carries the payload out) and CPU time."""
+        served = meters.counts.get("served", 0)
+        meters.totals.setdefault("bytes_out", served * ctx.workload.payload * 1024.0**2)
+        cpu_s = workload_cpu_s(ctx.workload, meters)
+        if cpu_s is not None:
+            meters.totals.setdefault("cpu_s", cpu_s)
 
     def detail(
-        self,
-        opt: ServerlessOption,
-        resolved: Resolved,
-        platform: Any,
-        out: EngineOutput,
-        priced: Priced,
+        self, opt: ServerlessOption, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
         """Provider, memory, keep-alive, billing rounding and extras."""
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        gran_ms = resolved.settings.get("granularity_ms")
+        if gran_ms is None:
+            gran_ms = item.billing.granularity_ms
         return {
             "provider": opt.provider,
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": float(resolved.settings["granularity_ms"]),
-            "init_billed": priced.usage.init_billed,
+            "billing_granularity_ms": gran_ms
+            if gran_ms is not None
+            else item.billing.granularity_ms,
+            "init_billed": self._init_billed(opt, resolved),
             "extras": [e.label for e in opt.extras],
         }
 
@@ -334,12 +357,14 @@ class ServerlessKind(OptionKind[ServerlessOption]):
 
     def paid_idle_fraction(self, option: Any) -> float:
         """0 on demand (only billed duration is paid); provisioned instances pay while idle."""
-        q = option.usage.quantities
-        provisioned = q.get("provisioned_instance_s", 0.0)
+        m = option.meters
+        provisioned = m.totals.get("provisioned_instance_s", 0.0)
         if provisioned <= 0:
             return 0.0
-        idle = max(0.0, provisioned - q.get("provisioned_compute_s", 0.0))
-        return float(idle / (provisioned + q.get("compute_s", 0.0)))
+        busy_s = m.histograms["provisioned_duration_ms"].total_ms / 1000.0
+        compute_s = m.histograms["duration_ms"].total_ms / 1000.0
+        idle = max(0.0, provisioned - busy_s)
+        return float(idle / (provisioned + compute_s))
 
     def describe(self, option: Mapping[str, Any]) -> str:
         """``aws-lambda functions, 128 MB, keep-alive 600 s, with api-gateway-http``."""

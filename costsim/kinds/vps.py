@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from costsim.fields import MAX_INSTANCES, DurationS, Strict
-from costsim.kinds.base import OptionContext, OptionKind, Priced, Resolved, SizeEstimate, finite
-from costsim.kinds.fleet import (
-    FleetOption,
-    fleet_estimate,
-    fleet_platform,
-    machine_catalog,
-    machine_item,
-)
+from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
+from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
+from costsim.meters import Meters
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
-from costsim.pricing.rate import rate_machines
+from costsim.pricing.bill import PricingSpec
 from costsim.pricing.registry import CatalogSet
-from costsim.results import Usage
-
-if TYPE_CHECKING:
-    from costsim.engine.common import EngineOutput
 
 
 class Autoscale(Strict):
@@ -92,27 +83,19 @@ class VpsKind(OptionKind[VpsOption]):
             count = a.min
         return fleet_platform(opt, count, autoscale, ctx)
 
-    def price(
-        self,
-        opt: VpsOption,
-        resolved: Resolved,
-        out: EngineOutput,
-        platform: Any,
-        ctx: OptionContext,
-    ) -> Priced:
-        """Rate each instance's billed lifetime (thin call into :mod:`costsim.pricing`)."""
-        from costsim.engine.common import legacy_instance_billed_s  # it loads numba
-
-        cat, item = machine_catalog(resolved)
-        billing = cat.billing
-        gran_ms = round(billing.granularity_s * 1000) if billing else 1000
-        minimum_ms = round(billing.minimum_s * 1000) if billing else 0
-        billed_s = legacy_instance_billed_s(out.meters, gran_ms, minimum_ms)
-        usage = Usage("vps", ctx.horizon_s, dict(out.quantities), instance_billed_s=billed_s)
-        return Priced(usage, rate_machines(usage, cat, item, opt.prices, opt.savings_plan_discount))
+    def pricing_spec(self, opt: VpsOption, resolved: Resolved) -> PricingSpec:
+        """The VM type, with overrides and a savings-plan discount."""
+        cat = resolved.catalog
+        return PricingSpec(
+            "vm",
+            cat.catalog,
+            opt.instance.removeprefix(cat.key_prefix),
+            prices=dict(opt.prices),
+            savings_plan_discount=opt.savings_plan_discount,
+        )
 
     def detail(
-        self, opt: VpsOption, resolved: Resolved, platform: Any, out: EngineOutput, priced: Priced
+        self, opt: VpsOption, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
         """Instance type, workers, balancer, whether it autoscales and how many it launched."""
         return {
@@ -120,7 +103,7 @@ class VpsKind(OptionKind[VpsOption]):
             "workers": opt.workers,
             "balancer": opt.balancer,
             "autoscale": opt.autoscale is not None,
-            "instances_launched": int(out.quantities.get("instances_launched", 0)),
+            "instances_launched": int(meters.counts.get("instances_launched", 0)),
         }
 
     def estimate(self, opt: VpsOption, ctx: OptionContext, requests: float) -> SizeEstimate:

@@ -20,7 +20,6 @@ from costsim.results import (
     LatencySummary,
     OptionResult,
     Result,
-    Usage,
 )
 
 
@@ -221,7 +220,6 @@ def result_from_output(out: Output) -> Result:
                 instances_max=int(o["instances"]["max"]),
                 busy_mean=float(o["instances"]["busy_mean"]),
                 utilization=float(o["utilization"]),
-                usage=Usage(o["kind"], float(s["horizon_s"])),
                 latency_cdf=(
                     _floats(crow, "latency_ms") / 1000.0,
                     _floats(crow, "cumulative_fraction"),

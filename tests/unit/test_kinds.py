@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import ast
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from costsim import scenario_from_text
 from costsim.kinds import KINDS, adapter, kind_of, option_context
 from costsim.kinds.base import OptionKind
+from costsim.meters import Meters, MsHistogram
 from costsim.scenario import Scenario
 
 PACKAGE = Path(__file__).resolve().parents[2] / "costsim"
@@ -72,18 +75,33 @@ def test_size_estimates_follow_each_kind() -> None:
 
 
 def test_idle_share_by_kind() -> None:
-    """A fleet's paid idle share is 1 - utilization; on-demand serverless pays for none."""
+    """A fleet's paid idle share is 1 - utilization; on-demand serverless pays for none; with
+    100 s of provisioned instances busy 40 s beside 60 s on demand, 60 / (100 + 60) is idle."""
 
-    class Usage:
-        quantities: typing.ClassVar[dict[str, float]] = {}
+    def hist(total_ms: int) -> MsHistogram:
+        return MsHistogram(np.array([total_ms], dtype=np.int64), np.array([1], dtype=np.int64))
 
+    @dataclass
     class Option:
-        utilization = 0.25
-        usage = Usage()
+        utilization: float
+        meters: Meters
 
-    assert adapter("vps").paid_idle_fraction(Option()) == 0.75
-    assert adapter("bare_metal").paid_idle_fraction(Option()) == 0.75
-    assert adapter("serverless").paid_idle_fraction(Option()) == 0.0
+    on_demand = Meters(
+        kind="serverless",
+        horizon_s=3600.0,
+        histograms={"duration_ms": hist(60_000), "provisioned_duration_ms": MsHistogram()},
+    )
+    provisioned = Meters(
+        kind="serverless",
+        horizon_s=3600.0,
+        histograms={"duration_ms": hist(60_000), "provisioned_duration_ms": hist(40_000)},
+        totals={"provisioned_instance_s": 100.0},
+    )
+    assert adapter("vps").paid_idle_fraction(Option(0.25, on_demand)) == 0.75
+    assert adapter("bare_metal").paid_idle_fraction(Option(0.25, on_demand)) == 0.75
+    assert adapter("serverless").paid_idle_fraction(Option(0.25, on_demand)) == 0.0
+    share = adapter("serverless").paid_idle_fraction(Option(0.25, provisioned))
+    assert share == pytest.approx(60.0 / 160.0)
 
 
 def _kind_mentions(path: Path) -> list[str]:
