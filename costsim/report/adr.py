@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from costsim.kinds import KINDS, OptionKind
 from costsim.output import write_atomic
 from costsim.report.doc import Bullets, Code, Document, Heading, Image, Para, Table, to_markdown
 from costsim.report.html import to_html
@@ -21,15 +22,28 @@ from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sweep_fallback import draw_missing
 from costsim.slo import SloRule, pick, run_outcome, sweep_outcome
 
-KIND_WORDS = {"serverless": "serverless functions", "vps": "rented VPS", "bare_metal": "bare metal"}
-OPS_LOAD = {
-    "serverless": "no servers to patch or size; the provider scales and bills per invocation, "
-    "at the price of cold starts, account limits and lock-in to its runtime",
-    "vps": "machines to patch, monitor and size (or an autoscaling policy to tune); capacity "
-    "arrives in minutes",
-    "bare_metal": "hardware to order, patch and replace; capacity takes days to arrive, so the "
-    "fleet must be sized for the peak up front",
-}
+
+def _kind(name: str) -> OptionKind[Any] | None:
+    """The adapter of an option kind named in a summary (None for a kind this version lacks)."""
+    return KINDS.get(name)
+
+
+def kind_words(name: str) -> str:
+    """What an option kind is, for people (``rented VPS``); the tag itself if unknown."""
+    kind = _kind(name)
+    return kind.words if kind is not None else name
+
+
+def ops_load(name: str) -> str:
+    """What running an option kind asks of a team."""
+    kind = _kind(name)
+    return kind.ops_load if kind is not None else ""
+
+
+def pays_for_idle(name: str) -> bool:
+    """Whether an option kind bills capacity that sits idle (a fleet does)."""
+    kind = _kind(name)
+    return kind.pays_for_idle if kind is not None else False
 
 
 def report_date(summary: dict[str, Any], date: str | None = None) -> str:
@@ -88,19 +102,9 @@ def question_lines(scenario_file: str) -> list[str]:
 
 
 def describe_option(o: dict[str, Any]) -> str:
-    """One line on what an option is."""
-    d = o.get("detail", {})
-    if o["kind"] == "serverless":
-        extras = ", ".join(d.get("extras", []))
-        text = f"{d.get('provider', '?')} functions, {d.get('memory_mb', 0):g} MB"
-        text += f", keep-alive {d.get('keep_alive_s', 0):g} s"
-        return text + (f", with {extras}" if extras else "")
-    if o["kind"] == "vps":
-        scale = "an autoscaled group" if d.get("autoscale") else f"{o['instances']['max']} x"
-        return f"{scale} {d.get('instance', '?')} ({d.get('workers', '?')} workers each)"
-    return (
-        f"{d.get('servers', '?')} x {d.get('server', '?')} ({d.get('workers', '?')} workers each)"
-    )
+    """One line on what an option is (its kind's words for its ``detail``)."""
+    kind = _kind(o["kind"])
+    return kind.describe(o) if kind is not None else o["kind"]
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -169,13 +173,13 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) 
     word = "meets" if verdict == "Good" else "misses"
     limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
     out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
-    if o["utilization"] < 0.2 and o["kind"] != "serverless":
+    if o["utilization"] < 0.2 and pays_for_idle(o["kind"]):
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
         out.append(
             f"Bad, because {o['requests']['cold_starts']:,} requests waited for a cold start"
         )
-    out.append(f"Neutral, operational load: {OPS_LOAD.get(o['kind'], '')}")
+    out.append(f"Neutral, operational load: {ops_load(o['kind'])}")
     return out
 
 
@@ -266,9 +270,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
             f"Bad, because {pct(chosen['requests']['cold_starts'], chosen['requests']['arrived'])}"
             " of requests wait for a cold start"
         )
-    if chosen["kind"] != "serverless":
+    if pays_for_idle(chosen["kind"]):
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(chosen['kind'], '')}")
+    cons.append(f"Neutral, because it means {ops_load(chosen['kind'])}")
     cons += _break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))
     if out.sweep_summary:
@@ -282,7 +286,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(2, "Pros and Cons of the Options"))
     for o in options:
         doc.add(Heading(3, o["name"]))
-        doc.add(Para(f"{KIND_WORDS.get(o['kind'], o['kind'])}: {describe_option(o)}."))
+        doc.add(Para(f"{kind_words(o['kind'])}: {describe_option(o)}."))
         doc.add(
             Bullets(
                 _facts(o) + _break_even(o["name"], out.crossovers) + _judgement(o, options, rule)
@@ -421,7 +425,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"Bad, because at {len(lost)} points another option is cheaper; re-decide if "
             f"`{var}` moves there (break-even points below)"
         )
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(kinds[chosen], '')}")
+    cons.append(f"Neutral, because it means {ops_load(kinds[chosen])}")
     doc.add(Bullets(cons))
     doc.add(Heading(2, "Pros and Cons of the Options"))
     idle = cross.get("idle_fraction", {})
@@ -445,7 +449,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         facts.append(
             f"{'Good' if wins else 'Bad'}, because it wins at {wins} of {len(points)} points"
         )
-        facts.append(f"Neutral, operational load: {OPS_LOAD.get(kinds[n], '')}")
+        facts.append(f"Neutral, operational load: {ops_load(kinds[n])}")
         doc.add(Heading(3, n))
         doc.add(Bullets(facts))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):

@@ -160,7 +160,7 @@ def serverless_platforms(draw: st.DrawFn) -> ServerlessPlatform:
 
 def test_differential_test_varies_every_serverless_parameter() -> None:
     """The list the differential test draws from names every ServerlessPlatform field, and
-    every serverless option field is either one of them (through simulate.serverless_platform)
+    every serverless option field is either one of them (through kinds.serverless_platform)
     or only read by rating: a new parameter cannot be left out of the comparison."""
     from costsim.scenario import ServerlessOption
 
