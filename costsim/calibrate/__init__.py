@@ -8,8 +8,8 @@ The path is ``read_sources`` (one reader per format, see :mod:`costsim.calibrate
 from __future__ import annotations
 
 from costsim.calibrate.evidence import Evidence
+from costsim.calibrate.formats import read_source, readers
 from costsim.calibrate.model import Calibration, calibrate
-from costsim.calibrate.sources import read_source, readers
 from costsim.calibrate.writer import write_scenario
 
 

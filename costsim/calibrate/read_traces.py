@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from costsim.calibrate.evidence import CountSeries, Evidence, Requests
-from costsim.calibrate.sources import Reader, register
+from costsim.calibrate.sources import Reader
 from costsim.errors import InputError
 from costsim.traffic import trace_io
 from costsim.traffic.azure import DURATION_CAVEAT, azure_2019_durations, azure_2019_memory_mb
@@ -92,43 +92,36 @@ def _header(head: str) -> str:
     return head.splitlines()[0] if head else ""
 
 
-register(
+#: the formats this module reads, in sniffing order
+FORMATS: tuple[Reader, ...] = (
     Reader(
         "azure-2019",
         "Azure Functions 2019 invocations per function (per-minute counts)",
         lambda head, name: _header(head).startswith("HashOwner,HashApp,HashFunction,Trigger"),
         read_azure_2019,
-    )
-)
-register(
+    ),
     Reader(
         "azure-2019-durations",
         "Azure Functions 2019 duration percentiles",
         lambda head, name: "percentile_Average_" in _header(head),
         read_azure_2019_durations,
-    )
-)
-register(
+    ),
     Reader(
         "azure-2019-memory",
         "Azure Functions 2019 app memory percentiles",
         lambda head, name: "AverageAllocatedMb" in _header(head),
         read_azure_2019_memory,
-    )
-)
-register(
+    ),
     Reader(
         "azure-2021",
         "Azure Functions 2021 invocation trace",
         lambda head, name: _header(head).replace(" ", "").startswith("app,func,end_timestamp"),
         read_azure_2021,
-    )
-)
-register(
+    ),
     Reader(
         "huawei-2023",
         "Huawei public cloud 2023 request table (per minute or per second)",
         lambda head, name: _header(head).startswith("day,time,"),
         read_huawei,
-    )
+    ),
 )

@@ -15,8 +15,8 @@ import pytest
 from fixtures import make_logs
 
 from costsim.calibrate import read_source
+from costsim.calibrate.formats import readers
 from costsim.calibrate.read_lambda import parse_report
-from costsim.calibrate.sources import readers
 from costsim.errors import InputError
 
 LOGS = Path(make_logs.__file__).resolve().parent / "logs"
