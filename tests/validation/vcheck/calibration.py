@@ -148,3 +148,26 @@ def check_calibration(size: str, mapper: Mapper) -> list[Row]:
         )
     )
     return rows
+
+
+#: The serverless defaults and where they come from (a section of docs/VALIDATION.md).
+DEFAULTS_SECTION = """
+## Serverless defaults and their sources
+
+What `costsim calibrate` writes when a log does not say, and what the models assume:
+
+| default | value | source |
+|---|---|---|
+| cold start, AWS Lambda, when no `Init Duration` is logged (or fewer than 10) | lognormal matched to mean/sd: 128 MB 159 ms median / 1.67 s p99 (mean 265 ms); 512 MB 163 ms / 1.50 s; 2048 MB 171 ms / 1.24 s (`costsim/calibrate/presets.py`) | Wang et al., "Peeking Behind the Curtains of Serverless Platforms", USENIX ATC 2018, as parameterised in OpenDC `ColdStartModel.kt` (128 and 2048 MB from the paper, sizes between interpolated) [secondary] |
+| cold start, Azure Functions 1.5 GB / Cloud Functions gen1 128 MB, 2048 MB | mean 243 ms; 493 ms, 111 ms (same fit) | same |
+| not a preset | Node.js 20 at 256 MB: avg 242 ms, p90 584 ms, no lognormal has both | A. Tanasa, "Lambda Cold Starts Benchmark (20 Nov 2023)", gist adriantanasa/06a9cbc36744ef0bf946255e9e75efbe |
+| keep-alive, AWS Lambda | 10 min | M. Shilkov, "AWS Lambda Cold Starts After 10 Minutes" (2019-08); Shahrad et al., "Serverless in the Wild", USENIX ATC 2020; 5-7 min in Shilkov's 2021 data (mikhailio-hugo `coldstarts/aws/intervals`), 22-65 min in K. Lin's 2019 idle-step test |
+| keep-alive, Azure Functions / Huawei Cloud | about 20 min / 1 min | Shahrad et al. 2020; Joosen et al., "Serverless Cold Starts and Where to Find Them", EuroSys 2025 |
+| maximum environment lifetime, AWS Lambda | **not modelled**: AWS recycles environments after about 2 h even when busy (Xebia, "TIL that AWS Lambda terminates instances preemptively" [secondary]); host VMs recycled about 4 h after creation in 2017 (Y. Cui, theburningmonk.com); AWS states only "a non-deterministic period of time" | reported to the engine owners; with a 2 h lifetime a busy function adds one cold start per environment every 2 h |
+| Azure 2019 durations | percentiles of 30-second averages, with the true Minimum/Maximum as the 0th/100th points; functions merged as a count-weighted mixture | AzureFunctionsDataset2019.md (github.com/Azure/AzurePublicDataset) |
+| scale on a request log | superposed copies shifted by up to 1 min (bundled trace at x3: 8 cold starts and 5 instances at most, against 18 and 12 when each request is duplicated at its instant) | issue 18; `tests/unit/test_replay_fidelity.py` |
+
+Not yet validated: simulated against measured cold-start counts on published per-request
+measurements of a real platform (public research repositories hold request logs with a
+cold-start flag per request; none is bundled yet).
+"""
