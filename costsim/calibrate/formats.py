@@ -6,7 +6,7 @@ from pathlib import Path
 
 from costsim.calibrate import read_access, read_lambda, read_metrics, read_traces
 from costsim.calibrate.evidence import Evidence
-from costsim.calibrate.sources import HEAD_CHARS, Reader, read_text
+from costsim.calibrate.sources import HEAD_CHARS, Reader, Selection, read_text
 from costsim.errors import InputError
 
 #: the registry of readers: format name -> reader (first match wins when sniffing)
@@ -22,8 +22,11 @@ def readers() -> dict[str, Reader]:
     return dict(READERS)
 
 
-def read_source(path: str, fmt: str | None = None) -> Evidence:
-    """Read one file with the named reader, or the first whose sniffer recognises it."""
+def read_source(path: str, fmt: str | None = None, selection: Selection | None = None) -> Evidence:
+    """Read one file with the named reader, or the first whose sniffer recognises it.
+
+    ``selection`` picks one function or app out of a public trace; other formats ignore it.
+    """
     known = READERS
     if fmt is not None:
         if fmt not in known:
@@ -45,7 +48,10 @@ def read_source(path: str, fmt: str | None = None) -> Evidence:
             )
     assert found is not None
     reader: Reader = found
-    evidence = reader.read(path)
+    if selection is not None and reader.read_selected is not None:
+        evidence = reader.read_selected(path, selection)
+    else:
+        evidence = reader.read(path)
     if not evidence.used.get(path):
         first = evidence.bad[0].one_line() if evidence.bad else f"{path}: nothing to read"
         raise InputError(
