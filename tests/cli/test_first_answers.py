@@ -44,7 +44,7 @@ def weekly(tmp_path: Path) -> Path:
 def test_run_horizon_overrides_and_warns_when_shorter_than_the_period(
     weekly, tmp_path, monkeypatch, capsys
 ) -> None:
-    code, out, err = cli(
+    code, _, err = cli(
         monkeypatch,
         capsys,
         "run",
