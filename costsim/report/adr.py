@@ -133,8 +133,21 @@ def _facts(o: dict[str, Any]) -> list[str]:
         f"**Throttled:** {req['throttled']:,} ({pct(req['throttled'], n)}); **dropped:** "
         f"{req['dropped']:,} ({pct(req['dropped'], n)})",
         f"**Instances:** mean {o['instances']['mean']:.2f}, max {o['instances']['max']}; "
-        f"utilisation {100 * o['utilization']:.1f} % of what is paid for",
+        + utilisation_words(o),
     ]
+
+
+def utilisation_words(o: dict[str, Any]) -> str:
+    """Utilisation in one wording per kind: serverless bills per use, so nothing paid is idle."""
+    if o["kind"] == "serverless":
+        return (
+            "billed per use, so no paid capacity sits idle (warm instances were busy "
+            f"{100 * o['utilization']:.1f} % of the time the provider kept them)"
+        )
+    return (
+        f"busy {100 * o['utilization']:.1f} % of what is paid for "
+        f"({idle_pct(o['utilization'])} idle)"
+    )
 
 
 def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | None) -> list[str]:
@@ -282,8 +295,16 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    _assumptions(doc, s, date)
     _more_information(doc, s, command)
     return doc
+
+
+def _assumptions(doc: Document, s: dict[str, Any], date: str) -> None:
+    from costsim.report.assumptions import assumptions
+
+    doc.add(Heading(2, "Assumptions and not included"))
+    doc.add(Bullets(assumptions(s, date)))
 
 
 def _more_information(doc: Document, s: dict[str, Any], command: str) -> None:
@@ -441,9 +462,12 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"**Throttled:** up to {100 * worst['throttle_rate']:.2f} %; "
             f"**dropped:** up to {100 * worst['drop_rate']:.2f} %",
         ]
-        if idle.get(n):
+        if kinds[n] == "serverless":
+            facts.append("**Idle capacity:** none paid for (billed per use)")
+        elif idle.get(n):
             facts.append(
-                f"**Idle capacity:** {100 * min(idle[n]):.0f} % to {100 * max(idle[n]):.0f} %"
+                f"**Idle capacity:** {100 * min(idle[n]):.0f} % to {100 * max(idle[n]):.0f} % "
+                "of what is paid for"
             )
         facts += _break_even(n, cross)
         wins = counts.get(n, 0)
@@ -455,6 +479,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         doc.add(Bullets(facts))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    _assumptions(doc, s, date)
     _more_information(doc, s, command)
     return doc
 
