@@ -9,100 +9,33 @@ record is dated when it was written, not when its newest price list was.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
 from costsim.output import write_atomic
-from costsim.report.doc import Bullets, Code, Document, Heading, Image, Para, Table, to_markdown
+from costsim.report.adr_common import (
+    KIND_WORDS,
+    MAX_LOST_SHARE,
+    OPS_LOAD,
+    add_assumptions,
+    break_even,
+    describe_option,
+    idle_pct,
+    more_information,
+    ms,
+    pct,
+    question_lines,
+    report_date,
+    sentence,
+    usd,
+)
+from costsim.report.adr_sweep import point_mean, sweep_document
+from costsim.report.doc import Bullets, Document, Heading, Image, Para, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
-from costsim.report.sweep_fallback import draw_missing, slo_p99_ms
+from costsim.report.sweep_fallback import draw_missing
 
-#: Largest share of requests throttled or dropped that still counts as meeting the SLO.
-MAX_LOST_SHARE = 0.001
-
-KIND_WORDS = {"serverless": "serverless functions", "vps": "rented VPS", "bare_metal": "bare metal"}
-OPS_LOAD = {
-    "serverless": "no servers to patch or size; the provider scales and bills per invocation, "
-    "at the price of cold starts, account limits and lock-in to its runtime",
-    "vps": "machines to patch, monitor and size (or an autoscaling policy to tune); capacity "
-    "arrives in minutes",
-    "bare_metal": "hardware to order, patch and replace; capacity takes days to arrive, so the "
-    "fleet must be sized for the peak up front",
-}
-
-
-def report_date(summary: dict[str, Any], date: str | None = None) -> str:
-    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else today (UTC).
-
-    ``summary`` is accepted for callers that pass it; the catalogs' dates are listed in the
-    record's own table and are not the date of the decision.
-    """
-    if date:
-        return date
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    return dt.datetime.now(dt.UTC).date().isoformat()
-
-
-def usd(x: float) -> str:
-    """Money for people: ``$1,234.56`` (``$0.0012`` below a cent)."""
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    return sign + (f"${x:,.2f}" if x >= 0.01 or x == 0 else f"${x:.4f}")
-
-
-def ms(x: float) -> str:
-    """Milliseconds for people."""
-    return f"{x:,.0f} ms" if x >= 100 else f"{x:,.1f} ms"
-
-
-def pct(part: float, whole: float) -> str:
-    """A share in per cent."""
-    return f"{100 * part / whole:.2f} %" if whole else "0 %"
-
-
-def idle_pct(utilization: float) -> str:
-    """The idle share of paid capacity, with a decimal once it rounds to 100 %."""
-    idle = 100 * (1 - utilization)
-    return f"{idle:.1f} %" if idle > 99 else f"{idle:.0f} %"
-
-
-def _sentence(text: str) -> str:
-    """Capitalise the first letter, as the question is lifted from a comment."""
-    return text[:1].upper() + text[1:]
-
-
-def question_lines(scenario_file: str) -> list[str]:
-    """The leading comment of a scenario file (its question), without the ``#``."""
-    path = Path(scenario_file)
-    if not scenario_file or not path.is_file():
-        return []
-    lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.startswith("#"):
-            break
-        lines.append(raw.lstrip("#").strip())
-    return [line for line in lines if line]
-
-
-def describe_option(o: dict[str, Any]) -> str:
-    """One line on what an option is."""
-    d = o.get("detail", {})
-    if o["kind"] == "serverless":
-        extras = ", ".join(d.get("extras", []))
-        text = f"{d.get('provider', '?')} functions, {d.get('memory_mb', 0):g} MB"
-        text += f", keep-alive {d.get('keep_alive_s', 0):g} s"
-        return text + (f", with {extras}" if extras else "")
-    if o["kind"] == "vps":
-        scale = "an autoscaled group" if d.get("autoscale") else f"{o['instances']['max']} x"
-        return f"{scale} {d.get('instance', '?')} ({d.get('workers', '?')} workers each)"
-    return (
-        f"{d.get('servers', '?')} x {d.get('server', '?')} ({d.get('workers', '?')} workers each)"
-    )
+__all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -176,25 +109,6 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | No
     return out
 
 
-def _break_even(name: str, cross: dict[str, Any]) -> list[str]:
-    var = cross.get("variable", "the swept variable")
-    out = []
-    for c in cross.get("crossovers", []):
-        if name in (c["a"], c["b"]):
-            other = c["b"] if c["a"] == name else c["a"]
-            lo, hi = c.get("ci95") or [c["at"], c["at"]]
-            unit = f" {cross['unit']}" if cross.get("unit") else ""
-            where = f"{var} = {c['at']:.3g}{unit} (95 % interval {lo:.3g} to {hi:.3g})"
-            if c.get("at_text"):
-                rlo, rhi = c.get("ci95_rps") or [c["at_rps"], c["at_rps"]]
-                where = (
-                    f"{c['at_text']} ({var} = {c['at']:.3g}; 95 % interval "
-                    f"{rlo:.3g} to {rhi:.3g} req/s)"
-                )
-            out.append(f"**Break-even** with {other} at {where}")
-    return out
-
-
 def run_document(out: Output, status: str, date: str, command: str) -> Document:
     """The decision record of a run folder."""
     s = out.summary
@@ -205,7 +119,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(_sentence(" ".join(q.removeprefix("Question: ") for q in question))))
+    doc.add(Para(sentence(" ".join(q.removeprefix("Question: ") for q in question))))
     arrived = options[0]["requests"]["arrived"]
     days = s["horizon_s"] / 86400
     doc.add(
@@ -270,7 +184,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     if chosen["kind"] != "serverless":
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
     cons.append(f"Neutral, because it means {OPS_LOAD.get(chosen['kind'], '')}")
-    cons += _break_even(chosen["name"], out.crossovers)
+    cons += break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))
     if out.sweep_summary:
         doc.add(
@@ -285,9 +199,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         doc.add(Heading(3, o["name"]))
         doc.add(Para(f"{KIND_WORDS.get(o['kind'], o['kind'])}: {describe_option(o)}."))
         doc.add(
-            Bullets(
-                _facts(o) + _break_even(o["name"], out.crossovers) + _judgement(o, options, slo)
-            )
+            Bullets(_facts(o) + break_even(o["name"], out.crossovers) + _judgement(o, options, slo))
         )
     doc.add(Heading(3, "Side by side"))
     doc.add(Image("latency", "Latency percentiles per option, with the SLO"))
@@ -295,192 +207,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
-    _assumptions(doc, s, date)
-    _more_information(doc, s, command)
-    return doc
-
-
-def _assumptions(doc: Document, s: dict[str, Any], date: str) -> None:
-    from costsim.report.assumptions import assumptions
-
-    doc.add(Heading(2, "Assumptions and not included"))
-    doc.add(Bullets(assumptions(s, date)))
-
-
-def _more_information(doc: Document, s: dict[str, Any], command: str) -> None:
-    doc.add(Heading(2, "More Information"))
-    rows = [
-        [name, version, s.get("catalog_as_of", {}).get(name, "?")]
-        for name, version in sorted(s.get("catalogs", {}).items())
-    ]
-    doc.add(Para("Prices come from these catalogs (`costsim catalog show NAME` lists sources):"))
-    doc.add(Table(["catalog", "version", "as of"], rows))
-    facts = [
-        f"Scenario `{s['scenario']}`"
-        + (f" (`{s['scenario_file']}`)" if s.get("scenario_file") else ""),
-        f"Seed {s['seed']}, {s['horizon_s'] / 86400:g} simulated days, engine `{s.get('engine')}`",
-        f"costsim {s.get('costsim_version', '?')}",
-    ]
-    if s.get("kind") == "sweep":
-        facts.append(f"{s.get('replications', 1)} replications per point; intervals are 95 %")
-    doc.add(Bullets(facts))
-    doc.add(Para("To reproduce this record:"))
-    doc.add(Code(command))
-
-
-# -- sweeps -------------------------------------------------------------------------------------
-def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(o for o in point["options"] if o["name"] == name)
-
-
-def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
-    """A sweep point's metric: the replication mean of ``{mean, ci95, n}`` (or a bare number)."""
-    value = o.get(metric, default)
-    if isinstance(value, dict):
-        value = value.get("mean", default)
-    return float(value)
-
-
-_RATES = ("cold_start_rate", "throttle_rate", "drop_rate")
-
-
-def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
-    lost = point_mean(o, "throttle_rate") + point_mean(o, "drop_rate")
-    return lost <= MAX_LOST_SHARE and (slo is None or point_mean(o, "p99_ms") <= slo)
-
-
-def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
-    """The decision record of a sweep folder."""
-    s, cross = out.summary, out.crossovers
-    axis = s["vary"][0]
-    var, values = axis["path"], axis["values"]
-    points = s["points"]
-    names = [o["name"] for o in points[0]["options"]]
-    kinds = {o["name"]: o.get("kind", "?") for o in points[0]["options"]}
-    slo = slo_p99_ms(s)
-    winners = [w.get("option") for w in cross.get("slo_winners", [])] or [
-        next(
-            (
-                o["name"]
-                for o in sorted(p["options"], key=lambda o: point_mean(o, "cost_usd"))
-                if _point_ok(o, slo)
-            ),
-            None,
-        )
-        for p in points
-    ]
-    counts = {n: winners.count(n) for n in names}
-    chosen = max(names, key=lambda n: (counts[n], -names.index(n)))
-    doc = Document({"status": status, "date": date})
-    doc.add(Heading(1, f"{s['scenario']}: where each option wins as {var} varies"))
-    doc.add(Heading(2, "Context and Problem Statement"))
-    question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(_sentence(" ".join(q.removeprefix("Question: ") for q in question if q))))
-    shown = ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values)
-    doc.add(
-        Para(
-            f"The sweep varies `{var}` over {shown}, with {s.get('replications', 1)} "
-            f"replications of {float(s.get('horizon_s', 0)) / 86400:g} simulated days at each "
-            "point; costs are scaled to a 730-hour month."
-        )
-    )
-    doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most "
-            f"{100 * MAX_LOST_SHARE:g} % of requests throttled or dropped"
-        )
-    drivers += [
-        f"**Cost:** the monthly bill across the range of `{var}`",
-        "**Operational load:** what the team has to run, patch and size",
-    ]
-    doc.add(Bullets(drivers))
-    doc.add(Heading(2, "Considered Options"))
-    doc.add(Bullets([f"**{n}** ({kinds[n]})" for n in names]))
-    doc.add(Heading(2, "Decision Outcome"))
-    share = f"{counts[chosen]} of {len(points)}"
-    doc.add(
-        Para(
-            f'Chosen option: "{chosen}", because it is the cheapest option meeting the SLO at '
-            f"{share} simulated points. Where the winner changes:"
-        )
-    )
-    ranges = [
-        f"**{w['option']}** from {var} = {w['from']:g} to {w['to']:g}"
-        for w in cross.get("winners", [])
-    ]
-    doc.add(Bullets(ranges or ["(no crossovers file: see the table below)"]))
-    rated = all("mean_rps" in p for p in points) and len({p["mean_rps"] for p in points}) > 1
-    rows = []
-    for p, w in zip(points, winners, strict=False):
-        shown_params = ", ".join(
-            f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in p["params"].values()
-        )
-        traffic = (
-            [f"{p['mean_rps']:.3g}", f"{p['requests_per_month'] / 1e6:,.3g}M"] if rated else []
-        )
-        rows.append(
-            [shown_params]
-            + traffic
-            + [usd(point_mean(_sweep_point_option(p, n), "cost_usd")) for n in names]
-            + [w or "none"]
-        )
-    heads = [var, *(["req/s", "requests/month"] if rated else [])]
-    doc.add(
-        Table(
-            [*heads, *[f"{n} $/month" for n in names], "cheapest within SLO"],
-            rows,
-            "l" + "r" * (len(names) + len(heads) - 1) + "l",
-        )
-    )
-    doc.add(Image("sweep_cost", "Monthly cost against the swept variable, with crossovers"))
-    doc.add(Image("sweep_p99", "p99 latency against the swept variable, with the SLO"))
-    if (out.folder / "sweep_winners.svg").exists():
-        doc.add(Image("sweep_winners", "Which option wins at each point"))
-    doc.add(Heading(3, "Consequences"))
-    cons = [f"Good, because {chosen} is the cheapest option within the SLO over {share} points"]
-    lost = [p for p, w in zip(points, winners, strict=False) if w and w != chosen]
-    if lost:
-        cons.append(
-            f"Bad, because at {len(lost)} points another option is cheaper; re-decide if "
-            f"`{var}` moves there (break-even points below)"
-        )
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(kinds[chosen], '')}")
-    doc.add(Bullets(cons))
-    doc.add(Heading(2, "Pros and Cons of the Options"))
-    idle = cross.get("idle_fraction", {})
-    for n in names:
-        rows_n = [_sweep_point_option(p, n) for p in points]
-        cost = [point_mean(r, "cost_usd") for r in rows_n]
-        p99 = [point_mean(r, "p99_ms") for r in rows_n]
-        worst = {m: max(point_mean(r, m) for r in rows_n) for m in _RATES}
-        facts = [
-            f"**Cost:** {usd(min(cost))} to {usd(max(cost))} per month over the range",
-            f"**Latency:** p99 {ms(min(p99))} to {ms(max(p99))}",
-            f"**Cold starts:** up to {100 * worst['cold_start_rate']:.2f} % of requests",
-            f"**Throttled:** up to {100 * worst['throttle_rate']:.2f} %; "
-            f"**dropped:** up to {100 * worst['drop_rate']:.2f} %",
-        ]
-        if kinds[n] == "serverless":
-            facts.append("**Idle capacity:** none paid for (billed per use)")
-        elif idle.get(n):
-            facts.append(
-                f"**Idle capacity:** {100 * min(idle[n]):.0f} % to {100 * max(idle[n]):.0f} % "
-                "of what is paid for"
-            )
-        facts += _break_even(n, cross)
-        wins = counts.get(n, 0)
-        facts.append(
-            f"{'Good' if wins else 'Bad'}, because it wins at {wins} of {len(points)} points"
-        )
-        facts.append(f"Neutral, operational load: {OPS_LOAD.get(kinds[n], '')}")
-        doc.add(Heading(3, n))
-        doc.add(Bullets(facts))
-    for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
-        doc.add(Image(stem, "Memory tuning"))
-    _assumptions(doc, s, date)
-    _more_information(doc, s, command)
+    add_assumptions(doc, s, date)
+    more_information(doc, s, command)
     return doc
 
 
