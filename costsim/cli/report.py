@@ -24,11 +24,18 @@ def report(
         ),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Also write report.html.")] = True,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity/--no-sensitivity",
+            help="Re-simulate a run under each doubted input (free tier, cold start, ...).",
+        ),
+    ] = True,
 ) -> None:
     """Write FOLDER/report.md (MADR 4 decision record) and report.html, with charts."""
     from costsim.report.adr import write_report
 
-    written = write_report(folder, status=status, date=date, html=html)
+    written = write_report(folder, status=status, date=date, html=html, sensitivity=sensitivity)
     console.print(f"Wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
 
 

@@ -33,6 +33,7 @@ from costsim.report.adr_sweep import point_mean, sweep_document
 from costsim.report.doc import Bullets, Document, Heading, Image, Para, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
+from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
@@ -207,6 +208,11 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    blocks = sensitivity_blocks(out.folder, chosen["name"], options)
+    if blocks:
+        doc.add(Heading(2, "Sensitivity: what would change the decision"))
+        for block in blocks:
+            doc.add(block)
     add_assumptions(doc, s, date)
     more_information(doc, s, command)
     return doc
@@ -232,16 +238,27 @@ def reproduce_command(out: Output, folder_arg: str) -> str:
 
 
 def write_report(
-    folder: Path, *, status: str = "proposed", date: str | None = None, html: bool = True
+    folder: Path,
+    *,
+    status: str = "proposed",
+    date: str | None = None,
+    html: bool = True,
+    sensitivity: bool = True,
 ) -> list[Path]:
     """Write ``report.md`` (and ``report.html``) into a run or sweep folder.
 
-    Charts the record needs are drawn when the folder lacks them. Returns the files written.
+    Charts the record needs are drawn when the folder lacks them; a run's sensitivity section
+    simulates its scenario file again under each factor (``sensitivity=False`` skips it).
+    Returns the files written.
     """
     out = load_output(folder)
     written: list[Path] = []
     if out.kind == "run":
         from costsim.report.charts import run_charts
+        from costsim.report.sensitivity import ensure_sensitivity
+
+        if sensitivity:
+            written += ensure_sensitivity(folder, out.summary)
 
         stems = ("cost", "latency", "latency_cdf", "instances")
         if not all((folder / f"{st}.svg").exists() for st in stems):
