@@ -58,8 +58,10 @@ def _write(
     folder: Path, status: str, date: str | None, html: bool, sensitivity: bool
 ) -> list[Path]:
     from costsim.report.adr import write_report
+    from costsim.sweep.sensitivity import ensure_sensitivity
 
-    return write_report(folder, status=status, date=date, html=html, sensitivity=sensitivity)
+    ensure = ensure_sensitivity if sensitivity else None
+    return write_report(folder, status=status, date=date, html=html, sensitivity=ensure)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ record is dated when it was written, not when its newest price list was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -254,22 +255,23 @@ def write_report(
     status: str = "proposed",
     date: str | None = None,
     html: bool = True,
-    sensitivity: bool = True,
+    sensitivity: Callable[[Path, dict[str, Any]], list[Path]] | None = None,
 ) -> list[Path]:
     """Write ``report.md`` (and ``report.html``) into a run or sweep folder.
 
-    Charts the record needs are drawn when the folder lacks them; a run's sensitivity section
-    simulates its scenario file again under each factor (``sensitivity=False`` skips it).
+    Charts the record needs are drawn when the folder lacks them. ``sensitivity(folder,
+    summary)``, when given, writes the run's ``sensitivity.json`` first (``costsim report``
+    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity`, which simulates the scenario
+    file again under each factor); the record then has a sensitivity section.
     Returns the files written.
     """
     out = load_output(folder)
     written: list[Path] = []
     if out.kind == "run":
         from costsim.report.charts import run_charts
-        from costsim.report.sensitivity import ensure_sensitivity
 
-        if sensitivity:
-            written += ensure_sensitivity(folder, out.summary)
+        if sensitivity is not None:
+            written += sensitivity(folder, out.summary)
 
         stems = ("cost", "latency", "latency_cdf", "instances")
         if not all((folder / f"{st}.svg").exists() for st in stems):
