@@ -101,14 +101,14 @@ def catalog_problems(
             probe = scenario.model_copy(update={"options": slots})
         else:
             # the file has other problems: a stand-in with just what catalog checks read
-            probe = Scenario.model_construct(  # type: ignore[call-arg]
+            stand_in: dict[str, Any] = {"traffic": None, "workload": None}
+            probe = Scenario.model_construct(
                 name=str(data.get("name", "scenario")),
                 options=slots,
                 catalogs=catalogs,
                 horizon=30 * 86400.0,
                 warmup=0.0,
-                traffic=None,
-                workload=None,
+                **stand_in,
                 base_dir=base_dir,
                 source_file=line_map.file,
                 line_map=line_map,
