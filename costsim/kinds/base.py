@@ -274,6 +274,22 @@ class OptionKind(ABC, Generic[OptionT]):
         """
         return 1.0 - float(option.utilization)
 
+    def assumptions(
+        self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
+    ) -> list[str]:
+        """What the decision record assumes about this option (Markdown bullets).
+
+        Parameters
+        ----------
+        name : str
+            The option's name.
+        option : mapping or None
+            Its entry in ``summary.json`` (None for a sweep, which has no single bill).
+        given : mapping
+            What the scenario file wrote for it (defaults are what it left out).
+        """
+        return []
+
     @abstractmethod
     def describe(self, option: Mapping[str, Any]) -> str:
         """One line on what the option is, from its entry in ``summary.json``."""
