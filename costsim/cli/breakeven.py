@@ -82,9 +82,13 @@ def breakeven(
         f"{replications} replications (the same seed at every point)[/dim]"
     )
     if out is not None:
-        path = out / "breakeven.json"
-        path.write_text(json.dumps(result.as_dict(), indent=1) + "\n")
-        console.print(f"[dim]Wrote {path}[/dim]")
+        from costsim.folders import replaced_folder
+        from costsim.output import write_atomic
+
+        # replaced whole, like every result folder
+        with replaced_folder(out) as stage:
+            write_atomic(stage / "breakeven.json", json.dumps(result.as_dict(), indent=1) + "\n")
+        console.print(f"[dim]Wrote {out / 'breakeven.json'}[/dim]")
 
 
 def register(app: typer.Typer) -> None:
