@@ -54,8 +54,7 @@ EXAMPLES = [
     pytest.param(
         1_000_000,
         "{duration: {dist: fixed, value: 60ms}, cpu_time: 50ms}",
-        "{name: f, kind: serverless, provider: cloudflare-workers, plan: standard,"
-        " keep_alive: 1h}",
+        "{name: f, kind: serverless, provider: cloudflare-workers, plan: standard, keep_alive: 1h}",
         "131.40",
         id="cloudflare-100m-requests-50ms-cpu",
     ),
