@@ -265,7 +265,9 @@ def quote_function(
     free_tier : bool
         Whether monthly free allowances are credited.
     extras : list of str
-        Add-on item keys (``api-gateway-http``, ``internet-egress``, ...).
+        Add-on item keys (``api-gateway-http``, ``internet-egress``, ...), or ``CATALOG/ITEM``
+        for an item of another catalog priced on the function's meters
+        (``aws-lambda/snapstart``, ``aws-lambda/response-streaming``).
     overrides : dict
         Component name to a price in the component's own unit; it wins over the catalog.
     """
@@ -280,6 +282,11 @@ def quote_function(
         )
     extra_specs = []
     for key in extras or []:
+        if "/" in key:
+            # CATALOG/ITEM: any catalog item priced on the function's meters (aws-lambda/snapstart)
+            name_, _, item_ = key.partition("/")
+            extra_specs.append(ExtraSpec(catalog=cats.get(name_).catalog, item=item_))
+            continue
         acat, name = cats.find_item(key, ("addon",))
         extra_specs.append(ExtraSpec(catalog=acat.catalog, item=name))
     spec = PricingSpec(
