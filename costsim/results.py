@@ -194,7 +194,7 @@ class Result:
                 if o.meters is not None
             },
         }
-        return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+        return dump_meters(doc)
 
     def timeseries_csv(self) -> str:
         """``timeseries.csv`` text: one row per time bin and option."""
@@ -232,6 +232,11 @@ def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
         "components": {k: _money(v) for k, v in cost.components.items()},
         "period": "month",
     }
+
+
+def dump_meters(doc: dict[str, Any]) -> str:
+    """``meters.json`` text of a meters document (also used by ``costsim reprice``)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def dump_summary(doc: dict[str, Any]) -> str:

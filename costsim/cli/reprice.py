@@ -13,6 +13,9 @@ from costsim.errors import InputError
 
 console = Console(width=120)
 
+#: Files of a run that a re-price carries over unchanged (it rewrites the costs and charts).
+KEPT = ("latency_cdf.csv",)
+
 
 def _pins(values: list[str] | None) -> dict[str, str]:
     pins: dict[str, str] = {}
@@ -37,6 +40,7 @@ def reprice(
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")] = True,
 ) -> None:
     """Re-price a run (from meters.json) or a sweep (from its points) without simulating."""
+    from costsim.folders import replaced_folder
     from costsim.output import write_atomic
     from costsim.pricing.reprice import load_json, reprice_folder
 
@@ -51,15 +55,22 @@ def reprice(
         console.print(f"Re-priced sweep {folder}: {len(written)} files in {took:.2f} s")
         return
     out, names = reprice_folder(folder, list(catalog or []), pins)
-    write_atomic(folder / "summary.json", out.summary_json)
-    if out.timeseries_csv is not None:
-        write_atomic(folder / "timeseries.csv", out.timeseries_csv)
-    if charts and (folder / "cost.png").exists():
-        # the run drew charts: the cost chart shows the old bill until redrawn
-        from costsim.report.charts import run_charts
-        from costsim.report.load import load_output, result_from_output
+    drawn = charts and (folder / "cost.png").exists()
+    # the whole folder is replaced at once, with a fresh manifest, as `costsim run` writes it
+    with replaced_folder(folder, kind="run") as stage:
+        write_atomic(stage / "summary.json", out.summary_json)
+        write_atomic(stage / "meters.json", out.meters_json)
+        if out.timeseries_csv is not None:
+            write_atomic(stage / "timeseries.csv", out.timeseries_csv)
+        for name in KEPT:
+            if (folder / name).is_file():
+                write_atomic(stage / name, (folder / name).read_bytes())
+        if drawn:
+            # the cost chart shows the bill: redrawn from the new files
+            from costsim.report.charts import run_charts
+            from costsim.report.load import load_output, result_from_output
 
-        names += [p.name for p in run_charts(result_from_output(load_output(folder)), folder)]
+            names += [p.name for p in run_charts(result_from_output(load_output(stage)), stage)]
     took = time.perf_counter() - start
     console.print(f"Re-priced {folder} ({', '.join(names)}) in {took:.2f} s", soft_wrap=True)
 

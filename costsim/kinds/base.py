@@ -89,8 +89,9 @@ def option_context(scenario: Any, index: int) -> OptionContext:
         index=index,
         horizon_s=scenario.horizon,
         warmup_s=scenario.warmup,
-        traffic=scenario.traffic,
-        workload=scenario.workload,
+        # the catalog-check probe of costsim.checks builds its scenario without these
+        traffic=getattr(scenario, "traffic", None),
+        workload=getattr(scenario, "workload", None),
         locate=scenario.error,
     )
 
