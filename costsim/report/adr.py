@@ -13,8 +13,19 @@ import os
 from pathlib import Path
 from typing import Any
 
+from costsim.errors import InputError
 from costsim.output import write_atomic
-from costsim.report.doc import Bullets, Code, Document, Heading, Image, Para, Table, to_markdown
+from costsim.report.doc import (
+    Bullets,
+    Code,
+    Document,
+    Heading,
+    Image,
+    Para,
+    Table,
+    md_escape,
+    to_markdown,
+)
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sweep_fallback import draw_missing, slo_p99_ms
@@ -74,11 +85,18 @@ def _sentence(text: str) -> str:
 
 def question_lines(scenario_file: str) -> list[str]:
     """The leading comment of a scenario file (its question), without the ``#``."""
+    from costsim.fileio import MAX_YAML_BYTES, read_text
+
     path = Path(scenario_file)
     if not scenario_file or not path.is_file():
         return []
+    try:
+        # summary.json names the file: it may be hand-edited to point anywhere
+        text = read_text(path, MAX_YAML_BYTES, "YAML file")
+    except InputError:
+        return []
     lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in text.splitlines():
         if not raw.startswith("#"):
             break
         lines.append(raw.lstrip("#").strip())
@@ -183,7 +201,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(_sentence(" ".join(q.removeprefix("Question: ") for q in question))))
+    doc.add(Para(md_escape(_sentence(" ".join(q.removeprefix("Question: ") for q in question)))))
     arrived = options[0]["requests"]["arrived"]
     days = s["horizon_s"] / 86400
     doc.add(
@@ -334,7 +352,9 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     doc.add(Heading(1, f"{s['scenario']}: where each option wins as {var} varies"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(_sentence(" ".join(q.removeprefix("Question: ") for q in question if q))))
+    doc.add(
+        Para(md_escape(_sentence(" ".join(q.removeprefix("Question: ") for q in question if q))))
+    )
     shown = ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values)
     doc.add(
         Para(
