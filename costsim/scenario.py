@@ -33,6 +33,8 @@ PriceOverrides = dict[str, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=Fa
 #: Longest simulated horizon [s]: ten years. Longer runs need more memory for the rate grid
 #: and time bins than is reasonable, and no price list is valid that long.
 MAX_HORIZON_S = 10 * 365 * 86400.0
+#: Longest boot time, cooldown or evaluation period of an autoscaling policy [s]: one day.
+MAX_PHASE_S = 86400.0
 #: Shortest horizon [s]: usage is scaled to a month, and shorter runs scale noise into nonsense.
 MIN_HORIZON_S = 1.0
 #: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
@@ -132,7 +134,7 @@ class ServerlessOption(_Strict):
     cold_start: Distribution = Field(
         default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
     )
-    keep_alive: DurationS = Field(default=600.0, ge=0)
+    keep_alive: DurationS = Field(default=600.0, ge=0, le=MAX_HORIZON_S)
     concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
     scale_rate: ScaleRate | None = None
     reuse: Literal["mru", "newest", "oldest", "random"] = "mru"
@@ -160,9 +162,11 @@ class Autoscale(_Strict):
     min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
     max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
     target_utilization: float = Field(default=0.6, gt=0, le=1)
-    boot_time: DurationS = Field(default=60.0, ge=0)
-    cooldown: DurationS = Field(default=300.0, ge=0)
-    evaluation_period: DurationS = Field(default=60.0, gt=0)
+    # physical ranges: a VM boots in minutes, scaling policies act within hours; beyond a day
+    # a value is a typo, and it stretches the simulated work (drains, evaluations)
+    boot_time: DurationS = Field(default=60.0, ge=0, le=MAX_PHASE_S)
+    cooldown: DurationS = Field(default=300.0, ge=0, le=MAX_PHASE_S)
+    evaluation_period: DurationS = Field(default=60.0, gt=0, le=MAX_PHASE_S)
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Autoscale:
@@ -179,7 +183,7 @@ class _FleetOption(_Strict):
     workers: int = Field(default=1, ge=1, le=100_000)
     balancer: Balancer = "shared_queue"
     queue_limit: int | None = Field(default=None, ge=0, le=10**9)
-    queue_timeout: DurationS | None = Field(default=None, ge=0)
+    queue_timeout: DurationS | None = Field(default=None, ge=0, le=MAX_HORIZON_S)
     prices: PriceOverrides = Field(default_factory=dict)
 
 

@@ -123,8 +123,12 @@ def test_killed_run_leaves_the_previous_result_or_the_complete_new_one(
 ) -> None:
     """10 kills of ``run --out`` over an earlier result: old or new, byte for byte."""
     old_ref, new_ref, out = tmp_path / "old", tmp_path / "new", tmp_path / "out"
-    subprocess.run(_costsim("run", str(scenario), "--seed", "1", "--out", str(old_ref)),
-                   env=_env(), check=True, capture_output=True)
+    subprocess.run(
+        _costsim("run", str(scenario), "--seed", "1", "--out", str(old_ref)),
+        env=_env(),
+        check=True,
+        capture_output=True,
+    )
     cmd_new = _costsim("run", str(scenario), "--seed", "2", "--out", str(out))
     shutil.copytree(old_ref, out)
     full_s = _timed(cmd_new)
@@ -164,8 +168,16 @@ def test_killed_sweep_keeps_a_whole_result_stops_its_workers_and_resumes(
 
     def sweep(folder: Path, reps: int) -> list[str]:
         return _costsim(
-            "sweep", str(scenario), *SWEEP_VARY, "--replications", str(reps), "--workers", "2",
-            "--no-charts", "--out", str(folder),
+            "sweep",
+            str(scenario),
+            *SWEEP_VARY,
+            "--replications",
+            str(reps),
+            "--workers",
+            "2",
+            "--no-charts",
+            "--out",
+            str(folder),
         )
 
     subprocess.run(sweep(ref1, 1), env=_env(), check=True, capture_output=True)
