@@ -162,8 +162,9 @@ SWEEP_VARY = ["--vary", "traffic.scale=0.5,1,2,4"]
 def test_killed_sweep_keeps_a_whole_result_stops_its_workers_and_resumes(
     scenario: Path, tmp_path: Path
 ) -> None:
-    """10 kills of a sweep growing from 1 to 2 replications: its result folder is the old or the
-    new one, its workers die with it, and the resumed sweep equals an uninterrupted one."""
+    """10 kills in a row of a sweep growing from 1 to 2 replications: its result folder is the
+    old or the new one, its workers die with it, and the resumed sweep equals an uninterrupted
+    one byte for byte, points included."""
     ref1, ref2, out = tmp_path / "ref1", tmp_path / "ref2", tmp_path / "out"
 
     def sweep(folder: Path, reps: int) -> list[str]:
@@ -187,19 +188,27 @@ def test_killed_sweep_keeps_a_whole_result_stops_its_workers_and_resumes(
     assert old != new and "summary.json" in new
     rng = random.Random(RNG_SEED + 1)
     orphans: list[int] = []
+    workers_seen = 0
+    seen = {"old": 0, "new": 0}
+    shutil.copytree(ref1, out)
+    # the kills chain: each sweep resumes from what the one before left in points/
     for trial in range(TRIALS):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(ref1, out)
         in_write = trial % 2 == 1
-        delay = rng.uniform(0, 0.3) if in_write else rng.uniform(0.2, 1.0) * full_s
+        delay = rng.uniform(0, 0.3) if in_write else rng.uniform(0.1, 0.8) * full_s
         kids = _kill_at(sweep(out, 2), out, delay, in_write)
         now = _snapshot(out, skip_dirs=("points",))
         assert now in (old, new), f"trial {trial}: a mixed sweep folder: {sorted(now)}"
+        seen["old" if now == old else "new"] += 1
         limit = time.monotonic() + 5
         while any(_alive(k) for k in kids) and time.monotonic() < limit:
             time.sleep(0.05)
         orphans += [k for k in kids if _alive(k)]
-        # resume: the same bytes as the uninterrupted sweep, points included
-        subprocess.run(sweep(out, 2), env=_env(), check=True, capture_output=True)
-        assert _snapshot(out) == _snapshot(ref2), f"trial {trial}: resumed sweep differs"
+        workers_seen += len(kids)
+    subprocess.run(sweep(out, 2), env=_env(), check=True, capture_output=True)
+    assert _snapshot(out) == _snapshot(ref2), "the resumed sweep differs from an uninterrupted one"
+    print(
+        f"sweep: {TRIALS} kills ({workers_seen} workers running at the kills, none left), "
+        f"previous result kept {seen['old']}, new result {seen['new']}"
+    )
+    assert workers_seen, "no kill caught the sweep with its workers running"
     assert not orphans, f"workers outlived their sweep: {orphans}"
