@@ -83,7 +83,13 @@ def check_belongs_together(folder: Path) -> bool:
 def _number(doc: dict[str, Any], key: str, where: str, file: str, integer: bool = False) -> None:
     value = doc.get(key)
     ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not math.isfinite(value) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not ok
+        or not math.isfinite(value)
+        or value < 0
+    ):
         kind = "a whole number >= 0" if integer else "a finite number >= 0"
         raise InputError(f"must be {kind}, got {value!r}", file=file, field=f"{where}{key}")
 
