@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from costsim.folders import replaced_folder
@@ -42,9 +43,15 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
+def write_run_outputs(
+    result: Result, out: Path, charts: Callable[[Result, Path], list[Path]] | None = None
+) -> list[Path]:
     """Replace ``out`` with ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv``, charts
     and the manifest, all at once.
+
+    ``charts(result, folder)`` draws the charts into the staged folder; it is passed in by the
+    caller (the report layer draws, this module sits below it), so that charts are swapped in
+    with the rest.
 
     Returns
     -------
@@ -63,12 +70,13 @@ def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Pa
         "timeseries.csv": result.timeseries_csv(),
         "latency_cdf.csv": result.latency_cdf_csv(),
     }
+    if any(o.meters is not None for o in result.options):
+        # what `costsim reprice` prices again, without simulating
+        texts["meters.json"] = result.meters_json()
     with replaced_folder(out, kind="run") as stage:
         for name, text in texts.items():
             write_atomic(stage / name, text)
         staged = [stage / name for name in texts]
-        if charts:
-            from costsim.report.charts import run_charts
-
-            staged += run_charts(result, stage)
+        if charts is not None:
+            staged += charts(result, stage)
     return [out / p.relative_to(stage) for p in staged]

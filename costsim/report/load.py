@@ -20,7 +20,6 @@ from costsim.results import (
     LatencySummary,
     OptionResult,
     Result,
-    Usage,
 )
 
 
@@ -85,8 +84,8 @@ def _number(doc: dict[str, Any], key: str, where: str, file: str, integer: bool 
     ok = isinstance(value, int) if integer else isinstance(value, (int, float))
     if (
         isinstance(value, bool)
-        or not isinstance(value, (int, float))
         or not ok
+        or not isinstance(value, (int, float))
         or not math.isfinite(value)
         or value < 0
     ):
@@ -221,7 +220,6 @@ def result_from_output(out: Output) -> Result:
                 instances_max=int(o["instances"]["max"]),
                 busy_mean=float(o["instances"]["busy_mean"]),
                 utilization=float(o["utilization"]),
-                usage=Usage(o["kind"], float(s["horizon_s"])),
                 latency_cdf=(
                     _floats(crow, "latency_ms") / 1000.0,
                     _floats(crow, "cumulative_fraction"),
@@ -242,7 +240,7 @@ def result_from_output(out: Output) -> Result:
         description=str(s.get("description", "")),
         traffic=str(s.get("traffic", "")),
         costsim_version=str(s.get("costsim_version", "")),
-        slo={k: v / 1000.0 for k, v in slo_ms.items()},
+        slo=dict(s["slo"]) if "slo" in s else {k: v / 1000.0 for k, v in slo_ms.items()},
         catalog_dates=dict(s.get("catalog_as_of", {})),
         scenario_file=str(s.get("scenario_file", "")),
     )

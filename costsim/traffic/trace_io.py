@@ -12,7 +12,7 @@ import numpy as np
 
 from costsim.errors import InputError
 from costsim.fileio import MAX_TRACE_BYTES, check_regular, open_regular
-from costsim.traffic.distributions import MAX_DURATION_S, Empirical
+from costsim.stats.distributions import MAX_DURATION_S, Empirical
 
 TIME_COLUMNS = ("timestamp", "time", "t", "arrival_s")
 AZURE_2019_PERCENTILES = (0, 1, 25, 50, 75, 99, 100)
