@@ -66,7 +66,8 @@ class Extra(Strict):
     key: str | None = None
     catalog: str | None = None
     item: str | None = None
-    per_request: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    # an add-on used a thousand times per invocation is a typo, and huge factors overflow money
+    per_request: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
     free_tier: bool | None = None
 
     @model_validator(mode="after")
