@@ -24,6 +24,12 @@ PriceOverrides = dict[str, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=Fa
 
 #: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
 MAX_INSTANCES = 100_000
+#: Longest of a span a scenario states [s]: ten years, the longest horizon.
+MAX_SPAN_S = 10 * 365 * 86400.0
+#: Longest boot time, cooldown or evaluation period of an autoscaling policy [s]: one day. A VM
+#: boots in minutes and scaling policies act within hours; beyond a day a value is a typo, and it
+#: stretches the simulated work (drains, evaluations).
+MAX_PHASE_S = 86400.0
 
 
 class Strict(BaseModel):

@@ -63,7 +63,8 @@ def write_error(exc: OSError, out: Path) -> InputError:
 
 def check_out(out: Path, kind: str | None = None) -> Path:
     """Refuse an ``--out`` that cannot hold a result: empty text, a symlink, a file, a folder
-    with someone else's files in it, or (``kind="run"``) a sweep's folder.
+    with someone else's files in it (unless ``kind="add"``: files are added, not replaced), or
+    (``kind="run"``) a sweep's folder.
 
     Returns
     -------
@@ -95,7 +96,8 @@ def check_out(out: Path, kind: str | None = None) -> Path:
                 file=str(out),
                 field="--out",
             )
-        if names and not names & set(MARKERS):
+        # a command that only adds files (kind "add") may share a folder with anything
+        if names and kind != "add" and not names & set(MARKERS):
             raise InputError(
                 "holds files that are not a costsim result, and costsim replaces the whole "
                 "folder; choose a new or empty folder",

@@ -122,6 +122,10 @@ class _Tally:
 
 def _trace_rows(path: str) -> float:
     """Data rows of a CSV (line count minus the header) or Parquet file."""
+    from costsim.fileio import MAX_TRACE_BYTES, check_regular
+
+    # before any byte is read: a device would be counted forever, a named pipe blocks
+    check_regular(path, MAX_TRACE_BYTES, "trace file")
     if path.endswith(".parquet"):
         try:
             import pyarrow.parquet as pq

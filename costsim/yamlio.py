@@ -142,7 +142,7 @@ def _build_collection(node: yaml.Node, path: PathKey, walk: _Walk) -> Any:
     lines, file = walk.lines, walk.file
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
-        merges = [v for k, v in node.value if k.tag == _MERGE_TAG]
+        merges = [(k, v) for k, v in node.value if k.tag == _MERGE_TAG]
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 continue
@@ -162,13 +162,15 @@ def _build_collection(node: yaml.Node, path: PathKey, walk: _Walk) -> Any:
                 )
             out[key] = _build(value_node, (*path, key), walk)
             lines[(*path, key)] = key_node.start_mark.line + 1
-        for merge in merges:
-            _merge_into(out, merge, path, walk)
+        for key_node, merge in merges:
+            _merge_into(out, merge, key_node.start_mark.line + 1, path, walk)
         return out
     return [_build(item, (*path, i), walk) for i, item in enumerate(node.value)]
 
 
-def _merge_into(out: dict[Any, Any], node: yaml.Node, path: PathKey, walk: _Walk) -> None:
+def _merge_into(
+    out: dict[Any, Any], node: yaml.Node, line: int, path: PathKey, walk: _Walk
+) -> None:
     """Apply a merge key (``<<: *base`` or ``<<: [*a, *b]``): keys written in the mapping win,
     then earlier merged mappings win over later ones (YAML 1.1 merge semantics)."""
     sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -177,7 +179,7 @@ def _merge_into(out: dict[Any, Any], node: yaml.Node, path: PathKey, walk: _Walk
             raise InputError(
                 "'<<' merges mappings only: write '<<: *name' where &name marks a mapping",
                 file=walk.file,
-                line=source.start_mark.line + 1,
+                line=line,
                 field=".".join(str(p) for p in path) or None,
             )
         merged = _build(source, path, walk)

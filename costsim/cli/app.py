@@ -72,6 +72,7 @@ def main() -> None:
             "error: out of memory; make the scenario smaller (horizon, rates, --vary values) "
             "or run it on a larger machine",
             markup=False,
+            soft_wrap=True,
         )
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:

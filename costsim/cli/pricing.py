@@ -193,7 +193,7 @@ def quote_azure_functions(
         int, typer.Option("--always-ready", min=0, help="Always-ready (Premium: billed) instances.")
     ] = 0,
     hours: Annotated[
-        float, typer.Option("--hours", min=0, help="Hours a month those instances run [h].")
+        float, typer.Option("--hours", min=0, max=730, help="Hours a month they run [h].")
     ] = 730.0,
     always_ready_requests: Annotated[
         float, typer.Option("--always-ready-requests", min=0, help="Requests they serve.")
@@ -249,17 +249,23 @@ def quote_cloud_run(
     requests: Requests = 0.0,
     duration_ms: DurationMs = 0.0,
     memory_mb: Annotated[float, typer.Option("--memory-mb", help="Memory [MiB].")] = 512.0,
-    vcpu: Annotated[float, typer.Option("--vcpu", min=0.08, help="vCPUs per instance.")] = 1.0,
+    vcpu: Annotated[
+        float, typer.Option("--vcpu", min=0.08, max=1000, help="vCPUs per instance.")
+    ] = 1.0,
     concurrency: Annotated[
         float, typer.Option("--concurrency", min=1, help="Requests per instance at once.")
     ] = 1.0,
     instances: Annotated[
-        int, typer.Option("--instances", min=0, help="Instances alive (instance-based).")
+        int, typer.Option("--instances", min=0, max=10**6, help="Instances alive.")
     ] = 1,
-    hours: Annotated[float, typer.Option("--hours", min=0, help="Hours each runs [h].")] = 730.0,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0, max=730, help="Hours each runs [h].")
+    ] = 730.0,
     traffic_hours: Annotated[
         float,
-        typer.Option("--traffic-hours", min=0.001, help="Hours of the month requests arrive in."),
+        typer.Option(
+            "--traffic-hours", min=0.001, max=730, help="Hours of the month requests arrive in."
+        ),
     ] = 730.0,
     no_free_tier: FreeOpt = False,
     price: PriceOpt = None,
@@ -381,7 +387,7 @@ def quote_vm_cmd(
     hours: Annotated[
         float, typer.Option("--hours", min=0, help="Hours each instance runs a month [h].")
     ] = 730.0,
-    count: Annotated[int, typer.Option("--count", min=1, help="Instances.")] = 1,
+    count: Annotated[int, typer.Option("--count", min=1, max=10**6, help="Instances.")] = 1,
     savings_plan_discount: Annotated[
         float,
         typer.Option("--savings-plan-discount", min=0, max=0.99, help="Discount fraction."),
@@ -405,7 +411,7 @@ def quote_vm_cmd(
 @quote_app.command("server")
 def quote_server_cmd(
     server: Annotated[str, typer.Argument(help="Server key: hetzner-ax42, colo-1u-16core, ...")],
-    count: Annotated[int, typer.Option("--count", min=1, help="Servers.")] = 1,
+    count: Annotated[int, typer.Option("--count", min=1, max=10**6, help="Servers.")] = 1,
     commitment_months: Annotated[
         int, typer.Option("--commitment-months", min=1, help="Months to spread setup over.")
     ] = 12,

@@ -36,8 +36,19 @@ def report(
     ] = True,
 ) -> None:
     """Write FOLDER/report.md (MADR 4 decision record) and report.html, with charts."""
+    import datetime as dt
+
     from costsim.folders import MANIFEST, write_error
     from costsim.report.load import check_belongs_together
+
+    if date is not None:
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            raise InputError(
+                f"{date!r} is not a calendar date; write YYYY-MM-DD, e.g. 2026-10-01",
+                field="--date",
+            ) from None
 
     try:
         written = _write(folder, status, date, html, sensitivity)

@@ -9,7 +9,14 @@ import typer
 from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
-from costsim.cli.common import check_writable, console, err_console, progress_bar, safe
+from costsim.cli.common import (
+    check_writable,
+    console,
+    err_console,
+    progress_bar,
+    safe,
+    write_error,
+)
 from costsim.errors import InputError
 from costsim.results import Result
 from costsim.slo import SloRule, rates
@@ -200,7 +207,7 @@ def traffic(
     scn = load_scenario(scenario)
     check_resources(scn, force=force)
     if out is not None:
-        check_writable(out)
+        check_writable(out, kind="add")
     summary = summarise_traffic(scn)
     table = Table(
         title=f"{scn.name}: traffic over {scn.horizon / 86400:g} days", title_justify="left"
@@ -215,7 +222,10 @@ def traffic(
     table.add_row("mean duration", f"{1000 * summary.mean_duration_s:,.1f} ms")
     console.print(table)
     if out is not None:
-        paths = traffic_chart(scn, summary, out)
+        try:
+            paths = traffic_chart(scn, summary, out)
+        except OSError as exc:
+            raise write_error(exc, out) from None
         console.print(f"[dim]Wrote {', '.join(str(p) for p in paths)}[/dim]")
 
 

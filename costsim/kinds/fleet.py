@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from costsim.errors import InputError
-from costsim.fields import DurationS, Name, OneOf, PriceOverrides, Strict
+from costsim.fields import MAX_SPAN_S, DurationS, Name, OneOf, PriceOverrides, Strict
 from costsim.kinds.base import OptionContext, Resolved, SizeEstimate, finite
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.rules import BALANCERS
@@ -29,7 +29,7 @@ class FleetOption(Strict):
     workers: int = Field(default=1, ge=1, le=100_000)
     balancer: Balancer = "shared_queue"
     queue_limit: int | None = Field(default=None, ge=0, le=10**9)
-    queue_timeout: DurationS | None = Field(default=None, ge=0)
+    queue_timeout: DurationS | None = Field(default=None, ge=0, le=MAX_SPAN_S)
     prices: PriceOverrides = Field(default_factory=dict)
 
 

@@ -32,7 +32,7 @@ from costsim.report.adr_common import (
     usd,
 )
 from costsim.report.adr_sweep import point_mean, sweep_document
-from costsim.report.doc import Bullets, Document, Heading, Image, Para, to_markdown
+from costsim.report.doc import Bullets, Document, Heading, Image, Para, md_escape, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
@@ -135,7 +135,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(sentence(" ".join(q.removeprefix("Question: ") for q in question))))
+    doc.add(Para(md_escape(sentence(" ".join(q.removeprefix("Question: ") for q in question)))))
     arrived = options[0]["requests"]["arrived"]
     days = s["horizon_s"] / 86400
     doc.add(

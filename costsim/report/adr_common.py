@@ -87,11 +87,19 @@ def sentence(text: str) -> str:
 
 def question_lines(scenario_file: str) -> list[str]:
     """The leading comment of a scenario file (its question), without the ``#``."""
+    from costsim.errors import InputError
+    from costsim.fileio import MAX_YAML_BYTES, read_text
+
     path = Path(scenario_file)
     if not scenario_file or not path.is_file():
         return []
+    try:
+        # summary.json names the file: it may be hand-edited to point anywhere
+        text = read_text(path, MAX_YAML_BYTES, "YAML file")
+    except InputError:
+        return []
     lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in text.splitlines():
         if not raw.startswith("#"):
             break
         lines.append(raw.lstrip("#").strip())

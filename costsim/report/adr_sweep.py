@@ -16,7 +16,7 @@ from costsim.report.adr_common import (
     slo_driver,
     usd,
 )
-from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table
+from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table, md_escape
 from costsim.report.load import Output
 from costsim.slo import SloRule, pick, sweep_outcome
 
@@ -54,7 +54,9 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     doc.add(Heading(1, f"{s['scenario']}: where each option wins as {var} varies"))
     doc.add(Heading(2, "Context and Problem Statement"))
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
-    doc.add(Para(sentence(" ".join(q.removeprefix("Question: ") for q in question if q))))
+    doc.add(
+        Para(md_escape(sentence(" ".join(q.removeprefix("Question: ") for q in question if q))))
+    )
     shown = ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values)
     doc.add(
         Para(

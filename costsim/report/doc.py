@@ -6,6 +6,7 @@ two renderings in step. Inline text may use ``**bold**`` and ```code``` only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -69,6 +70,16 @@ class Document:
     def add(self, *blocks: Block) -> None:
         """Append blocks."""
         self.blocks.extend(blocks)
+
+
+#: ASCII punctuation Markdown gives a meaning to; a backslash before it shows it as written.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&]|^[-+])")
+
+
+def md_escape(text: str) -> str:
+    """User text (a description, a comment) shown as written in Markdown: no markup, no raw
+    HTML, one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _cell(text: str) -> str:

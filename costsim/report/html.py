@@ -22,10 +22,19 @@ dl.front dt{display:inline;font-weight:bold}dl.front dd{display:inline;margin:0 
 
 
 def inline(text: str) -> str:
-    """Escape ``text`` and turn ``**bold**`` and ```code``` into HTML."""
-    out = html.escape(text, quote=False)
+    """Escape ``text`` and turn ``**bold**`` and ```code``` into HTML; a backslash-escaped
+    character (user text, see :func:`costsim.report.doc.md_escape`) stays literal."""
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(1))
+        return f"\x00{len(kept) - 1}\x00"
+
+    out = re.sub(r"\\([!-/:-@\[-`{-~])", keep, text)
+    out = html.escape(out, quote=False)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
+    return re.sub("\x00(\\d+)\x00", lambda m: html.escape(kept[int(m.group(1))]), out)
 
 
 def _image(folder: Path, block: Image) -> str:

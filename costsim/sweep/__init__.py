@@ -19,7 +19,7 @@ import numpy as np
 from costsim._version import __version__
 from costsim.checks import check_run_inputs, check_traces
 from costsim.errors import InputError
-from costsim.folders import replaced_folder
+from costsim.folders import replaced_folder, write_error
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
 from costsim.sweep.analysis import (
@@ -134,7 +134,11 @@ def run_sweep(
         first.scenario, [(a.path, a.values) for a in axes], engine, first.catalog_files
     )
     with sweep_folder_lock(folder, identity):
-        records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+        try:
+            records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+        except OSError as exc:
+            # a full disk while storing points: the points stored so far resume the sweep
+            raise write_error(exc, folder) from None
         result = _analyse(scenario, axes, replications, engine, records, tune_goal, skipped)
         if out is not None:
             write_sweep_outputs(result, axes, folder, charts=charts)

@@ -1,4 +1,5 @@
-"""Fuzzing catalog files (``--catalog``) and replayed traces.
+"""Fuzzing catalog files (``--catalog``) and replayed traces, through the CLI on the compiled
+engine (and on SimPy for the valid ones: the same summary, byte for byte).
 
 A mutated catalog or trace must give a valid run (finite outputs) or the one-line error with exit
 code 2, naming the file and, where it can, the line: never a traceback, a warning or a hang.
@@ -38,11 +39,11 @@ def _environment() -> Iterator[None]:
         yield
 
 
-def _check(outcome: fuzzlib.Outcome, out: Path, shown: str) -> None:
-    problem = outcome.problem()
-    if problem is None and outcome.code == 0:
-        problem = fuzzlib.check_outputs(out)
+def _check(args: list[str], out: Path, shown: str) -> fuzzlib.Outcome:
+    """Run on the compiled engine (and, when valid, on SimPy too: the same summary)."""
+    outcome, problem = fuzzlib.run_both_engines(args, out)
     assert problem is None, f"{problem}\n--- input ---\n{shown[:3000]}"
+    return outcome
 
 
 @st.composite
@@ -71,9 +72,8 @@ def run_catalog_text(text: str) -> fuzzlib.Outcome:
         scenario = Path(tmp) / "scenario.yaml"
         scenario.write_text(fuzzlib.to_yaml(fuzzlib.CATALOG_SCENARIO))
         out = Path(tmp) / "out"
-        args = ["run", str(scenario), "--catalog", str(cat), "--engine", "simpy", "--no-charts"]
-        outcome = fuzzlib.run_cli([*args, "--out", str(out)])
-        _check(outcome, out, text)
+        args = ["run", str(scenario), "--catalog", str(cat), "--no-charts"]
+        outcome = _check(args, out, text)
     return outcome
 
 
@@ -123,9 +123,8 @@ def run_trace_text(kind: str, text: str) -> fuzzlib.Outcome:
         scenario = Path(tmp) / "scenario.yaml"
         scenario.write_text(fuzzlib.to_yaml(fuzzlib.trace_scenario(kind, trace)))
         out = Path(tmp) / "out"
-        args = ["run", str(scenario), "--engine", "simpy", "--no-charts", "--out", str(out)]
-        outcome = fuzzlib.run_cli(args)
-        _check(outcome, out, f"[{kind}]\n{text}")
+        args = ["run", str(scenario), "--no-charts"]
+        outcome = _check(args, out, f"[{kind}]\n{text}")
     return outcome
 
 
