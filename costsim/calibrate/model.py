@@ -103,10 +103,12 @@ def _memory(ev: Evidence, req: Requests | None, cpu_best: float | None) -> tuple
     if req is not None and np.isfinite(req.memory_mb).any():
         sizes, counts = np.unique(req.memory_mb[np.isfinite(req.memory_mb)], return_counts=True)
         mb = float(sizes[np.argmax(counts)])
-        return (
-            mb,
-            f"'Memory Size' of the REPORT lines ({int(counts.max())} of {len(req)} invocations)",
-        )
+        note = f"'Memory Size' of the REPORT lines ({int(counts.max())} of {len(req)} invocations)"
+        used = req.max_memory_mb[np.isfinite(req.max_memory_mb)]
+        if len(used):
+            p99 = float(np.quantile(used, 0.99))
+            note += f"; 'Max Memory Used' p99 {p99:.0f} MB, max {float(used.max()):.0f} MB"
+        return mb, note
     if ev.memory_mb:
         path, mb = ev.memory_mb[0]
         lam = min(max(math.ceil(mb), LAMBDA_MIN_MB), LAMBDA_MAX_MB)
