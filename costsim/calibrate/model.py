@@ -72,6 +72,8 @@ class Calibration:
     absolute_time: bool
     evidence: Evidence
     interarrival_cv: float | None = None
+    #: the inter-arrival gaps fitted like durations (exponential-like gaps mean Poisson arrivals)
+    interarrival_fit: DurationFit | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -194,10 +196,12 @@ def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Cali
     minutes, t0, measured = _minute_counts(ev, req)
     profile = fit_profile(minutes, t0, t0 > EPOCH_2001_S, measured) if minutes.sum() > 0 else None
     cv = None
+    gap_fit = None
     if req is not None and len(req) >= 3:
         gaps = np.diff(np.sort(req.start_s))
         if gaps.mean() > 0:
             cv = float(gaps.std() / gaps.mean())
+            gap_fit = fit_durations(gaps, seed=seed)
     return Calibration(
         duration=duration,
         duration_note=duration_note,
@@ -215,5 +219,6 @@ def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Cali
         absolute_time=t0 > EPOCH_2001_S,
         evidence=ev,
         interarrival_cv=cv,
+        interarrival_fit=gap_fit,
         notes=notes,
     )

@@ -165,6 +165,18 @@ def markdown(cal: Calibration, charts: list[str]) -> str:
         ]
         if cal.interarrival_cv is not None:
             lines += [f"Inter-arrival CV {cal.interarrival_cv:.2f} (1 for Poisson arrivals).", ""]
+        if cal.interarrival_fit is not None:
+            g = cal.interarrival_fit
+            lines += [
+                "Inter-arrival gaps fitted like durations (a gamma or Weibull shape near 1 is "
+                f"Poisson-like, below 1 bursty): {g.summary()}; "
+                + ", ".join(
+                    f"{c.name} " + " ".join(f"{k}={v:.3g}" for k, v in c.params.items())
+                    for c in g.candidates
+                )
+                + ".",
+                "",
+            ]
     lines += ["## Memory and CPU", "", f"Memory {cal.memory_mb:g} MB: {cal.memory_note}.", ""]
     if cal.cpu is not None:
         cf = cal.cpu
