@@ -103,7 +103,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
     from costsim.simulate import simulate
     from costsim.yamlio import load_yaml
 
-    req = ev.all_requests()
+    req = ev.all_requests("lambda-report")
     if req is None or not np.isfinite(req.billed_ms).all() or not np.isfinite(req.memory_mb).all():
         raise InputError(
             "a backtest needs Lambda REPORT lines (Billed Duration and Memory Size on every one)",

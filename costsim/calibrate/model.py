@@ -122,8 +122,15 @@ def _memory(ev: Evidence, req: Requests | None, cpu_best: float | None) -> tuple
 
 def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Calibration:
     """Fit a workload to the evidence of one or more sources."""
-    req = ev.all_requests()
     notes = list(dict.fromkeys(ev.notes))
+    req = ev.all_requests("lambda-report")
+    others = sorted({p.source for p in ev.requests} - {"lambda-report"})
+    if req is not None and others:
+        # the same invocations seen twice (a gateway log and the function's own) would count
+        # twice: the REPORT lines are the billed record, so they win
+        notes.append(f"REPORT lines present: the {', '.join(others)} records were not used")
+    elif req is None:
+        req = ev.all_requests()
     # -- durations ---------------------------------------------------------------------------------
     duration_fit: DurationFit | None = None
     if req is not None and len(req) >= 2:

@@ -198,3 +198,14 @@ def test_azure_app_memory_file_sets_the_memory(tmp_path: Path) -> None:
     traces = Path(__file__).resolve().parents[2] / "scenarios" / "traces"
     both = read_sources([str(traces / "function_durations_percentiles.anon.d01.csv"), str(mem)])
     assert calibrate(both).memory_mb == math.ceil((30 * 200 + 10 * 120.5) / 40)
+
+
+def test_report_lines_win_over_an_access_log_of_the_same_calls() -> None:
+    """A gateway log and the function's REPORT lines are the same invocations: counted once."""
+    from costsim.calibrate import calibrate, read_sources
+
+    both = calibrate(
+        read_sources([str(LOGS / "lambda-tail.txt"), str(LOGS / "apigw-access.jsonl")])
+    )
+    assert both.requests is not None and len(both.requests) == len(INV["start_s"])
+    assert any("apigw-json" in n for n in both.notes)
