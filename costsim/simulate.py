@@ -1,35 +1,32 @@
-"""The model chain: Scenario -> engine per option -> Meters -> rating -> Result."""
+"""The model chain: Scenario -> engine per option -> Meters -> rating -> Result.
+
+Each option is handled by its kind's adapter (:mod:`costsim.kinds`): this module names no kind.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from costsim._version import __version__
 from costsim.engine import ENGINES
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
-from costsim.engine.common import (
-    EngineOutput,
-    OptionDraws,
-)
+from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
+from costsim.kinds import OptionContext, OptionKind, Resolved, kind_of, option_context
 from costsim.meters import Meters, MissingMeterError
-from costsim.platforms.bare_metal import servers_for_peak
-from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
-from costsim.platforms.serverless import ServerlessPlatform, duration_factor
-from costsim.pricing.bill import ExtraSpec, PricingSpec, rate
-from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
+from costsim.pricing.bill import PricingSpec
 from costsim.pricing.models import month_factor
-from costsim.pricing.overrides import check_overrides
 from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
-from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
+from costsim.scenario import Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
 
@@ -81,157 +78,26 @@ def _option_draws(scenario: Scenario, name: str) -> OptionDraws:
     )
 
 
-def _function_item(
-    scenario: Scenario, idx: int, opt: ServerlessOption, cats: CatalogSet
-) -> tuple[Catalog, FunctionItem]:
-    try:
-        cat = cats.get(opt.provider)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, "provider") from None
-    if cat.kind != "function":
-        raise scenario.error(
-            f"catalog {opt.provider!r} is a {cat.kind} catalog, not a function product",
-            "options",
-            idx,
-            "provider",
-        )
-    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
-    item = cat.items.get(key)
-    if not isinstance(item, FunctionItem):
-        have = ", ".join(cat.items)
-        raise scenario.error(
-            f"{opt.provider} has no {field} {key!r}; have {have}", "options", idx, field
-        )
-    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-    if not lo <= opt.memory <= hi:
-        raise scenario.error(
-            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory:g} MB",
-            "options",
-            idx,
-            "memory",
-        )
-    return cat, item
-
-
-def extra_item(
-    scenario: Scenario, idx: int, j: int, cats: CatalogSet
-) -> tuple[Catalog, AddonItem | FunctionItem]:
-    """The catalog item behind extra ``j`` of serverless option ``idx``."""
-    opt = scenario.options[idx]
-    assert isinstance(opt, ServerlessOption)
-    extra = opt.extras[j]
-    try:
-        if extra.key is not None:
-            cat, name = cats.find_item(extra.key, ("addon",))
-            item = cat.items[name]
-        else:
-            assert extra.catalog is not None and extra.item is not None
-            cat = cats.get(extra.catalog)
-            if extra.item not in cat.items:
-                have = ", ".join(cat.items)
-                raise InputError(f"{extra.catalog} has no item {extra.item!r}; have {have}")
-            item = cat.items[extra.item]
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, "extras", j) from None
-    assert isinstance(item, AddonItem | FunctionItem)
-    return cat, item
-
-
-def pricing_spec(
+def _prepared(
     scenario: Scenario, idx: int, cats: CatalogSet
-) -> tuple[PricingSpec, Catalog, FunctionItem | MachineItem]:
-    """What option ``idx`` is priced as, with its overrides checked against what it bills.
+) -> tuple[OptionKind[Any], OptionContext, Resolved, PricingSpec]:
+    """Option ``idx``'s adapter, context, catalog items and what it is priced as, all checked.
 
     Raises
     ------
     InputError
         Located at the option's field (an unknown catalog key, an override its item does not
-        bill, ...).
+        bill, a value its product does not allow, ...).
     """
     opt = scenario.options[idx]
-    item: FunctionItem | MachineItem
-    if isinstance(opt, ServerlessOption):
-        cat, item = _function_item(scenario, idx, opt, cats)
-        extras = []
-        items: list[FunctionItem | AddonItem | MachineItem] = [item]
-        for j, extra in enumerate(opt.extras):
-            acat, aitem = extra_item(scenario, idx, j, cats)
-            items.append(aitem)
-            name = next(k for k, v in acat.items.items() if v is aitem)
-            extras.append(ExtraSpec(acat.catalog, name, extra.per_request, extra.free_tier))
-        variant = opt.plan if opt.plan is not None else opt.arch
-        spec = PricingSpec(
-            "function", cat.catalog, variant, opt.free_tier, dict(opt.prices), tuple(extras)
-        )
-    elif isinstance(opt, VpsOption):
-        cat, item = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
-        items = [item]
-        spec = PricingSpec(
-            "vm",
-            cat.catalog,
-            opt.instance.removeprefix(cat.key_prefix),
-            prices=dict(opt.prices),
-            savings_plan_discount=opt.savings_plan_discount,
-        )
-    else:
-        cat, item = _machine(scenario, idx, opt.server, ("server",), "server", cats)
-        items = [item]
-        spec = PricingSpec(
-            "server",
-            cat.catalog,
-            opt.server.removeprefix(cat.key_prefix),
-            prices=dict(opt.prices),
-            commitment_months=opt.commitment_months,
-            ops_usd_per_server_month=opt.ops_usd_per_server_month,
-        )
-    key = f"{cat.key_prefix}{spec.item}" if cat.key_prefix else f"{cat.catalog} {spec.item}"
-    try:
-        check_overrides(spec.prices, items, cat.kind, key)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, "prices", exc.field or "") from None
-    return spec, cat, item
-
-
-def option_meters(
-    scenario: Scenario,
-    idx: int,
-    out: EngineOutput,
-    config: dict[str, object],
-) -> Meters:
-    """The option's meters: the engine's (``out.meters``), with the option's configuration and
-    what the workload says about bytes out and CPU time."""
-    opt = scenario.options[idx]
-    meters = out.meters
-    meters.config.update(config)
-    if isinstance(opt, ServerlessOption):
-        w = scenario.workload
-        served = meters.counts.get("served", out.counters.served)
-        # every served response carries the workload's payload out to the internet
-        meters.totals.setdefault("bytes_out", served * w.payload * 1024.0**2)
-        cpu_s = _workload_cpu_s(scenario, meters)
-        if cpu_s is not None:
-            meters.totals.setdefault("cpu_s", cpu_s)
-    return meters
-
-
-def _workload_cpu_s(scenario: Scenario, meters: Meters) -> float | None:
-    """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
-    share of the measured durations; None when the workload says nothing about CPU."""
-    w = scenario.workload
-    if w.cpu_time is not None:
-        return float(meters.counts.get("served", 0)) * w.cpu_time
-    if w.cpu_bound > 0:
-        ms = sum(
-            meters.histograms[h].total_ms
-            for h in ("duration_ms", "provisioned_duration_ms")
-            if h in meters.histograms
-        )
-        return w.cpu_bound * ms / 1000.0
-    return None
+    kind = kind_of(opt)
+    ctx = option_context(scenario, idx)
+    resolved = kind.resolve(opt, ctx, cats)
+    return kind, ctx, resolved, kind.priced_as(opt, resolved, ctx)
 
 
 def price_meters(
-    scenario: Scenario, idx: int, meters: Meters, cats: CatalogSet
+    kind: OptionKind[Any], ctx: OptionContext, meters: Meters, cats: CatalogSet
 ) -> tuple[CostBreakdown, dict[str, str], dict[str, str]]:
     """Rate an option's meters (the one path to money); a missing meter is located bad input.
 
@@ -240,89 +106,21 @@ def price_meters(
     (CostBreakdown, {catalog: version}, {catalog: as_of})
     """
     try:
-        bill = rate(meters, cats)
+        bill = kind.price(meters, cats)
     except MissingMeterError as exc:
-        opt = scenario.options[idx]
         hint = (
             "; give workload.cpu_time (CPU per request) or workload.cpu_bound"
             if "cpu_s" in str(exc)
             else ""
         )
-        field = "provider" if isinstance(opt, ServerlessOption) else "kind"
-        raise scenario.error(f"{exc}{hint}", "options", idx, field) from None
+        raise ctx.error(f"{exc}{hint}", kind.product_field) from None
     return breakdown(bill.lines, bill.versions), bill.versions, bill.dates
-
-
-def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
-    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
-    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
-    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
-    return ServerlessPlatform(
-        memory_mb=opt.memory,
-        cold_start=opt.cold_start,
-        keep_alive_s=opt.keep_alive,
-        concurrency_limit=opt.concurrency_limit,
-        scale_burst=burst,
-        scale_rate_per_s=rate,
-        reuse=opt.reuse,
-        provisioned=opt.provisioned_concurrency,
-        instance_concurrency=opt.instance_concurrency,
-        latency_warmup_s=warmup_s,
-    )
-
-
-def _whole_ms(duration_s: float) -> int | None:
-    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
-    ms = round(duration_s * 1000.0)
-    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
-
-
-def _machine(
-    scenario: Scenario, idx: int, key: str, kinds: tuple[str, ...], field: str, cats: CatalogSet
-) -> tuple[Catalog, MachineItem]:
-    try:
-        cat, name = cats.find_item(key, kinds)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, field) from None
-    item = cat.items[name]
-    assert isinstance(item, MachineItem)
-    return cat, item
-
-
-def fleet_platform(
-    scenario: Scenario, opt: VpsOption | BareMetalOption, catalog: Catalog
-) -> FleetPlatform:
-    """The queueing model for a VPS or bare-metal option."""
-    autoscale = None
-    if isinstance(opt, VpsOption):
-        count = opt.fixed_count
-        if opt.autoscale is not None:
-            a = opt.autoscale
-            autoscale = AutoscalePolicy(
-                a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
-            )
-            count = a.min
-    else:
-        count = opt.count or servers_for_peak(
-            scenario.traffic.peak_rps(scenario.horizon),
-            scenario.workload.duration.mean_s,
-            opt.workers,
-            opt.sizing_utilization,
-        )
-    return FleetPlatform(
-        count=count,
-        workers=opt.workers,
-        balancer=opt.balancer,
-        queue_limit=opt.queue_limit,
-        queue_timeout_s=opt.queue_timeout,
-        autoscale=autoscale,
-        latency_warmup_s=scenario.warmup,
-    )
 
 
 def _summarise(
     scenario: Scenario,
-    opt: ServerlessOption | VpsOption | BareMetalOption,
+    opt: Any,
+    kind: OptionKind[Any],
     out: EngineOutput,
     meters: Meters,
     cost: CostBreakdown,
@@ -334,7 +132,7 @@ def _summarise(
     busy_mean = out.busy_s / horizon
     bins = out.bins
     horizon_cost = cost.total / month_factor(horizon)
-    driver = bins.served.astype(float) if opt.kind == "serverless" else bins.alive_s
+    driver = kind.cost_driver(bins)
     share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
     timeseries = {
         "t_start_s": np.arange(bins.n_bins) * bins.width_s,
@@ -410,6 +208,7 @@ def simulate_option(
     opt = scenario.options[idx]
     runners = ENGINES[engine]
     bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
+    timing = (scenario.horizon, bins)
     draws = _option_draws(scenario, opt.name)
     chunks: Iterable[Chunk] = traffic if traffic is not None else request_chunks(scenario)
     done = 0
@@ -421,76 +220,18 @@ def simulate_option(
         if progress is not None:
             progress(opt.name, done, expected)
 
-    spec, cat, item = pricing_spec(scenario, idx, cats)
-    config: dict[str, object] = {"pricing": spec.to_json()}
-    detail: dict[str, object] = {}
-    if isinstance(opt, ServerlessOption):
-        assert isinstance(item, FunctionItem)
-        if opt.billing_granularity is not None:
-            gran_ms = _whole_ms(opt.billing_granularity)
-            if gran_ms is None:
-                raise scenario.error(
-                    f"{opt.billing_granularity * 1000:g} ms is not a whole number of "
-                    "milliseconds; give one such as 1ms or 100ms",
-                    "options",
-                    idx,
-                    "billing_granularity",
-                )
-            config["billing_granularity_ms"] = gran_ms
-        platform = serverless_platform(opt, scenario.warmup)
-        w = scenario.workload
-        factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
-        if factor != 1.0:
-            chunks = (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
-        out = _run_engine(
-            runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
-        )
-        init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        config.update(
-            memory_mb=opt.memory,
-            arch=opt.arch,
-            ephemeral_storage_mb=opt.ephemeral_storage,
-            init_billed=init_billed,
-            provisioned_concurrency=opt.provisioned_concurrency,
-            instance_concurrency=opt.instance_concurrency,
-            response_mb=w.payload,
-        )
-        detail = {
-            "provider": opt.provider,
-            "arch": opt.arch,
-            "memory_mb": opt.memory,
-            "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": config.get(
-                "billing_granularity_ms", item.billing.granularity_ms
-            ),
-            "init_billed": init_billed,
-            "extras": [e.label for e in opt.extras],
-        }
-    elif isinstance(opt, VpsOption):
-        platform_f = fleet_platform(scenario, opt, cat)
-        out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        detail = {
-            "instance": opt.instance,
-            "workers": opt.workers,
-            "balancer": opt.balancer,
-            "autoscale": opt.autoscale is not None,
-            "instances_launched": int(out.meters.counts.get("instances_launched", 0)),
-        }
-    else:
-        assert isinstance(opt, BareMetalOption)
-        platform_f = fleet_platform(scenario, opt, cat)
-        out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        config["servers"] = platform_f.count
-        detail = {
-            "server": opt.server,
-            "servers": platform_f.count,
-            "sized_for_peak": opt.count is None,
-            "workers": opt.workers,
-        }
-    out.meters.kind = opt.kind
-    meters = option_meters(scenario, idx, out, config)
-    cost, versions, dates = price_meters(scenario, idx, meters, cats)
-    result = _summarise(scenario, opt, out, meters, cost, detail)
+    kind, ctx, resolved, spec = _prepared(scenario, idx, cats)
+    platform = kind.platform(opt, resolved, ctx)
+    runner = runners[kind.engine_model]
+    out = _run_engine(runner, platform, kind.requests(opt, chunks, ctx), draws, *timing, tick)
+    meters = out.meters
+    meters.kind = kind.name
+    meters.config.update({"pricing": spec.to_json()})
+    meters.config.update(kind.meter_config(opt, resolved, platform, ctx))
+    kind.add_workload_meters(meters, ctx)
+    cost, versions, dates = price_meters(kind, ctx, meters, cats)
+    detail = kind.detail(opt, resolved, platform, meters)
+    result = _summarise(scenario, opt, kind, out, meters, cost, detail)
     return result, versions, dates
 
 
@@ -602,4 +343,4 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
     """
     cats = catalogs_for(scenario, catalog_files)
     for idx in range(len(scenario.options)):
-        pricing_spec(scenario, idx, cats)
+        _prepared(scenario, idx, cats)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -444,7 +445,8 @@ def catalog_show(
         cat = cats.get(key)
         items = list(cat.items)
     else:
-        kinds = ("function", "addon", "vm", "server")
+        # every kind of catalog the schema knows, so no list here goes stale
+        kinds = typing.get_args(Catalog.model_fields["kind"].annotation)
         cat, name = cats.find_item(key, kinds)
         items = [name]
     console.print(f"[bold]{cat.title}[/bold]  {cat.ref}  ({cat.kind}, {cat.region})")

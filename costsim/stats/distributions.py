@@ -14,12 +14,12 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from costsim.units import parse_duration_s
+from costsim.units import duration_field
 
 #: Standard normal quantile at 0.99, used to turn a p99 into a lognormal sigma.
 Z_99 = 2.3263478740408408
 
-DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
+DurationS = Annotated[float, BeforeValidator(duration_field)]
 
 #: Longest duration a distribution may state [s], about 11.6 days: the range of the latency
 #: histogram, and far beyond any request or cold start.

@@ -126,7 +126,11 @@ def test_every_top_level_module_has_a_layer(graph: grimp.ImportGraph) -> None:
     # the package root sits above every layer (it re-exports the API), and the version module
     # below them all: neither imports anything of costsim's
     children = graph.find_children("costsim") - {"costsim._version"}
-    assert children - named == set(), "add these to a layer in pyproject.toml"
+    # a package may be split over layers by its modules (costsim.application.schema, .run)
+    missing = {
+        c for c in children if c not in named and not any(n.startswith(c + ".") for n in named)
+    }
+    assert missing == set(), "add these to a layer in pyproject.toml"
 
 
 def test_import_cli_loads_no_simulation_code() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from costsim import InputError, scenario_from_text
+from costsim.kinds import BareMetalOption, ServerlessOption, VpsOption
 from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
-from costsim.scenario import BareMetalOption, ServerlessOption, VpsOption
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
