@@ -135,7 +135,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
                 fh.write(f"{a:.6f},{d:.3f}\n")
         replayed = dict(data)
         replayed["traffic"] = {"profile": "replay", "format": "timestamps", "path": str(csv_path)}
-        replayed["horizon"] = period_s
+        replayed["horizon"] = f"{period_s:g}s"
         replayed["options"] = [opt]
         replayed.pop("warmup", None)
         scenario = scenario_from_data(
