@@ -103,7 +103,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
     from costsim.simulate import simulate
     from costsim.yamlio import load_yaml
 
-    req = ev.all_requests()
+    req = ev.all_requests("lambda-report")
     if req is None or not np.isfinite(req.billed_ms).all() or not np.isfinite(req.memory_mb).all():
         raise InputError(
             "a backtest needs Lambda REPORT lines (Billed Duration and Memory Size on every one)",
@@ -135,7 +135,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
                 fh.write(f"{a:.6f},{d:.3f}\n")
         replayed = dict(data)
         replayed["traffic"] = {"profile": "replay", "format": "timestamps", "path": str(csv_path)}
-        replayed["horizon"] = period_s
+        replayed["horizon"] = f"{period_s:g}s"
         replayed["options"] = [opt]
         replayed.pop("warmup", None)
         scenario = scenario_from_data(
