@@ -114,9 +114,18 @@ def run_sweep(
         raise InputError(f"tune goal must be one of {', '.join(GOALS)}", field="--tune-goal")
     for params in grid(axes):
         check_scenario(apply_point(scenario, params), catalog_files)  # fail before any work
-    folder = Path(out) if out is not None else Path(".costsim-sweep") / scenario.name
     tasks = make_tasks(scenario, axes, replications, engine, catalog_files)
-    records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+    if out is not None:
+        folder = Path(out)
+        records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+    else:
+        # without --out nothing is kept: points go to a temporary folder, removed afterwards
+        # (not a hidden folder left in the working directory)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="costsim-sweep-") as tmp:
+            folder = Path(tmp)
+            records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
     points = aggregate(records, len(grid(axes)))
     _add_rates(scenario, points)
     summary = _summary(scenario, axes, replications, engine, records, points)
