@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from costsim.report import charts, sweep_charts, tornado
-from costsim.report.style import HATCHES, PALETTE
+from costsim.report.style import HATCHES, PALETTE, extreme_claim, series_style
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
