@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from costsim import __version__
-from costsim.cli import breakeven, pricing, report, run, sweep
+from costsim.cli import breakeven, new, pricing, report, run, schema, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError
 
@@ -40,7 +40,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, breakeven, pricing, report):
+for _group in (run, sweep, breakeven, pricing, report, new, schema):
     _group.register(app)
 
 
