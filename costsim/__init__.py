@@ -20,6 +20,16 @@ __all__ = [
     "Scenario",
     "__version__",
     "load_scenario",
+    "run_sweep",
     "scenario_from_text",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # run_sweep is loaded on first use: importing costsim stays quick for CLI commands
+    if name == "run_sweep":
+        from costsim.sweep import run_sweep
+
+        return run_sweep
+    raise AttributeError(f"module 'costsim' has no attribute {name!r}")

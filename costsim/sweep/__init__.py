@@ -66,6 +66,38 @@ class SweepResult:
     records: list[dict[str, Any]]
     skipped: int = 0
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per point and option: the swept values, the expected
+        traffic [req/s, requests a month], and each metric's mean and 95 % interval."""
+        import pandas as pd
+
+        rows = []
+        for p in self.summary["points"]:
+            for o in p["options"]:
+                row: dict[str, Any] = dict(p["params"])
+                for key in ("mean_rps", "requests_per_month"):
+                    if key in p:
+                        row[key] = p[key]
+                row.update({"option": o["name"], "kind": o["kind"]})
+                for metric, stats in sorted(o.items()):
+                    if isinstance(stats, dict) and "mean" in stats:
+                        row[metric] = stats["mean"]
+                        row[f"{metric}.ci95_low"], row[f"{metric}.ci95_high"] = stats["ci95"]
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        cross = self.crossovers.get("crossovers", [])
+        said = "; ".join(
+            f"{c['a']} = {c['b']} at {c.get('at_text') or format(c['at'], '.3g')}" for c in cross
+        )
+        return (
+            f"<SweepResult {self.summary.get('scenario')}: {len(self.summary['points'])} points "
+            f"x {self.summary.get('replications', 1)} replications"
+            + (f"; {said}" if said else "; no crossovers")
+            + ">"
+        )
+
 
 def run_sweep(
     scenario: Scenario,
