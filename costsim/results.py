@@ -78,7 +78,11 @@ class Money(Decimal):
 
     def __format__(self, spec: str, context: Any = None, /) -> str:
         # f"{money}" prints cents like str(); an explicit spec (",.4f") is honoured exactly
-        return str(self) if not spec else Decimal.__format__(self, spec, context)
+        if not spec:
+            return str(self)
+        if context is None:
+            return Decimal.__format__(self, spec)
+        return Decimal.__format__(self, spec, context)
 
 
 @dataclass

@@ -67,3 +67,7 @@ def test_run_sweep_is_exported_and_its_frame_is_tidy() -> None:
     assert {"traffic.scale", "option", "cost_usd", "cost_usd.ci95_low", "mean_rps"} <= set(frame)
     assert repr(sweep).startswith("<SweepResult py: 2 points x 1 replications")
     assert "run_sweep" in costsim.__all__
+
+
+def test_money_honours_format_specs() -> None:
+    assert f"{Money('1234.5678'):,.2f}" == "1,234.57" and f"{Money('0.0012'):.4f}" == "0.0012"
