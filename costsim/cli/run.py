@@ -118,10 +118,12 @@ def run(
     """Simulate every option of SCENARIO and print cost and latency."""
     from costsim.checks import checked_scenario
     from costsim.estimate import with_horizon
+    from costsim.guards import check_resources
     from costsim.output import write_run_outputs
     from costsim.simulate import simulate
 
     scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
+    check_resources(scn, force=force)  # refuse what cannot fit before announcing anything
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
