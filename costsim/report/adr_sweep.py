@@ -40,6 +40,11 @@ def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
     return lost <= MAX_LOST_SHARE and (slo is None or point_mean(o, "p99_ms") <= slo)
 
 
+def _shown(value: Any) -> str:
+    """A swept value for people: numbers compactly, values with units as written."""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
     """The decision record of a sweep folder."""
     s, cross = out.summary, out.crossovers
@@ -98,7 +103,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         )
     )
     ranges = [
-        f"**{w['option']}** from {var} = {w['from']:g} to {w['to']:g}"
+        f"**{w['option']}** from {var} = {_shown(w['from'])} to {_shown(w['to'])}"
         for w in cross.get("winners", [])
     ]
     doc.add(Bullets(ranges or ["(no crossovers file: see the table below)"]))
