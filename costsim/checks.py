@@ -1,18 +1,23 @@
-"""Every check of a scenario file in one pass: schema and units, catalog keys, run size.
+"""Every check ``run`` makes before it simulates, for ``validate``, ``run`` and each sweep point.
 
-``costsim validate``, ``run`` and ``sweep`` load scenarios through :func:`checked_scenario`, so a
-file with five mistakes is reported with five ``FILE:LINE: field: message`` lines at once, the
-catalog keys of the options that are otherwise valid included, instead of one per round.
+:func:`checked_scenario` loads a file and reports all its problems in one pass (schema and units,
+catalog keys of every option that is otherwise valid), so a file with five mistakes gets five
+``FILE:LINE: field: message`` lines at once. :func:`check_run_inputs` then makes the checks that
+need a loaded scenario: the resource guard and its analytic estimates, the catalogs with the
+``--catalog`` files, and the traces, opened and read through. ``validate`` passing means ``run``
+will not refuse the scenario for its input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from costsim.errors import InputError
+from costsim.guards import Estimate, check_resources
 from costsim.scenario import (
     Option,
     Scenario,
@@ -62,11 +67,9 @@ def checked_scenario(
         errors.append(exc)
     if isinstance(data, dict):
         errors += catalog_problems(data, line_map, base_dir, catalog_files, scenario)
-    if not errors and scenario is not None and size:
-        from costsim.guards import check_resources
-
-        check_resources(scenario, force=force)
     raise_all(_unique(errors))
+    if scenario is not None and size:
+        check_run_inputs(scenario, catalog_files, force=force)
     assert scenario is not None
     return scenario
 
@@ -94,14 +97,22 @@ def catalog_problems(
         # each option alone, at its own index, so one bad key does not hide the next
         slots: list[Any] = [filler] * len(raw)
         slots[index] = option
-        probe = Scenario.model_construct(  # type: ignore[call-arg]
-            name=str(data.get("name", "scenario")),
-            options=slots,
-            catalogs=catalogs,
-            base_dir=base_dir,
-            source_file=line_map.file,
-            line_map=line_map,
-        )
+        if scenario is not None:
+            probe = scenario.model_copy(update={"options": slots})
+        else:
+            # the file has other problems: a stand-in with just what catalog checks read
+            stand_in: dict[str, Any] = {"traffic": None, "workload": None}
+            probe = Scenario.model_construct(
+                name=str(data.get("name", "scenario")),
+                options=slots,
+                catalogs=catalogs,
+                horizon=30 * 86400.0,
+                warmup=0.0,
+                **stand_in,
+                base_dir=base_dir,
+                source_file=line_map.file,
+                line_map=line_map,
+            )
         try:
             check_scenario(probe, catalog_files)
         except InputError as exc:
@@ -138,3 +149,85 @@ def _unique(errors: list[InputError]) -> list[InputError]:
             seen.add(key)
             out.append(e)
     return sorted(out, key=lambda e: (e.file or "", e.line or 0))
+
+
+def replay_profiles(node: Any) -> Iterator[Any]:
+    """Every replay profile in a traffic tree (a sum's parts included)."""
+    from costsim.traffic.replay import Replay
+
+    if isinstance(node, Replay):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from replay_profiles(getattr(node, name))
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from replay_profiles(item)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from replay_profiles(item)
+
+
+def check_traces(scenario: Any) -> int:
+    """Open and read every trace the scenario replays, as ``run`` would.
+
+    Returns
+    -------
+    int
+        Traces read.
+
+    Raises
+    ------
+    InputError
+        ``FILE:LINE: column: message`` for the first bad row of a trace.
+    """
+    from costsim.traffic import STREAM_ARRIVALS
+    from costsim.traffic.context import StreamContext
+
+    count = 0
+    for profile in replay_profiles(scenario.traffic):
+        ctx = StreamContext(
+            seed=scenario.seed,
+            key=(STREAM_ARRIVALS, count),
+            horizon_s=scenario.horizon,
+            chunk_size=1 << 16,
+            base_dir=scenario.base_dir,
+        )
+        # the first chunk reads and checks the whole trace
+        next(iter(profile.requests(ctx)), None)
+        count += 1
+    return count
+
+
+def check_run_inputs(
+    scenario: Any,
+    catalog_files: list[str | Path] | None = None,
+    *,
+    force: bool = False,
+    traces: bool = True,
+) -> Estimate:
+    """Make every check ``run`` makes, without simulating.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded scenario.
+    catalog_files : list of path, optional
+        Extra catalog files (``--catalog``).
+    force : bool
+        Lift the soft resource limits, as ``run --force`` does.
+    traces : bool
+        Also read the replayed traces (a sweep reads them once, not per point).
+
+    Returns
+    -------
+    Estimate
+        The resource estimate of the run.
+    """
+    from costsim.simulate import check_scenario
+
+    estimate = check_resources(scenario, force=force)
+    check_scenario(scenario, catalog_files)
+    if traces:
+        check_traces(scenario)
+    return estimate

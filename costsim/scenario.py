@@ -7,40 +7,67 @@ validates them with pydantic and turns every error into one ``FILE:LINE: field: 
 from __future__ import annotations
 
 import difflib
+import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from costsim.errors import InputError
+from costsim.fields import MAX_INSTANCES, DurationS, Name, PriceOverrides, SizeMB
+from costsim.fields import Strict as _Strict
+from costsim.kinds import KINDS
+from costsim.kinds.bare_metal import BareMetalOption
+from costsim.kinds.fleet import Balancer
+from costsim.kinds.serverless import Extra, ExtraSpec, ReusePolicy, ScaleRate, ServerlessOption
+from costsim.kinds.vps import Autoscale, VpsOption
+from costsim.stats.distributions import Distribution
 from costsim.traffic.compose import Profile
-from costsim.traffic.distributions import Distribution, Lognormal
-from costsim.units import UNITS_REQUIRED, duration_field, parse_size_mb
+from costsim.units import UNITS_REQUIRED
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
-DurationS = Annotated[float, BeforeValidator(duration_field)]
-SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-PriceOverrides = dict[str, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]]
+# Names kept importable from here, where they were defined before the kinds package.
+__all__ = [
+    "MAX_HORIZON_S",
+    "MAX_INSTANCES",
+    "MIN_HORIZON_S",
+    "Autoscale",
+    "Balancer",
+    "BareMetalOption",
+    "DurationS",
+    "Extra",
+    "ExtraSpec",
+    "Name",
+    "Option",
+    "PriceOverrides",
+    "ReusePolicy",
+    "ScaleRate",
+    "Scenario",
+    "ServerlessOption",
+    "SizeMB",
+    "Slo",
+    "VpsOption",
+    "Workload",
+    "load_scenario",
+    "scenario_from_data",
+    "scenario_from_text",
+]
 
 #: Longest simulated horizon [s]: ten years. Longer runs need more memory for the rate grid
 #: and time bins than is reasonable, and no price list is valid that long.
 MAX_HORIZON_S = 10 * 365 * 86400.0
 #: Shortest horizon [s]: usage is scaled to a month, and shorter runs scale noise into nonsense.
 MIN_HORIZON_S = 1.0
-#: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
-MAX_INSTANCES = 100_000
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+# the option models live with their kinds (costsim.kinds), the only place that names a kind;
+# the union below is built from that registry, so a new kind needs no edit here
+if TYPE_CHECKING:
+    Option = Any
+else:
+    Option = Annotated[
+        Union[tuple(k.model for k in KINDS.values())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
 
 
 class Workload(_Strict):
@@ -59,6 +86,9 @@ class Workload(_Strict):
         Threads the code can keep busy; single-threaded code gains nothing above 1 vCPU.
     payload : float
         Response size per request [MB], for data-transfer cost.
+    cpu_time : float or None
+        CPU time per request [s], for products that bill CPU time (Cloudflare Workers); when
+        not given, the ``cpu_bound`` share of each duration is taken as CPU time.
     """
 
     duration: Distribution
@@ -66,154 +96,7 @@ class Workload(_Strict):
     reference_memory: SizeMB = Field(default=1769.0, gt=0)
     threads: int = Field(default=1, ge=1, le=64)
     payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
-
-
-class ScaleRate(_Strict):
-    """A token bucket on new instances: at most ``instances`` new ones per ``per`` seconds.
-
-    AWS Lambda allows 1,000 new execution environments every 10 s per function.
-    """
-
-    instances: int = Field(ge=1, le=MAX_INSTANCES)
-    per: DurationS = Field(gt=0)
-
-
-class Extra(_Strict):
-    """A priced add-on of a serverless option, billed alongside each invocation.
-
-    Written as a plain add-on key (``api-gateway-http``) or as a mapping. ``key`` names an add-on
-    catalog item; ``catalog`` + ``item`` name any catalog item, e.g. ``{catalog:
-    aws-step-functions, item: standard}``. ``per_request`` multiplies every quantity the extra is
-    rated on: 6 state transitions per execution, or 0.05 authorizer calls per API call when 95 %
-    hit the authorizer cache. ``transitions`` is the option's requests (one workflow execution
-    each) before the multiplier. ``free_tier`` overrides the option's setting for this extra.
-    """
-
-    key: str | None = None
-    catalog: str | None = None
-    item: str | None = None
-    per_request: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    free_tier: bool | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Extra:
-        if (self.key is None) == (self.catalog is None):
-            raise ValueError("an extra needs either key or catalog (with item), not both")
-        if self.catalog is not None and self.item is None:
-            raise ValueError(f"extra from catalog {self.catalog!r} needs an item")
-        return self
-
-    @property
-    def label(self) -> str:
-        """How the extra is named in outputs: its key, or ``catalog/item``, with the factor."""
-        name = self.key if self.key is not None else f"{self.catalog}/{self.item}"
-        return name if self.per_request == 1.0 else f"{name} x{self.per_request:g}"
-
-
-def _extra(value: Any) -> Any:
-    return {"key": value} if isinstance(value, str) else value
-
-
-ExtraSpec = Annotated[Extra, BeforeValidator(_extra)]
-
-
-class ServerlessOption(_Strict):
-    """Functions billed per invocation (AWS Lambda, Azure Functions, Cloud Run, ...)."""
-
-    name: Name
-    kind: Literal["serverless"]
-    provider: str = "aws-lambda"
-    arch: Literal["x86_64", "arm64"] = "x86_64"
-    #: The priced variant of the provider's catalog, for products that are not split by
-    #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
-    #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
-    plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
-    memory: SizeMB = Field(default=128.0, gt=0)
-    cold_start: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
-    )
-    keep_alive: DurationS = Field(default=600.0, ge=0)
-    concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
-    scale_rate: ScaleRate | None = None
-    reuse: Literal["mru", "newest", "oldest", "random"] = "mru"
-    provisioned_concurrency: int = Field(default=0, ge=0)
-    instance_concurrency: int = Field(default=1, ge=1, le=1000)
-    billing_granularity: DurationS | None = Field(default=None, gt=0)
-    init_billed: bool | None = None
-    free_tier: bool = True
-    ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
-    extras: list[ExtraSpec] = Field(default_factory=list)
-    prices: PriceOverrides = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _provisioned_within_limit(self) -> ServerlessOption:
-        if self.provisioned_concurrency > self.concurrency_limit:
-            raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
-        return self
-
-
-class Autoscale(_Strict):
-    """Target tracking on utilisation, with boot delay and cooldown."""
-
-    min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
-    max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
-    target_utilization: float = Field(default=0.6, gt=0, le=1)
-    boot_time: DurationS = Field(default=60.0, ge=0)
-    cooldown: DurationS = Field(default=300.0, ge=0)
-    evaluation_period: DurationS = Field(default=60.0, gt=0)
-
-    @model_validator(mode="after")
-    def _min_below_max(self) -> Autoscale:
-        if self.min > self.max:
-            raise ValueError(f"autoscale min ({self.min}) is above max ({self.max})")
-        return self
-
-
-Balancer = Literal["shared_queue", "round_robin", "random", "least_connections"]
-
-
-class _FleetOption(_Strict):
-    name: Name
-    workers: int = Field(default=1, ge=1, le=100_000)
-    balancer: Balancer = "shared_queue"
-    queue_limit: int | None = Field(default=None, ge=0, le=10**9)
-    queue_timeout: DurationS | None = Field(default=None, ge=0)
-    prices: PriceOverrides = Field(default_factory=dict)
-
-
-class VpsOption(_FleetOption):
-    """Rented virtual machines: a fixed ``count`` or an ``autoscale`` group."""
-
-    kind: Literal["vps"]
-    instance: str = "hetzner-cx33"
-    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
-    autoscale: Autoscale | None = None
-    savings_plan_discount: float = Field(default=0.0, ge=0, lt=1)
-
-    @model_validator(mode="after")
-    def _count_or_autoscale(self) -> VpsOption:
-        if self.count is not None and self.autoscale is not None:
-            raise ValueError("give either count or autoscale, not both")
-        return self
-
-    @property
-    def fixed_count(self) -> int:
-        """Instances in a fixed fleet (1 when neither count nor autoscale is given)."""
-        return self.count if self.count is not None else 1
-
-
-class BareMetalOption(_FleetOption):
-    """Owned or dedicated servers: a fixed fleet, sized by hand or for the peak."""
-
-    kind: Literal["bare_metal"]
-    server: str = "hetzner-ax42"
-    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
-    sizing_utilization: float = Field(default=0.6, gt=0, le=1)
-    commitment_months: int = Field(default=12, ge=1, le=1200)
-    ops_usd_per_server_month: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
-
-
-Option = Annotated[ServerlessOption | VpsOption | BareMetalOption, Field(discriminator="kind")]
+    cpu_time: DurationS | None = Field(default=None, ge=0, le=3600.0)
 
 
 class Slo(_Strict):
@@ -274,7 +157,7 @@ class Scenario(_Strict):
             field=".".join(str(p) for p in path) or None,
         )
 
-    def option(self, name: str) -> ServerlessOption | VpsOption | BareMetalOption:
+    def option(self, name: str) -> Any:
         """Return the option called ``name``."""
         for option in self.options:
             if option.name == name:
@@ -375,22 +258,37 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _models() -> list[type[BaseModel]]:
-    from costsim.traffic import compose, distributions
+    """Every model of the schema: the scenario's, each kind's (nested ones included), the
+    profiles' and the distributions'."""
+    from costsim.stats import distributions
+    from costsim.traffic import compose
 
-    return [
+    models: list[type[BaseModel]] = [
         Scenario,
         Workload,
-        ServerlessOption,
-        VpsOption,
-        BareMetalOption,
-        Autoscale,
-        ScaleRate,
         Slo,
-        Extra,
         compose.Sum,
         *compose.PROFILES.values(),
         *distributions.DISTRIBUTIONS.values(),
     ]
+    for kind in KINDS.values():
+        models += _with_nested(kind.model)
+    return models
+
+
+def _with_nested(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """``model`` and the models its fields hold (``autoscale``, ``extras``, ...), recursively."""
+    found = [model]
+    for info in model.model_fields.values():
+        stack = [info.annotation]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, type) and issubclass(node, BaseModel):
+                if node not in found:
+                    found += _with_nested(node)
+            else:
+                stack.extend(typing.get_args(node))
+    return found
 
 
 def _field_names() -> set[str]:
@@ -399,13 +297,10 @@ def _field_names() -> set[str]:
 
 def _tagged_models() -> dict[str, type[BaseModel]]:
     """Models of the tagged unions by tag: option kinds, traffic profiles, distributions."""
-    from costsim.traffic import compose, distributions
+    from costsim.stats import distributions
+    from costsim.traffic import compose
 
-    tags: dict[str, type[BaseModel]] = {
-        "serverless": ServerlessOption,
-        "vps": VpsOption,
-        "bare_metal": BareMetalOption,
-    }
+    tags: dict[str, type[BaseModel]] = {name: k.model for name, k in KINDS.items()}
     tags.update(compose.PROFILES)
     tags.update(distributions.DISTRIBUTIONS)
     return tags

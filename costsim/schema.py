@@ -153,6 +153,15 @@ FIELD_DOCS: dict[str, str] = {
     "percentiles": "Quantiles {probability: value} to interpolate between.",
     "samples": "Observed values to resample.",
     "of": "Components {weight, duration} of the mixture.",
+    "Workload.cpu_time": "CPU time per request, for products that bill CPU time (Cloudflare "
+    "Workers); when not given, the cpu_bound share of each duration is taken as CPU time.",
+    "scale_mode": "How a request log is scaled: superpose (shifted copies of the log, keeping "
+    "its burstiness) or duplicate (each request repeated at the same instant).",
+    "scale_shift": "Largest random offset of each superposed copy of a log.",
+    "Weibull.scale": "Scale of the Weibull distribution.",
+    "shape": "Shape of the Weibull distribution (below 1: heavier tail than exponential).",
+    "_Component.weight": "Relative weight of this component in the mixture.",
+    "_Component.duration": "The component's distribution.",
 }
 
 

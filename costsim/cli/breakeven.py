@@ -92,8 +92,11 @@ def breakeven(
         f"{replications} replications (the same seed at every point)[/dim]"
     )
     if out is not None:
+        from costsim.output import write_atomic
+
+        out.mkdir(parents=True, exist_ok=True)
         path = out / "breakeven.json"
-        path.write_text(json.dumps(result.as_dict(), indent=1) + "\n")
+        write_atomic(path, json.dumps(result.as_dict(), indent=1) + "\n")
         console.print(f"[dim]Wrote {path}[/dim]")
 
 

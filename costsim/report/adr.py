@@ -9,24 +9,26 @@ record is dated when it was written, not when its newest price list was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from costsim.output import write_atomic
 from costsim.report.adr_common import (
-    KIND_WORDS,
-    MAX_LOST_SHARE,
-    OPS_LOAD,
     add_assumptions,
     break_even,
     describe_option,
     idle_pct,
+    kind_words,
     more_information,
     ms,
+    ops_load,
+    pays_for_idle,
     pct,
     question_lines,
     report_date,
     sentence,
+    slo_driver,
     usd,
 )
 from costsim.report.adr_sweep import point_mean, sweep_document
@@ -35,23 +37,35 @@ from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
+from costsim.slo import SloRule, pick, run_outcome
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
 
 # -- runs ---------------------------------------------------------------------------------------
-def meets_slo(o: dict[str, Any], slo_ms: float | None) -> bool:
-    """Whether a run option meets the p99 SLO and loses at most :data:`MAX_LOST_SHARE`."""
-    req = o["requests"]
-    lost = (req["throttled"] + req["dropped"]) / max(req["arrived"], 1)
-    return lost <= MAX_LOST_SHARE and (slo_ms is None or o["latency_ms"]["p99"] <= slo_ms)
+def meets_slo(o: dict[str, Any], rule: SloRule) -> bool:
+    """Whether an option of a run's summary meets the SLO (:mod:`costsim.slo`'s one rule)."""
+    return rule.outcome_meets(run_outcome(o))
 
 
-def choose(options: list[dict[str, Any]], slo_ms: float | None) -> tuple[dict[str, Any], bool]:
-    """The cheapest option meeting the SLO, or (when none does) the one with the lowest p99."""
-    ok = [o for o in options if meets_slo(o, slo_ms)]
-    if ok:
-        return min(ok, key=lambda o: o["cost_usd"]["total"]), True
+def choose(options: list[dict[str, Any]], rule: SloRule) -> tuple[dict[str, Any], bool]:
+    """The cheapest option meeting the SLO, or (when none does) the one with the lowest p99.
+
+    Parameters
+    ----------
+    options : list of dict
+        The options of a run's ``summary.json``.
+    rule : SloRule
+        The scenario's SLO.
+
+    Returns
+    -------
+    (dict, bool)
+        The chosen option, and whether it meets the SLO.
+    """
+    best = pick(options, run_outcome, rule)
+    if best is not None:
+        return best, True
     return min(options, key=lambda o: o["latency_ms"]["p99"]), False
 
 
@@ -73,7 +87,7 @@ def _facts(o: dict[str, Any]) -> list[str]:
 
 def utilisation_words(o: dict[str, Any]) -> str:
     """Utilisation in one wording per kind: serverless bills per use, so nothing paid is idle."""
-    if o["kind"] == "serverless":
+    if not pays_for_idle(o["kind"]):
         return (
             "billed per use, so no paid capacity sits idle (warm instances were busy "
             f"{100 * o['utilization']:.1f} % of the time the provider kept them)"
@@ -84,7 +98,7 @@ def utilisation_words(o: dict[str, Any]) -> str:
     )
 
 
-def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | None) -> list[str]:
+def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) -> list[str]:
     cheapest = min(options, key=lambda x: x["cost_usd"]["total"])
     fastest = min(options, key=lambda x: x["latency_ms"]["p99"])
     out = []
@@ -96,17 +110,17 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | No
     rest = [x["latency_ms"]["p99"] for x in options if x is not o]
     if o is fastest and rest and o["latency_ms"]["p99"] < 0.95 * min(rest):
         out.append("Good, because it has the lowest p99 latency")
-    if slo is not None:
-        verdict = "Good" if meets_slo(o, slo) else "Bad"
-        word = "meets" if verdict == "Good" else "misses"
-        out.append(f"{verdict}, because it {word} the SLO (p99 {ms(slo)})")
-    if o["utilization"] < 0.2 and o["kind"] != "serverless":
+    verdict = "Good" if meets_slo(o, rule) else "Bad"
+    word = "meets" if verdict == "Good" else "misses"
+    limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
+    out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
+    if o["utilization"] < 0.2 and pays_for_idle(o["kind"]):
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
         out.append(
             f"Bad, because {o['requests']['cold_starts']:,} requests waited for a cold start"
         )
-    out.append(f"Neutral, operational load: {OPS_LOAD.get(o['kind'], '')}")
+    out.append(f"Neutral, operational load: {ops_load(o['kind'])}")
     return out
 
 
@@ -114,8 +128,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     """The decision record of a run folder."""
     s = out.summary
     options = s["options"]
-    slo = s.get("slo_ms", {}).get("p99")
-    chosen, ok = choose(options, slo)
+    rule = SloRule.from_summary(s)
+    slo = rule.p99_ms
+    chosen, ok = choose(options, rule)
     doc = Document({"status": status, "date": date})
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
@@ -131,13 +146,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most {100 * MAX_LOST_SHARE:g} % of "
-            "requests throttled or dropped"
-        )
-    drivers += [
+    drivers = [
+        slo_driver(rule),
         "**Cost:** the monthly bill at the simulated traffic, from dated price catalogs",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -182,9 +192,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
             f"Bad, because {pct(chosen['requests']['cold_starts'], chosen['requests']['arrived'])}"
             " of requests wait for a cold start"
         )
-    if chosen["kind"] != "serverless":
+    if pays_for_idle(chosen["kind"]):
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(chosen['kind'], '')}")
+    cons.append(f"Neutral, because it means {ops_load(chosen['kind'])}")
     cons += break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))
     if out.sweep_summary:
@@ -198,9 +208,11 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(2, "Pros and Cons of the Options"))
     for o in options:
         doc.add(Heading(3, o["name"]))
-        doc.add(Para(f"{KIND_WORDS.get(o['kind'], o['kind'])}: {describe_option(o)}."))
+        doc.add(Para(f"{kind_words(o['kind'])}: {describe_option(o)}."))
         doc.add(
-            Bullets(_facts(o) + break_even(o["name"], out.crossovers) + _judgement(o, options, slo))
+            Bullets(
+                _facts(o) + break_even(o["name"], out.crossovers) + _judgement(o, options, rule)
+            )
         )
     doc.add(Heading(3, "Side by side"))
     doc.add(Image("latency", "Latency percentiles per option, with the SLO"))
@@ -243,22 +255,23 @@ def write_report(
     status: str = "proposed",
     date: str | None = None,
     html: bool = True,
-    sensitivity: bool = True,
+    sensitivity: Callable[[Path, dict[str, Any]], list[Path]] | None = None,
 ) -> list[Path]:
     """Write ``report.md`` (and ``report.html``) into a run or sweep folder.
 
-    Charts the record needs are drawn when the folder lacks them; a run's sensitivity section
-    simulates its scenario file again under each factor (``sensitivity=False`` skips it).
+    Charts the record needs are drawn when the folder lacks them. ``sensitivity(folder,
+    summary)``, when given, writes the run's ``sensitivity.json`` first (``costsim report``
+    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity`, which simulates the scenario
+    file again under each factor); the record then has a sensitivity section.
     Returns the files written.
     """
     out = load_output(folder)
     written: list[Path] = []
     if out.kind == "run":
         from costsim.report.charts import run_charts
-        from costsim.report.sensitivity import ensure_sensitivity
 
-        if sensitivity:
-            written += ensure_sensitivity(folder, out.summary)
+        if sensitivity is not None:
+            written += sensitivity(folder, out.summary)
 
         stems = ("cost", "latency", "latency_cdf", "instances")
         if not all((folder / f"{st}.svg").exists() for st in stems):

@@ -8,19 +8,39 @@ import os
 from pathlib import Path
 from typing import Any
 
+from costsim.kinds import KINDS, OptionKind
 from costsim.report.doc import Bullets, Code, Document, Heading, Para, Table
+from costsim.slo import SloRule
 
-MAX_LOST_SHARE = 0.001
 
-KIND_WORDS = {"serverless": "serverless functions", "vps": "rented VPS", "bare_metal": "bare metal"}
-OPS_LOAD = {
-    "serverless": "no servers to patch or size; the provider scales and bills per invocation, "
-    "at the price of cold starts, account limits and lock-in to its runtime",
-    "vps": "machines to patch, monitor and size (or an autoscaling policy to tune); capacity "
-    "arrives in minutes",
-    "bare_metal": "hardware to order, patch and replace; capacity takes days to arrive, so the "
-    "fleet must be sized for the peak up front",
-}
+def _kind(name: str) -> OptionKind[Any] | None:
+    """The adapter of an option kind named in a summary (None for a kind this version lacks)."""
+    return KINDS.get(name)
+
+
+def kind_words(name: str) -> str:
+    """What an option kind is, for people (``rented VPS``); the tag itself if unknown."""
+    kind = _kind(name)
+    return kind.words if kind is not None else name
+
+
+def ops_load(name: str) -> str:
+    """What running an option kind asks of a team."""
+    kind = _kind(name)
+    return kind.ops_load if kind is not None else ""
+
+
+def pays_for_idle(name: str) -> bool:
+    """Whether an option kind bills capacity that sits idle (a fleet does)."""
+    kind = _kind(name)
+    return kind.pays_for_idle if kind is not None else False
+
+
+def slo_driver(rule: SloRule) -> str:
+    """The decision driver that states the SLO rule the record applies."""
+    if rule.p99_ms is None:
+        return f"**SLO:** {rule.lost_words()}"
+    return f"**SLO:** p99 latency at most {ms(rule.p99_ms)}, and {rule.lost_words()}"
 
 
 def report_date(summary: dict[str, Any], date: str | None = None) -> str:
@@ -79,19 +99,9 @@ def question_lines(scenario_file: str) -> list[str]:
 
 
 def describe_option(o: dict[str, Any]) -> str:
-    """One line on what an option is."""
-    d = o.get("detail", {})
-    if o["kind"] == "serverless":
-        extras = ", ".join(d.get("extras", []))
-        text = f"{d.get('provider', '?')} functions, {d.get('memory_mb', 0):g} MB"
-        text += f", keep-alive {d.get('keep_alive_s', 0):g} s"
-        return text + (f", with {extras}" if extras else "")
-    if o["kind"] == "vps":
-        scale = "an autoscaled group" if d.get("autoscale") else f"{o['instances']['max']} x"
-        return f"{scale} {d.get('instance', '?')} ({d.get('workers', '?')} workers each)"
-    return (
-        f"{d.get('servers', '?')} x {d.get('server', '?')} ({d.get('workers', '?')} workers each)"
-    )
+    """One line on what an option is (its kind's words for its ``detail``)."""
+    kind = _kind(o["kind"])
+    return kind.describe(o) if kind is not None else o["kind"]
 
 
 def break_even(name: str, cross: dict[str, Any]) -> list[str]:

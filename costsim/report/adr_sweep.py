@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from costsim.report.adr_common import (
-    MAX_LOST_SHARE,
-    OPS_LOAD,
     add_assumptions,
     break_even,
     more_information,
     ms,
+    ops_load,
+    pays_for_idle,
     question_lines,
     sentence,
+    slo_driver,
     usd,
 )
 from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table
 from costsim.report.load import Output
-from costsim.report.sweep_fallback import slo_p99_ms
+from costsim.slo import SloRule, pick, sweep_outcome
 
 
 def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
@@ -35,11 +36,6 @@ def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
 _RATES = ("cold_start_rate", "throttle_rate", "drop_rate")
 
 
-def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
-    lost = point_mean(o, "throttle_rate") + point_mean(o, "drop_rate")
-    return lost <= MAX_LOST_SHARE and (slo is None or point_mean(o, "p99_ms") <= slo)
-
-
 def _shown(value: Any) -> str:
     """A swept value for people: numbers compactly, values with units as written."""
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
@@ -53,18 +49,10 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     points = s["points"]
     names = [o["name"] for o in points[0]["options"]]
     kinds = {o["name"]: o.get("kind", "?") for o in points[0]["options"]}
-    slo = slo_p99_ms(s)
-    winners = [w.get("option") for w in cross.get("slo_winners", [])] or [
-        next(
-            (
-                o["name"]
-                for o in sorted(p["options"], key=lambda o: point_mean(o, "cost_usd"))
-                if _point_ok(o, slo)
-            ),
-            None,
-        )
-        for p in points
-    ]
+    rule = SloRule.from_summary(s)
+    # from the points themselves, by the rule the sweep applies, so that a crossovers.json of
+    # another version cannot make the record disagree with its own table
+    winners = [(pick(p["options"], sweep_outcome, rule) or {}).get("name") for p in points]
     counts = {n: winners.count(n) for n in names}
     chosen = max(names, key=lambda n: (counts[n], -names.index(n)))
     doc = Document({"status": status, "date": date})
@@ -81,13 +69,8 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most "
-            f"{100 * MAX_LOST_SHARE:g} % of requests throttled or dropped"
-        )
-    drivers += [
+    drivers = [
+        slo_driver(rule),
         f"**Cost:** the monthly bill across the range of `{var}`",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -142,7 +125,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"Bad, because at {len(lost)} points another option is cheaper; re-decide if "
             f"`{var}` moves there (break-even points below)"
         )
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(kinds[chosen], '')}")
+    cons.append(f"Neutral, because it means {ops_load(kinds[chosen])}")
     doc.add(Bullets(cons))
     doc.add(Heading(2, "Pros and Cons of the Options"))
     idle = cross.get("idle_fraction", {})
@@ -158,7 +141,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"**Throttled:** up to {100 * worst['throttle_rate']:.2f} %; "
             f"**dropped:** up to {100 * worst['drop_rate']:.2f} %",
         ]
-        if kinds[n] == "serverless":
+        if not pays_for_idle(kinds[n]):
             facts.append("**Idle capacity:** none paid for (billed per use)")
         elif idle.get(n):
             facts.append(
@@ -170,7 +153,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         facts.append(
             f"{'Good' if wins else 'Bad'}, because it wins at {wins} of {len(points)} points"
         )
-        facts.append(f"Neutral, operational load: {OPS_LOAD.get(kinds[n], '')}")
+        facts.append(f"Neutral, operational load: {ops_load(kinds[n])}")
         doc.add(Heading(3, n))
         doc.add(Bullets(facts))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):

@@ -1,8 +1,8 @@
-"""The decision record's sensitivity section: computed once per run folder, then read back.
+"""The decision record's sensitivity section, read from the run folder's ``sensitivity.json``.
 
-``sensitivity.json`` holds every option's cost under each factor of
-:mod:`costsim.sweep.sensitivity`; it is computed from the run's scenario file, seed, horizon and
-engine, so the same folder gives the same numbers (and a rerun of ``costsim report`` reuses it).
+That file holds every option's cost under each factor of :mod:`costsim.sweep.sensitivity`,
+which computes it (:func:`costsim.sweep.sensitivity.ensure_sensitivity`, called by ``costsim
+report``): the report layer renders, it does not simulate.
 """
 
 from __future__ import annotations
@@ -11,37 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from costsim.errors import InputError
-from costsim.output import write_atomic
 from costsim.report.doc import Block, Bullets, Image, Para
-
-
-def ensure_sensitivity(folder: Path, summary: dict[str, Any]) -> list[Path]:
-    """Compute ``sensitivity.json`` (and its chart inputs) unless present; returns files written.
-
-    Nothing is written when the run's scenario file is gone or cannot be simulated here (a
-    catalog given with ``--catalog`` at run time is not recorded).
-    """
-    path = folder / "sensitivity.json"
-    if path.exists():
-        return []
-    source = summary.get("scenario_file")
-    if not source or not Path(source).is_file():
-        return []
-    from costsim.scenario import load_scenario
-    from costsim.sweep.sensitivity import sensitivity
-
-    try:
-        scn = load_scenario(source)
-        scn = scn.model_copy(update={"seed": summary["seed"], "horizon": summary["horizon_s"]})
-        names = [o["name"] for o in summary["options"]]
-        if [o.name for o in scn.options] != names:
-            return []  # the file changed since the run
-        doc = sensitivity(scn, engine=str(summary.get("engine", "fast")))
-    except InputError:
-        return []
-    write_atomic(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    return [path]
 
 
 def sensitivity_blocks(folder: Path, chosen: str, options: list[dict[str, Any]]) -> list[Block]:

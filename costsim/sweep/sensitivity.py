@@ -10,11 +10,14 @@ option and the runner-up, and which option is cheapest under it.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costsim.errors import InputError
+from costsim.output import write_atomic
 from costsim.scenario import Scenario
 from costsim.sweep.grid import scenario_data
 
@@ -136,3 +139,30 @@ def sensitivity(
         f = Factor(label, costs(variant))
         factors.append({"label": f.label, "costs_usd": f.costs_usd, "cheapest": f.cheapest})
     return {"baseline": base, "factors": factors}
+
+
+def ensure_sensitivity(folder: Path, summary: dict[str, Any]) -> list[Path]:
+    """Compute ``sensitivity.json`` (and its chart inputs) unless present; returns files written.
+
+    Nothing is written when the run's scenario file is gone or cannot be simulated here (a
+    catalog given with ``--catalog`` at run time is not recorded).
+    """
+    path = folder / "sensitivity.json"
+    if path.exists():
+        return []
+    source = summary.get("scenario_file")
+    if not source or not Path(source).is_file():
+        return []
+    from costsim.scenario import load_scenario
+
+    try:
+        scn = load_scenario(source)
+        scn = scn.model_copy(update={"seed": summary["seed"], "horizon": summary["horizon_s"]})
+        names = [o["name"] for o in summary["options"]]
+        if [o.name for o in scn.options] != names:
+            return []  # the file changed since the run
+        doc = sensitivity(scn, engine=str(summary.get("engine", "fast")))
+    except InputError:
+        return []
+    write_atomic(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return [path]

@@ -36,7 +36,7 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = folder / "assume.yaml"
     path.write_text(SCENARIO)
     out = folder / "out"
-    write_run_outputs(simulate(load_scenario(path)), out, charts=False)
+    write_run_outputs(simulate(load_scenario(path)), out)
     write_report(out, date="2026-12-02", html=False)
     return (out / "report.md").read_text()
 

@@ -18,7 +18,7 @@ from costsim.output import write_run_outputs
 from costsim.report.adr import write_report
 from costsim.scenario import load_scenario
 from costsim.simulate import simulate
-from costsim.sweep.sensitivity import FACTORS
+from costsim.sweep.sensitivity import FACTORS, ensure_sensitivity
 
 SCENARIO = """\
 # Question: does the free tier decide between Lambda and a VPS?
@@ -40,8 +40,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "sens.yaml"
     path.write_text(SCENARIO)
     out = root / "out"
-    write_run_outputs(simulate(load_scenario(path)), out, charts=False)
-    write_report(out, date="2026-12-02", html=False)
+    write_run_outputs(simulate(load_scenario(path)), out)
+    write_report(out, date="2026-12-02", html=False, sensitivity=ensure_sensitivity)
     return out
 
 
