@@ -134,6 +134,7 @@ def run(
     from costsim.simulate import simulate
 
     scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
+    check_resources(scn, force=force)  # refuse what cannot fit before announcing anything
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")

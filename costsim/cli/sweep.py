@@ -58,6 +58,7 @@ def sweep(
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
     from costsim.checks import checked_scenario
     from costsim.estimate import task_weights, with_horizon
+    from costsim.guards import check_resources
     from costsim.sweep import parse_vary, run_sweep
     from costsim.sweep.grid import apply_point, grid
 
@@ -72,6 +73,8 @@ def sweep(
     if out is not None:
         check_writable(out)
     points = [apply_point(scn, params) for params in grid(axes)]
+    for point in points:
+        check_resources(point)  # refuse what cannot fit before announcing anything
     say_before_sweep(scn, points, engine, replications, workers)
     # the bar and its ETA advance by each task's expected requests, not by task count: a
     # point at 100x the traffic is 100x the work
