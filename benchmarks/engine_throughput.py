@@ -53,6 +53,30 @@ VPS_AUTOSCALED = """  - name: vps
 CASES = [
     ("serverless 10 rps", SERVERLESS, 10, "4h", "30d", "2d"),
     ("serverless 1,000 rps", SERVERLESS, 1000, "30s", "6h", "20min"),
+    (
+        "serverless 1,000 rps, 8 per inst",
+        SERVERLESS + "\n    instance_concurrency: 8",
+        1000,
+        "30s",
+        "6h",
+        "20min",
+    ),
+    (
+        "serverless 1,000 rps, oldest",
+        SERVERLESS + "\n    reuse: oldest",
+        1000,
+        "30s",
+        "6h",
+        "20min",
+    ),
+    (
+        "serverless 1,000 rps, random",
+        SERVERLESS + "\n    reuse: random",
+        1000,
+        "30s",
+        "6h",
+        "20min",
+    ),
     ("vps shared_queue 500 rps", VPS.replace("BALANCER", "shared_queue"), 500, "4min", "12h", "1h"),
     (
         "vps least_connections 500 rps",

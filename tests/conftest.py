@@ -15,8 +15,8 @@ from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.stats.distributions import Fixed
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Fixed
 
 
 def fixed(value_s: float) -> Fixed:
@@ -36,7 +36,6 @@ def serverless(**kw: Any) -> ServerlessPlatform:
         reuse="mru",
         provisioned=0,
         instance_concurrency=1,
-        billing_granularity_s=0.001,
     )
     return replace(base, **kw)
 

@@ -9,9 +9,10 @@ import typer
 from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
-from costsim.cli.common import check_writable, console, progress_bar
+from costsim.cli.common import check_writable, console, progress_bar, safe
 from costsim.errors import InputError
 from costsim.results import Result
+from costsim.slo import SloRule, rates
 
 
 def _fmt_ms(ms: float) -> str:
@@ -33,13 +34,15 @@ def print_summary(result: Result) -> None:
         ("utilisation", "right"),
     ]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
-    slo_p99_ms = result.slo.get("p99", 0) * 1000
+    rule = SloRule.from_slo(result.slo)
     cheapest = min(result.options, key=lambda o: o.cost.total).name
+    missing = False
     for o in result.options:
         n = max(o.arrived, 1)
         p99 = _fmt_ms(o.latency_ms.p99)
-        if slo_p99_ms and o.latency_ms.p99 > slo_p99_ms:
+        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, o.dropped)):
             p99 += " !"
+            missing = True
         table.add_row(
             o.name + (" *" if o.name == cheapest else ""),
             o.kind,
@@ -53,8 +56,9 @@ def print_summary(result: Result) -> None:
         )
     console.print(table)
     notes = ["* cheapest"]
-    if slo_p99_ms:
-        notes.append(f"! p99 above the SLO of {slo_p99_ms:g} ms")
+    if missing:
+        limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
+        notes.append(f"! misses the SLO ({limit}{rule.lost_words()})")
     cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
     console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
 
@@ -77,17 +81,17 @@ def run(
     ] = False,
 ) -> None:
     """Simulate every option of SCENARIO and print cost and latency."""
+    from costsim.checks import checked_scenario
     from costsim.output import write_run_outputs
-    from costsim.scenario import load_scenario
     from costsim.simulate import simulate
 
-    scn = load_scenario(scenario)
+    scn = checked_scenario(scenario, list(catalog or []))
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
-        check_writable(out)
+        check_writable(out, kind="run")
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -105,18 +109,35 @@ def run(
         )
     print_summary(result)
     if out is not None:
-        written = write_run_outputs(result, out, charts=charts)
-        console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
+        from costsim.report.charts import run_charts
+
+        written = write_run_outputs(result, out, charts=run_charts if charts else None)
+        console.print(f"[dim]Wrote {len(written)} files to {safe(out)}/[/dim]")
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check SCENARIO (schema, units, catalog keys) without simulating."""
-    from costsim.scenario import load_scenario
-    from costsim.simulate import check_scenario
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Check as 'run --force' would (soft limits lifted).")
+    ] = False,
+) -> None:
+    """Check SCENARIO as run would (schema, units, catalogs, traces, size) without simulating;
+    every problem of the file is reported at once."""
+    from costsim.checks import check_run_inputs, checked_scenario, replay_profiles
+    from costsim.units import format_duration
 
-    scn = load_scenario(scenario)
-    check_scenario(scn)
-    console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
+    scn = checked_scenario(scenario, list(catalog or []))
+    est = check_run_inputs(scn, list(catalog or []), force=force)
+    traces = sum(1 for _ in replay_profiles(scn.traffic))
+    read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
+    console.print(
+        f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
+        f"{format_duration(scn.horizon)}, about {est.requests:,.0f} requests{read})",
+        soft_wrap=True,
+    )
 
 
 def traffic(
@@ -128,8 +149,9 @@ def traffic(
 ) -> None:
     """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
     from costsim.guards import check_resources
+    from costsim.report.traffic_chart import traffic_chart
     from costsim.scenario import load_scenario
-    from costsim.traffic.preview import summarise_traffic, traffic_chart
+    from costsim.traffic.preview import summarise_traffic
 
     scn = load_scenario(scenario)
     check_resources(scn, force=force)

@@ -19,7 +19,7 @@ __all__ = [
     "LifetimeTally",
     "OptionDraws",
     "fleet_meters",
-    "legacy_instance_billed_s",
+    "legacy_quantities",
 ]
 
 
@@ -87,13 +87,14 @@ class ColdDraws:
 
 @dataclass
 class Counters:
-    """Request accounting: arrived = served + throttled + dropped."""
+    """Request accounting: arrived = served + throttled + dropped + timed_out."""
 
     arrived: int = 0
     served: int = 0
     cold_starts: int = 0
     throttled: int = 0
     dropped: int = 0
+    timed_out: int = 0
 
 
 @dataclass
@@ -124,6 +125,93 @@ class EngineOutput:
     busy_s: float = 0.0
     max_instances: int = 0
     capacity_per_instance: int = 1
+
+
+#: The histogram meters of a serverless pool, in the order the compiled engine indexes them.
+SERVERLESS_HISTOGRAMS = (
+    "duration_ms",
+    "provisioned_duration_ms",
+    "init_ms",
+    "instance_lifetime_ms",
+    "active_period_ms",
+    "provisioned_active_period_ms",
+)
+#: Histogram values below this many milliseconds are counted in a dense array by the compiled
+#: engine; larger ones are kept as raw values (about 131 s and up).
+DENSE_MS = 2**17
+
+
+def serverless_meters(
+    horizon_s: float,
+    counters: Counters,
+    histograms: dict[str, MsHistogram],
+    totals: dict[str, float],
+    counts: dict[str, int],
+    config: dict[str, float],
+) -> Meters:
+    """The meters of a serverless pool, from what an engine measured.
+
+    Parameters
+    ----------
+    horizon_s : float
+        Simulated period [s].
+    counters : Counters
+        Request accounting.
+    histograms : dict
+        One :class:`MsHistogram` per name in :data:`SERVERLESS_HISTOGRAMS` [ms].
+    totals : dict
+        ``alive_instance_s``, ``busy_instance_s``, ``active_instance_s``,
+        ``provisioned_instance_s`` [s].
+    counts : dict
+        ``provisioned_served``, ``instances_launched``.
+    config : dict
+        ``memory_mb``, ``instance_concurrency``, ``provisioned``.
+    """
+    c = counters
+    all_counts = {
+        "arrived": c.arrived,
+        "served": c.served,
+        "cold_starts": c.cold_starts,
+        "throttled": c.throttled,
+        "dropped": c.dropped,
+        "timed_out": c.timed_out,
+        "retried": 0,
+        **counts,
+    }
+    return Meters(
+        kind="serverless",
+        horizon_s=horizon_s,
+        counts=all_counts,
+        histograms={name: histograms[name] for name in SERVERLESS_HISTOGRAMS},
+        totals=dict(totals),
+        config=dict(config),
+    )
+
+
+def legacy_quantities(meters: Meters, granularity_ms: int, minimum_ms: int) -> dict[str, float]:
+    """Today's serverless usage quantities, rebuilt from meters with one billing rule.
+
+    A bridge until rating reads meters itself: each request's duration rounded up to
+    ``granularity_ms`` [ms] with a ``minimum_ms`` [ms] floor, init durations rounded up to the
+    granularity (no floor), as the engines billed them before meters existed.
+
+    Returns
+    -------
+    dict
+        ``requests``, ``compute_s``, ``init_s``, ``provisioned_requests``,
+        ``provisioned_compute_s`` [s], ``provisioned_instance_s`` [s].
+    """
+    h = meters.histograms
+    on_demand = h["duration_ms"]
+    provisioned = h["provisioned_duration_ms"]
+    return {
+        "requests": float(on_demand.count),
+        "compute_s": on_demand.billed_ms(granularity_ms, minimum_ms) / 1000.0,
+        "init_s": h["init_ms"].billed_ms(granularity_ms, 0) / 1000.0,
+        "provisioned_requests": float(provisioned.count),
+        "provisioned_compute_s": provisioned.billed_ms(granularity_ms, minimum_ms) / 1000.0,
+        "provisioned_instance_s": float(meters.totals["provisioned_instance_s"]),
+    }
 
 
 ChunkSource = Callable[[], Iterable[Chunk]]
@@ -210,28 +298,3 @@ def fleet_meters(
         totals={"alive_instance_s": alive_s, "busy_instance_s": busy_s},
         config=config,
     )
-
-
-def legacy_instance_billed_s(meters: Meters, granularity_ms: int, minimum_ms: int) -> list[float]:
-    """Each instance's billed lifetime [s], rebuilt from the ``instance_lifetime_ms`` meter.
-
-    Bridges the meters to today's rating (``Usage.instance_billed_s``) until rating reads the
-    meters itself: each lifetime rounded up to ``granularity_ms``, at least ``minimum_ms``.
-
-    Parameters
-    ----------
-    meters : Meters
-        A fleet run's meters.
-    granularity_ms, minimum_ms : int
-        Billing increment and smallest billed lifetime [ms].
-
-    Returns
-    -------
-    list of float
-        Billed lifetimes [s], in increasing order of lifetime.
-    """
-    h = meters.histograms["instance_lifetime_ms"]
-    g = max(1, int(granularity_ms))
-    units = -(-h.values_ms // g)  # ceil division on integers: exact
-    billed_ms = np.maximum(units * g, int(minimum_ms))
-    return np.repeat(billed_ms / 1000.0, h.counts).tolist()

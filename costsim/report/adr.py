@@ -3,7 +3,8 @@
 The record follows MADR 4 (https://adr.github.io/madr/): front matter, Context and Problem
 Statement, Decision Drivers, Considered Options, Decision Outcome with Consequences, Pros and Cons
 of the Options, More Information. The same folder gives the same bytes: the date comes from
-``--date``, ``SOURCE_DATE_EPOCH`` or the newest catalog date, never from the clock.
+``--date`` or ``SOURCE_DATE_EPOCH`` (for byte-identical rebuilds), else it is today (UTC): a
+record is dated when it was written, not when its newest price list was.
 """
 
 from __future__ import annotations
@@ -13,35 +14,50 @@ import os
 from pathlib import Path
 from typing import Any
 
+from costsim.kinds import KINDS, OptionKind
 from costsim.output import write_atomic
 from costsim.report.doc import Bullets, Code, Document, Heading, Image, Para, Table, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
-from costsim.report.sweep_fallback import draw_missing, slo_p99_ms
+from costsim.report.sweep_fallback import draw_missing
+from costsim.slo import SloRule, pick, run_outcome, sweep_outcome
 
-#: Largest share of requests throttled or dropped that still counts as meeting the SLO.
-MAX_LOST_SHARE = 0.001
 
-KIND_WORDS = {"serverless": "serverless functions", "vps": "rented VPS", "bare_metal": "bare metal"}
-OPS_LOAD = {
-    "serverless": "no servers to patch or size; the provider scales and bills per invocation, "
-    "at the price of cold starts, account limits and lock-in to its runtime",
-    "vps": "machines to patch, monitor and size (or an autoscaling policy to tune); capacity "
-    "arrives in minutes",
-    "bare_metal": "hardware to order, patch and replace; capacity takes days to arrive, so the "
-    "fleet must be sized for the peak up front",
-}
+def _kind(name: str) -> OptionKind[Any] | None:
+    """The adapter of an option kind named in a summary (None for a kind this version lacks)."""
+    return KINDS.get(name)
+
+
+def kind_words(name: str) -> str:
+    """What an option kind is, for people (``rented VPS``); the tag itself if unknown."""
+    kind = _kind(name)
+    return kind.words if kind is not None else name
+
+
+def ops_load(name: str) -> str:
+    """What running an option kind asks of a team."""
+    kind = _kind(name)
+    return kind.ops_load if kind is not None else ""
+
+
+def pays_for_idle(name: str) -> bool:
+    """Whether an option kind bills capacity that sits idle (a fleet does)."""
+    kind = _kind(name)
+    return kind.pays_for_idle if kind is not None else False
 
 
 def report_date(summary: dict[str, Any], date: str | None = None) -> str:
-    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else the newest catalog date."""
+    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else today (UTC).
+
+    ``summary`` is accepted for callers that pass it; the catalogs' dates are listed in the
+    record's own table and are not the date of the decision.
+    """
     if date:
         return date
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    dates = sorted(summary.get("catalog_as_of", {}).values())
-    return dates[-1] if dates else "1970-01-01"
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def usd(x: float) -> str:
@@ -86,35 +102,43 @@ def question_lines(scenario_file: str) -> list[str]:
 
 
 def describe_option(o: dict[str, Any]) -> str:
-    """One line on what an option is."""
-    d = o.get("detail", {})
-    if o["kind"] == "serverless":
-        extras = ", ".join(d.get("extras", []))
-        text = f"{d.get('provider', '?')} functions, {d.get('memory_mb', 0):g} MB"
-        text += f", keep-alive {d.get('keep_alive_s', 0):g} s"
-        return text + (f", with {extras}" if extras else "")
-    if o["kind"] == "vps":
-        scale = "an autoscaled group" if d.get("autoscale") else f"{o['instances']['max']} x"
-        return f"{scale} {d.get('instance', '?')} ({d.get('workers', '?')} workers each)"
-    return (
-        f"{d.get('servers', '?')} x {d.get('server', '?')} ({d.get('workers', '?')} workers each)"
-    )
+    """One line on what an option is (its kind's words for its ``detail``)."""
+    kind = _kind(o["kind"])
+    return kind.describe(o) if kind is not None else o["kind"]
 
 
 # -- runs ---------------------------------------------------------------------------------------
-def meets_slo(o: dict[str, Any], slo_ms: float | None) -> bool:
-    """Whether a run option meets the p99 SLO and loses at most :data:`MAX_LOST_SHARE`."""
-    req = o["requests"]
-    lost = (req["throttled"] + req["dropped"]) / max(req["arrived"], 1)
-    return lost <= MAX_LOST_SHARE and (slo_ms is None or o["latency_ms"]["p99"] <= slo_ms)
+def meets_slo(o: dict[str, Any], rule: SloRule) -> bool:
+    """Whether an option of a run's summary meets the SLO (:mod:`costsim.slo`'s one rule)."""
+    return rule.outcome_meets(run_outcome(o))
 
 
-def choose(options: list[dict[str, Any]], slo_ms: float | None) -> tuple[dict[str, Any], bool]:
-    """The cheapest option meeting the SLO, or (when none does) the one with the lowest p99."""
-    ok = [o for o in options if meets_slo(o, slo_ms)]
-    if ok:
-        return min(ok, key=lambda o: o["cost_usd"]["total"]), True
+def choose(options: list[dict[str, Any]], rule: SloRule) -> tuple[dict[str, Any], bool]:
+    """The cheapest option meeting the SLO, or (when none does) the one with the lowest p99.
+
+    Parameters
+    ----------
+    options : list of dict
+        The options of a run's ``summary.json``.
+    rule : SloRule
+        The scenario's SLO.
+
+    Returns
+    -------
+    (dict, bool)
+        The chosen option, and whether it meets the SLO.
+    """
+    best = pick(options, run_outcome, rule)
+    if best is not None:
+        return best, True
     return min(options, key=lambda o: o["latency_ms"]["p99"]), False
+
+
+def slo_driver(rule: SloRule) -> str:
+    """The decision driver that states the SLO rule the record applies."""
+    if rule.p99_ms is None:
+        return f"**SLO:** {rule.lost_words()}"
+    return f"**SLO:** p99 latency at most {ms(rule.p99_ms)}, and {rule.lost_words()}"
 
 
 def _facts(o: dict[str, Any]) -> list[str]:
@@ -133,7 +157,7 @@ def _facts(o: dict[str, Any]) -> list[str]:
     ]
 
 
-def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | None) -> list[str]:
+def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) -> list[str]:
     cheapest = min(options, key=lambda x: x["cost_usd"]["total"])
     fastest = min(options, key=lambda x: x["latency_ms"]["p99"])
     out = []
@@ -145,17 +169,17 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], slo: float | No
     rest = [x["latency_ms"]["p99"] for x in options if x is not o]
     if o is fastest and rest and o["latency_ms"]["p99"] < 0.95 * min(rest):
         out.append("Good, because it has the lowest p99 latency")
-    if slo is not None:
-        verdict = "Good" if meets_slo(o, slo) else "Bad"
-        word = "meets" if verdict == "Good" else "misses"
-        out.append(f"{verdict}, because it {word} the SLO (p99 {ms(slo)})")
-    if o["utilization"] < 0.2 and o["kind"] != "serverless":
+    verdict = "Good" if meets_slo(o, rule) else "Bad"
+    word = "meets" if verdict == "Good" else "misses"
+    limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
+    out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
+    if o["utilization"] < 0.2 and pays_for_idle(o["kind"]):
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
         out.append(
             f"Bad, because {o['requests']['cold_starts']:,} requests waited for a cold start"
         )
-    out.append(f"Neutral, operational load: {OPS_LOAD.get(o['kind'], '')}")
+    out.append(f"Neutral, operational load: {ops_load(o['kind'])}")
     return out
 
 
@@ -166,10 +190,15 @@ def _break_even(name: str, cross: dict[str, Any]) -> list[str]:
         if name in (c["a"], c["b"]):
             other = c["b"] if c["a"] == name else c["a"]
             lo, hi = c.get("ci95") or [c["at"], c["at"]]
-            out.append(
-                f"**Break-even** with {other} at {var} = {c['at']:.3g} "
-                f"(95 % interval {lo:.3g} to {hi:.3g})"
-            )
+            unit = f" {cross['unit']}" if cross.get("unit") else ""
+            where = f"{var} = {c['at']:.3g}{unit} (95 % interval {lo:.3g} to {hi:.3g})"
+            if c.get("at_text"):
+                rlo, rhi = c.get("ci95_rps") or [c["at_rps"], c["at_rps"]]
+                where = (
+                    f"{c['at_text']} ({var} = {c['at']:.3g}; 95 % interval "
+                    f"{rlo:.3g} to {rhi:.3g} req/s)"
+                )
+            out.append(f"**Break-even** with {other} at {where}")
     return out
 
 
@@ -177,8 +206,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     """The decision record of a run folder."""
     s = out.summary
     options = s["options"]
-    slo = s.get("slo_ms", {}).get("p99")
-    chosen, ok = choose(options, slo)
+    rule = SloRule.from_summary(s)
+    slo = rule.p99_ms
+    chosen, ok = choose(options, rule)
     doc = Document({"status": status, "date": date})
     doc.add(Heading(1, f"{s['scenario']}: run it on {chosen['name']} ({chosen['kind']})"))
     doc.add(Heading(2, "Context and Problem Statement"))
@@ -194,13 +224,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most {100 * MAX_LOST_SHARE:g} % of "
-            "requests throttled or dropped"
-        )
-    drivers += [
+    drivers = [
+        slo_driver(rule),
         "**Cost:** the monthly bill at the simulated traffic, from dated price catalogs",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -245,9 +270,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
             f"Bad, because {pct(chosen['requests']['cold_starts'], chosen['requests']['arrived'])}"
             " of requests wait for a cold start"
         )
-    if chosen["kind"] != "serverless":
+    if pays_for_idle(chosen["kind"]):
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(chosen['kind'], '')}")
+    cons.append(f"Neutral, because it means {ops_load(chosen['kind'])}")
     cons += _break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))
     if out.sweep_summary:
@@ -261,10 +286,10 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Heading(2, "Pros and Cons of the Options"))
     for o in options:
         doc.add(Heading(3, o["name"]))
-        doc.add(Para(f"{KIND_WORDS.get(o['kind'], o['kind'])}: {describe_option(o)}."))
+        doc.add(Para(f"{kind_words(o['kind'])}: {describe_option(o)}."))
         doc.add(
             Bullets(
-                _facts(o) + _break_even(o["name"], out.crossovers) + _judgement(o, options, slo)
+                _facts(o) + _break_even(o["name"], out.crossovers) + _judgement(o, options, rule)
             )
         )
     doc.add(Heading(3, "Side by side"))
@@ -303,9 +328,17 @@ def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
     return next(o for o in point["options"] if o["name"] == name)
 
 
-def _point_ok(o: dict[str, Any], slo: float | None) -> bool:
-    lost = o.get("throttle_rate", 0.0) + o.get("drop_rate", 0.0)
-    return lost <= MAX_LOST_SHARE and (slo is None or o["p99_ms"]["mean"] <= slo)
+def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
+    """A sweep point's metric: the replication mean of ``{mean, ci95, n}`` (or a bare number)."""
+    value = o.get(metric, default)
+    if isinstance(value, dict):
+        value = value.get("mean", default)
+    return float(value)
+
+
+def _most(rows: list[dict[str, Any]], metric: str) -> float:
+    """The largest mean of ``metric`` over a sweep's points (0 where a point lacks it)."""
+    return max((float(r[metric]["mean"]) for r in rows if metric in r), default=0.0)
 
 
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
@@ -316,18 +349,10 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     points = s["points"]
     names = [o["name"] for o in points[0]["options"]]
     kinds = {o["name"]: o.get("kind", "?") for o in points[0]["options"]}
-    slo = slo_p99_ms(s)
-    winners = [w.get("option") for w in cross.get("slo_winners", [])] or [
-        next(
-            (
-                o["name"]
-                for o in sorted(p["options"], key=lambda o: o["cost_usd"]["mean"])
-                if _point_ok(o, slo)
-            ),
-            None,
-        )
-        for p in points
-    ]
+    rule = SloRule.from_summary(s)
+    # from the points themselves, by the rule the sweep applies, so that a crossovers.json of
+    # another version cannot make the record disagree with its own table
+    winners = [(pick(p["options"], sweep_outcome, rule) or {}).get("name") for p in points]
     counts = {n: winners.count(n) for n in names}
     chosen = max(names, key=lambda n: (counts[n], -names.index(n)))
     doc = Document({"status": status, "date": date})
@@ -344,13 +369,8 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
-    drivers = []
-    if slo:
-        drivers.append(
-            f"**SLO:** p99 latency at most {ms(slo)}, and at most "
-            f"{100 * MAX_LOST_SHARE:g} % of requests throttled or dropped"
-        )
-    drivers += [
+    drivers = [
+        slo_driver(rule),
         f"**Cost:** the monthly bill across the range of `{var}`",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -370,23 +390,27 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         for w in cross.get("winners", [])
     ]
     doc.add(Bullets(ranges or ["(no crossovers file: see the table below)"]))
+    rated = all("mean_rps" in p for p in points) and len({p["mean_rps"] for p in points}) > 1
     rows = []
     for p, w in zip(points, winners, strict=False):
+        shown_params = ", ".join(
+            f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in p["params"].values()
+        )
+        traffic = (
+            [f"{p['mean_rps']:.3g}", f"{p['requests_per_month'] / 1e6:,.3g}M"] if rated else []
+        )
         rows.append(
-            [
-                ", ".join(
-                    f"{v:g}" if isinstance(v, (int, float)) else str(v)
-                    for v in p["params"].values()
-                )
-            ]
-            + [usd(_sweep_point_option(p, n)["cost_usd"]["mean"]) for n in names]
+            [shown_params]
+            + traffic
+            + [usd(point_mean(_sweep_point_option(p, n), "cost_usd")) for n in names]
             + [w or "none"]
         )
+    heads = [var, *(["req/s", "requests/month"] if rated else [])]
     doc.add(
         Table(
-            [var, *[f"{n} $/month" for n in names], "cheapest within SLO"],
+            [*heads, *[f"{n} $/month" for n in names], "cheapest within SLO"],
             rows,
-            "l" + "r" * len(names) + "l",
+            "l" + "r" * (len(names) + len(heads) - 1) + "l",
         )
     )
     doc.add(Image("sweep_cost", "Monthly cost against the swept variable, with crossovers"))
@@ -401,21 +425,20 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"Bad, because at {len(lost)} points another option is cheaper; re-decide if "
             f"`{var}` moves there (break-even points below)"
         )
-    cons.append(f"Neutral, because it means {OPS_LOAD.get(kinds[chosen], '')}")
+    cons.append(f"Neutral, because it means {ops_load(kinds[chosen])}")
     doc.add(Bullets(cons))
     doc.add(Heading(2, "Pros and Cons of the Options"))
     idle = cross.get("idle_fraction", {})
     for n in names:
         rows_n = [_sweep_point_option(p, n) for p in points]
-        cost = [r["cost_usd"]["mean"] for r in rows_n]
-        p99 = [r["p99_ms"]["mean"] for r in rows_n]
+        cost = [point_mean(r, "cost_usd") for r in rows_n]
+        p99 = [point_mean(r, "p99_ms") for r in rows_n]
         facts = [
             f"**Cost:** {usd(min(cost))} to {usd(max(cost))} per month over the range",
             f"**Latency:** p99 {ms(min(p99))} to {ms(max(p99))}",
-            f"**Cold starts:** up to {100 * max(r.get('cold_start_rate', 0) for r in rows_n):.2f} %"
-            " of requests",
-            f"**Throttled:** up to {100 * max(r.get('throttle_rate', 0) for r in rows_n):.2f} %; "
-            f"**dropped:** up to {100 * max(r.get('drop_rate', 0) for r in rows_n):.2f} %",
+            f"**Cold starts:** up to {100 * _most(rows_n, 'cold_start_rate'):.2f} % of requests",
+            f"**Throttled:** up to {100 * _most(rows_n, 'throttle_rate'):.2f} %; "
+            f"**dropped:** up to {100 * _most(rows_n, 'drop_rate'):.2f} %",
         ]
         if idle.get(n):
             facts.append(
@@ -426,7 +449,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         facts.append(
             f"{'Good' if wins else 'Bad'}, because it wins at {wins} of {len(points)} points"
         )
-        facts.append(f"Neutral, operational load: {OPS_LOAD.get(kinds[n], '')}")
+        facts.append(f"Neutral, operational load: {ops_load(kinds[n])}")
         doc.add(Heading(3, n))
         doc.add(Bullets(facts))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):

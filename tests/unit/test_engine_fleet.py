@@ -11,7 +11,6 @@ import pytest
 from conftest import autoscale, fleet, run_fleet
 
 import costsim
-from costsim.engine.common import legacy_instance_billed_s
 from costsim.meters import Meters, MsHistogram
 
 pytestmark = pytest.mark.usefixtures("record_latencies")
@@ -215,8 +214,7 @@ def test_instance_billing_rounds_lifetimes(
     life = MsHistogram.from_seconds([life_s])
     meters = Meters("vps", 3600.0, histograms={"instance_lifetime_ms": life})
     g_ms, min_ms = round(granularity_s * 1000), round(minimum_s * 1000)
-    assert legacy_instance_billed_s(meters, g_ms, min_ms) == [billed_s]
-    assert life.billed_ms(g_ms, min_ms) == billed_s * 1000
+    assert meters.histograms["instance_lifetime_ms"].billed_ms(g_ms, min_ms) == billed_s * 1000
 
 
 def test_autoscaled_instance_is_billed_a_full_hour() -> None:
@@ -224,7 +222,8 @@ def test_autoscaled_instance_is_billed_a_full_hour() -> None:
     p = fleet(autoscale=autoscale(cooldown_s=100.0))
     out = run_fleet(p, [0.0], 200.0, horizon_s=7200.0)
     assert _lifetimes_s(out) == [180.0, 7200.0]
-    assert legacy_instance_billed_s(out.meters, 3_600_000, 3_600_000) == [3600.0, 7200.0]
+    billed_ms = out.meters.histograms["instance_lifetime_ms"].billed_ms(3_600_000, 3_600_000)
+    assert billed_ms == (3600 + 7200) * 1000
 
 
 FIXED_FLEET = """
