@@ -318,3 +318,26 @@ def test_no_evaluation_runs_after_the_horizon() -> None:
     assert out.meters.counts["instances_launched"] == 1
     assert out.max_instances == 1
     assert _lifetimes_s(out) == [100.0]
+
+
+def test_warmup_leaves_early_arrivals_out_of_latency_only() -> None:
+    """Warm-up 1 s, 1 worker, 1 s requests at 0, 0.5 and 1: the first two are served and counted
+    but not in latency; the third, arriving exactly at the end of the warm-up, waits 1 s and is
+    the only latency recorded (2 s)."""
+    out = run_fleet(fleet(latency_warmup_s=1.0), [0.0, 0.5, 1.0], 1.0, horizon_s=10.0)
+    assert out.counters.served == 3
+    assert _lat(out) == [2.0]
+    assert out.busy_s == pytest.approx(3.0)
+
+
+def test_an_evaluation_at_exactly_the_horizon_still_runs() -> None:
+    """Horizon 120 s = two periods, max 3, boot 30 s, one request busy throughout.
+
+    At 60 the window is fully busy: a second server launches (serves from 90). At 120 the window
+    had 90 server-seconds of capacity and 60 busy (2/3 > 50 %), so a third launches at exactly
+    the horizon: it counts as launched, but its lifetime within the horizon is nothing.
+    """
+    p = fleet(autoscale=autoscale(maximum=3, cooldown_s=10_000.0))
+    out = run_fleet(p, [0.0], 200.0, horizon_s=120.0)
+    assert out.meters.counts["instances_launched"] == 3
+    assert _lifetimes_s(out) == [60.0, 120.0]
