@@ -15,7 +15,7 @@ FLEET = "tests/unit/test_engine_fleet.py"
 FAST = "tests/unit/test_fast_engine.py"
 RULES = "costsim/platforms/rules.py"
 FL_RULES = "costsim/platforms/fleet_rules.py"
-KERNEL = "costsim/engine/fast_fleet.py"
+STEPS = "costsim/engine/fast_fleet_steps.py"
 SIMPY = "costsim/engine/simpy_fleet.py"
 
 MUTANTS: list[Mutant] = [
@@ -79,21 +79,21 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "fl-fast-boot-delay-ignored",
-        KERNEL,
+        STEPS,
         "boot_s = now_s + prm.boot_time_s",
         "boot_s = now_s",
         (f"{FAST}::test_fast_fleet_step_matches_simpy[boot]",),
     ),
     Mutant(
         "fl-fast-ignore-warmup",
-        KERNEL,
+        STEPS,
         "if counts_in_latency(arrival_s, prm.warmup_s):",
         "if True:",
         (f"{FAST}::test_fast_fleet_step_matches_simpy[warmup]",),
     ),
     Mutant(
         "fl-fast-no-cooldown",
-        KERNEL,
+        STEPS,
         "elif desired < total and cooldown_over(now_s, st.last_action_s[0], prm.cooldown_s):",
         "elif desired < total:",
         (f"{FAST}::test_fast_fleet_step_matches_simpy[cooldown]",),
