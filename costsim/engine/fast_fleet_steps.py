@@ -7,6 +7,11 @@ reference (:mod:`costsim.engine.simpy_fleet`), written once for the compiled loo
 only :class:`FleetState`; the predicates are the rules of :mod:`costsim.platforms.fleet_rules`.
 Steps are inlined into their callers (``njit_inline``): the records hold some fifty arrays, which
 a real call would pass one by one.
+
+numba's disk cache is keyed by the file a compiled function is defined in, not by the files of
+what it inlines or calls: after editing this file (or the rules), delete the ``fast_fleet.*``
+files in ``costsim/engine/__pycache__`` or the loop of :mod:`costsim.engine.fast_fleet` runs the
+steps it was compiled with.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ MUTANTS: list[Mutant] = [
         RULES,
         "if active[i] + queued[i] < active[best] + queued[best]:",
         "if active[i] + queued[i] <= active[best] + queued[best]:",
-        (f"{FLEET}::test_balancer_routes_as_defined",),
+        (f"{FLEET}::test_least_connections_breaks_ties_to_the_lowest_id",),
     ),
     Mutant(
         "fl-queue-timeout-off-by-one",

@@ -4,8 +4,10 @@ Every ``tests/mutation/mutants_*.py`` lists mutants (:class:`mutant.Mutant`): a 
 exactly once in a file of the package and what to put in its place, with the tests that must
 fail on it. The script copies ``costsim/``, ``tests/`` and ``pyproject.toml`` to a temporary
 folder, checks that every mutant's tests pass there unmutated, then for each mutant writes the
-mutated file, runs its tests with ``PYTHONPATH`` on the copy (and numba's cache inside it, so a
-mutated kernel is compiled afresh and never reaches the real cache), and puts the file back.
+mutated file, runs its tests with ``PYTHONPATH`` on the copy and puts the file back. Each run
+gets a fresh numba cache folder inside the copy: numba's cache is keyed by the file a compiled
+function is defined in, not by the files of the functions it inlines or calls, so a cache kept
+from one run to the next could hand a mutant's tests the unmutated machine code.
 
 It prints ``mutant ID caught`` or ``mutant ID SURVIVED`` per mutant and exits 1 if any survived
 (a test that cannot fail is a gap in the tests), 2 if a mutant is malformed.
@@ -80,12 +82,13 @@ def copy_tree(dest: Path) -> None:
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
 
 
-def run_tests(copy: Path, tests: tuple[str, ...] | list[str]) -> tuple[int, str]:
-    """Run ``tests`` on the copy; return pytest's exit code and the tail of its output."""
+def run_tests(copy: Path, tests: tuple[str, ...] | list[str], name: str) -> tuple[int, str]:
+    """Run ``tests`` on the copy, with numba's cache in a folder of its own (``name``); return
+    pytest's exit code and the tail of its output."""
     env = dict(
         os.environ,
         PYTHONPATH=str(copy),
-        NUMBA_CACHE_DIR=str(copy / ".numba-cache"),
+        NUMBA_CACHE_DIR=str(copy / ".numba-cache" / name),
         PYTHONDONTWRITEBYTECODE="1",
     )
     cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
@@ -120,7 +123,7 @@ def main() -> int:
         copy = Path(tmp)
         copy_tree(copy)
         every_test = list(dict.fromkeys(t for m in mutants for t in m.tests))
-        rc, tail = run_tests(copy, every_test)
+        rc, tail = run_tests(copy, every_test, "unmutated")
         if rc != 0:
             print(f"the mutants' tests fail on the unmutated code (pytest exit {rc}):\n{tail}")
             return 1
@@ -131,7 +134,7 @@ def main() -> int:
             original = target.read_text()
             target.write_text(original.replace(m.old, m.new, 1))
             try:
-                rc, tail = run_tests(copy, m.tests)
+                rc, tail = run_tests(copy, m.tests, m.id)
             finally:
                 target.write_text(original)
             verdict = "caught" if rc == TESTS_FAILED else "SURVIVED"

@@ -7,11 +7,13 @@ in the order requests start service.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import autoscale, fleet, run_fleet
 
 import costsim
 from costsim.meters import Meters, MsHistogram
+from costsim.platforms.rules import BALANCERS, choose_server
 
 pytestmark = pytest.mark.usefixtures("record_latencies")
 
@@ -341,3 +343,13 @@ def test_an_evaluation_at_exactly_the_horizon_still_runs() -> None:
     out = run_fleet(p, [0.0], 200.0, horizon_s=120.0)
     assert out.meters.counts["instances_launched"] == 3
     assert _lifetimes_s(out) == [60.0, 120.0]
+
+
+def test_least_connections_breaks_ties_to_the_lowest_id() -> None:
+    """The balancer rule both engines call: among servers with equal active + queued requests,
+    least_connections takes the first in id order (identical servers make the choice invisible
+    in latencies, so the rule is checked directly)."""
+    lc = BALANCERS.index("least_connections")
+    assert choose_server(lc, np.array([1, 1, 2]), np.array([1, 1, 0]), 0, 0.0) == 0
+    assert choose_server(lc, np.array([3, 1, 0]), np.array([0, 1, 2]), 0, 0.0) == 1
+    assert choose_server(lc, np.array([0, 0]), np.array([0, 0]), 0, 0.0) == 0

@@ -179,7 +179,7 @@ def test_changed_scenario_does_not_reuse_stale_points(scenario, tmp_path):
     run_sweep(scenario, {"traffic.scale": [1.0]}, out=tmp_path, workers=1, charts=False)
     before = {p.name: p.read_bytes() for p in (tmp_path / "points").iterdir()}
     other = scenario.model_copy(update={"seed": 4})
-    with pytest.raises(InputError, match="holds another sweep .scenario 'sw' varying traffic"):
+    with pytest.raises(InputError, match=r"holds another sweep .scenario 'sw' varying traffic"):
         run_sweep(other, {"traffic.scale": [1.0]}, out=tmp_path, workers=1, charts=False)
     assert {p.name: p.read_bytes() for p in (tmp_path / "points").iterdir()} == before
     fresh = run_sweep(other, {"traffic.scale": [1.0]}, out=tmp_path / "b", workers=1, charts=False)
