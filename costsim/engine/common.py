@@ -19,7 +19,6 @@ __all__ = [
     "LifetimeTally",
     "OptionDraws",
     "fleet_meters",
-    "legacy_instance_billed_s",
     "legacy_quantities",
 ]
 
@@ -299,28 +298,3 @@ def fleet_meters(
         totals={"alive_instance_s": alive_s, "busy_instance_s": busy_s},
         config=config,
     )
-
-
-def legacy_instance_billed_s(meters: Meters, granularity_ms: int, minimum_ms: int) -> list[float]:
-    """Each instance's billed lifetime [s], rebuilt from the ``instance_lifetime_ms`` meter.
-
-    Bridges the meters to today's rating (``Usage.instance_billed_s``) until rating reads the
-    meters itself: each lifetime rounded up to ``granularity_ms``, at least ``minimum_ms``.
-
-    Parameters
-    ----------
-    meters : Meters
-        A fleet run's meters.
-    granularity_ms, minimum_ms : int
-        Billing increment and smallest billed lifetime [ms].
-
-    Returns
-    -------
-    list of float
-        Billed lifetimes [s], in increasing order of lifetime.
-    """
-    h = meters.histograms["instance_lifetime_ms"]
-    g = max(1, int(granularity_ms))
-    units = -(-h.values_ms // g)  # ceil division on integers: exact
-    billed_ms = np.maximum(units * g, int(minimum_ms))
-    return np.repeat(billed_ms / 1000.0, h.counts).tolist()

@@ -321,7 +321,7 @@ def run_fleet(
     for queue in [fleet.shared, *(s.queue for s in fleet.servers)]:
         while queue:
             a, _ = queue.popleft()
-            fleet._drop(max(a, horizon_s))
+            fleet._drop(fr.dropped_at_close_s(a, horizon_s))
     fleet.close()
     fixed = None if platform.autoscale is not None else platform.count
     meters = fleet_meters(

@@ -54,6 +54,14 @@ def metered_instance(launched_s: float, horizon_s: float) -> bool:
     return launched_s < horizon_s
 
 
+def dropped_at_close_s(arrival_s: float, horizon_s: float) -> float:
+    """When a request still waiting at the close, with no server left to run it, is dropped [s].
+
+    At the horizon, or at its arrival if it arrived after it.
+    """
+    return max(arrival_s, horizon_s)
+
+
 def within_horizon(t_s: float, horizon_s: float) -> bool:
     """Whether an autoscaling event (an evaluation or a boot) at ``t_s`` [s] happens at all.
 
