@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from costsim.platforms.rules import REUSE_POLICIES
-from costsim.traffic.distributions import Distribution
+from costsim.stats.distributions import Distribution
 
 
 @dataclass(frozen=True)
