@@ -19,7 +19,6 @@ __all__ = [
     "LifetimeTally",
     "OptionDraws",
     "fleet_meters",
-    "legacy_quantities",
 ]
 
 
@@ -186,32 +185,6 @@ def serverless_meters(
         totals=dict(totals),
         config=dict(config),
     )
-
-
-def legacy_quantities(meters: Meters, granularity_ms: int, minimum_ms: int) -> dict[str, float]:
-    """Today's serverless usage quantities, rebuilt from meters with one billing rule.
-
-    A bridge until rating reads meters itself: each request's duration rounded up to
-    ``granularity_ms`` [ms] with a ``minimum_ms`` [ms] floor, init durations rounded up to the
-    granularity (no floor), as the engines billed them before meters existed.
-
-    Returns
-    -------
-    dict
-        ``requests``, ``compute_s``, ``init_s``, ``provisioned_requests``,
-        ``provisioned_compute_s`` [s], ``provisioned_instance_s`` [s].
-    """
-    h = meters.histograms
-    on_demand = h["duration_ms"]
-    provisioned = h["provisioned_duration_ms"]
-    return {
-        "requests": float(on_demand.count),
-        "compute_s": on_demand.billed_ms(granularity_ms, minimum_ms) / 1000.0,
-        "init_s": h["init_ms"].billed_ms(granularity_ms, 0) / 1000.0,
-        "provisioned_requests": float(provisioned.count),
-        "provisioned_compute_s": provisioned.billed_ms(granularity_ms, minimum_ms) / 1000.0,
-        "provisioned_instance_s": float(meters.totals["provisioned_instance_s"]),
-    }
 
 
 ChunkSource = Callable[[], Iterable[Chunk]]

@@ -4,9 +4,14 @@ One event loop (:func:`run_chunk`) walks a chunk of arrivals and handles complet
 event heap in SimPy's order (time, then completions before arrivals, then scheduling order), so
 counts, meters, the latency histogram and the time bins come out exactly as the reference's.
 Each model step (arrive, pick, launch, start, finish, reclaim, retire, close) is one compiled
-function over one state record (:data:`STATE`), the parameters record (:data:`PARAMS`) and the
-pool's arrays (:class:`Arrays`); the decisions inside them are the rules of
-:mod:`costsim.platforms.rules` and :mod:`costsim.platforms.serverless_rules`, compiled.
+function over one state record, the parameters record and the pool's arrays (see
+:mod:`costsim.engine.fast_serverless_state`), inlined into the loop by numba; the decisions
+inside them are the rules of :mod:`costsim.platforms.rules` and
+:mod:`costsim.platforms.serverless_rules`, compiled.
+
+numba's disk cache is keyed by the file that defines each compiled function, not by the files
+of what it inlines or calls: after editing the state module or a rule, clear the cache
+(``find costsim -name '*.nb[ic]' -delete``) or the loop cached here keeps the old code.
 
 Where the reference looks at every instance on every arrival, the loop keeps structures that
 reach the same decisions looking only at the instances that can matter:

@@ -297,6 +297,18 @@ def test_serverless_provisioned_pool_and_instance_concurrency_grow(reuse: str, c
     compare_serverless(p, arr, dur, 20.0, 61)
 
 
+@pytest.mark.parametrize("reuse", REUSE_POLICIES)
+@pytest.mark.parametrize("conc", [1, 3])
+def test_reuse_policies_match_the_reference_on_poisson_traffic(reuse: str, conc: int) -> None:
+    """Poisson arrivals, lognormal durations and a short keep-alive, so that which warm
+    instance a policy takes decides which instances expire: every reuse policy's index choice
+    gives the reference's meters (instance lifetimes most of all)."""
+    arr, dur = _requests(11, 800, 20.0, None)
+    p = serverless(reuse=reuse, instance_concurrency=conc, keep_alive_s=1.5, provisioned=1)
+    out = compare_serverless(p, arr, dur, 45.0, 97)
+    assert out.counters.cold_starts > 5
+
+
 def test_long_values_overflow_the_dense_histograms_and_their_array() -> None:
     """Thousands of instances living longer than the dense range (131 s) fill the overflow
     array many times over; the histograms still equal the reference's."""
