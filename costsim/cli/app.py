@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from costsim._version import __version__
-from costsim.cli import pricing, report, reprice, run, sweep
+from costsim.cli import breakeven, calibrate, pricing, report, reprice, run, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError, printable
 
@@ -40,7 +40,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, pricing, report, reprice):
+for _group in (run, sweep, breakeven, pricing, report, reprice, calibrate):
     _group.register(app)
 
 
@@ -59,7 +59,8 @@ def main() -> None:
     except InputError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+        for line in exc.one_line().splitlines():  # several when a file has several problems
+            err_console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

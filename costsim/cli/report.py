@@ -23,8 +23,7 @@ def report(
         str | None,
         typer.Option(
             "--date",
-            help="Record date (YYYY-MM-DD) [default: SOURCE_DATE_EPOCH, else the newest "
-            "catalog date].",
+            help="Record date (YYYY-MM-DD) [default: SOURCE_DATE_EPOCH, else today (UTC)].",
         ),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Also write report.html.")] = True,

@@ -81,11 +81,11 @@ def run(
     ] = False,
 ) -> None:
     """Simulate every option of SCENARIO and print cost and latency."""
+    from costsim.checks import checked_scenario
     from costsim.output import write_run_outputs
-    from costsim.scenario import load_scenario
     from costsim.simulate import simulate
 
-    scn = load_scenario(scenario)
+    scn = checked_scenario(scenario, list(catalog or []))
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
@@ -124,17 +124,18 @@ def validate(
         bool, typer.Option("--force", help="Check as 'run --force' would (soft limits lifted).")
     ] = False,
 ) -> None:
-    """Check SCENARIO as run would (schema, units, catalogs, traces, size) without simulating."""
-    from costsim.checks import check_run_inputs, replay_profiles
-    from costsim.scenario import load_scenario
+    """Check SCENARIO as run would (schema, units, catalogs, traces, size) without simulating;
+    every problem of the file is reported at once."""
+    from costsim.checks import check_run_inputs, checked_scenario, replay_profiles
+    from costsim.units import format_duration
 
-    scn = load_scenario(scenario)
+    scn = checked_scenario(scenario, list(catalog or []))
     est = check_run_inputs(scn, list(catalog or []), force=force)
     traces = sum(1 for _ in replay_profiles(scn.traffic))
     read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
     console.print(
-        f"{safe(scenario)}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s, "
-        f"about {est.requests:,.0f} requests{read})",
+        f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
+        f"{format_duration(scn.horizon)}, about {est.requests:,.0f} requests{read})",
         soft_wrap=True,
     )
 

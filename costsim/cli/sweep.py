@@ -47,10 +47,10 @@ def sweep(
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
 ) -> None:
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
-    from costsim.scenario import load_scenario
+    from costsim.checks import checked_scenario
     from costsim.sweep import parse_vary, run_sweep
 
-    scn = load_scenario(scenario)
+    scn = checked_scenario(scenario, list(catalog or []))
     if warmup is not None:
         scn = _with_warmup(scn, warmup)
     axes = [parse_vary(v) for v in vary]
@@ -123,15 +123,20 @@ def print_sweep(result: Any) -> None:
     console.print(table)
     if cross["crossovers"]:
         ct = Table(title="cost crossovers (95% interval over replications)", title_justify="left")
-        for col in ("options", f"{var} at", "95% interval", "cheaper below"):
+        unit = f" [{cross['unit']}]" if cross.get("unit") else ""
+        rates = any("at_text" in c for c in cross["crossovers"])
+        cols = ["options", f"{var} at{unit}", "95% interval"]
+        cols += ["traffic at the crossover"] if rates else []
+        for col in [*cols, "cheaper below"]:
             ct.add_column(col)
         for c in cross["crossovers"]:
-            ct.add_row(
+            row = [
                 f"{c['a']} = {c['b']}",
                 f"{c['at']:.4g}",
                 f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}" if c["ci95"] else "n/a",
-                str(c.get("cheaper_below") or ""),
-            )
+            ]
+            row += [c.get("at_text", "")] if rates else []
+            ct.add_row(*row, str(c.get("cheaper_below") or ""))
         console.print(ct)
     slo_rows = cross.get("slo_winners", [])
     if slo_rows and any(

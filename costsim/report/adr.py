@@ -3,7 +3,8 @@
 The record follows MADR 4 (https://adr.github.io/madr/): front matter, Context and Problem
 Statement, Decision Drivers, Considered Options, Decision Outcome with Consequences, Pros and Cons
 of the Options, More Information. The same folder gives the same bytes: the date comes from
-``--date``, ``SOURCE_DATE_EPOCH`` or the newest catalog date, never from the clock.
+``--date`` or ``SOURCE_DATE_EPOCH`` (for byte-identical rebuilds), else it is today (UTC): a
+record is dated when it was written, not when its newest price list was.
 """
 
 from __future__ import annotations
@@ -46,14 +47,17 @@ def pays_for_idle(name: str) -> bool:
 
 
 def report_date(summary: dict[str, Any], date: str | None = None) -> str:
-    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else the newest catalog date."""
+    """The record's date: ``date``, else ``SOURCE_DATE_EPOCH``, else today (UTC).
+
+    ``summary`` is accepted for callers that pass it; the catalogs' dates are listed in the
+    record's own table and are not the date of the decision.
+    """
     if date:
         return date
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    dates = sorted(summary.get("catalog_as_of", {}).values())
-    return dates[-1] if dates else "1970-01-01"
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def usd(x: float) -> str:
@@ -186,10 +190,15 @@ def _break_even(name: str, cross: dict[str, Any]) -> list[str]:
         if name in (c["a"], c["b"]):
             other = c["b"] if c["a"] == name else c["a"]
             lo, hi = c.get("ci95") or [c["at"], c["at"]]
-            out.append(
-                f"**Break-even** with {other} at {var} = {c['at']:.3g} "
-                f"(95 % interval {lo:.3g} to {hi:.3g})"
-            )
+            unit = f" {cross['unit']}" if cross.get("unit") else ""
+            where = f"{var} = {c['at']:.3g}{unit} (95 % interval {lo:.3g} to {hi:.3g})"
+            if c.get("at_text"):
+                rlo, rhi = c.get("ci95_rps") or [c["at_rps"], c["at_rps"]]
+                where = (
+                    f"{c['at_text']} ({var} = {c['at']:.3g}; 95 % interval "
+                    f"{rlo:.3g} to {rhi:.3g} req/s)"
+                )
+            out.append(f"**Break-even** with {other} at {where}")
     return out
 
 
@@ -319,6 +328,14 @@ def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
     return next(o for o in point["options"] if o["name"] == name)
 
 
+def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
+    """A sweep point's metric: the replication mean of ``{mean, ci95, n}`` (or a bare number)."""
+    value = o.get(metric, default)
+    if isinstance(value, dict):
+        value = value.get("mean", default)
+    return float(value)
+
+
 def _most(rows: list[dict[str, Any]], metric: str) -> float:
     """The largest mean of ``metric`` over a sweep's points (0 where a point lacks it)."""
     return max((float(r[metric]["mean"]) for r in rows if metric in r), default=0.0)
@@ -373,23 +390,27 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         for w in cross.get("winners", [])
     ]
     doc.add(Bullets(ranges or ["(no crossovers file: see the table below)"]))
+    rated = all("mean_rps" in p for p in points) and len({p["mean_rps"] for p in points}) > 1
     rows = []
     for p, w in zip(points, winners, strict=False):
+        shown_params = ", ".join(
+            f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in p["params"].values()
+        )
+        traffic = (
+            [f"{p['mean_rps']:.3g}", f"{p['requests_per_month'] / 1e6:,.3g}M"] if rated else []
+        )
         rows.append(
-            [
-                ", ".join(
-                    f"{v:g}" if isinstance(v, (int, float)) else str(v)
-                    for v in p["params"].values()
-                )
-            ]
-            + [usd(_sweep_point_option(p, n)["cost_usd"]["mean"]) for n in names]
+            [shown_params]
+            + traffic
+            + [usd(point_mean(_sweep_point_option(p, n), "cost_usd")) for n in names]
             + [w or "none"]
         )
+    heads = [var, *(["req/s", "requests/month"] if rated else [])]
     doc.add(
         Table(
-            [var, *[f"{n} $/month" for n in names], "cheapest within SLO"],
+            [*heads, *[f"{n} $/month" for n in names], "cheapest within SLO"],
             rows,
-            "l" + "r" * len(names) + "l",
+            "l" + "r" * (len(names) + len(heads) - 1) + "l",
         )
     )
     doc.add(Image("sweep_cost", "Monthly cost against the swept variable, with crossovers"))
@@ -410,8 +431,8 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     idle = cross.get("idle_fraction", {})
     for n in names:
         rows_n = [_sweep_point_option(p, n) for p in points]
-        cost = [r["cost_usd"]["mean"] for r in rows_n]
-        p99 = [r["p99_ms"]["mean"] for r in rows_n]
+        cost = [point_mean(r, "cost_usd") for r in rows_n]
+        p99 = [point_mean(r, "p99_ms") for r in rows_n]
         facts = [
             f"**Cost:** {usd(min(cost))} to {usd(max(cost))} per month over the range",
             f"**Latency:** p99 {ms(min(p99))} to {ms(max(p99))}",

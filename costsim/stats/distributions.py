@@ -14,12 +14,12 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from costsim.units import parse_duration_s
+from costsim.units import duration_field
 
 #: Standard normal quantile at 0.99, used to turn a p99 into a lognormal sigma.
 Z_99 = 2.3263478740408408
 
-DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
+DurationS = Annotated[float, BeforeValidator(duration_field)]
 
 #: Longest duration a distribution may state [s], about 11.6 days: the range of the latency
 #: histogram, and far beyond any request or cold start.
@@ -171,6 +171,42 @@ class Gamma(_Dist):
         return float(gamma.ppf(q, self.shape, scale=self.mean / self.shape))
 
 
+class Weibull(_Dist):
+    """Weibull given by its scale and shape: ``{dist: weibull, scale: 50ms, shape: 1.4}``.
+
+    ``P(X > x) = exp(-(x / scale) ** shape)``; shape below 1 gives a heavier tail than the
+    exponential (shape 1), above 1 a lighter one.
+    """
+
+    dist: Literal["weibull"]
+    scale: DurationS = Field(gt=0, le=MAX_DURATION_S)
+    shape: float = Field(ge=0.05, le=100, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _finite_mean(self) -> Weibull:
+        if self.mean_s > MAX_DURATION_S:
+            raise ValueError(
+                f"shape is so small that the mean exceeds {MAX_DURATION_S:g} s; check the fit"
+            )
+        return self
+
+    def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
+        return self.scale * gen.weibull(self.shape, n)
+
+    @property
+    def mean_s(self) -> float:
+        return self.scale * math.gamma(1.0 + 1.0 / self.shape)
+
+    @property
+    def variance_s2(self) -> float:
+        g1 = math.gamma(1.0 + 1.0 / self.shape)
+        g2 = math.gamma(1.0 + 2.0 / self.shape)
+        return self.scale**2 * (g2 - g1 * g1)
+
+    def quantile_s(self, q: float) -> float:
+        return self.scale * (-math.log1p(-q)) ** (1.0 / self.shape)
+
+
 class Empirical(_Dist):
     """An empirical distribution from percentiles or from samples.
 
@@ -243,7 +279,7 @@ class _Component(BaseModel):
 
     weight: float = Field(gt=0, le=1e9, allow_inf_nan=False)
     duration: Annotated[
-        Fixed | Exponential | Lognormal | Gamma | Empirical, Field(discriminator="dist")
+        Fixed | Exponential | Lognormal | Gamma | Weibull | Empirical, Field(discriminator="dist")
     ]
 
 
@@ -301,7 +337,8 @@ class Mixture(_Dist):
 
 
 Distribution = Annotated[
-    Fixed | Exponential | Lognormal | Gamma | Empirical | Mixture, Field(discriminator="dist")
+    Fixed | Exponential | Lognormal | Gamma | Weibull | Empirical | Mixture,
+    Field(discriminator="dist"),
 ]
 
 #: Registry of distribution names accepted in scenario files.
@@ -310,6 +347,7 @@ DISTRIBUTIONS: dict[str, type[_Dist]] = {
     "exponential": Exponential,
     "lognormal": Lognormal,
     "gamma": Gamma,
+    "weibull": Weibull,
     "empirical": Empirical,
     "mixture": Mixture,
 }

@@ -31,7 +31,16 @@ from costsim.sweep.analysis import (
     slo_winners,
     winners,
 )
-from costsim.sweep.grid import Axis, apply_point, grid, parse_vary
+from costsim.sweep.grid import (
+    MONTH_S,
+    Axis,
+    apply_point,
+    describe_rate,
+    expected_rps,
+    grid,
+    parse_vary,
+    rate_at,
+)
 from costsim.sweep.lock import sweep_folder_lock, sweep_identity
 from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
 from costsim.sweep.tasks import OPTION_METRICS
@@ -154,9 +163,35 @@ def _analyse(
     skipped: int,
 ) -> SweepResult:
     points = aggregate(records, len(grid(axes)))
+    _add_rates(scenario, points)
     summary = _summary(scenario, axes, replications, engine, records, points)
     cross = _crossovers(scenario, axes, points, records, tune_goal)
     return SweepResult(summary, cross, records, skipped)
+
+
+def _add_rates(scenario: Scenario, points: list[dict[str, Any]]) -> None:
+    """Give each point its expected traffic in business units: req/s and requests a month."""
+    for p in points:
+        rps = expected_rps(apply_point(scenario, p["params"]))
+        if rps is not None:
+            p["mean_rps"] = rps
+            p["requests_per_month"] = rps * MONTH_S
+
+
+def _crossing_rates(
+    crossings: list[dict[str, Any]], points: list[dict[str, Any]], x: np.ndarray, log: bool
+) -> None:
+    """Add ``at_rps``, ``at_requests_per_month`` and ``at_text`` to crossovers of a traffic axis."""
+    rates = [p.get("mean_rps") for p in points]
+    if any(r is None for r in rates) or np.ptp(np.asarray(rates, dtype=float)) == 0:
+        return  # the axis does not change traffic: its own unit says it all
+    for c in crossings:
+        rps = rate_at(c["at"], x, rates, log)  # type: ignore[arg-type]
+        c["at_rps"] = rps
+        c["at_requests_per_month"] = rps * MONTH_S
+        c["at_text"] = describe_rate(rps)
+        if c.get("ci95"):
+            c["ci95_rps"] = [rate_at(v, x, rates, log) for v in c["ci95"]]  # type: ignore[arg-type]
 
 
 def _summary(
@@ -185,7 +220,9 @@ def _summary(
         "costsim_version": __version__,
         "traffic": scenario.traffic.describe(),
         "slo": slo,
-        "vary": [{"path": a.path, "values": list(a.values), "log": a.log} for a in axes],
+        "vary": [
+            {"path": a.path, "values": list(a.values), "log": a.log, "unit": a.unit} for a in axes
+        ],
         "replications": replications,
         "replication_seeds": sorted(
             {r["seed"] for r in records}, key=[r["seed"] for r in records].index
@@ -202,7 +239,7 @@ def _crossovers(
     tune_goal: str,
 ) -> dict[str, Any]:
     first = axes[0]
-    doc: dict[str, Any] = {"variable": first.path, "log": first.log}
+    doc: dict[str, Any] = {"variable": first.path, "log": first.log, "unit": first.unit}
     slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
     slices = []
     stride = len(points) // max(len(first.values), 1)
@@ -221,6 +258,7 @@ def _crossovers(
         }
         if x is not None and np.all(np.diff(x) > 0):
             entry["crossovers"] = crossovers(pts, _reindex(recs, pts), x, first.log)
+            _crossing_rates(entry["crossovers"], pts, x, first.log)
         slices.append(entry)
     main = slices[0] if slices else {}
     doc.update({k: main.get(k, []) for k in ("crossovers", "winners", "slo_winners")})

@@ -26,8 +26,8 @@ from costsim.meters import Meters
 from costsim.platforms.fleet import FleetPlatform
 from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.stats.distributions import Exponential, Fixed, Lognormal
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Exponential, Fixed, Lognormal
 
 N_BINS = 7
 SETTINGS = settings(
@@ -275,7 +275,7 @@ def test_lean_mru_kernel_grows_with_provisioned_instances_and_ties(
 def test_cold_starts_take_the_cold_draws_in_order() -> None:
     """The k-th cold start takes the k-th cold-start draw, in both engines, across blocks."""
     from costsim.engine.common import COLD_BLOCK, ColdDraws
-    from costsim.traffic.distributions import Lognormal
+    from costsim.stats.distributions import Lognormal
 
     cold = Lognormal(dist="lognormal", median=0.2, p99=1.0)
     n = COLD_BLOCK + 300  # every request is a cold start: they all overlap
