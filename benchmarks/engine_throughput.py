@@ -42,6 +42,12 @@ VPS = """  - name: vps
     count: 4
     workers: 16
     balancer: BALANCER"""
+VPS_AUTOSCALED = """  - name: vps
+    kind: vps
+    instance: hetzner-cx33
+    autoscale: {min: 2, max: 8, target_utilization: 0.5, boot_time: 30s, cooldown: 2min}
+    workers: 16
+    balancer: shared_queue"""
 
 #: name, option block, mean rate [1/s], SimPy horizon, fast horizon, quick fast horizon
 CASES = [
@@ -80,6 +86,7 @@ CASES = [
         "12h",
         "1h",
     ),
+    ("vps autoscaled 500 rps", VPS_AUTOSCALED, 500, "4min", "12h", "1h"),
 ]
 
 

@@ -13,8 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from costsim.units import duration_field, parse_size_mb
 
-#: A duration written with a unit (``250ms``, ``10min``), held in seconds [s]; scenario files
-#: must give the unit (see :func:`costsim.units.duration_field`).
+#: A duration written with a unit (``250ms``, ``10min``), held in seconds [s].
 DurationS = Annotated[float, BeforeValidator(duration_field)]
 #: A size written with a unit (``128MB``, ``1.5GB``), held in megabytes [MB].
 SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]

@@ -43,14 +43,12 @@ __all__ = [
     "ReusePolicy",
     "ScaleRate",
     "Scenario",
-    "ScenarioErrors",
     "ServerlessOption",
     "SizeMB",
     "Slo",
     "VpsOption",
     "Workload",
     "load_scenario",
-    "raise_all",
     "scenario_from_data",
     "scenario_from_text",
 ]
@@ -260,6 +258,8 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _models() -> list[type[BaseModel]]:
+    """Every model of the schema: the scenario's, each kind's (nested ones included), the
+    profiles' and the distributions'."""
     from costsim.stats import distributions
     from costsim.traffic import compose
 
@@ -300,7 +300,7 @@ def _tagged_models() -> dict[str, type[BaseModel]]:
     from costsim.stats import distributions
     from costsim.traffic import compose
 
-    tags: dict[str, type[BaseModel]] = {name: kind.model for name, kind in KINDS.items()}
+    tags: dict[str, type[BaseModel]] = {name: k.model for name, k in KINDS.items()}
     tags.update(compose.PROFILES)
     tags.update(distributions.DISTRIBUTIONS)
     return tags
@@ -308,6 +308,8 @@ def _tagged_models() -> dict[str, type[BaseModel]]:
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
     """The one pydantic model inside an annotation (``X | None``, ``list[X]``), if unique."""
+    import typing
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     found = {m for arg in typing.get_args(annotation) if (m := _nested_model(arg)) is not None}

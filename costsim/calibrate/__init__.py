@@ -10,20 +10,24 @@ from __future__ import annotations
 from costsim.calibrate.evidence import Evidence
 from costsim.calibrate.formats import read_source, readers
 from costsim.calibrate.model import Calibration, calibrate
+from costsim.calibrate.sources import Selection
 from costsim.calibrate.writer import write_scenario
 
 
-def read_sources(paths: list[str], fmt: str | None = None) -> Evidence:
+def read_sources(
+    paths: list[str], fmt: str | None = None, selection: Selection | None = None
+) -> Evidence:
     """Read and merge every source file (each with the named format, or sniffed)."""
     ev = Evidence()
     for path in paths:
-        ev = ev.merge(read_source(path, fmt))
+        ev = ev.merge(read_source(path, fmt, selection))
     return ev
 
 
 __all__ = [
     "Calibration",
     "Evidence",
+    "Selection",
     "calibrate",
     "read_source",
     "read_sources",

@@ -1,8 +1,4 @@
-"""The known log and trace formats: every reader module, imported in sniffing order.
-
-The reader modules register their formats in :mod:`costsim.calibrate.sources` when imported;
-this module imports them all, so that the registry and the readers do not import each other.
-"""
+"""Every source format costsim calibrate reads, by name, in the order files are sniffed."""
 
 from __future__ import annotations
 
@@ -10,21 +6,28 @@ from pathlib import Path
 
 from costsim.calibrate import read_access, read_lambda, read_metrics, read_traces
 from costsim.calibrate.evidence import Evidence
-from costsim.calibrate.sources import HEAD_CHARS, READERS, Reader, read_text
+from costsim.calibrate.sources import HEAD_CHARS, Reader, Selection, read_text
 from costsim.errors import InputError
 
-#: The reader modules, in sniffing order (importing them filled the registry).
-MODULES = (read_access, read_lambda, read_metrics, read_traces)
+#: the registry of readers: format name -> reader (first match wins when sniffing)
+READERS: dict[str, Reader] = {
+    r.name: r
+    for module in (read_traces, read_lambda, read_metrics, read_access)
+    for r in module.FORMATS
+}
 
 
 def readers() -> dict[str, Reader]:
     """Every known reader, by format name."""
-    return READERS
+    return dict(READERS)
 
 
-def read_source(path: str, fmt: str | None = None) -> Evidence:
-    """Read one file with the named reader, or the first whose sniffer recognises it."""
-    known = readers()
+def read_source(path: str, fmt: str | None = None, selection: Selection | None = None) -> Evidence:
+    """Read one file with the named reader, or the first whose sniffer recognises it.
+
+    ``selection`` picks one function or app out of a public trace; other formats ignore it.
+    """
+    known = READERS
     if fmt is not None:
         if fmt not in known:
             raise InputError(
@@ -45,7 +48,10 @@ def read_source(path: str, fmt: str | None = None) -> Evidence:
             )
     assert found is not None
     reader: Reader = found
-    evidence = reader.read(path)
+    if selection is not None and reader.read_selected is not None:
+        evidence = reader.read_selected(path, selection)
+    else:
+        evidence = reader.read(path)
     if not evidence.used.get(path):
         first = evidence.bad[0].one_line() if evidence.bad else f"{path}: nothing to read"
         raise InputError(

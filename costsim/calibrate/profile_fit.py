@@ -124,7 +124,10 @@ def fit_profile(
         design = np.column_stack([weight, weight * np.cos(w * t_mid), weight * np.sin(w * t_mid)])
         coef, *_ = np.linalg.lstsq(design, hourly, rcond=None)
         b0 = max(float(coef[0]), 1e-12)
-        amp = min(math.hypot(float(coef[1]), float(coef[2])) / b0, 0.95)
+        # an hourly count averages the cycle over its hour, which shrinks the amplitude by
+        # sinc(pi h / day) = 0.9971; undo that so the fit is of the rate itself
+        shrink = math.sin(math.pi * HOUR_S / DAY_S) / (math.pi * HOUR_S / DAY_S)
+        amp = min(math.hypot(float(coef[1]), float(coef[2])) / b0 / shrink, 0.95)
         peak_hour = (math.atan2(float(coef[2]), float(coef[1])) / w / HOUR_S) % 24.0
         fitted = np.maximum(design @ coef, 0.0)
         kind = "diurnal" if amp >= 0.05 or weekend_factor != 1.0 else "constant"

@@ -21,7 +21,7 @@ import re
 import shlex
 
 from costsim.calibrate.evidence import BadLine, Evidence, Requests
-from costsim.calibrate.sources import Reader, clf_epoch_s, epoch_s, finite, read_text, register
+from costsim.calibrate.sources import Reader, clf_epoch_s, epoch_s, finite, read_text
 
 NAN = math.nan
 Row = tuple[float, float, float, float, float, float]
@@ -132,13 +132,14 @@ def _is_combined(head: str, name: str) -> bool:
     return bool(re.match(r"^\S+ \S+ \S+ \[\d\d/\w{3}/\d{4}:", first))
 
 
-register(Reader("apigw-json", "API Gateway JSON access logs", _is_apigw, read_apigw))
-register(Reader("alb", "Application Load Balancer access logs", _is_alb, read_alb))
-register(
+#: the formats this module reads, in sniffing order
+FORMATS: tuple[Reader, ...] = (
+    Reader("apigw-json", "API Gateway JSON access logs", _is_apigw, read_apigw),
+    Reader("alb", "Application Load Balancer access logs", _is_alb, read_alb),
     Reader(
         "combined",
         "nginx/Apache combined access logs with request time",
         _is_combined,
         read_combined,
-    )
+    ),
 )

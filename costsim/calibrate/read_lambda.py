@@ -31,7 +31,7 @@ import math
 import re
 
 from costsim.calibrate.evidence import BadLine, Evidence, Requests
-from costsim.calibrate.sources import Reader, epoch_s, finite, read_text, register
+from costsim.calibrate.sources import Reader, epoch_s, finite, read_text
 
 NAN = math.nan
 _FIELD = re.compile(r"([A-Z][A-Za-z ]*?): ([0-9.]+) (ms|MB)")
@@ -208,20 +208,19 @@ def _is_insights(head: str, name: str) -> bool:
     )
 
 
-register(
+#: the formats this module reads, in sniffing order
+FORMATS: tuple[Reader, ...] = (
     Reader(
         "lambda-json",
         "aws logs filter-log-events JSON (REPORT lines)",
         _is_events_json,
         read_filter_log_events,
-    )
-)
-register(Reader("lambda-tail", "aws logs tail text (REPORT lines)", _is_tail, read_tail))
-register(
+    ),
+    Reader("lambda-tail", "aws logs tail text (REPORT lines)", _is_tail, read_tail),
     Reader(
         "lambda-insights",
         "CloudWatch Logs Insights CSV export of REPORT events",
         _is_insights,
         read_insights_csv,
-    )
+    ),
 )

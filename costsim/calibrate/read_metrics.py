@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from costsim.calibrate.evidence import BadLine, CountSeries, Evidence, PowerCurve
-from costsim.calibrate.sources import Reader, epoch_s, read_text, register
+from costsim.calibrate.sources import Reader, epoch_s, read_text
 
 TIME_COLUMNS = ("Timestamp", "timestamp", "time", "Time")
 
@@ -144,11 +144,10 @@ def _is_power_tuning(head: str, name: str) -> bool:
     return head.lstrip().startswith(("{", "[")) and ("averageDuration" in head or '"power"' in head)
 
 
-register(
-    Reader("cloudwatch-csv", "CloudWatch metric export (CSV)", _is_cloudwatch, read_cloudwatch_csv)
-)
-register(
+#: the formats this module reads, in sniffing order
+FORMATS: tuple[Reader, ...] = (
+    Reader("cloudwatch-csv", "CloudWatch metric export (CSV)", _is_cloudwatch, read_cloudwatch_csv),
     Reader(
         "power-tuning", "AWS Lambda Power Tuning result (JSON)", _is_power_tuning, read_power_tuning
-    )
+    ),
 )

@@ -22,35 +22,55 @@ import math
 import numpy as np
 
 from costsim.calibrate.evidence import CountSeries, Evidence, Requests
-from costsim.calibrate.sources import Reader, register
+from costsim.calibrate.sources import Reader, Selection
 from costsim.errors import InputError
 from costsim.traffic import trace_io
 from costsim.traffic.azure import DURATION_CAVEAT, azure_2019_durations, azure_2019_memory_mb
 
+ALL = Selection()
 
-def read_azure_2019(path: str) -> Evidence:
-    """Per-minute counts of every function in one Azure 2019 day file."""
-    counts, hashes = trace_io.read_azure_2019([path], None, None, 10**9)
+
+def read_azure_2019(path: str, sel: Selection = ALL) -> Evidence:
+    """Per-minute counts of the selected functions (all by default) in one Azure 2019 day file."""
+    top = None if (sel.function or sel.app) else 10**9
+    counts, hashes = trace_io.read_azure_2019([path], sel.function, sel.app, top)
     return Evidence(
         series=[CountSeries("azure-2019", 0.0, 60.0, counts.astype(np.float64))],
         used={path: len(hashes)},
     )
 
 
-def read_azure_2019_durations(path: str) -> Evidence:
-    """The duration mixture of every function in one Azure 2019 durations file."""
-    dist = azure_2019_durations(path, None)
+def read_azure_2019_durations(path: str, sel: Selection = ALL) -> Evidence:
+    """The duration mixture of the selected functions in one Azure 2019 durations file."""
+    functions = _select_rows(path, sel, "HashFunction")
+    dist = azure_2019_durations(path, functions)
     return Evidence(durations=[(path, dist)], notes=[DURATION_CAVEAT], used={path: 1})
 
 
-def read_azure_2019_memory(path: str) -> Evidence:
-    """Mean allocated memory of the apps in one Azure 2019 app-memory file."""
-    return Evidence(memory_mb=[(path, azure_2019_memory_mb(path, None))], used={path: 1})
+def read_azure_2019_memory(path: str, sel: Selection = ALL) -> Evidence:
+    """Mean allocated memory of the selected app (all by default) in an Azure 2019 memory file."""
+    apps = None if sel.app is None else {sel.app}
+    return Evidence(memory_mb=[(path, azure_2019_memory_mb(path, apps))], used={path: 1})
 
 
-def read_azure_2021(path: str) -> Evidence:
-    """Invocations (start, duration) of the Azure 2021 trace."""
-    starts, durations = trace_io.read_azure_2021([path], None, None)
+def _select_rows(path: str, sel: Selection, key: str) -> set[str] | None:
+    """The ``key`` values of the rows matching the selection (None: no selection)."""
+    if sel.function is None and sel.app is None:
+        return None
+    chosen = {
+        row[key]
+        for _, row in trace_io._open_rows(path)
+        if (sel.function is None or row.get("HashFunction") == sel.function)
+        and (sel.app is None or row.get("HashApp") == sel.app)
+    }
+    if not chosen:
+        raise InputError("no row matches --function/--app", file=path)
+    return chosen
+
+
+def read_azure_2021(path: str, sel: Selection = ALL) -> Evidence:
+    """Invocations (start, duration) of the Azure 2021 trace (the selected app/function)."""
+    starts, durations = trace_io.read_azure_2021([path], sel.app, sel.function)
     nan = np.full(len(starts), math.nan)
     req = Requests(
         "azure-2021", starts, durations * 1000.0, nan, nan.copy(), nan.copy(), nan.copy()
@@ -58,8 +78,8 @@ def read_azure_2021(path: str) -> Evidence:
     return Evidence(requests=[req], used={path: len(starts)})
 
 
-def read_huawei(path: str) -> Evidence:
-    """A Huawei 2023 request table: the sum over functions per row."""
+def read_huawei(path: str, sel: Selection = ALL) -> Evidence:
+    """A Huawei 2023 request table: the selected function's column, or the sum over all."""
     times: list[float] = []
     totals: list[float] = []
     for line, row in trace_io._open_rows(path):
@@ -69,8 +89,12 @@ def read_huawei(path: str) -> Evidence:
             )
         times.append(trace_io._number(row["time"], path, line, "time", minimum=0.0))
         total = 0.0
+        if sel.function is not None and sel.function not in row:
+            raise InputError(f"no function column {sel.function!r}", file=path, line=1)
         for key, value in row.items():
             if key in ("day", "time", "") or value in ("", "nan", "NaN"):
+                continue
+            if sel.function is not None and key != sel.function:
                 continue
             total += trace_io._number(value, path, line, key, minimum=0.0)
         totals.append(total)
@@ -92,43 +116,41 @@ def _header(head: str) -> str:
     return head.splitlines()[0] if head else ""
 
 
-register(
+#: the formats this module reads, in sniffing order
+FORMATS: tuple[Reader, ...] = (
     Reader(
         "azure-2019",
         "Azure Functions 2019 invocations per function (per-minute counts)",
         lambda head, name: _header(head).startswith("HashOwner,HashApp,HashFunction,Trigger"),
         read_azure_2019,
-    )
-)
-register(
+        read_azure_2019,
+    ),
     Reader(
         "azure-2019-durations",
         "Azure Functions 2019 duration percentiles",
         lambda head, name: "percentile_Average_" in _header(head),
         read_azure_2019_durations,
-    )
-)
-register(
+        read_azure_2019_durations,
+    ),
     Reader(
         "azure-2019-memory",
         "Azure Functions 2019 app memory percentiles",
         lambda head, name: "AverageAllocatedMb" in _header(head),
         read_azure_2019_memory,
-    )
-)
-register(
+        read_azure_2019_memory,
+    ),
     Reader(
         "azure-2021",
         "Azure Functions 2021 invocation trace",
         lambda head, name: _header(head).replace(" ", "").startswith("app,func,end_timestamp"),
         read_azure_2021,
-    )
-)
-register(
+        read_azure_2021,
+    ),
     Reader(
         "huawei-2023",
         "Huawei public cloud 2023 request table (per minute or per second)",
         lambda head, name: _header(head).startswith("day,time,"),
         read_huawei,
-    )
+        read_huawei,
+    ),
 )

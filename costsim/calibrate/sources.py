@@ -50,19 +50,23 @@ def finite(value: float) -> float:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Which part of a public trace to calibrate: one function and/or one app (None: all)."""
+
+    function: str | None = None
+    app: str | None = None
+
+
+@dataclass(frozen=True)
 class Reader:
-    """A source format: its name, how to recognise a file, and how to read one."""
+    """A source format: its name, how to recognise a file, and how to read one.
+
+    ``read_selected`` is set by the formats that hold many functions (public traces); the
+    others are one function's logs and take no selection.
+    """
 
     name: str
     description: str
     sniff: Callable[[str, str], bool]
     read: Callable[[str], Evidence]
-
-
-READERS: dict[str, Reader] = {}
-
-
-def register(reader: Reader) -> Reader:
-    """Add a reader to the registry (each reader module registers its formats on import)."""
-    READERS[reader.name] = reader
-    return reader
+    read_selected: Callable[[str, Selection], Evidence] | None = None

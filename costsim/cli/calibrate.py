@@ -54,14 +54,23 @@ def calibrate(
         ),
     ] = "auto",
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    function: Annotated[
+        str | None,
+        typer.Option(
+            "--function", help="Public traces: calibrate this function only (its hash or id)."
+        ),
+    ] = None,
+    app: Annotated[
+        str | None, typer.Option("--app", help="Public traces: calibrate this app only.")
+    ] = None,
     fmt: FormatOpt = None,
     list_formats: Annotated[
         bool, typer.Option("--list-formats", help="List the source formats and exit.")
     ] = False,
 ) -> None:
     """Fit a scenario to real logs: durations, cold starts, arrivals, memory and CPU share."""
+    from costsim.calibrate import Selection, read_sources, readers, write_scenario
     from costsim.calibrate import calibrate as fit
-    from costsim.calibrate import read_sources, readers, write_scenario
     from costsim.calibrate.writer import TRAFFIC_MODES
 
     if list_formats:
@@ -74,7 +83,8 @@ def calibrate(
         raise InputError("name the scenario to write with --out FILE.yaml", field="--out")
     if traffic not in TRAFFIC_MODES:
         raise InputError(f"choose one of {', '.join(TRAFFIC_MODES)}", field="--traffic")
-    ev = read_sources(sources, fmt)
+    selection = Selection(function, app) if function or app else None
+    ev = read_sources(sources, fmt, selection)
     _report_bad(ev)
     cal = fit(ev)
     # a scenario name allows letters, digits, '_', '.' and '-'; file names allow more

@@ -27,13 +27,20 @@ def report(
         ),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Also write report.html.")] = True,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity/--no-sensitivity",
+            help="Re-simulate a run under each doubted input (free tier, cold start, ...).",
+        ),
+    ] = True,
 ) -> None:
     """Write FOLDER/report.md (MADR 4 decision record) and report.html, with charts."""
     from costsim.folders import MANIFEST, write_error
     from costsim.report.load import check_belongs_together
 
     try:
-        written = _write(folder, status, date, html)
+        written = _write(folder, status, date, html, sensitivity)
     except OSError as exc:
         raise write_error(exc, folder) from None
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as exc:
@@ -47,10 +54,14 @@ def report(
     console.print(f"Wrote {', '.join(safe(p) for p in written)}", soft_wrap=True)
 
 
-def _write(folder: Path, status: str, date: str | None, html: bool) -> list[Path]:
+def _write(
+    folder: Path, status: str, date: str | None, html: bool, sensitivity: bool
+) -> list[Path]:
     from costsim.report.adr import write_report
+    from costsim.sweep.sensitivity import ensure_sensitivity
 
-    return write_report(folder, status=status, date=date, html=html)
+    ensure = ensure_sensitivity if sensitivity else None
+    return write_report(folder, status=status, date=date, html=html, sensitivity=ensure)
 
 
 def register(app: typer.Typer) -> None:

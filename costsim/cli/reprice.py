@@ -34,16 +34,32 @@ def reprice(
         list[str] | None,
         typer.Option("--pin", help="Use a catalog version: NAME=VERSION (repeatable)."),
     ] = None,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")] = True,
 ) -> None:
-    """Re-price FOLDER from its meters.json: rewrites summary.json and timeseries.csv costs."""
+    """Re-price a run (from meters.json) or a sweep (from its points) without simulating."""
     from costsim.output import write_atomic
-    from costsim.pricing.reprice import reprice_folder
+    from costsim.pricing.reprice import load_json, reprice_folder
 
     start = time.perf_counter()
-    out, names = reprice_folder(folder, list(catalog or []), _pins(pin))
+    pins = _pins(pin)
+    summary = load_json(folder / "summary.json") if folder.is_dir() else None
+    if isinstance(summary, dict) and summary.get("kind") == "sweep":
+        from costsim.sweep.reprice import reprice_sweep
+
+        written = reprice_sweep(folder, list(catalog or []), pins, charts=charts)
+        took = time.perf_counter() - start
+        console.print(f"Re-priced sweep {folder}: {len(written)} files in {took:.2f} s")
+        return
+    out, names = reprice_folder(folder, list(catalog or []), pins)
     write_atomic(folder / "summary.json", out.summary_json)
     if out.timeseries_csv is not None:
         write_atomic(folder / "timeseries.csv", out.timeseries_csv)
+    if charts and (folder / "cost.png").exists():
+        # the run drew charts: the cost chart shows the old bill until redrawn
+        from costsim.report.charts import run_charts
+        from costsim.report.load import load_output, result_from_output
+
+        names += [p.name for p in run_charts(result_from_output(load_output(folder)), folder)]
     took = time.perf_counter() - start
     console.print(f"Re-priced {folder} ({', '.join(names)}) in {took:.2f} s", soft_wrap=True)
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
-from costsim.cli.common import check_writable, console, progress_bar, safe
+from costsim.cli.common import check_writable, console, err_console, progress_bar, safe
 from costsim.errors import InputError
 from costsim.results import Result
 from costsim.slo import SloRule, rates
+from costsim.units import format_duration
 
 
 def _fmt_ms(ms: float) -> str:
@@ -63,6 +64,36 @@ def print_summary(result: Result) -> None:
     console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
 
 
+#: Predicted runs shorter than this [s] are not announced.
+ANNOUNCE_AFTER_S = 20.0
+
+
+def say_before_run(scn: Any, engine: str, runs: int = 1, workers: int = 1) -> None:
+    """Warn about a horizon shorter than the traffic's period, and announce a long run."""
+    from costsim.estimate import (
+        contention,
+        horizon_warning,
+        quick_horizon_s,
+        runtime_s,
+        say_duration,
+    )
+
+    warning = horizon_warning(scn)
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    slow = contention()
+    predicted = runtime_s(scn, engine, runs, workers) * slow
+    if predicted >= ANNOUNCE_AFTER_S:
+        quick = scn.model_copy(update={"horizon": quick_horizon_s(scn)})
+        tip = ""
+        if quick.horizon < scn.horizon:
+            tip = (
+                f"; --quick ({format_duration(quick.horizon)}) takes "
+                f"{say_duration(runtime_s(quick, engine, runs, workers) * slow)}"
+            )
+        err_console.print(f"estimated run time {say_duration(predicted)}{tip}", soft_wrap=True)
+
+
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[
@@ -79,19 +110,29 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Run even if the run is estimated to be too big.")
     ] = False,
+    horizon: Annotated[
+        str | None,
+        typer.Option("--horizon", help="Simulate this long instead (e.g. 1d, 6h, 2 weeks)."),
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A fast first answer: one period of the traffic (>= 1h)."),
+    ] = False,
 ) -> None:
     """Simulate every option of SCENARIO and print cost and latency."""
     from costsim.checks import checked_scenario
+    from costsim.estimate import with_horizon
     from costsim.output import write_run_outputs
     from costsim.simulate import simulate
 
-    scn = checked_scenario(scenario, list(catalog or []))
+    scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
         check_writable(out, kind="run")
+    say_before_run(scn, engine)
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
         tasks: dict[str, TaskID] = {}
 

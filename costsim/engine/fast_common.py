@@ -128,6 +128,11 @@ def chunk_arrays(
             progress(n)
 
 
+def record_dtype(floats: tuple[str, ...], ints: tuple[str, ...]) -> np.dtype:
+    """A numpy record type of float64 fields then int64 fields, for a compiled state record."""
+    return np.dtype([(n, np.float64) for n in floats] + [(n, np.int64) for n in ints])
+
+
 def grow(a: np.ndarray, capacity: int) -> np.ndarray:
     """Copy of the 1-D array ``a`` with ``capacity`` elements (existing elements kept)."""
     out = np.zeros(capacity, dtype=a.dtype)

@@ -1,42 +1,14 @@
-"""Compiled engine for serverless function pools: the SimPy reference's semantics, in numba.
+"""Compiled engine for serverless function pools: drives the loop of
+:mod:`costsim.engine.fast_serverless_steps` over the chunks of a request stream.
 
-One event loop (:func:`_run_chunk`) walks a chunk of arrivals and handles completions from an
-event heap in SimPy's order (time, then completions before arrivals, then scheduling order), so
-counts, meters, the latency histogram and the time bins come out exactly as the reference's.
-Each model step (arrive, pick, launch, start, finish, reclaim, retire, close) is one compiled
-function over one state record (:data:`STATE`), the parameters record (:data:`PARAMS`) and the
-pool's arrays (:class:`Arrays`); the decisions inside them are the rules of
-:mod:`costsim.platforms.rules` and :mod:`costsim.platforms.serverless_rules`, compiled.
-
-Where the reference looks at every instance on every arrival, the loop keeps structures that
-reach the same decisions looking only at the instances that can matter:
-
-* instances live in stable slots (``slot_f``: created, idle since, ready, active since [s];
-  ``slot_i``: id, active requests, provisioned, idle-list links);
-* two *idle lists*, on-demand and provisioned instances with no request, each in the order they
-  became idle (completions come in time order, so each list is sorted by idle time): the
-  instances whose keep-alive ran out are at the head of the on-demand one;
-* the *free sets*, one per list: the instances with a free slot (``active <
-  instance_concurrency``), in id order, as :func:`choose_warm` wants its candidates.
-
-The pick is an index choice inside the same loop: for one request per instance and ``reuse:
-mru`` (the defaults, ``lean``) the free instances are exactly the idle ones and the one mru
-prefers is at the tail of a list, so the free sets are not kept at all; otherwise the
-candidates are read from the free sets.
-
-Meters: durations, init, instance lifetimes and active periods are counted per whole
-millisecond, in a dense array below :data:`~costsim.engine.common.DENSE_MS` and as raw values in
-an overflow array above it, which the caller empties into sparse histograms. When the slots,
-the heap or the overflow array could run out, or the block of cold-start draws is used up, the
-loop stops before the next arrival and returns its index; the caller grows the arrays (or hands
-it the next block) and calls again. Memory therefore follows the number of instances and
-requests in flight and the distinct long values seen, never the horizon.
+This side allocates and grows the arrays the loop reads, hands it cold-start draws block by
+block, empties its overflow array into sparse histograms and turns its state into counters and
+meters. Same contract and results as :mod:`costsim.engine.simpy_serverless`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 import numpy as np
 
@@ -51,495 +23,25 @@ from costsim.engine.common import (
     Progress,
     serverless_meters,
 )
-from costsim.engine.fast_common import (
-    add_interval,
-    admits_new_instance,
-    alive_end_s,
-    bin_index,
-    bucket_refill,
-    busy_integral_s,
-    choose_warm,
-    chunk_arrays,
-    counts_for_latency,
-    grow,
-    grow_rows,
-    heap_pop,
-    heap_push,
-    keep_alive_expired,
-    latency_bucket,
-    ms_ceil,
-    new_heap,
-    njit,
-    prefer_warm,
-    retire_at_close_s,
-    run_time_s,
-    times_out,
+from costsim.engine.fast_common import chunk_arrays, grow, grow_rows, new_heap
+from costsim.engine.fast_serverless_state import (
+    ID,
+    MRU,
+    NEXT,
+    OLDEST,
+    P_HEAD,
+    P_TAIL,
+    PARAMS,
+    PREV,
+    PROV,
+    RANDOM_POLICY,
+    STATE,
+    Arrays,
 )
+from costsim.engine.fast_serverless_steps import close, drain, idle_slots, run_chunk
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram
-from costsim.platforms.rules import REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform
-
-#: The platform's parameters as the loop reads them (one record, read only).
-PARAMS = np.dtype(
-    [
-        ("keep_alive_s", np.float64),
-        ("burst", np.float64),
-        ("rate_per_s", np.float64),
-        ("horizon_s", np.float64),
-        ("bin_width_s", np.float64),
-        ("warmup_s", np.float64),
-        ("timeout_s", np.float64),
-        ("weight", np.float64),  # share of an instance one request holds
-        ("policy", np.int64),
-        ("conc", np.int64),
-        ("limit", np.int64),
-        ("n_bins", np.int64),
-        ("lean", np.int64),  # one request per instance and mru: pick from the idle lists
-        ("has_u", np.int64),
-    ]
-)
-#: The scalar state the loop carries from one chunk to the next (one record).
-STATE = np.dtype(
-    [
-        ("now_s", np.float64),
-        ("tokens", np.float64),
-        ("tokens_at_s", np.float64),
-        ("lat_total_s", np.float64),
-        ("alive_s", np.float64),
-        ("busy_s", np.float64),
-        ("active_s", np.float64),
-        ("n_alive", np.int64),
-        ("next_id", np.int64),
-        ("heap_n", np.int64),
-        ("seq", np.int64),
-        ("n_free_slots", np.int64),
-        ("nf_prov", np.int64),
-        ("nf_other", np.int64),
-        ("arrived", np.int64),
-        ("served", np.int64),
-        ("cold_starts", np.int64),
-        ("throttled", np.int64),
-        ("timed_out", np.int64),
-        ("provisioned_served", np.int64),
-        ("max_instances", np.int64),
-        ("cold_pos", np.int64),
-        ("ov_n", np.int64),
-    ]
-)
-# Slot rows: slot_f (float), slot_i (int).
-CREATED, IDLE, READY, ACTIVE_SINCE = range(4)
-ID, ACTIVE, PROV, PREV, NEXT = range(5)
-# Idle-list ends in ``ends``: list 0 (on demand) then list 1 (provisioned), head then tail.
-O_HEAD, O_TAIL, P_HEAD, P_TAIL = range(4)
-# Histogram rows, in the order of SERVERLESS_HISTOGRAMS.
-H_DUR, H_PDUR, H_INIT, H_LIFE, H_ACTIVE, H_PACTIVE = range(len(SERVERLESS_HISTOGRAMS))
-MRU, NEWEST, OLDEST, RANDOM_POLICY = (
-    REUSE_POLICIES.index(n) for n in ("mru", "newest", "oldest", "random")
-)
-
-
-class Arrays(NamedTuple):
-    """The arrays of a pool, as the compiled steps read them (the caller allocates and grows)."""
-
-    slot_f: np.ndarray  # (4, cap) float: CREATED, IDLE, READY, ACTIVE_SINCE [s]
-    slot_i: np.ndarray  # (5, cap) int: ID, ACTIVE, PROV, PREV, NEXT
-    ends: np.ndarray  # (4,) idle-list heads and tails
-    slots_free: np.ndarray  # stack of unused slots
-    f_prov: np.ndarray  # free set of provisioned instances, by id
-    f_other: np.ndarray  # free set of on-demand instances, by id
-    scratch: np.ndarray  # retirements in id order; candidate positions
-    cand: np.ndarray  # (2, cap) float: candidates' idle since and created [s]
-    ht: np.ndarray  # event heap: time [s]
-    ho: np.ndarray  # order key
-    ha: np.ndarray  # 2 * slot + timed out
-    hv: np.ndarray  # end time [s]
-    hist: np.ndarray  # (6, DENSE_MS) counts per whole millisecond
-    overflow: np.ndarray  # (2, n) histogram row and value [ms] of values >= DENSE_MS
-    lat_counts: np.ndarray
-    b_arrivals: np.ndarray
-    b_served: np.ndarray
-    b_cold: np.ndarray
-    b_throttled: np.ndarray
-    b_alive: np.ndarray
-    b_busy: np.ndarray
-
-
-@njit
-def _record(s, a, row: int, value_ms: int) -> None:
-    """Count ``value_ms`` [ms] in histogram ``row`` (the caller made room in the overflow)."""
-    if value_ms < DENSE_MS:
-        a.hist[row, value_ms] += 1
-    else:
-        a.overflow[0, s.ov_n] = row
-        a.overflow[1, s.ov_n] = value_ms
-        s.ov_n += 1
-
-
-@njit
-def _retire(p, s, a, slot: int, end_s: float) -> None:
-    """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
-    created_s = a.slot_f[CREATED, slot]
-    end_s = alive_end_s(end_s, p.horizon_s)
-    if end_s > created_s:
-        s.alive_s += end_s - created_s
-        add_interval(a.b_alive, created_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
-        _record(s, a, H_LIFE, ms_ceil(end_s - created_s))
-
-
-@njit
-def _list_push(a, slot: int, lst: int) -> None:
-    """Add ``slot`` to idle list ``lst``, after every instance idle as long or longer."""
-    ends = a.ends
-    si = a.slot_i
-    idle_s = a.slot_f[IDLE, slot]
-    after = ends[2 * lst + 1]
-    while after >= 0 and a.slot_f[IDLE, after] > idle_s:
-        after = si[PREV, after]
-    before = ends[2 * lst] if after < 0 else si[NEXT, after]
-    si[PREV, slot] = after
-    si[NEXT, slot] = before
-    if after < 0:
-        ends[2 * lst] = slot
-    else:
-        si[NEXT, after] = slot
-    if before < 0:
-        ends[2 * lst + 1] = slot
-    else:
-        si[PREV, before] = slot
-
-
-@njit
-def _list_unlink(a, slot: int, lst: int) -> None:
-    """Remove ``slot`` from idle list ``lst``."""
-    si = a.slot_i
-    prev = si[PREV, slot]
-    nxt = si[NEXT, slot]
-    if prev < 0:
-        a.ends[2 * lst] = nxt
-    else:
-        si[NEXT, prev] = nxt
-    if nxt < 0:
-        a.ends[2 * lst + 1] = prev
-    else:
-        si[PREV, nxt] = prev
-
-
-@njit
-def _free_find(fr: np.ndarray, n: int, iid: int, si: np.ndarray) -> int:
-    """Position of id ``iid`` (or where it goes) in the free set ``fr`` of size ``n``."""
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if si[ID, fr[mid]] < iid:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit
-def _free_insert(fr: np.ndarray, n: int, slot: int, si: np.ndarray) -> int:
-    """Add ``slot`` to the free set ``fr`` of size ``n``, keeping id order; return the size."""
-    k = n
-    if n > 0 and si[ID, fr[n - 1]] > si[ID, slot]:
-        k = _free_find(fr, n, si[ID, slot], si)
-        for j in range(n, k, -1):
-            fr[j] = fr[j - 1]
-    fr[k] = slot
-    return n + 1
-
-
-@njit
-def _free_remove(fr: np.ndarray, n: int, k: int) -> int:
-    """Remove position ``k`` from the free set ``fr`` of size ``n``; return the size."""
-    for j in range(k, n - 1):
-        fr[j] = fr[j + 1]
-    return n - 1
-
-
-@njit
-def _finish(p, s, a) -> None:
-    """Complete the first request on the heap: free its share of the instance, count it."""
-    s.now_s = a.ht[0]
-    code = a.ha[0]
-    end_s = a.hv[0]
-    s.heap_n = heap_pop(a.ht, a.ho, a.ha, a.hv, s.heap_n)
-    slot = code >> 1
-    active = a.slot_i[ACTIVE, slot] - 1
-    a.slot_i[ACTIVE, slot] = active
-    prov = a.slot_i[PROV, slot]
-    if active == 0:
-        a.slot_f[IDLE, slot] = end_s
-        period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]
-        s.active_s += period_s
-        _record(s, a, H_PACTIVE if prov else H_ACTIVE, ms_ceil(period_s))
-        _list_push(a, slot, prov)
-    if not p.lean and active == p.conc - 1:
-        if prov:
-            s.nf_prov = _free_insert(a.f_prov, s.nf_prov, slot, a.slot_i)
-        else:
-            s.nf_other = _free_insert(a.f_other, s.nf_other, slot, a.slot_i)
-    if code & 1:
-        s.timed_out += 1
-        return
-    s.served += 1
-    if prov:
-        s.provisioned_served += 1
-    a.b_served[bin_index(end_s, p.bin_width_s, p.n_bins)] += 1
-
-
-@njit
-def _reclaim(p, s, a, t_s: float) -> None:
-    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s]."""
-    ka_s = p.keep_alive_s
-    si = a.slot_i
-    scratch = a.scratch
-    m = 0
-    while a.ends[O_HEAD] >= 0 and keep_alive_expired(a.slot_f[IDLE, a.ends[O_HEAD]], t_s, ka_s):
-        slot = a.ends[O_HEAD]
-        _list_unlink(a, slot, 0)
-        # insertion sort by id: usually one or two instances expire at a time
-        j = m
-        while j > 0 and si[ID, scratch[j - 1]] > si[ID, slot]:
-            scratch[j] = scratch[j - 1]
-            j -= 1
-        scratch[j] = slot
-        m += 1
-    for j in range(m):
-        slot = scratch[j]
-        _retire(p, s, a, slot, a.slot_f[IDLE, slot] + ka_s)
-        if not p.lean:
-            k = _free_find(a.f_other, s.nf_other, si[ID, slot], si)
-            s.nf_other = _free_remove(a.f_other, s.nf_other, k)
-        a.slots_free[s.n_free_slots] = slot
-        s.n_free_slots += 1
-    s.n_alive -= m
-
-
-@njit
-def _mru_in_list(a, tail: int) -> int:
-    """The instance ``mru`` prefers in an idle list: its tail, or one idle as long."""
-    sf = a.slot_f
-    si = a.slot_i
-    best = tail
-    j = si[PREV, tail]
-    while j >= 0 and sf[IDLE, j] == sf[IDLE, tail]:
-        if prefer_warm(
-            MRU, sf[IDLE, j], sf[CREATED, j], si[ID, j], sf[IDLE, best], sf[CREATED, best],
-            si[ID, best],
-        ):  # fmt: skip
-            best = j
-        j = si[PREV, j]
-    return best
-
-
-@njit
-def _in_free_set(p, a, fr: np.ndarray, n: int, t_s: float, u: float) -> int:
-    """Position in the free set ``fr`` (size ``n``) of the warm instance to use, or -1.
-
-    The candidates are the free instances that are ready, in id order. Ids are given in
-    creation order, so creation times rise with the id: ``newest`` (latest created, ties to the
-    highest id) is the last ready candidate and ``oldest`` the first, found without reading the
-    others. With one request per instance every free instance is ready.
-    """
-    if n == 0:
-        return -1
-    policy = p.policy
-    if policy in (NEWEST, OLDEST):
-        step = -1 if policy == NEWEST else 1
-        j = n - 1 if policy == NEWEST else 0
-        while 0 <= j < n:
-            if p.conc == 1 or a.slot_f[READY, fr[j]] <= t_s:
-                return j
-            j += step
-        return -1
-    if p.conc == 1 and policy == RANDOM_POLICY:
-        return min(int(u * n), n - 1)
-    check_ready = p.conc > 1
-    c = a.cand
-    m = 0
-    for j in range(n):
-        slot = fr[j]
-        c[0, m] = a.slot_f[IDLE, slot]
-        c[1, m] = a.slot_f[CREATED, slot]
-        a.scratch[m] = j
-        if not check_ready or a.slot_f[READY, slot] <= t_s:
-            m += 1
-    if m == 0:
-        return -1
-    return a.scratch[choose_warm(p.policy, c[0, :m], c[1, :m], u)]
-
-
-@njit
-def _pick(p, s, a, t_s: float, u: float) -> int:
-    """Slot of the warm instance to use (provisioned first), or -1."""
-    if p.lean:
-        for lst in (1, 0):
-            tail = a.ends[2 * lst + 1]
-            if tail >= 0:
-                slot = _mru_in_list(a, tail)
-                _list_unlink(a, slot, lst)
-                return slot
-        return -1
-    for lst in (1, 0):
-        fr = a.f_prov if lst else a.f_other
-        n = s.nf_prov if lst else s.nf_other
-        k = _in_free_set(p, a, fr, n, t_s, u)
-        if k >= 0:
-            slot = fr[k]
-            active = a.slot_i[ACTIVE, slot]
-            if active == 0:
-                _list_unlink(a, slot, lst)
-            if active + 1 == p.conc:
-                if lst:
-                    s.nf_prov = _free_remove(fr, n, k)
-                else:
-                    s.nf_other = _free_remove(fr, n, k)
-            return slot
-    return -1
-
-
-@njit
-def _launch(p, s, a, t_s: float, init_s: float) -> int:
-    """Start a new on-demand instance at ``t_s`` [s], ready after ``init_s`` [s]; its slot."""
-    s.n_free_slots -= 1
-    slot = a.slots_free[s.n_free_slots]
-    a.slot_f[CREATED, slot] = t_s
-    a.slot_f[IDLE, slot] = t_s
-    a.slot_f[READY, slot] = t_s + init_s
-    a.slot_f[ACTIVE_SINCE, slot] = t_s
-    a.slot_i[ID, slot] = s.next_id
-    a.slot_i[ACTIVE, slot] = 0
-    a.slot_i[PROV, slot] = 0
-    s.next_id += 1
-    s.n_alive += 1
-    s.max_instances = max(s.max_instances, s.n_alive)
-    s.cold_starts += 1
-    _record(s, a, H_INIT, ms_ceil(init_s))
-    if not p.lean and p.conc > 1:
-        s.nf_other = _free_insert(a.f_other, s.nf_other, slot, a.slot_i)
-    return slot
-
-
-@njit
-def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
-    """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start."""
-    if a.slot_i[ACTIVE, slot] == 0:
-        a.slot_f[ACTIVE_SINCE, slot] = t_s
-    a.slot_i[ACTIVE, slot] += 1
-    timed_out = times_out(dur_s, p.timeout_s)
-    run_s = run_time_s(dur_s, p.timeout_s)
-    latency_s = init_s + run_s
-    end_s = t_s + latency_s
-    if not timed_out and counts_for_latency(t_s, p.warmup_s):
-        a.lat_counts[latency_bucket(latency_s)] += 1
-        s.lat_total_s += latency_s
-    _record(s, a, H_PDUR if a.slot_i[PROV, slot] else H_DUR, ms_ceil(run_s))
-    if end_s > t_s:
-        s.busy_s += busy_integral_s(t_s, end_s, p.horizon_s, p.weight)
-        add_interval(a.b_busy, t_s, end_s, p.weight, p.horizon_s, p.bin_width_s, p.n_bins)
-    code = 2 * slot + (1 if timed_out else 0)
-    s.heap_n = heap_push(a.ht, a.ho, a.ha, a.hv, s.heap_n, max(end_s, s.now_s), s.seq, code, end_s)
-    s.seq += 1
-
-
-@njit
-def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> None:
-    """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle."""
-    b = bin_index(t_s, p.bin_width_s, p.n_bins)
-    s.arrived += 1
-    a.b_arrivals[b] += 1
-    _reclaim(p, s, a, t_s)
-    slot = _pick(p, s, a, t_s, u)
-    init_s = 0.0
-    if slot < 0:
-        s.tokens = bucket_refill(s.tokens, s.tokens_at_s, t_s, p.burst, p.rate_per_s)
-        s.tokens_at_s = t_s
-        if not admits_new_instance(s.n_alive, p.limit, s.tokens):
-            s.throttled += 1
-            a.b_throttled[b] += 1
-            return
-        s.tokens -= 1.0
-        init_s = cold[s.cold_pos]
-        s.cold_pos += 1
-        slot = _launch(p, s, a, t_s, init_s)
-        a.b_cold[b] += 1
-    _start(p, s, a, slot, t_s, dur_s, init_s)
-
-
-@njit
-def _run_chunk(arr, dur, cold, uni, start: int, params, state, a) -> int:
-    """Simulate arrivals ``start..`` of a chunk; return the index reached.
-
-    ``arr``/``dur`` are arrival times and durations [s], ``cold`` a block of cold-start
-    durations [s] read from ``state.cold_pos`` on, ``uni`` one uniform per request (read only
-    for ``reuse: random``). Stops before an arrival that could find no free slot, no room on
-    the heap or in the overflow array, or no cold-start draw left.
-    """
-    p = params[0]
-    s = state[0]
-    n = len(arr)
-    hcap = len(a.ht)
-    ocap = a.overflow.shape[1]
-    n_cold = len(cold)
-    for i in range(start, n):
-        # an arrival records at most one value per completion before it, per reclaimed
-        # instance and two of its own
-        if (
-            s.n_free_slots == 0
-            or s.heap_n >= hcap
-            or s.cold_pos >= n_cold
-            or s.ov_n + s.heap_n + s.n_alive + 2 > ocap
-        ):
-            return i
-        t_s = arr[i]
-        if t_s > s.now_s:
-            while s.heap_n > 0 and a.ht[0] <= t_s:
-                _finish(p, s, a)
-            s.now_s = t_s
-        _arrive(p, s, a, t_s, dur[i], uni[i] if p.has_u else 0.0, cold)
-    return n
-
-
-@njit
-def _drain(params, state, a) -> None:
-    """Run the remaining completions."""
-    p = params[0]
-    s = state[0]
-    while s.heap_n > 0:
-        _finish(p, s, a)
-
-
-@njit
-def _idle_slots(a, out: np.ndarray) -> int:
-    """Write the slots of both idle lists into ``out``; return how many."""
-    k = 0
-    for lst in (1, 0):
-        j = a.ends[2 * lst]
-        while j >= 0:
-            out[k] = j
-            k += 1
-            j = a.slot_i[NEXT, j]
-    return k
-
-
-@njit
-def _close(params, state, a, slots: np.ndarray) -> None:
-    """Retire the instances in ``slots`` (every one alive, in id order): the reference's close."""
-    p = params[0]
-    s = state[0]
-    for slot in slots:
-        end_s = retire_at_close_s(
-            a.slot_i[ACTIVE, slot],
-            a.slot_i[PROV, slot] != 0,
-            a.slot_f[IDLE, slot],
-            p.keep_alive_s,
-            p.horizon_s,
-        )
-        _retire(p, s, a, slot, end_s)
-    s.n_alive = 0
 
 
 def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarray:
@@ -560,6 +62,7 @@ def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarra
     r["n_bins"] = bins.n_bins
     r["lean"] = int(p.instance_concurrency == 1 and p.reuse_code == MRU)
     r["has_u"] = int(p.reuse_code == RANDOM_POLICY)
+    r["sign"] = -1 if p.reuse_code == OLDEST else 1
     return out
 
 
@@ -591,7 +94,7 @@ class _Pool:
         s["n_alive"] = s["next_id"] = s["max_instances"] = n_prov
         self.a = Arrays(
             slot_f, slot_i, ends, slots_free,
-            np.arange(max(n_prov, 1), dtype=np.int64),
+            np.ascontiguousarray(np.arange(max(n_prov, 1))[:: int(self.params[0]["sign"])]),
             np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros((2, cap)),
             *new_heap(256),
             np.zeros((len(SERVERLESS_HISTOGRAMS), DENSE_MS), dtype=np.int64),
@@ -652,18 +155,18 @@ class _Pool:
             self._room(self._needed())
 
     def run(self, arr, dur, cold, uni, start: int) -> int:
-        """Call the loop on ``arr[start:]`` (see :func:`_run_chunk`)."""
-        return int(_run_chunk(arr, dur, cold, uni, start, self.params, self.state, self.a))
+        """Call the loop on ``arr[start:]`` (see :func:`run_chunk`)."""
+        return int(run_chunk(arr, dur, cold, uni, start, self.params, self.state, self.a))
 
     def finish(self) -> list[MsHistogram]:
         """Run the remaining completions, retire every instance; the histograms [ms]."""
         self._room(self._needed())
-        _drain(self.params, self.state, self.a)
+        drain(self.params, self.state, self.a)
         # after the drain every alive instance is idle, so in an idle list
         slots = np.zeros(self.a.slot_f.shape[1], dtype=np.int64)
-        slots = slots[: _idle_slots(self.a, slots)]
+        slots = slots[: idle_slots(self.a, slots)]
         slots = slots[np.argsort(self.a.slot_i[ID, slots], kind="stable")]
-        _close(self.params, self.state, self.a, slots)
+        close(self.params, self.state, self.a, slots)
         self._room(0)
         return [
             MsHistogram.from_dense(self.a.hist[row]).merged(self.long_values[row])

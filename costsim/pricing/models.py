@@ -192,13 +192,20 @@ def active_s(meters: Meters, item: FunctionItem) -> Decimal:
     return _granular_s(_hist(meters, "active_period_ms", item), meters, item)
 
 
+def provisioned_active_s(meters: Meters, item: FunctionItem) -> Decimal:
+    """Billed activity of provisioned (always-ready) instances [s], each period rounded."""
+    return _granular_s(_hist(meters, "provisioned_active_period_ms", item), meters, item)
+
+
 def instance_s(meters: Meters, item: FunctionItem) -> Decimal:
-    """Billed instance lifetime [s]: always-ready instances, at least ``min_instances``, plus
-    scale-out instances, each lifetime rounded (Cloud Run instance-based, Azure Premium)."""
+    """Billed instance lifetime [s]: every instance's lifetime, each rounded, plus the
+    instances the product bills whatever the traffic (``min_instances``: Azure Premium keeps
+    one) beyond those the run kept provisioned (Cloud Run instance-based, Azure Premium)."""
     horizon = dec(float(meters.horizon_s))
+    lifetimes = _granular_s(_hist(meters, "instance_lifetime_ms", item), meters, item)
     ready = _total(meters, "provisioned_instance_s", item)
-    ready = max(ready, Decimal(item.billing.min_instances) * horizon)
-    return ready + _granular_s(_hist(meters, "instance_lifetime_ms", item), meters, item)
+    floor = Decimal(item.billing.min_instances) * horizon - ready
+    return lifetimes + max(floor, Decimal(0))
 
 
 def served(meters: Meters, item: FunctionItem) -> Decimal:
@@ -281,7 +288,7 @@ PER_ACTIVE_PERIOD: dict[str, Quantity] = {
     "compute_gb_s": lambda m, i: active_s(m, i) * memory_gb(m, i),
     "compute_vcpu_s": lambda m, i: active_s(m, i) * vcpu(m, i),
     "provisioned_gb_s": lambda m, i: _total(m, "provisioned_instance_s", i) * memory_gb(m, i),
-    "provisioned_compute_gb_s": lambda m, i: provisioned_busy_s(m, i) * memory_gb(m, i),
+    "provisioned_compute_gb_s": lambda m, i: provisioned_active_s(m, i) * memory_gb(m, i),
 }
 
 PER_INSTANCE: dict[str, Quantity] = {

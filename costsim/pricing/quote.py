@@ -9,6 +9,7 @@ the same usage give the same bill.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -214,7 +215,16 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
             "active_period_ms": active_periods_ms(
                 requests, use.duration_ms, use.concurrency, traffic_h * 3600.0
             ),
-            "instance_lifetime_ms": MsHistogram(),
+            "provisioned_active_period_ms": active_periods_ms(
+                pc_requests,
+                use.provisioned_duration_ms,
+                use.concurrency,
+                max(use.provisioned_hours, 1e-9) * 3600.0,
+            ),
+            # provisioned (always-ready) instances live the hours they are on
+            "instance_lifetime_ms": _hist(
+                _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
+            ),
         },
         totals={
             "provisioned_instance_s": use.provisioned_concurrency * use.provisioned_hours * 3600.0,
@@ -280,12 +290,8 @@ def quote_function(
         prices=dict(overrides or {}),
         extras=tuple(extra_specs),
     )
-    try:
-        return rate(quote_meters(use, item), _pinned(cats, cat), spec)
-    except InputError as exc:
-        if exc.field is not None and exc.field in (overrides or {}):
-            raise InputError(exc.message, field="--price") from None
-        raise
+    meters = quote_meters(use, item)
+    return _with_flag(lambda: rate(meters, _pinned(cats, cat), spec), overrides)
 
 
 def _plain_meters(requests: float, egress_gb: float, kind: str, **config: object) -> Meters:
@@ -360,13 +366,11 @@ def quote_server(
     return _with_flag(lambda: rate(meters, cats, spec), overrides)
 
 
-def _with_flag(run: object, overrides: dict[str, float] | None) -> Bill:
-    assert callable(run)
+def _with_flag(run: Callable[[], Bill], overrides: dict[str, float] | None) -> Bill:
+    """``run()``, with an unbilled override reported against the ``--price`` flag."""
     try:
-        result = run()
+        return run()
     except InputError as exc:
         if exc.field is not None and exc.field in (overrides or {}):
             raise InputError(exc.message, field="--price") from None
         raise
-    assert isinstance(result, Bill)
-    return result

@@ -165,7 +165,8 @@ def _analyse(
     points = aggregate(records, len(grid(axes)))
     _add_rates(scenario, points)
     summary = _summary(scenario, axes, replications, engine, records, points)
-    cross = _crossovers(scenario, axes, points, records, tune_goal)
+    summary["tune_goal"] = tune_goal
+    cross = crossovers_doc(summary["slo"], axes, points, records, tune_goal)
     return SweepResult(summary, cross, records, skipped)
 
 
@@ -231,16 +232,22 @@ def _summary(
     }
 
 
-def _crossovers(
-    scenario: Scenario,
+def crossovers_doc(
+    slo: dict[str, float],
     axes: list[Axis],
     points: list[dict[str, Any]],
     records: list[dict[str, Any]],
     tune_goal: str,
 ) -> dict[str, Any]:
+    """The ``crossovers.json`` document: winners, crossovers and memory tuning per slice.
+
+    Parameters
+    ----------
+    slo : dict
+        The scenario's SLO targets [s] (``p99``, ...), as ``summary.json`` stores them.
+    """
     first = axes[0]
     doc: dict[str, Any] = {"variable": first.path, "log": first.log, "unit": first.unit}
-    slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
     slices = []
     stride = len(points) // max(len(first.values), 1)
     for s in range(stride):

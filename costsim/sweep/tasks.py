@@ -160,6 +160,9 @@ def run_task(task: Task) -> dict[str, Any]:
         "catalogs": result.catalogs,
         "catalog_as_of": result.catalog_dates,
         "options": options,
+        # what `costsim reprice` prices again without simulating
+        "meters": {o.name: o.meters.to_json() for o in result.options if o.meters is not None},
+        "catalog_files": list(result.catalog_files),
     }
 
 

@@ -155,3 +155,24 @@ def test_report_writes_markdown_and_charts(
         assert (rep / chart).stat().st_size > 10_000
         assert chart in md
     assert "| lognormal |" in md
+
+
+def test_calibrate_is_deterministic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same logs give the same scenario and replay file, byte for byte."""
+    written = []
+    for k in range(2):
+        out = tmp_path / str(k) / "s.yaml"
+        _cli(
+            monkeypatch,
+            capsys,
+            "calibrate",
+            str(LOGS / "apigw-access.jsonl"),
+            "--out",
+            str(out),
+            "--traffic",
+            "replay",
+        )
+        written.append((out.read_bytes(), out.with_name("s.requests.csv").read_bytes()))
+    assert written[0] == written[1]

@@ -22,6 +22,14 @@ workload:
   cpu_bound: 0.5
 options:
   - {name: lambda, kind: serverless, memory: 256MB, extras: [api-gateway-http]}
+  - {name: run, kind: serverless, provider: gcp-cloud-run, plan: request-based, memory: 512MB,
+     instance_concurrency: 10}
+  - {name: runi, kind: serverless, provider: gcp-cloud-run, plan: instance-based, memory: 512MB,
+     instance_concurrency: 10}
+  - {name: flex, kind: serverless, provider: azure-functions, plan: flex-consumption,
+     memory: 2048MB, instance_concurrency: 4}
+  - {name: premium, kind: serverless, provider: azure-functions, plan: premium-ep1,
+     memory: 3584MB, instance_concurrency: 8}
   - {name: workers, kind: serverless, provider: cloudflare-workers, plan: standard}
   - {name: vps, kind: vps, instance: hetzner-cx33, count: 1, workers: 8}
   - {name: metal, kind: bare_metal, server: hetzner-ax42, count: 1, workers: 16}

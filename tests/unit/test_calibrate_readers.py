@@ -164,3 +164,20 @@ def test_memory_size_in_insights_bytes_becomes_mb() -> None:
     req = read_source(str(LOGS / "lambda-insights.csv")).all_requests()
     assert req is not None and set(req.memory_mb) == {512.0}
     assert math.isclose(float(np.nanmax(req.max_memory_mb)), float(INV["max_memory_mb"].max()))
+
+
+def test_selection_picks_one_function_of_a_public_trace() -> None:
+    """--function keeps that function's counts (Azure 2019 minutes, Huawei column) only."""
+    from costsim.calibrate import Selection
+
+    traces = Path(__file__).resolve().parents[2] / "scenarios" / "traces"
+    day = traces / "invocations_per_function_md.anon.d01.csv"
+    (series,) = read_source(str(day), selection=Selection(function="f_http_quiet")).series
+    row = next(r for r in day.read_text().splitlines() if ",f_http_quiet," in r)
+    assert series.counts.sum() == sum(float(v) for v in row.split(",")[4:])
+    huawei = LOGS / "huawei-requests-minute.csv"
+    (one,) = read_source(str(huawei), selection=Selection(function="1")).series
+    rows = huawei.read_text().splitlines()[1:]
+    assert one.counts.sum() == sum(int(r.split(",")[3]) for r in rows if r.split(",")[3])
+    with pytest.raises(InputError, match="no function column"):
+        read_source(str(huawei), selection=Selection(function="99"))

@@ -338,6 +338,7 @@ def test_no_fleet_evaluation_after_the_horizon_in_both_engines() -> None:
 
 CTRL_C_RUN = """
 import sys
+import time
 import numpy as np
 sys.path.insert(0, "tests")
 from conftest import autoscale, draws, fleet
@@ -357,13 +358,21 @@ def ready(n):
     print("ready", flush=True)
 
 p = fleet(count=2, workers=8, autoscale=autoscale(minimum=2, maximum=8, evaluation_period_s=1.0))
-fast_fleet.run_fleet(p, chunks(), draws(), 1e12, TimeBins(1e12, 10), ready)
+try:
+    fast_fleet.run_fleet(p, chunks(), draws(), 1e12, TimeBins(1e12, 10), ready)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter(), flush=True)
 """
 
 
 def test_ctrl_c_stops_a_compiled_fleet_run_within_a_second() -> None:
-    """Issue 17: SIGINT during a compiled run ends the process within a second (the kernel
-    returns to Python at least every EVENT_BUDGET steps, where the interrupt is raised)."""
+    """Issue 17: SIGINT during a compiled run interrupts it within a second (the kernel
+    returns to Python at least every EVENT_BUDGET steps, where the interrupt is raised).
+
+    The time is taken where the run raises KeyboardInterrupt (``perf_counter`` is the system's
+    monotonic clock, shared by both processes), not at exit: tearing down the interpreter
+    with numba loaded takes another second or two, whatever the engine does.
+    """
     import os
     import signal
     import subprocess
@@ -383,12 +392,11 @@ def test_ctrl_c_stops_a_compiled_fleet_run_within_a_second() -> None:
         time.sleep(0.5)
         t0 = time.perf_counter()
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-        # Without the budget the kernel never returns (a 1e12 s horizon), so any bound proves
-        # the point; on a loaded 2-core CI machine interpreter shutdown alone can take seconds.
-        # The one-second figure is measured on a quiet machine, not asserted here.
-        assert time.perf_counter() - t0 < 15.0
-        assert "KeyboardInterrupt" in proc.stderr.read()  # type: ignore[union-attr]
+        out, _ = proc.communicate(timeout=30)
+        stops = [line.split() for line in out.splitlines() if line.startswith("interrupted")]
+        assert len(stops) == 1
+        # one second on a quiet machine; a loaded 2-core CI box gets some slack for scheduling
+        assert float(stops[0][1]) - t0 < 3.0
     finally:
         proc.kill()
         proc.wait()

@@ -36,6 +36,7 @@ def serverless_meters(horizon_s: float = float(MONTH_S), **kw: object) -> Meters
         "provisioned_duration_ms": MsHistogram(),
         "init_ms": MsHistogram(),
         "active_period_ms": MsHistogram(),
+        "provisioned_active_period_ms": MsHistogram(),
         "instance_lifetime_ms": MsHistogram(),
     }
     histograms.update(kw.pop("histograms", {}))  # type: ignore[arg-type]

@@ -112,3 +112,33 @@ def test_cloudflare_run_without_cpu_is_located_input_error(tmp_path: Path) -> No
         costsim.simulate(costsim.load_scenario(path), engine="simpy")
     assert "cpu_s" in exc.value.message and "workload.cpu_time" in exc.value.message
     assert exc.value.field == "options.0.provider"
+
+
+#: (option fields, catalog, item, memory [MB]); instance-billed items with one always-ready
+#: instance that serves everything (instance concurrency 8 at 1 request/s of 120 ms)
+PER_INSTANCE = [
+    ("provider: gcp-cloud-run, plan: instance-based, memory: 512MB", "gcp-cloud-run",
+     "instance-based", 512),
+    ("provider: azure-functions, plan: premium-ep1, memory: 3584MB", "azure-functions",
+     "premium-ep1", 3584),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("option", "catalog", "item", "memory_mb"), PER_INSTANCE)
+def test_instance_billing_run_and_quote_agree(
+    tmp_path: Path, option: str, catalog: str, item: str, memory_mb: float
+) -> None:
+    """One provisioned instance alive the whole run bills as a quote of one instance for the
+    730-hour month (Cloud Run instance-based; Azure Premium EP1, $157.72)."""
+    option += ", provisioned_concurrency: 1, instance_concurrency: 8"
+    result = run_option(tmp_path, option, free_tier=True)
+    assert result.instances_max == 1
+    use = FunctionUsage(
+        requests=result.served * 100,
+        duration_ms=120,
+        memory_mb=memory_mb,
+        provisioned_concurrency=1,
+        provisioned_hours=730,
+    )
+    quote = quote_function(CatalogSet.builtin(), catalog, item, use)
+    assert result.cost.total.quantize(Decimal("0.01")) == quote.total.quantize(Decimal("0.01"))

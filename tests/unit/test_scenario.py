@@ -65,7 +65,7 @@ def _error(text: str) -> InputError:
         # unknown kind
         (("kind: bare_metal", "kind: mainframe"), 16, "options.2.kind", "unknown kind 'mainframe'"),
         # unknown distribution
-        (("dist: fixed", "dist: cauchy"), 5, "workload.duration.dist", "unknown dist"),
+        (("dist: fixed", "dist: pareto"), 5, "workload.duration.dist", "unknown dist"),
         # unknown profile
         (("profile: constant", "profile: sawtooth"), 3, "traffic", "sawtooth"),
         # contradictory options

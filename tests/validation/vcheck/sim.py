@@ -40,7 +40,6 @@ def pool(**kw: Any) -> ServerlessPlatform:
         "reuse": "mru",
         "provisioned": 0,
         "instance_concurrency": 1,
-        "billing_granularity_s": 0.001,
     }
     base.update(kw)
     return ServerlessPlatform(**base)
