@@ -278,6 +278,22 @@ class OptionKind(ABC, Generic[OptionT]):
         """
         return 1.0 - float(option.utilization)
 
+    def assumptions(
+        self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
+    ) -> list[str]:
+        """What a decision record should say this option took for granted.
+
+        Parameters
+        ----------
+        name : str
+            The option's name.
+        option : mapping or None
+            Its entry in a run's ``summary.json`` (None for a sweep).
+        given : mapping
+            The option as written in the scenario file (to tell defaults from choices).
+        """
+        return []
+
     @abstractmethod
     def describe(self, option: Mapping[str, Any]) -> str:
         """One line on what the option is, from its entry in ``summary.json``."""

@@ -366,6 +366,38 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         idle = max(0.0, provisioned - busy_s)
         return float(idle / (provisioned + compute_s))
 
+    def assumptions(
+        self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
+    ) -> list[str]:
+        """The free tier taken as this function's own, a default cold start, no idle cost."""
+        out = []
+        if given.get("free_tier", True) is not False:
+            credit = 0.0
+            if option is not None:
+                credit = -sum(
+                    v
+                    for k, v in option["cost_usd"]["components"].items()
+                    if "free tier" in k and v < 0
+                )
+            worth = f" (worth ${credit:,.2f} a month here)" if credit else ""
+            out.append(
+                f"**Free tier ({name}):** the provider's monthly free allowance is taken as "
+                f"available to this one function{worth}; in an account whose other functions "
+                "already use it, set `free_tier: false`"
+            )
+        if "cold_start" not in given:
+            out.append(
+                f"**Cold starts ({name}):** the default distribution (lognormal, median 250 ms, "
+                "p99 900 ms), not a measurement of this runtime and package; measure and set "
+                "`cold_start`"
+            )
+        out.append(
+            f"**Utilisation ({name}):** billed per request-millisecond, so no paid capacity sits "
+            "idle; the warm instances the provider keeps between requests are its cost, not "
+            "yours"
+        )
+        return out
+
     def describe(self, option: Mapping[str, Any]) -> str:
         """``aws-lambda functions, 128 MB, keep-alive 600 s, with api-gateway-http``."""
         d = option.get("detail", {})
