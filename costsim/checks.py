@@ -97,14 +97,22 @@ def catalog_problems(
         # each option alone, at its own index, so one bad key does not hide the next
         slots: list[Any] = [filler] * len(raw)
         slots[index] = option
-        probe = Scenario.model_construct(  # type: ignore[call-arg]
-            name=str(data.get("name", "scenario")),
-            options=slots,
-            catalogs=catalogs,
-            base_dir=base_dir,
-            source_file=line_map.file,
-            line_map=line_map,
-        )
+        if scenario is not None:
+            probe = scenario.model_copy(update={"options": slots})
+        else:
+            # the file has other problems: a stand-in with just what catalog checks read
+            stand_in: dict[str, Any] = {"traffic": None, "workload": None}
+            probe = Scenario.model_construct(
+                name=str(data.get("name", "scenario")),
+                options=slots,
+                catalogs=catalogs,
+                horizon=30 * 86400.0,
+                warmup=0.0,
+                **stand_in,
+                base_dir=base_dir,
+                source_file=line_map.file,
+                line_map=line_map,
+            )
         try:
             check_scenario(probe, catalog_files)
         except InputError as exc:
