@@ -100,7 +100,7 @@ class BareMetalKind(OptionKind[BareMetalOption]):
     def assumptions(
         self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
     ) -> list[str]:
-        """The operations cost per server (or its absence) and the setup fee's spread."""
+        """The operations cost counted (or not), and the commitment the setup fee is spread over."""
         ops = given.get("ops_usd_per_server_month", 0)
         months = given.get("commitment_months", 12)
         return [

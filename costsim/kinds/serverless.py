@@ -10,16 +10,7 @@ import numpy as np
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from costsim.errors import InputError
-from costsim.fields import (
-    MAX_INSTANCES,
-    MAX_SPAN_S,
-    DurationS,
-    Name,
-    OneOf,
-    PriceOverrides,
-    SizeMB,
-    Strict,
-)
+from costsim.fields import MAX_INSTANCES, DurationS, Name, OneOf, PriceOverrides, SizeMB, Strict
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
 from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
@@ -66,8 +57,7 @@ class Extra(Strict):
     key: str | None = None
     catalog: str | None = None
     item: str | None = None
-    # an add-on used a thousand times per invocation is a typo, and huge factors overflow money
-    per_request: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
+    per_request: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     free_tier: bool | None = None
 
     @model_validator(mode="after")
@@ -107,7 +97,7 @@ class ServerlessOption(Strict):
     cold_start: Distribution = Field(
         default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
     )
-    keep_alive: DurationS = Field(default=600.0, ge=0, le=MAX_SPAN_S)
+    keep_alive: DurationS = Field(default=600.0, ge=0)
     concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
     scale_rate: ScaleRate | None = None
     reuse: ReusePolicy = "mru"
@@ -379,7 +369,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def assumptions(
         self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
     ) -> list[str]:
-        """The free tier taken as this function's own, a default cold start, per-use billing."""
+        """The free tier taken as this function's own, a default cold start, no idle cost."""
         out = []
         if given.get("free_tier", True) is not False:
             credit = 0.0

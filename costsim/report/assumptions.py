@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from costsim.kinds import KINDS
+
 #: Catalogs whose notes contain one of these words are flagged as possibly out of date.
 STALE_WORDS = ("increase", "before the", "predates", "not retrieved", "secondary")
 #: A catalog older than this on the record's date is flagged as possibly out of date [days].
@@ -89,7 +91,7 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
         "before pricing; traffic that does not repeat within the horizon (growth, seasons) is "
         "not in the bill"
     )
-    out += _per_option(options, kinds, raw_options)
+    out += _by_kind(options, kinds, raw_options, pays_for_idle=False)
     workload = raw.get("workload") if isinstance(raw.get("workload"), dict) else {}
     duration = workload.get("duration") if isinstance(workload, dict) else None
     if duration is not None:
@@ -105,6 +107,7 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
             f"({duration.get('dist', '?')}: {shown}){scaled}; a VPS or server's CPU speed and "
             "contention are not modelled beyond its workers"
         )
+    out += _by_kind(options, kinds, raw_options, pays_for_idle=True)
     out += _catalogs(summary, date)
     missing = dict(NOT_MODELLED)
     payload = workload.get("payload") if isinstance(workload, dict) else None
@@ -114,19 +117,21 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
     return out
 
 
-def _per_option(
-    options: list[dict[str, Any]], kinds: dict[str, Any], raw: dict[str, dict[str, Any]]
+def _by_kind(
+    options: list[dict[str, Any]],
+    kinds: dict[str, Any],
+    raw: dict[str, dict[str, Any]],
+    pays_for_idle: bool,
 ) -> list[str]:
-    """Each option's own assumptions, in its kind's words (:mod:`costsim.kinds`)."""
-    from costsim.kinds import KINDS
-
+    """Each option's own assumptions, in its kind's words, for the kinds that do (or do not)
+    pay for idle capacity: pay-per-use kinds are listed before the durations, fleets after."""
     out = []
-    for name, kind in kinds.items():
-        adapter = KINDS.get(str(kind))
-        if adapter is None:
+    for name, tag in kinds.items():
+        kind = KINDS.get(str(tag))
+        if kind is None or kind.pays_for_idle != pays_for_idle:
             continue
         o = next((x for x in options if x["name"] == name), None)
-        out += adapter.assumptions(name, o, raw.get(name, {}))
+        out += kind.assumptions(name, o, raw.get(name, {}))
     return out
 
 

@@ -24,6 +24,7 @@ from costsim.report.style import (
     save,
     source_line,
 )
+from costsim.units import values_with_units
 
 
 def _source(summary: dict[str, Any]) -> str:
@@ -48,20 +49,25 @@ def slo_p99_ms(summary: dict[str, Any]) -> float | None:
 
 
 def _axis(summary: dict[str, Any]) -> tuple[str, np.ndarray | None, list[Any], bool]:
-    from costsim.sweep.grid import Axis
-
     first = summary["vary"][0]
     values = first["values"]
     # values with units ("0.5rps", "10min") are numbers in the axis's unit, not categories
-    x = Axis(first["path"], tuple(values)).numeric()
+    parsed = values_with_units(tuple(values))
+    x: np.ndarray | None
+    if parsed is not None:
+        x = np.array(parsed[0])
+    else:
+        try:
+            x = np.array([float(v) for v in values])
+        except (TypeError, ValueError):
+            x = None
     return first["path"], x, values, bool(first.get("log", first["path"] == "traffic.scale"))
 
 
 def _unit(summary: dict[str, Any]) -> str:
-    from costsim.sweep.grid import Axis
-
     first = summary["vary"][0]
-    return Axis(first["path"], tuple(first["values"])).unit
+    parsed = values_with_units(tuple(first["values"]))
+    return parsed[1] if parsed is not None else ""
 
 
 def _format_x(ax: Any, summary: dict[str, Any], x: np.ndarray | None, log: bool) -> None:

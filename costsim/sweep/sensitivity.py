@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.errors import InputError
+from costsim.kinds import KINDS
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
 from costsim.sweep.grid import scenario_data
@@ -41,29 +42,25 @@ def _scale_dist(dist: Any, factor: float) -> bool:
     return bool(keys)
 
 
-def _having(data: dict[str, Any], field: str) -> list[dict[str, Any]]:
-    """The options whose kind has ``field`` (a factor applies where its field exists)."""
-    from costsim.kinds import KINDS
-
-    out = []
-    for o in data["options"]:
-        kind = KINDS.get(str(o.get("kind")))
-        if kind is not None and field in kind.model.model_fields:
-            out.append(o)
-    return out
+def _has(option: dict[str, Any], field: str) -> bool:
+    """Whether the option's kind has ``field`` (so the factor applies to it, whatever the kind)."""
+    kind = KINDS.get(str(option.get("kind")))
+    return kind is not None and field in kind.model.model_fields
 
 
 def _free_tier_off(data: dict[str, Any]) -> bool:
     hit = False
-    for o in _having(data, "free_tier"):
-        if o.get("free_tier", True):
+    for o in data["options"]:
+        if _has(o, "free_tier") and o.get("free_tier", True):
             o["free_tier"] = False
             hit = True
     return hit
 
 
 def _cold_start_x2(data: dict[str, Any]) -> bool:
-    return any(_scale_dist(o.get("cold_start"), 2.0) for o in _having(data, "cold_start"))
+    return any(
+        _scale_dist(o.get("cold_start"), 2.0) for o in data["options"] if _has(o, "cold_start")
+    )
 
 
 def _duration(factor: float) -> Callable[[dict[str, Any]], bool]:
@@ -75,8 +72,8 @@ def _duration(factor: float) -> Callable[[dict[str, Any]], bool]:
 
 def _ops_cost(data: dict[str, Any]) -> bool:
     hit = False
-    for o in _having(data, "ops_usd_per_server_month"):
-        if not o.get("ops_usd_per_server_month"):
+    for o in data["options"]:
+        if _has(o, "ops_usd_per_server_month") and not o.get("ops_usd_per_server_month"):
             o["ops_usd_per_server_month"] = OPS_USD_PER_SERVER_MONTH
             hit = True
     return hit
@@ -84,8 +81,8 @@ def _ops_cost(data: dict[str, Any]) -> bool:
 
 def _savings_plan(data: dict[str, Any]) -> bool:
     hit = False
-    for o in _having(data, "savings_plan_discount"):
-        if not o.get("savings_plan_discount"):
+    for o in data["options"]:
+        if _has(o, "savings_plan_discount") and not o.get("savings_plan_discount"):
             o["savings_plan_discount"] = SAVINGS_PLAN_DISCOUNT
             hit = True
     return hit
