@@ -19,9 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from costsim.application.schema import Application, FunctionSettings
 from costsim.errors import InputError
-from costsim.traffic.compose import Profile
-from costsim.traffic.distributions import Distribution, Lognormal
+from costsim.traffic.compose import Profile, Sum
+from costsim.traffic.distributions import Distribution, Fixed, Lognormal
 from costsim.units import parse_duration_s, parse_size_mb
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
@@ -144,6 +145,8 @@ class ServerlessOption(_Strict):
     ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
     extras: list[ExtraSpec] = Field(default_factory=list)
     prices: PriceOverrides = Field(default_factory=dict)
+    #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
+    functions: dict[str, FunctionSettings] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _provisioned_within_limit(self) -> ServerlessOption:
@@ -179,6 +182,9 @@ class _FleetOption(_Strict):
     queue_limit: int | None = Field(default=None, ge=0, le=10**9)
     queue_timeout: DurationS | None = Field(default=None, ge=0)
     prices: PriceOverrides = Field(default_factory=dict)
+    #: For an application scenario: slots per server kept for asynchronous jobs (queued sends);
+    #: without them, jobs share the ``workers`` with requests.
+    background_workers: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class VpsOption(_FleetOption):
@@ -231,6 +237,13 @@ class Scenario(_Strict):
     ----------
     horizon : float
         Simulated time [s].
+    traffic, workload : Profile, Workload
+        One function's traffic and work. For an ``application`` scenario both are derived:
+        ``traffic`` is the sum of the routes' traffic and ``workload`` a fixed duration equal
+        to the mean work one request causes. They serve estimates, previews and fleet sizing;
+        the application engine reads the routes and functions themselves.
+    application : Application or None
+        Many functions and routes instead of one ``traffic`` + ``workload``.
     """
 
     name: Name
@@ -240,8 +253,11 @@ class Scenario(_Strict):
     #: that an empty start does not skew percentiles); counts and costs still include them.
     warmup: DurationS = Field(default=0.0, ge=0, le=MAX_HORIZON_S)
     seed: int = Field(default=0, ge=0, lt=2**63)
-    traffic: Profile
-    workload: Workload
+    # Required unless an application is given, which derives them (_derive_from_application):
+    # typed as always present, because after validation they always are.
+    traffic: Profile = Field(default=None)  # type: ignore[assignment]
+    workload: Workload = Field(default=None)  # type: ignore[assignment]
+    application: Application | None = None
     options: list[Option] = Field(min_length=1)
     slo: Slo = Field(default_factory=Slo)
     catalogs: dict[str, str] = Field(default_factory=dict)
@@ -260,6 +276,34 @@ class Scenario(_Strict):
             seen.add(option.name)
         if self.warmup >= self.horizon:
             raise ValueError("warmup must be shorter than the horizon")
+        return self
+
+    @model_validator(mode="after")
+    def _derive_from_application(self) -> Scenario:
+        app = self.application
+        if app is None:
+            missing = [k for k in ("traffic", "workload") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"{missing[0]} is required (or an application instead)")
+            return self
+        if "traffic" in self.model_fields_set or "workload" in self.model_fields_set:
+            raise ValueError("give either an application or traffic + workload, not both")
+        from costsim.application.checks import mean_demand_s
+
+        parts: list[Any] = []
+        for route in app.routes:
+            traffic = route.traffic
+            parts.extend(traffic._parts() if isinstance(traffic, Sum) else [traffic])
+        total = parts[0] if len(parts) == 1 else Sum.model_validate({"sum": parts})
+        demand = mean_demand_s(app)
+        counts = [r.traffic.expected_count(0.0, self.horizon) for r in app.routes]
+        weight = sum(counts)
+        mean_s = sum(c * demand[r.name] for c, r in zip(counts, app.routes, strict=True))
+        mean_s = mean_s / weight if weight > 0 else max(demand.values())
+        workload = Workload(duration=Fixed(dist="fixed", value=mean_s))
+        # Frozen: set the derived fields in place, as validation builds this object anyway.
+        object.__setattr__(self, "traffic", total)
+        object.__setattr__(self, "workload", workload)
         return self
 
     def error(self, message: str, *path: str | int) -> InputError:
@@ -348,6 +392,7 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
         ScaleRate,
         Slo,
         Extra,
+        *_application_models(),
         compose.Sum,
         *compose.PROFILES.values(),
         *distributions.DISTRIBUTIONS.values(),
@@ -356,6 +401,28 @@ def _known_fields(loc: tuple[Any, ...]) -> list[str]:
     for model in models:
         names.update(model.model_fields)
     return sorted(names)
+
+
+def _application_models() -> list[type[BaseModel]]:
+    from costsim.application import schema
+
+    return [
+        schema.Application,
+        schema.FunctionSpec,
+        schema.FunctionSettings,
+        schema.Route,
+        schema.Authorizer,
+        schema.QueueSpec,
+        schema.Workflow,
+        schema.Retry,
+        schema.CallStep,
+        schema.SendStep,
+        schema.CallState,
+        schema.MapState,
+        schema.ParallelState,
+        schema.ChoiceState,
+        schema.ChoiceBranch,
+    ]
 
 
 def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = None) -> Scenario:
@@ -372,6 +439,7 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
             file=line_map.file,
             line=1,
         )
+    _one_shape(data, line_map)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -388,9 +456,63 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
         raise InputError(
             _hint(dict(first), data) + more, file=line_map.file, line=line or 1, field=path or None
         ) from None
-    return scenario.model_copy(
+    scenario = scenario.model_copy(
         update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
     )
+    _check_application(scenario)
+    return scenario
+
+
+def _one_shape(data: dict[str, Any], line_map: LineMap) -> None:
+    """Exactly one of traffic + workload or an application, located at the offending key."""
+
+    def at(key: str, message: str) -> InputError:
+        line, _ = line_map.line_of((key,), data)
+        return InputError(message, file=line_map.file, line=line or 1, field=key)
+
+    if "application" in data:
+        for key in ("traffic", "workload"):
+            if key in data:
+                raise at(
+                    key,
+                    f"a scenario with an application takes no top-level {key}; give each "
+                    "route its traffic and each function its duration",
+                )
+        return
+    for key in ("traffic", "workload"):
+        if key not in data:
+            raise at(key, "required field is missing (or describe an application instead)")
+
+
+def _check_application(scenario: Scenario) -> None:
+    """Graph checks of the application, and options' per-function settings against it."""
+    from costsim.application.checks import check_application, did_you_mean
+
+    app = scenario.application
+    for i, opt in enumerate(scenario.options):
+        names = opt.functions if isinstance(opt, ServerlessOption) else {}
+        if app is None and names:
+            raise scenario.error(
+                "functions: needs an application scenario", "options", i, "functions"
+            )
+        if app is None and not isinstance(opt, ServerlessOption) and opt.background_workers:
+            raise scenario.error(
+                "background_workers needs an application scenario",
+                "options",
+                i,
+                "background_workers",
+            )
+        for name in names:
+            if app is not None and name not in app.functions:
+                raise scenario.error(
+                    f"unknown function {name!r}" + did_you_mean(name, list(app.functions)),
+                    "options",
+                    i,
+                    "functions",
+                    name,
+                )
+    if app is not None:
+        check_application(app, scenario.error)
 
 
 def load_scenario(path: str | Path) -> Scenario:
