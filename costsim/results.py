@@ -127,6 +127,12 @@ class OptionResult:
     )
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Application scenarios only: per-route, per-function and per-queue blocks (JSON-ready).
+    routes: list[dict[str, Any]] | None = None
+    functions: list[dict[str, Any]] | None = None
+    queues: list[dict[str, Any]] | None = None
+    #: Application scenarios only: the meters of each function pool (``costsim.meters.Meters``).
+    meters: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """This option in the results contract's shape."""
@@ -154,6 +160,15 @@ class OptionResult:
             },
             "utilization": _round(self.utilization),
             "detail": self.detail,
+            **{
+                key: value
+                for key, value in (
+                    ("routes", self.routes),
+                    ("functions", self.functions),
+                    ("queues", self.queues),
+                )
+                if value is not None
+            },
         }
 
 

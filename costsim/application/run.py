@@ -1,0 +1,537 @@
+"""The model chain for an application scenario: one option -> engine -> meters -> rating.
+
+:func:`simulate_application_option` is what :func:`costsim.simulate.simulate` calls for a
+scenario with an ``application``; the single-function path is untouched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from costsim.application.pricing import (
+    Lines,
+    PoolBilling,
+    pool_meters,
+    queue_requests,
+    rate_addon,
+    rate_express_workflow,
+    rate_pools,
+    rate_standard_workflow,
+)
+from costsim.application.schema import Application
+from costsim.engine.app import (
+    AppOutput,
+    FleetPlan,
+    PoolParams,
+    ServerlessPlan,
+    run_fleet_app,
+    run_serverless_app,
+)
+from costsim.engine.app.stats import ms_histogram
+from costsim.engine.metrics import LatencyHistogram, TimeBins, default_bin_count
+from costsim.errors import InputError
+from costsim.meters import Meters
+from costsim.platforms.bare_metal import servers_for_peak
+from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
+from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
+from costsim.pricing.rate import MONTH_S, breakdown, rate_machines, rate_servers
+from costsim.pricing.registry import CatalogSet
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Usage
+from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
+from costsim.traffic import option_stream_key
+
+#: The only engine that runs applications for now.
+APPLICATION_ENGINES = ("simpy",)
+WORKFLOW_CATALOG = "aws-step-functions"
+
+
+def _app(scenario: Scenario) -> Application:
+    app = scenario.application
+    assert app is not None
+    return app
+
+
+def _function_catalog(
+    scenario: Scenario, idx: int, opt: ServerlessOption, cats: CatalogSet
+) -> tuple[Catalog, FunctionItem]:
+    try:
+        cat = cats.get(opt.provider)
+    except InputError as exc:
+        raise scenario.error(exc.message, "options", idx, "provider") from None
+    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
+    item = cat.items.get(key)
+    if cat.kind != "function" or not isinstance(item, FunctionItem):
+        raise scenario.error(f"{opt.provider} has no function item {key!r}", "options", idx, field)
+    return cat, item
+
+
+def _item(
+    scenario: Scenario, cats: CatalogSet, catalog: str, item: str, *path: str | int
+) -> tuple[Catalog, AddonItem | FunctionItem]:
+    try:
+        cat = cats.get(catalog)
+    except InputError as exc:
+        raise scenario.error(exc.message, *path) from None
+    found = cat.items.get(item)
+    if not isinstance(found, AddonItem | FunctionItem):
+        raise scenario.error(f"{catalog} has no item {item!r}; have {', '.join(cat.items)}", *path)
+    return cat, found
+
+
+def _gateway(scenario: Scenario, cats: CatalogSet, i: int, key: str) -> tuple[Catalog, AddonItem]:
+    try:
+        cat, name = cats.find_item(key, ("addon",))
+    except InputError as exc:
+        raise scenario.error(exc.message, "application", "routes", i, "gateway") from None
+    item = cat.items[name]
+    assert isinstance(item, AddonItem)
+    return cat, item
+
+
+def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> ServerlessPlan:
+    """Each function's pool on option ``idx``.
+
+    A setting comes from the option's ``functions`` entry, else the function, else the option.
+    """
+    app = _app(scenario)
+    if opt.instance_concurrency != 1:
+        raise scenario.error(
+            "instance_concurrency above 1 is not simulated for applications yet",
+            "options",
+            idx,
+            "instance_concurrency",
+        )
+    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
+    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
+    pools: dict[str, PoolParams] = {}
+    for name, spec in app.functions.items():
+        s = opt.functions.get(name)
+        reserved = s.reserved_concurrency if s and s.reserved_concurrency is not None else None
+        reserved = spec.reserved_concurrency if reserved is None else reserved
+        provisioned = s.provisioned if s and s.provisioned is not None else spec.provisioned
+        if reserved is not None and provisioned > reserved:
+            raise scenario.error(
+                f"{name}: provisioned ({provisioned}) above reserved_concurrency ({reserved})",
+                "options",
+                idx,
+                "functions",
+            )
+        pools[name] = PoolParams(
+            memory_mb=(s.memory if s and s.memory else None) or spec.memory or opt.memory,
+            keep_alive_s=next(
+                v
+                for v in (s.keep_alive if s else None, spec.keep_alive, opt.keep_alive)
+                if v is not None
+            ),
+            cold_start=(s.cold_start if s and s.cold_start else None) or opt.cold_start,
+            reserved=reserved,
+            provisioned=provisioned,
+            scale_burst=burst,
+            scale_rate_per_s=rate,
+            reuse_code=REUSE_POLICIES.index(opt.reuse),
+        )
+    reserved_sum = sum(p.reserved or 0 for p in pools.values())
+    if reserved_sum > opt.concurrency_limit:
+        raise scenario.error(
+            f"reserved concurrency sums to {reserved_sum}, above the account's "
+            f"concurrency_limit ({opt.concurrency_limit})",
+            "options",
+            idx,
+            "concurrency_limit",
+        )
+    return ServerlessPlan(pools=pools, account_limit=opt.concurrency_limit)
+
+
+def fleet_plan(
+    scenario: Scenario, idx: int, opt: VpsOption | BareMetalOption, catalog: Catalog
+) -> FleetPlan:
+    """The fixed fleet of option ``idx``."""
+    if isinstance(opt, VpsOption):
+        if opt.autoscale is not None:
+            raise scenario.error(
+                "autoscaling is not simulated for applications yet; give a fixed count",
+                "options",
+                idx,
+                "autoscale",
+            )
+        count = opt.fixed_count
+        billing = catalog.billing
+        gran, minimum = (billing.granularity_s, billing.minimum_s) if billing else (1.0, 0.0)
+    else:
+        count = opt.count or servers_for_peak(
+            scenario.traffic.peak_rps(scenario.horizon),
+            scenario.workload.duration.mean_s,
+            opt.workers + (opt.background_workers or 0),
+            opt.sizing_utilization,
+        )
+        gran, minimum = scenario.horizon, 0.0
+    return FleetPlan(
+        servers=count,
+        workers=opt.workers,
+        background_workers=opt.background_workers,
+        balancer_code=BALANCERS.index(opt.balancer),
+        queue_limit=opt.queue_limit,
+        queue_timeout_s=opt.queue_timeout,
+        billing_granularity_s=gran,
+        billing_minimum_s=minimum,
+    )
+
+
+def _latency(h: LatencyHistogram) -> LatencySummary:
+    return LatencySummary(
+        mean=h.mean_s() * 1000,
+        p50=h.quantile_s(0.50) * 1000,
+        p95=h.quantile_s(0.95) * 1000,
+        p99=h.quantile_s(0.99) * 1000,
+        p999=h.quantile_s(0.999) * 1000,
+    )
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _money(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.000001")))
+
+
+def route_blocks(out: AppOutput) -> list[dict[str, Any]]:
+    """The per-route block of ``summary.json``."""
+    blocks = []
+    for name, r in out.routes.items():
+        block: dict[str, Any] = {
+            "name": name,
+            "requests": {
+                "arrived": r.arrived,
+                "served": r.served,
+                "throttled": r.throttled,
+                "dropped": r.dropped,
+                "errors": r.errors,
+            },
+            "latency_ms": {k: _round(v) for k, v in _latency(r.latency).__dict__.items()},
+        }
+        wf = out.workflows.get(name)
+        if wf is not None:
+            dur = ms_histogram(wf.duration_ms)
+            block["workflow"] = {
+                "type": wf.kind,
+                "executions": wf.executions,
+                "transitions": wf.transitions,
+                "retried": wf.retried,
+                "duration_ms_mean": _round(dur.total_ms / dur.count if dur.count else 0.0),
+            }
+        blocks.append(block)
+    return blocks
+
+
+def function_blocks(
+    out: AppOutput,
+    costs: dict[str, CostBreakdown],
+    memory_mb: dict[str, float],
+) -> list[dict[str, Any]]:
+    """The per-function block of ``summary.json``."""
+    blocks = []
+    h = out.horizon_s
+    for name, f in out.functions.items():
+        block: dict[str, Any] = {
+            "name": name,
+            "requests": {
+                "arrived": f.arrived,
+                "served": f.served,
+                "throttled": f.throttled,
+                "dropped": f.dropped,
+                "errors": f.errors,
+                "retried": f.retried,
+            },
+            "invocations": f.invocations,
+            "cold_starts": f.cold_starts,
+        }
+        if out.kind == "serverless":
+            block["memory_mb"] = memory_mb[name]
+            block["instances"] = {
+                "mean": _round(f.alive_s / h),
+                "max": f.max_instances,
+                "busy_mean": _round(f.busy_s / h),
+            }
+        if name in costs:
+            c = costs[name]
+            block["cost_usd"] = {
+                "total": _money(c.total),
+                "components": {k: _money(v) for k, v in c.components.items()},
+                "period": "month",
+                "free_tier": "not applied (it is the account's; see the option's lines)",
+            }
+        blocks.append(block)
+    return blocks
+
+
+def queue_blocks(out: AppOutput, requests: dict[str, float]) -> list[dict[str, Any]]:
+    """The per-queue block of ``summary.json``."""
+    return [
+        {
+            "name": name,
+            "messages": q.messages,
+            "receives": q.receives,
+            "dead_lettered": q.dead_lettered,
+            "billed_requests": int(requests.get(name, 0)),
+            "wait_ms": {
+                "mean": _round(q.wait.mean_s() * 1000),
+                "p99": _round(q.wait.quantile_s(0.99) * 1000),
+            },
+        }
+        for name, q in out.queues.items()
+    ]
+
+
+def _timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
+    bins = out.bins
+    horizon_cost = cost_total * Decimal(repr(out.horizon_s / MONTH_S))
+    driver = bins.served.astype(float) if serverless else bins.alive_s
+    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
+    return {
+        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
+        "arrivals": bins.arrivals,
+        "served": bins.served,
+        "cold_starts": bins.cold_starts,
+        "throttled": bins.throttled,
+        "dropped": bins.dropped,
+        "instances": bins.alive_s / bins.width_s,
+        "busy": bins.busy_s / bins.width_s,
+        "cost_usd_cumulative": share * float(horizon_cost),
+    }
+
+
+def _serverless_lines(
+    scenario: Scenario,
+    idx: int,
+    opt: ServerlessOption,
+    out: AppOutput,
+    cats: CatalogSet,
+    plan: ServerlessPlan,
+    used: list[Catalog],
+) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float]]:
+    app = _app(scenario)
+    cat, item = _function_catalog(scenario, idx, opt, cats)
+    used.append(cat)
+    init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
+    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
+    gran_ms = max(1, round(gran_s * 1000))
+    meters: dict[str, Meters] = {}
+    billing: dict[str, PoolBilling] = {}
+    for name, p in plan.pools.items():
+        lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
+        if not lo <= p.memory_mb <= hi:
+            raise scenario.error(
+                f"{name}: {opt.provider} memory must be within {lo:g}-{hi:g} MB, "
+                f"got {p.memory_mb:g} MB",
+                "options",
+                idx,
+                "functions" if name in opt.functions else "memory",
+            )
+        config = {"memory_mb": p.memory_mb, "arch": opt.arch, "function": name}
+        meters[name] = pool_meters(out.functions[name], scenario.horizon, config)
+        billing[name] = PoolBilling(
+            cat,
+            item,
+            p.memory_mb,
+            init_billed,
+            gran_ms,
+            opt.ephemeral_storage,
+            opt.free_tier,
+            opt.prices,
+        )
+    lines, per_function = rate_pools(meters, billing)
+    # gateways: every request that reaches one, throttled ones included
+    for i, route in enumerate(app.routes):
+        if route.gateway is None:
+            continue
+        gcat, gitem = _gateway(scenario, cats, i, route.gateway)
+        used.append(gcat)
+        lines += rate_addon(
+            gitem, gcat, out.routes[route.name].arrived, scenario.horizon, opt.free_tier
+        )
+    services = {
+        name: app.queues[name].service if name in app.queues else "aws-sqs" for name in out.queues
+    }
+    requests = queue_requests(out, services)
+    by_item: dict[tuple[str, str], float] = {}
+    for name, count in requests.items():
+        spec = app.queues.get(name)
+        key = (spec.service, spec.item) if spec else ("aws-sqs", "standard")
+        by_item[key] = by_item.get(key, 0.0) + count
+    for (catalog, item_name), count in sorted(by_item.items()):
+        qcat, qitem = _item(scenario, cats, catalog, item_name, "application", "queues")
+        used.append(qcat)
+        lines += rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
+    lines += _workflow_lines(scenario, out, cats, opt.free_tier, used)
+    return lines, per_function, meters, requests
+
+
+def _workflow_lines(
+    scenario: Scenario, out: AppOutput, cats: CatalogSet, free_tier: bool, used: list[Catalog]
+) -> Lines:
+    lines: Lines = []
+    transitions = sum(w.transitions for w in out.workflows.values() if w.kind == "standard")
+    express = [w for w in out.workflows.values() if w.kind == "express"]
+    if not out.workflows:
+        return lines
+    path = ("application", "routes")
+    if transitions:
+        cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "standard", *path)
+        assert isinstance(item, FunctionItem)
+        used.append(cat)
+        lines += rate_standard_workflow(item, cat, transitions, scenario.horizon, free_tier)
+    for memory_mb in sorted({w.memory_mb for w in express}):
+        cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "express", *path)
+        assert isinstance(item, FunctionItem)
+        used.append(cat)
+        merged: Counter[int] = Counter()
+        for w in express:
+            if w.memory_mb == memory_mb:
+                merged.update(w.duration_ms)
+        hist = ms_histogram(merged)
+        lines += rate_express_workflow(item, cat, hist, memory_mb, scenario.horizon, free_tier)
+    return lines
+
+
+def simulate_application_option(
+    scenario: Scenario, idx: int, cats: CatalogSet, engine: str = "simpy"
+) -> tuple[OptionResult, dict[str, str], dict[str, str]]:
+    """Simulate and price option ``idx`` of an application scenario.
+
+    Returns
+    -------
+    (OptionResult, {catalog: version}, {catalog: as_of})
+    """
+    if engine not in APPLICATION_ENGINES:
+        raise application_engine_error(scenario)
+    app = _app(scenario)
+    opt = scenario.options[idx]
+    bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
+    args = (
+        app,
+        scenario.horizon,
+        scenario.warmup,
+        scenario.seed,
+        option_stream_key(opt.name),
+        bins,
+        scenario.base_dir,
+    )
+    used: list[Catalog] = []
+    per_function: dict[str, CostBreakdown] = {}
+    meters: dict[str, Meters] = {}
+    memory: dict[str, float] = {}
+    requests: dict[str, float] = {}
+    detail: dict[str, Any] = {"application": True}
+    if isinstance(opt, ServerlessOption):
+        plan = serverless_plan(scenario, idx, opt)
+        out = run_serverless_app(
+            app,
+            plan,
+            scenario.horizon,
+            bins,
+            scenario.seed,
+            option_stream_key(opt.name),
+            scenario.warmup,
+            scenario.base_dir,
+        )
+        lines, per_function, meters, requests = _serverless_lines(
+            scenario, idx, opt, out, cats, plan, used
+        )
+        memory = {n: p.memory_mb for n, p in plan.pools.items()}
+        detail.update(provider=opt.provider, arch=opt.arch, concurrency_limit=opt.concurrency_limit)
+        usage = Usage("serverless", scenario.horizon, {"arrivals": float(out.totals()["arrived"])})
+    else:
+        key, kinds, field = (
+            (opt.instance, ("vm",), "instance")
+            if isinstance(opt, VpsOption)
+            else (opt.server, ("server",), "server")
+        )
+        try:
+            cat, name = cats.find_item(key, kinds)
+        except InputError as exc:
+            raise scenario.error(exc.message, "options", idx, field) from None
+        mitem = cat.items[name]
+        assert isinstance(mitem, MachineItem)
+        used.append(cat)
+        fplan = fleet_plan(scenario, idx, opt, cat)
+        out = run_fleet_app(fplan, *args)
+        if isinstance(opt, VpsOption):
+            usage = Usage(
+                "vps",
+                scenario.horizon,
+                {"instance_s": out.alive_s},
+                instance_billed_s=out.instance_billed_s,
+            )
+            lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
+        else:
+            usage = Usage(
+                "bare_metal", scenario.horizon, {"instance_s": out.alive_s}, servers=fplan.servers
+            )
+            lines = rate_servers(
+                usage, cat, mitem, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
+            )
+        detail.update(
+            servers=fplan.servers,
+            workers=fplan.workers,
+            background_workers=fplan.background_workers,
+        )
+    versions = {c.catalog: c.version for c in used}
+    dates = {c.catalog: c.as_of.isoformat() for c in used}
+    cost = breakdown(lines, versions)
+    totals = out.totals()
+    horizon = scenario.horizon
+    inst_mean = out.alive_s / horizon
+    busy_mean = out.busy_s / horizon
+    latency = out.latency()
+    result = OptionResult(
+        name=opt.name,
+        kind=opt.kind,
+        cost=cost,
+        arrived=totals["arrived"],
+        served=totals["served"],
+        cold_starts=totals["cold_starts"],
+        throttled=totals["throttled"],
+        dropped=totals["dropped"],
+        latency_ms=_latency(latency),
+        instances_mean=inst_mean,
+        instances_max=out.max_instances,
+        busy_mean=busy_mean,
+        utilization=busy_mean / inst_mean if inst_mean > 0 else 0.0,
+        usage=usage,
+        latency_cdf=latency.cdf(),
+        timeseries=_timeseries(out, cost.total, isinstance(opt, ServerlessOption)),
+        detail=detail,
+        routes=route_blocks(out),
+        functions=function_blocks(out, per_function, memory),
+        queues=queue_blocks(out, requests),
+        meters=meters,
+    )
+    return result, versions, dates
+
+
+def application_engine_error(scenario: Scenario) -> InputError:
+    """The one line for an application run on an engine that does not support them."""
+    return scenario.error(
+        "applications run on --engine simpy for now; the compiled engine does not run them yet",
+        "application",
+    )
+
+
+def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
+    """Resolve every catalog item an application run would need, without simulating."""
+    app = _app(scenario)
+    for idx, opt in enumerate(scenario.options):
+        if isinstance(opt, ServerlessOption):
+            _function_catalog(scenario, idx, opt, cats)
+            serverless_plan(scenario, idx, opt)
+    for i, route in enumerate(app.routes):
+        if route.gateway is not None:
+            _gateway(scenario, cats, i, route.gateway)
+    for name, q in app.queues.items():
+        _item(scenario, cats, q.service, q.item, "application", "queues", name, "service")
