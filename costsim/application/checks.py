@@ -197,13 +197,6 @@ def sync_cycle(app: Application) -> list[str] | None:
     return None
 
 
-def queue_for(app: Application, step: SendStep) -> str | None:
-    """The queue a send goes through (a declared one, or the function's own), or None (async)."""
-    if step.send in app.queues:
-        return step.send
-    return step.send if step.via == "queue" else None
-
-
 def mean_demand_s(app: Application, max_depth: int = 64) -> dict[str, float]:
     """Mean work one request of each route causes [s], across every function it reaches.
 

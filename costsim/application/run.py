@@ -6,13 +6,17 @@ scenario with an ``application``; the single-function path is untouched.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
+from costsim.application.blocks import (
+    function_blocks,
+    latency_summary,
+    queue_blocks,
+    route_blocks,
+    timeseries,
+)
+from costsim.application.plans import fleet_plan, serverless_plan
 from costsim.application.pricing import (
     Lines,
     PoolBilling,
@@ -26,23 +30,19 @@ from costsim.application.pricing import (
 from costsim.application.schema import Application
 from costsim.engine.app import (
     AppOutput,
-    FleetPlan,
-    PoolParams,
     ServerlessPlan,
     run_fleet_app,
     run_serverless_app,
 )
 from costsim.engine.app.stats import ms_histogram
-from costsim.engine.metrics import LatencyHistogram, TimeBins, default_bin_count
+from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.meters import Meters
-from costsim.platforms.bare_metal import servers_for_peak
-from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
-from costsim.pricing.rate import MONTH_S, breakdown, rate_machines, rate_servers
+from costsim.pricing.rate import breakdown, rate_machines, rate_servers
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, LatencySummary, OptionResult, Usage
-from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
+from costsim.results import CostBreakdown, OptionResult, Usage
+from costsim.scenario import Scenario, ServerlessOption, VpsOption
 from costsim.traffic import option_stream_key
 
 #: The only engine that runs applications for now.
@@ -91,219 +91,6 @@ def _gateway(scenario: Scenario, cats: CatalogSet, i: int, key: str) -> tuple[Ca
     item = cat.items[name]
     assert isinstance(item, AddonItem)
     return cat, item
-
-
-def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> ServerlessPlan:
-    """Each function's pool on option ``idx``.
-
-    A setting comes from the option's ``functions`` entry, else the function, else the option.
-    """
-    app = _app(scenario)
-    if opt.instance_concurrency != 1:
-        raise scenario.error(
-            "instance_concurrency above 1 is not simulated for applications yet",
-            "options",
-            idx,
-            "instance_concurrency",
-        )
-    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
-    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
-    pools: dict[str, PoolParams] = {}
-    for name, spec in app.functions.items():
-        s = opt.functions.get(name)
-        reserved = s.reserved_concurrency if s and s.reserved_concurrency is not None else None
-        reserved = spec.reserved_concurrency if reserved is None else reserved
-        provisioned = s.provisioned if s and s.provisioned is not None else spec.provisioned
-        if reserved is not None and provisioned > reserved:
-            raise scenario.error(
-                f"{name}: provisioned ({provisioned}) above reserved_concurrency ({reserved})",
-                "options",
-                idx,
-                "functions",
-            )
-        pools[name] = PoolParams(
-            memory_mb=(s.memory if s and s.memory else None) or spec.memory or opt.memory,
-            keep_alive_s=next(
-                v
-                for v in (s.keep_alive if s else None, spec.keep_alive, opt.keep_alive)
-                if v is not None
-            ),
-            cold_start=(s.cold_start if s and s.cold_start else None) or opt.cold_start,
-            reserved=reserved,
-            provisioned=provisioned,
-            scale_burst=burst,
-            scale_rate_per_s=rate,
-            reuse_code=REUSE_POLICIES.index(opt.reuse),
-        )
-    reserved_sum = sum(p.reserved or 0 for p in pools.values())
-    if reserved_sum > opt.concurrency_limit:
-        raise scenario.error(
-            f"reserved concurrency sums to {reserved_sum}, above the account's "
-            f"concurrency_limit ({opt.concurrency_limit})",
-            "options",
-            idx,
-            "concurrency_limit",
-        )
-    return ServerlessPlan(pools=pools, account_limit=opt.concurrency_limit)
-
-
-def fleet_plan(
-    scenario: Scenario, idx: int, opt: VpsOption | BareMetalOption, catalog: Catalog
-) -> FleetPlan:
-    """The fixed fleet of option ``idx``."""
-    if isinstance(opt, VpsOption):
-        if opt.autoscale is not None:
-            raise scenario.error(
-                "autoscaling is not simulated for applications yet; give a fixed count",
-                "options",
-                idx,
-                "autoscale",
-            )
-        count = opt.fixed_count
-        billing = catalog.billing
-        gran, minimum = (billing.granularity_s, billing.minimum_s) if billing else (1.0, 0.0)
-    else:
-        count = opt.count or servers_for_peak(
-            scenario.traffic.peak_rps(scenario.horizon),
-            scenario.workload.duration.mean_s,
-            opt.workers + (opt.background_workers or 0),
-            opt.sizing_utilization,
-        )
-        gran, minimum = scenario.horizon, 0.0
-    return FleetPlan(
-        servers=count,
-        workers=opt.workers,
-        background_workers=opt.background_workers,
-        balancer_code=BALANCERS.index(opt.balancer),
-        queue_limit=opt.queue_limit,
-        queue_timeout_s=opt.queue_timeout,
-        billing_granularity_s=gran,
-        billing_minimum_s=minimum,
-    )
-
-
-def _latency(h: LatencyHistogram) -> LatencySummary:
-    return LatencySummary(
-        mean=h.mean_s() * 1000,
-        p50=h.quantile_s(0.50) * 1000,
-        p95=h.quantile_s(0.95) * 1000,
-        p99=h.quantile_s(0.99) * 1000,
-        p999=h.quantile_s(0.999) * 1000,
-    )
-
-
-def _round(value: float) -> float:
-    return float(f"{value:.6g}")
-
-
-def _money(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.000001")))
-
-
-def route_blocks(out: AppOutput) -> list[dict[str, Any]]:
-    """The per-route block of ``summary.json``."""
-    blocks = []
-    for name, r in out.routes.items():
-        block: dict[str, Any] = {
-            "name": name,
-            "requests": {
-                "arrived": r.arrived,
-                "served": r.served,
-                "throttled": r.throttled,
-                "dropped": r.dropped,
-                "errors": r.errors,
-            },
-            "latency_ms": {k: _round(v) for k, v in _latency(r.latency).__dict__.items()},
-        }
-        wf = out.workflows.get(name)
-        if wf is not None:
-            dur = ms_histogram(wf.duration_ms)
-            block["workflow"] = {
-                "type": wf.kind,
-                "executions": wf.executions,
-                "transitions": wf.transitions,
-                "retried": wf.retried,
-                "duration_ms_mean": _round(dur.total_ms / dur.count if dur.count else 0.0),
-            }
-        blocks.append(block)
-    return blocks
-
-
-def function_blocks(
-    out: AppOutput,
-    costs: dict[str, CostBreakdown],
-    memory_mb: dict[str, float],
-) -> list[dict[str, Any]]:
-    """The per-function block of ``summary.json``."""
-    blocks = []
-    h = out.horizon_s
-    for name, f in out.functions.items():
-        block: dict[str, Any] = {
-            "name": name,
-            "requests": {
-                "arrived": f.arrived,
-                "served": f.served,
-                "throttled": f.throttled,
-                "dropped": f.dropped,
-                "errors": f.errors,
-                "retried": f.retried,
-            },
-            "invocations": f.invocations,
-            "cold_starts": f.cold_starts,
-        }
-        if out.kind == "serverless":
-            block["memory_mb"] = memory_mb[name]
-            block["instances"] = {
-                "mean": _round(f.alive_s / h),
-                "max": f.max_instances,
-                "busy_mean": _round(f.busy_s / h),
-            }
-        if name in costs:
-            c = costs[name]
-            block["cost_usd"] = {
-                "total": _money(c.total),
-                "components": {k: _money(v) for k, v in c.components.items()},
-                "period": "month",
-                "free_tier": "not applied (it is the account's; see the option's lines)",
-            }
-        blocks.append(block)
-    return blocks
-
-
-def queue_blocks(out: AppOutput, requests: dict[str, float]) -> list[dict[str, Any]]:
-    """The per-queue block of ``summary.json``."""
-    return [
-        {
-            "name": name,
-            "messages": q.messages,
-            "receives": q.receives,
-            "dead_lettered": q.dead_lettered,
-            "billed_requests": int(requests.get(name, 0)),
-            "wait_ms": {
-                "mean": _round(q.wait.mean_s() * 1000),
-                "p99": _round(q.wait.quantile_s(0.99) * 1000),
-            },
-        }
-        for name, q in out.queues.items()
-    ]
-
-
-def _timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
-    bins = out.bins
-    horizon_cost = cost_total * Decimal(repr(out.horizon_s / MONTH_S))
-    driver = bins.served.astype(float) if serverless else bins.alive_s
-    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
-    return {
-        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
-        "arrivals": bins.arrivals,
-        "served": bins.served,
-        "cold_starts": bins.cold_starts,
-        "throttled": bins.throttled,
-        "dropped": bins.dropped,
-        "instances": bins.alive_s / bins.width_s,
-        "busy": bins.busy_s / bins.width_s,
-        "cost_usd_cumulative": share * float(horizon_cost),
-    }
 
 
 def _serverless_lines(
@@ -444,7 +231,16 @@ def simulate_application_option(
             scenario, idx, opt, out, cats, plan, used
         )
         memory = {n: p.memory_mb for n, p in plan.pools.items()}
-        detail.update(provider=opt.provider, arch=opt.arch, concurrency_limit=opt.concurrency_limit)
+        gateways = sorted({r.gateway for r in app.routes if r.gateway is not None})
+        detail.update(
+            provider=opt.provider,
+            arch=opt.arch,
+            memory_mb=opt.memory,
+            keep_alive_s=opt.keep_alive,
+            concurrency_limit=opt.concurrency_limit,
+            extras=[*gateways, *sorted({c.catalog for c in used[1:]} - {"aws-api-gateway"})],
+            function_memory_mb=memory,
+        )
         usage = Usage("serverless", scenario.horizon, {"arrivals": float(out.totals()["arrived"])})
     else:
         key, kinds, field = (
@@ -477,6 +273,7 @@ def simulate_application_option(
                 usage, cat, mitem, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
             )
         detail.update(
+            {field: key, "autoscale": False},
             servers=fplan.servers,
             workers=fplan.workers,
             background_workers=fplan.background_workers,
@@ -498,14 +295,14 @@ def simulate_application_option(
         cold_starts=totals["cold_starts"],
         throttled=totals["throttled"],
         dropped=totals["dropped"],
-        latency_ms=_latency(latency),
+        latency_ms=latency_summary(latency),
         instances_mean=inst_mean,
         instances_max=out.max_instances,
         busy_mean=busy_mean,
         utilization=busy_mean / inst_mean if inst_mean > 0 else 0.0,
         usage=usage,
         latency_cdf=latency.cdf(),
-        timeseries=_timeseries(out, cost.total, isinstance(opt, ServerlessOption)),
+        timeseries=timeseries(out, cost.total, isinstance(opt, ServerlessOption)),
         detail=detail,
         routes=route_blocks(out),
         functions=function_blocks(out, per_function, memory),

@@ -130,8 +130,6 @@ def _state_tag(value: Any) -> str | None:
     keys = ("call", "parallel", "map", "choice")
     if isinstance(value, dict):
         return next((k for k in keys if k in value), None)
-    if isinstance(value, list):
-        return "sequence"
     return next((k for k in keys if hasattr(value, k)), None)
 
 
