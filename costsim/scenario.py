@@ -15,7 +15,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 
@@ -286,8 +288,6 @@ class Scenario(_Strict):
             if missing:
                 raise ValueError(f"{missing[0]} is required (or an application instead)")
             return self
-        if "traffic" in self.model_fields_set or "workload" in self.model_fields_set:
-            raise ValueError("give either an application or traffic + workload, not both")
         from costsim.application.checks import mean_demand_s
 
         parts: list[Any] = []
@@ -301,10 +301,25 @@ class Scenario(_Strict):
         mean_s = sum(c * demand[r.name] for c, r in zip(counts, app.routes, strict=True))
         mean_s = mean_s / weight if weight > 0 else max(demand.values())
         workload = Workload(duration=Fixed(dist="fixed", value=mean_s))
+        # The application engine would silently ignore them (dumps leave them out, so a
+        # scenario dumped and validated again, as sweeps do, does not give them).
+        if {"traffic", "workload"} & self.model_fields_set:
+            raise ValueError(
+                "an application scenario's traffic and workload are derived from its routes "
+                "and functions; change application.routes.N.traffic or the functions instead"
+            )
         # Frozen: set the derived fields in place, as validation builds this object anyway.
         object.__setattr__(self, "traffic", total)
         object.__setattr__(self, "workload", workload)
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_derived(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.application is not None and isinstance(data, dict):
+            data.pop("traffic", None)
+            data.pop("workload", None)
+        return data
 
     def error(self, message: str, *path: str | int) -> InputError:
         """An :class:`InputError` located at field ``path`` of this scenario's file."""

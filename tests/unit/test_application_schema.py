@@ -276,3 +276,18 @@ def test_fast_engine_refuses_an_application_in_one_line(tmp_path, monkeypatch, c
     assert code == 2
     assert "applications run on --engine simpy for now" in output
     assert len(output.strip().splitlines()) == 1
+
+
+def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
+    """A sweep point dumps and validates the scenario again: the derived traffic is left out of
+    the dump, so route and option changes take effect and derive anew."""
+    from costsim.sweep.grid import apply_point
+
+    s = scenario_from_text(BASE)
+    point = apply_point(
+        s, {"application.routes.0.traffic.scale": 2, "options.lambda.memory": "512MB"}
+    )
+    assert point.application is not None and point.application.routes[0].traffic.scale == 2
+    assert point.options[0].memory == 512.0
+    assert point.traffic.expected_count(0, 3600) == pytest.approx(2 * 5 * 3600 + 48)
+    assert "traffic" not in s.model_dump() and "workload" not in s.model_dump()
