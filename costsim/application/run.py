@@ -21,6 +21,7 @@ from costsim.application.pricing import (
     Lines,
     PoolBilling,
     pool_meters,
+    pool_usage,
     queue_requests,
     rate_addon,
     rate_express_workflow,
@@ -101,7 +102,9 @@ def _serverless_lines(
     cats: CatalogSet,
     plan: ServerlessPlan,
     used: list[Catalog],
-) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float]]:
+) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float], dict[str, float]]:
+    """The option's lines, each function's cost, the pools' meters, queue requests, and the
+    pools' usage quantities summed."""
     app = _app(scenario)
     cat, item = _function_catalog(scenario, idx, opt, cats)
     used.append(cat)
@@ -133,6 +136,11 @@ def _serverless_lines(
             opt.prices,
         )
     lines, per_function = rate_pools(meters, billing)
+    summed: dict[str, float] = {}
+    for fn_name in meters:
+        for quantity, value in pool_usage(meters[fn_name], billing[fn_name]).quantities.items():
+            summed[quantity] = summed.get(quantity, 0.0) + value
+    summed["arrivals"] = float(out.totals()["arrived"])
     # gateways: every request that reaches one, throttled ones included
     for i, route in enumerate(app.routes):
         if route.gateway is None:
@@ -156,7 +164,7 @@ def _serverless_lines(
         used.append(qcat)
         lines += rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
     lines += _workflow_lines(scenario, out, cats, opt.free_tier, used)
-    return lines, per_function, meters, requests
+    return lines, per_function, meters, requests, summed
 
 
 def _workflow_lines(
@@ -227,7 +235,7 @@ def simulate_application_option(
             scenario.warmup,
             scenario.base_dir,
         )
-        lines, per_function, meters, requests = _serverless_lines(
+        lines, per_function, meters, requests, summed = _serverless_lines(
             scenario, idx, opt, out, cats, plan, used
         )
         memory = {n: p.memory_mb for n, p in plan.pools.items()}
@@ -241,7 +249,8 @@ def simulate_application_option(
             extras=[*gateways, *sorted({c.catalog for c in used[1:]} - {"aws-api-gateway"})],
             function_memory_mb=memory,
         )
-        usage = Usage("serverless", scenario.horizon, {"arrivals": float(out.totals()["arrived"])})
+        # the pools' quantities summed, for what reads an option's usage (sweeps' idle share)
+        usage = Usage("serverless", scenario.horizon, summed, opt.memory)
     else:
         key, kinds, field = (
             (opt.instance, ("vm",), "instance")
