@@ -110,6 +110,7 @@ def queue_blocks(out: AppOutput, requests: dict[str, float]) -> list[dict[str, A
             "messages": q.messages,
             "receives": q.receives,
             "dead_lettered": q.dead_lettered,
+            "expired": q.expired,
             "billed_requests": int(requests.get(name, 0)),
             "wait_ms": {
                 "mean": _round(q.wait.mean_s() * 1000),

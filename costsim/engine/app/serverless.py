@@ -16,7 +16,8 @@ Lambda does. Instances initialising count as in flight.
   the queue's ``max_concurrency``), in batches of up to ``batch_size``; a failed batch returns
   after ``visibility_timeout`` and a message received ``max_receives`` times is dead-lettered.
   The queue is polled again whenever any instance finishes (a freed account slot may be the one
-  it waits for).
+  it waits for). Messages still waiting once everything else has drained can never be taken
+  (a consumer with reserved concurrency 0): they are counted expired and dropped.
 """
 
 from __future__ import annotations
@@ -383,6 +384,11 @@ class ServerlessHost(Host):
     def finish(self) -> AppOutput:
         for pool in self.pools.values():
             pool.close()
+        for queue in self.queues.values():
+            # nothing is left to free a slot: these messages can never be consumed
+            queue.stats.expired += len(queue.waiting)
+            self.functions[queue.consumer].dropped += len(queue.waiting)
+            queue.waiting.clear()
         out = AppOutput(
             kind="serverless",
             horizon_s=self.horizon_s,

@@ -82,11 +82,17 @@ class FunctionStats:
 
 @dataclass
 class QueueStats:
-    """One message queue: messages in, receives (consumer batches), dead letters, waits."""
+    """One message queue: messages in, receives (consumer batches), dead letters, waits.
+
+    ``expired`` counts messages still waiting when everything else had drained: no consumer can
+    ever take them (a consumer with reserved concurrency 0), so they leave by the queue's
+    retention period, unprocessed.
+    """
 
     messages: int = 0
     receives: int = 0
     dead_lettered: int = 0
+    expired: int = 0
     wait: LatencyHistogram = field(default_factory=LatencyHistogram)
 
 
