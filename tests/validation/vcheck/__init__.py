@@ -7,12 +7,12 @@ The same functions feed the pytest tests and ``make_validation_doc.py``, which w
 ``docs/VALIDATION.md``.
 """
 
-from vcheck import billing, little, peers, queueing
+from vcheck import applications, billing, little, peers, queueing
 from vcheck.core import CHECKS, Estimate, Row, verdicts
 
 #: Order of the checks in the table.
 ORDER = ("erlang_c", "random_balancing", "erlang_b", "mmck", "mginf", "little", "simfaas",
-         "billing")  # fmt: skip
+         "billing", "applications")  # fmt: skip
 
-__all__ = ["CHECKS", "ORDER", "Estimate", "Row", "billing", "little", "peers", "queueing",
-           "verdicts"]  # fmt: skip
+__all__ = ["CHECKS", "ORDER", "Estimate", "Row", "applications", "billing", "little", "peers",
+           "queueing", "verdicts"]  # fmt: skip
