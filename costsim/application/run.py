@@ -225,7 +225,8 @@ def simulate_application_option(
     detail: dict[str, Any] = {"application": True}
     if isinstance(opt, ServerlessOption):
         plan = serverless_plan(scenario, idx, opt)
-        out = run_serverless_app(
+        out = _engine(
+            run_serverless_app,
             app,
             plan,
             scenario.horizon,
@@ -265,7 +266,7 @@ def simulate_application_option(
         assert isinstance(mitem, MachineItem)
         used.append(cat)
         fplan = fleet_plan(scenario, idx, opt, cat)
-        out = run_fleet_app(fplan, *args)
+        out = _engine(run_fleet_app, fplan, *args)
         if isinstance(opt, VpsOption):
             usage = Usage(
                 "vps",
@@ -319,6 +320,16 @@ def simulate_application_option(
         meters=meters,
     )
     return result, versions, dates
+
+
+def _engine(run: Any, *args: Any) -> AppOutput:
+    """Call an application engine; an :class:`InputError` from a lazily read trace keeps its
+    location (SimPy re-raises a process's exception as a new one, the original its cause)."""
+    try:
+        return run(*args)
+    except InputError as exc:
+        cause = exc.__cause__
+        raise (cause if isinstance(cause, InputError) else exc) from None
 
 
 def application_engine_error(scenario: Scenario) -> InputError:

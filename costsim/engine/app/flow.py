@@ -237,7 +237,8 @@ class Host:
         """Walk the route's arrivals, starting one request process each."""
         ctx = StreamContext(
             seed=self.seed,
-            key=(STREAM_ARRIVALS, 1 + index, name_key(route.name)),
+            # keyed by the route's name alone: reordering or adding routes leaves it unchanged
+            key=(STREAM_ARRIVALS, 1, name_key(route.name)),
             horizon_s=self.horizon_s,
             base_dir=self.base_dir,
         )
