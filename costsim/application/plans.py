@@ -31,6 +31,23 @@ def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> Serv
             idx,
             "instance_concurrency",
         )
+    # option-wide settings that an application sets per function or per route
+    if opt.provisioned_concurrency:
+        raise scenario.error(
+            "in an application, provisioned instances are per function: "
+            "functions: {NAME: {provisioned: N}}",
+            "options",
+            idx,
+            "provisioned_concurrency",
+        )
+    if opt.extras:
+        raise scenario.error(
+            "in an application, a gateway is per route (application.routes.N.gateway); "
+            "queues and workflows are priced from their catalogs",
+            "options",
+            idx,
+            "extras",
+        )
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
     rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
     pools: dict[str, PoolParams] = {}

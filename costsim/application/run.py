@@ -43,7 +43,7 @@ from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineIte
 from costsim.pricing.rate import breakdown, rate_machines, rate_servers
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown, OptionResult, Usage
-from costsim.scenario import Scenario, ServerlessOption, VpsOption
+from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 from costsim.traffic import option_stream_key
 
 #: The only engine that runs applications for now.
@@ -82,6 +82,23 @@ def _item(
     if not isinstance(found, AddonItem | FunctionItem):
         raise scenario.error(f"{catalog} has no item {item!r}; have {', '.join(cat.items)}", *path)
     return cat, found
+
+
+def _machine(
+    scenario: Scenario, idx: int, opt: VpsOption | BareMetalOption, cats: CatalogSet
+) -> tuple[str, str, Catalog, MachineItem]:
+    key, kinds, field = (
+        (opt.instance, ("vm",), "instance")
+        if isinstance(opt, VpsOption)
+        else (opt.server, ("server",), "server")
+    )
+    try:
+        cat, name = cats.find_item(key, kinds)
+    except InputError as exc:
+        raise scenario.error(exc.message, "options", idx, field) from None
+    item = cat.items[name]
+    assert isinstance(item, MachineItem)
+    return key, field, cat, item
 
 
 def _gateway(scenario: Scenario, cats: CatalogSet, i: int, key: str) -> tuple[Catalog, AddonItem]:
@@ -253,17 +270,7 @@ def simulate_application_option(
         # the pools' quantities summed, for what reads an option's usage (sweeps' idle share)
         usage = Usage("serverless", scenario.horizon, summed, opt.memory)
     else:
-        key, kinds, field = (
-            (opt.instance, ("vm",), "instance")
-            if isinstance(opt, VpsOption)
-            else (opt.server, ("server",), "server")
-        )
-        try:
-            cat, name = cats.find_item(key, kinds)
-        except InputError as exc:
-            raise scenario.error(exc.message, "options", idx, field) from None
-        mitem = cat.items[name]
-        assert isinstance(mitem, MachineItem)
+        key, field, cat, mitem = _machine(scenario, idx, opt, cats)
         used.append(cat)
         fplan = fleet_plan(scenario, idx, opt, cat)
         out = _engine(run_fleet_app, fplan, *args)
@@ -347,6 +354,8 @@ def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
         if isinstance(opt, ServerlessOption):
             _function_catalog(scenario, idx, opt, cats)
             serverless_plan(scenario, idx, opt)
+        else:
+            fleet_plan(scenario, idx, opt, _machine(scenario, idx, opt, cats)[2])
     for i, route in enumerate(app.routes):
         if route.gateway is not None:
             _gateway(scenario, cats, i, route.gateway)

@@ -291,3 +291,52 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
     assert point.options[0].memory == 512.0
     assert point.traffic.expected_count(0, 3600) == pytest.approx(2 * 5 * 3600 + 48)
     assert "traffic" not in s.model_dump() and "workload" not in s.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        (
+            "    kind: serverless\n",
+            "    kind: serverless\n    provisioned_concurrency: 2\n",
+            "options.0.provisioned_concurrency",
+            "per function",
+        ),
+        (
+            "    kind: serverless\n",
+            "    kind: serverless\n    extras: [api-gateway-rest]\n",
+            "options.0.extras",
+            "per route",
+        ),
+        (
+            "    kind: serverless\n",
+            "    kind: serverless\n    concurrency_limit: 5\n",
+            "options.0.concurrency_limit",
+            "reserved concurrency sums to 10",
+        ),
+        (
+            "{ingest: {memory: 1GB, reserved_concurrency: 10}}",
+            "{ingest: {memory: 1GB, reserved_concurrency: 1, provisioned: 2}}",
+            "options.0.functions",
+            "provisioned (2) above reserved_concurrency (1)",
+        ),
+        (
+            "{name: vps, kind: vps, count: 1,",
+            "{name: vps, kind: vps, autoscale: {max: 3},",
+            "options.1.autoscale",
+            "not simulated for applications yet",
+        ),
+    ],
+)
+def test_option_settings_an_application_cannot_take(
+    old: str, new: str, field: str, words: str
+) -> None:
+    """Checked before simulating (costsim validate), located at the option's field."""
+    from costsim.simulate import check_scenario
+
+    s = scenario_from_text(_edit(old, new), file="s.yaml")
+    with pytest.raises(InputError) as info:
+        check_scenario(s)
+    assert info.value.field == field, info.value.one_line()
+    assert words in info.value.message
+    assert info.value.line is not None
