@@ -242,6 +242,9 @@ class QueueSpec(_Strict):
         The function that processes the messages.
     batch_size : int
         Most messages one consumer invocation takes (its duration is the sum of theirs).
+    batching_window : float
+        Longest the oldest waiting message is held to fill a batch [s] (SQS
+        ``MaximumBatchingWindowInSeconds``); 0 invokes as soon as a message is there.
     max_concurrency : int or None
         Most consumer invocations in flight for this queue (SQS ``MaximumConcurrency``).
     visibility_timeout : float
@@ -257,6 +260,7 @@ class QueueSpec(_Strict):
 
     consumer: Name | None = None
     batch_size: int = Field(default=1, ge=1, le=10_000)
+    batching_window: DurationS = Field(default=0.0, ge=0, le=300)
     max_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENCY)
     visibility_timeout: DurationS = Field(default=30.0, ge=0, le=43200)
     max_receives: int = Field(default=3, ge=1, le=1000)

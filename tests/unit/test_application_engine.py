@@ -361,3 +361,22 @@ def test_adding_an_option_leaves_the_others_unchanged() -> None:
     full = simulate(s, engine="simpy")
     alone = simulate(s.model_copy(update={"options": s.options[:1]}), engine="simpy")
     assert alone.options[0].to_dict() == full.options[0].to_dict()
+
+
+def test_batching_window_holds_messages_until_the_batch_fills_or_the_window_ends() -> None:
+    """Batch size 3, window 10 s: messages at 0, 1, 2 s go as one batch at 2 s (filled); messages
+    at 20 and 21 s go as one batch at 30 s (window of the oldest); 5 messages, 2 receives."""
+    app = app_of(
+        {
+            "functions": {"front": fn(0), "worker": fn(100)},
+            "queues": {"q": {"consumer": "worker", "batch_size": 3, "batching_window": "10s"}},
+            "routes": [{"name": "r", "steps": [{"call": "front"}, {"send": "q", "via": "queue"}]}],
+        },
+        r=(0.0, 1.0, 2.0, 20.0, 21.0),
+    )
+    out = serverless(app, cold_s=0.0)
+    q = out.queues["q"]
+    assert (q.messages, q.receives) == (5, 2)
+    assert q.wait.total_s == pytest.approx((2 + 1 + 0) + (10 + 9))
+    assert dict(out.functions["worker"].duration_ms) == {300: 1, 200: 1}  # 3 x 100 ms, 2 x 100 ms
+    assert out.functions["worker"].served == 5

@@ -13,8 +13,10 @@ Lambda does. Instances initialising count as in flight.
   1, 2, 4 ... s (at most 5 min apart) until it is older than ``max_event_age``, then
   dead-lettered; a failed run is retried ``async_retries`` times, 1 min then 2 min later.
 - A queue (``via: queue``) holds messages until the consumer can take them (within its slots and
-  the queue's ``max_concurrency``), in batches of up to ``batch_size``; a failed batch returns
-  after ``visibility_timeout`` and a message received ``max_receives`` times is dead-lettered.
+  the queue's ``max_concurrency``), in batches of up to ``batch_size``, held up to
+  ``batching_window`` after the oldest waiting message was sent unless the batch fills first
+  (a message back from a failure goes at once); a failed batch returns after
+  ``visibility_timeout`` and a message received ``max_receives`` times is dead-lettered.
   The queue is polled again whenever any instance finishes (a freed account slot may be the one
   it waits for). Messages still waiting once everything else has drained can never be taken
   (a consumer with reserved concurrency 0): they are counted expired and dropped.
@@ -25,10 +27,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.core import URGENT
 
 from costsim.application.schema import Application, Route, SendStep
 from costsim.engine.app.flow import (
@@ -44,6 +48,7 @@ from costsim.engine.app.flow import (
 from costsim.engine.app.stats import AppOutput, FunctionStats, QueueStats
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
+from costsim.engine.simpy_serverless import schedule_at
 from costsim.meters import ms_ceil
 from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
 from costsim.traffic.distributions import Distribution
@@ -201,6 +206,8 @@ class _Queue:
         self.max_concurrency = spec.max_concurrency if spec else None
         self.visibility_timeout_s = spec.visibility_timeout if spec else 30.0
         self.max_receives = spec.max_receives if spec else 3
+        self.batching_window_s = spec.batching_window if spec else 0.0
+        self.timer_at_s: float | None = None
         self.waiting: deque[tuple[float, int]] = deque()  # (sent at [s], receives so far)
         self.in_flight = 0
         self.stats = stats
@@ -340,6 +347,13 @@ class ServerlessHost(Host):
         while queue.waiting and (
             queue.max_concurrency is None or queue.in_flight < queue.max_concurrency
         ):
+            if queue.batching_window_s > 0 and len(queue.waiting) < queue.batch_size:
+                due_s = queue.waiting[0][0] + queue.batching_window_s
+                if self.env.now < due_s:
+                    if queue.timer_at_s != due_s:
+                        queue.timer_at_s = due_s
+                        schedule_at(self.env, due_s, URGENT, partial(self._window_due, queue))
+                    return
             got = self._acquire(queue.consumer)
             if got is None:
                 return
@@ -351,6 +365,10 @@ class ServerlessHost(Host):
             for sent_s, _ in batch:
                 queue.stats.wait.add(self.env.now - sent_s)
             self.env.process(self._consume(queue, batch, got))
+
+    def _window_due(self, queue: _Queue, _event: object = None) -> None:
+        queue.timer_at_s = None
+        self._poll(queue)
 
     def _consume(
         self, queue: _Queue, batch: list[tuple[float, int]], got: tuple[_Instance, float]
