@@ -9,8 +9,9 @@ and ``queue_timeout`` drop and count). On a slot:
   process: a synchronous call is the callee's duration on the same worker, with no cold start
   and no gateway;
 - a send is a job on a local queue, served by the same workers in FIFO order with the
-  requests, or by ``background_workers`` slots per server when the option sets them; a failed
-  job is retried (1 min, then 2 min later) up to the function's ``async_retries``;
+  requests, or by ``background_workers`` slots per server when the option sets them, one job per
+  message (a local queue has no batches); a failed job is retried (1 min, then 2 min later) up
+  to the function's ``async_retries``;
 - a workflow is a job runner: the coordinator holds no slot, and each task is a job.
 
 The fleet is fixed (autoscaling applications is not simulated yet).
