@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest clean validation
+.PHONY: demo test lint typecheck pytest clean validation mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,13 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
+	$(MAKE) mutants
+
+# Small source mutants (tests/mutation/mutants_*.py) that the tests must catch (~2-3 min).
+mutants: $(DEV_STAMP)
+	$(BIN)/python tests/mutation/run_mutants.py
 
 clean:
 	rm -rf $(VENV)

@@ -42,11 +42,41 @@ VPS = """  - name: vps
     count: 4
     workers: 16
     balancer: BALANCER"""
+VPS_AUTOSCALED = """  - name: vps
+    kind: vps
+    instance: hetzner-cx33
+    autoscale: {min: 2, max: 8, target_utilization: 0.5, boot_time: 30s, cooldown: 2min}
+    workers: 16
+    balancer: shared_queue"""
 
 #: name, option block, mean rate [1/s], SimPy horizon, fast horizon, quick fast horizon
 CASES = [
     ("serverless 10 rps", SERVERLESS, 10, "4h", "30d", "2d"),
     ("serverless 1,000 rps", SERVERLESS, 1000, "30s", "6h", "20min"),
+    (
+        "serverless 1,000 rps, 8 per inst",
+        SERVERLESS + "\n    instance_concurrency: 8",
+        1000,
+        "30s",
+        "6h",
+        "20min",
+    ),
+    (
+        "serverless 1,000 rps, oldest",
+        SERVERLESS + "\n    reuse: oldest",
+        1000,
+        "30s",
+        "6h",
+        "20min",
+    ),
+    (
+        "serverless 1,000 rps, random",
+        SERVERLESS + "\n    reuse: random",
+        1000,
+        "30s",
+        "6h",
+        "20min",
+    ),
     ("vps shared_queue 500 rps", VPS.replace("BALANCER", "shared_queue"), 500, "4min", "12h", "1h"),
     (
         "vps least_connections 500 rps",
@@ -56,6 +86,7 @@ CASES = [
         "12h",
         "1h",
     ),
+    ("vps autoscaled 500 rps", VPS_AUTOSCALED, 500, "4min", "12h", "1h"),
 ]
 
 

@@ -7,6 +7,26 @@ with code 2. Anything else is an internal error (exit code 1).
 
 from __future__ import annotations
 
+import re
+
+#: Characters that must not reach a terminal raw: C0/C1 controls (escape sequences start with
+#: ESC or CSI) and the bidirectional overrides that make text read differently than it is.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to echo to a terminal: controls and bidi overrides shown as ``\\xNN``
+    or ``\\uNNNN`` escapes, newlines and tabs as spaces."""
+
+    def escape(match: re.Match[str]) -> str:
+        ch = match.group(0)
+        if ch in "\n\r\t":
+            return " "
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(escape, text)
+
 
 class InputError(Exception):
     """A problem with something the user gave us.
@@ -58,7 +78,7 @@ class InputError(Exception):
         if self.file:
             where = self.file + (f":{self.line}" if self.line else "") + ": "
         field = f"{self.field}: " if self.field else ""
-        return f"{where}{field}{self.message}".replace("\n", " ")
+        return printable(f"{where}{field}{self.message}")
 
     def __str__(self) -> str:
         return self.one_line()

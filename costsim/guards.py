@@ -28,6 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from costsim.kinds import kind_of, option_context
+from costsim.kinds.base import finite as _finite
+
 #: Requests (arrivals over the horizon, all traffic components) refused without ``--force``.
 MAX_REQUESTS = 1e9
 #: Requests refused even with ``--force``.
@@ -110,15 +113,6 @@ def memory_limit_bytes() -> float:
     return physical_memory_bytes() / 2
 
 
-def _finite(x: float) -> float:
-    """``x`` as a float, with NaN and overflow turned into infinity (to be refused)."""
-    try:
-        value = float(x)
-    except (OverflowError, ValueError, TypeError):
-        return math.inf
-    return value if math.isfinite(value) else math.inf
-
-
 @dataclass
 class _Tally:
     requests: float = 0.0
@@ -191,16 +185,6 @@ def _profile(profile: Any, horizon_s: float, ctx: Any, tally: _Tally) -> None:
         tally.memory += switches * (_GRID_BYTES + 8)
 
 
-def _fleet_size(scenario: Any, opt: Any) -> float:
-    """Most instances a fleet option runs (a bare-metal fleet sized for the peak included)."""
-    if opt.kind == "vps":
-        return float(opt.autoscale.max if opt.autoscale is not None else opt.fixed_count)
-    if opt.count is not None:
-        return float(opt.count)
-    load = _finite(scenario.traffic.peak_rps(scenario.horizon) * scenario.workload.duration.mean_s)
-    return max(1.0, _finite(math.ceil(_finite(load / (opt.workers * opt.sizing_utilization)))))
-
-
 def estimate(scenario: Any) -> Estimate:
     """Estimate what simulating ``scenario`` needs (see the module docs).
 
@@ -224,32 +208,19 @@ def _estimate(scenario: Any) -> Estimate:
     tally = _Tally(memory=_CHUNK_BYTES)
     _profile(scenario.traffic, horizon_s, ctx, tally)
     requests = tally.requests
-    mean_s = _finite(scenario.workload.duration.mean_s)
     option_memory = 0.0
     most_instances = 0.0
     oversized: tuple[int, float] | None = None
     events = tally.events
     for idx, opt in enumerate(scenario.options):
-        if opt.kind == "serverless":
-            instances = opt.provisioned_concurrency + min(opt.concurrency_limit, requests)
-            queued = 0.0
-        else:
-            instances = _fleet_size(scenario, opt)
-            if instances > MAX_FLEET and oversized is None:
-                oversized = (idx, instances)
-            slots = instances * opt.workers
-            work_s = requests * mean_s
-            # an overloaded fleet without a queue limit holds the excess in its queues
-            backlog = requests * max(0.0, 1.0 - slots * horizon_s / work_s) if work_s > 0 else 0.0
-            if opt.queue_limit is not None:
-                backlog = min(backlog, float(opt.queue_limit) * instances)
-            queued = _finite(backlog)
-            if opt.kind == "vps" and opt.autoscale is not None:
-                # evaluations run until the horizon and then until the fleet drains
-                drain_s = _finite(horizon_s + 20 * mean_s)
-                events += _finite(drain_s / opt.autoscale.evaluation_period)
-        most_instances = max(most_instances, instances)
-        option_memory = max(option_memory, instances * _INSTANCE_BYTES + queued * _QUEUED_BYTES)
+        size = kind_of(opt).estimate(opt, option_context(scenario, idx), requests)
+        if size.fleet_size is not None and size.fleet_size > MAX_FLEET and oversized is None:
+            oversized = (idx, size.fleet_size)
+        events += size.events
+        most_instances = max(most_instances, size.instances)
+        option_memory = max(
+            option_memory, size.instances * _INSTANCE_BYTES + size.queued * _QUEUED_BYTES
+        )
     return Estimate(
         requests=requests,
         events=events,

@@ -156,6 +156,7 @@ HISTOGRAMS = (
     "init_ms",
     "instance_lifetime_ms",
     "active_period_ms",
+    "provisioned_active_period_ms",
 )
 #: The count meters, by name.
 COUNTS = (
@@ -203,7 +204,8 @@ class Meters:
         per-request durations on provisioned instances; ``init_ms``: init (cold-start)
         durations; ``instance_lifetime_ms``: each instance's alive time, launch to termination
         (clipped to the horizon); ``active_period_ms``: each busy period of an instance (first
-        request in to last request out, for instances that serve several at once).
+        request in to last request out, for instances that serve several at once);
+        ``provisioned_active_period_ms``: the same for provisioned / always-ready instances.
     totals : dict of str to float
         ``alive_instance_s`` (instances alive, idle included), ``busy_instance_s`` (busy
         instance-equivalents), ``provisioned_instance_s`` (provisioned / always-ready instance

@@ -1,11 +1,18 @@
-"""Writing run outputs atomically: a file is either its old self or complete, never partial."""
+"""Writing results: a file is its old self or complete, and a result folder is replaced whole.
+
+Every file of a run goes through :func:`write_run_outputs` into a staged folder that
+:func:`costsim.folders.replaced_folder` swaps in at the end; a writer that adds files to a run
+(meters, per-route tables) adds them there, and they join the folder's manifest.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from costsim.folders import replaced_folder
 from costsim.results import Result
 
 
@@ -36,21 +43,40 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def write_run_outputs(result: Result, out: Path, charts: bool = True) -> list[Path]:
-    """Write ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv`` and charts into ``out``.
+def write_run_outputs(
+    result: Result, out: Path, charts: Callable[[Result, Path], list[Path]] | None = None
+) -> list[Path]:
+    """Replace ``out`` with ``summary.json``, ``timeseries.csv``, ``latency_cdf.csv``, charts
+    and the manifest, all at once.
+
+    ``charts(result, folder)`` draws the charts into the staged folder; it is passed in by the
+    caller (the report layer draws, this module sits below it), so that charts are swapped in
+    with the rest.
 
     Returns
     -------
     list of Path
-        The files written.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "summary.json", out / "timeseries.csv", out / "latency_cdf.csv"]
-    write_atomic(written[0], result.summary_json())
-    write_atomic(written[1], result.timeseries_csv())
-    write_atomic(written[2], result.latency_cdf_csv())
-    if charts:
-        from costsim.report.charts import run_charts
+        The files written (their final paths under ``out``).
 
-        written += run_charts(result, out)
-    return written
+    Raises
+    ------
+    InputError
+        For an ``--out`` that cannot hold a result, a full disk or a permission error; the
+        previous result in ``out`` then survives unchanged.
+    """
+    # the texts are built before anything is staged: a value JSON cannot hold fails here
+    texts = {
+        "summary.json": result.summary_json(),
+        "timeseries.csv": result.timeseries_csv(),
+        "latency_cdf.csv": result.latency_cdf_csv(),
+    }
+    if any(o.meters is not None for o in result.options):
+        # what `costsim reprice` prices again, without simulating
+        texts["meters.json"] = result.meters_json()
+    with replaced_folder(out, kind="run") as stage:
+        for name, text in texts.items():
+            write_atomic(stage / name, text)
+        staged = [stage / name for name in texts]
+        if charts is not None:
+            staged += charts(result, stage)
+    return [out / p.relative_to(stage) for p in staged]

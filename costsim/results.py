@@ -1,4 +1,4 @@
-"""Results: usage quantities, cost breakdowns and per-option outcomes, with their exports.
+"""Results: cost breakdowns and per-option outcomes, with their exports.
 
 ``Result.to_summary()`` produces the results contract of ``../shared/DESIGN.md`` (fields may be
 added, never removed or renamed).
@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from costsim.meters import Meters
+
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
 TIMESERIES_COLUMNS = (
     "t_start_s",
@@ -27,40 +29,6 @@ TIMESERIES_COLUMNS = (
     "busy",
     "cost_usd_cumulative",
 )
-
-
-@dataclass
-class Usage:
-    """What an option used over the horizon: quantities only, never money.
-
-    Attributes
-    ----------
-    kind : str
-        ``serverless``, ``vps`` or ``bare_metal``.
-    horizon_s : float
-        Simulated period [s].
-    quantities : dict
-        Named quantities over the horizon. Serverless: ``arrivals``, ``requests`` (on-demand
-        served), ``compute_s`` and ``init_s`` (billed seconds after rounding),
-        ``provisioned_requests``, ``provisioned_compute_s``, ``provisioned_instance_s``.
-        Fleets: ``instance_s`` (instance-seconds alive), ``instances_launched``.
-    memory_mb : float
-        Function memory [MB] (serverless).
-    init_billed : bool
-        Whether init time is billed (serverless).
-    instance_billed_s : list of float
-        Billed lifetime of each instance [s] (VPS).
-    servers : int
-        Servers in the fleet (bare metal).
-    """
-
-    kind: str
-    horizon_s: float
-    quantities: dict[str, float] = field(default_factory=dict)
-    memory_mb: float = 0.0
-    init_billed: bool = False
-    instance_billed_s: list[float] = field(default_factory=list)
-    servers: int = 0
 
 
 @dataclass
@@ -121,30 +89,27 @@ class OptionResult:
     instances_max: int
     busy_mean: float
     utilization: float
-    usage: Usage
     latency_cdf: tuple[np.ndarray, np.ndarray] = field(
         default_factory=lambda: (np.zeros(0), np.zeros(0))
     )
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    #: What the option used (:class:`costsim.meters.Meters`, written to ``meters.json``); None for
+    #: a result loaded back from a ``summary.json``.
+    meters: Meters | None = None
     #: Application scenarios only: per-route, per-function and per-queue blocks (JSON-ready).
     routes: list[dict[str, Any]] | None = None
     functions: list[dict[str, Any]] | None = None
     queues: list[dict[str, Any]] | None = None
-    #: Application scenarios only: the meters of each function pool (``costsim.meters.Meters``).
-    meters: dict[str, Any] = field(default_factory=dict)
+    #: Application scenarios only: the meters of each function pool, by function.
+    pool_meters: dict[str, Meters] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """This option in the results contract's shape."""
-        total = self.cost.total
         return {
             "name": self.name,
             "kind": self.kind,
-            "cost_usd": {
-                "total": _money(total),
-                "components": {k: _money(v) for k, v in self.cost.components.items()},
-                "period": "month",
-            },
+            "cost_usd": cost_dict(self.cost),
             "requests": {
                 "arrived": self.arrived,
                 "served": self.served,
@@ -190,6 +155,8 @@ class Result:
     catalog_dates: dict[str, str] = field(default_factory=dict)
     #: The scenario file as given (relative to the working folder when inside it), or "".
     scenario_file: str = ""
+    #: Catalog files the run priced with (the scenario's and the command line's), absolute.
+    catalog_files: list[str] = field(default_factory=list)
 
     def option(self, name: str) -> OptionResult:
         """The result of the option called ``name``."""
@@ -211,13 +178,38 @@ class Result:
             "description": self.description,
             "traffic": self.traffic,
             "slo_ms": {k: _round(v * 1000) for k, v in self.slo.items() if k == "p99"},
+            # the whole SLO as the scenario gives it (p99 [s], rates), for costsim.slo's rule
+            "slo": dict(sorted(self.slo.items())),
             "options": [o.to_dict() for o in self.options],
             "scenario_file": self.scenario_file,
         }
 
     def summary_json(self) -> str:
         """``summary.json`` text: sorted where order is not meaningful, newline-terminated."""
-        return json.dumps(self.to_summary(), indent=2, allow_nan=False) + "\n"
+        return dump_summary(self.to_summary())
+
+    def meters_json(self) -> str:
+        """``meters.json`` text: each option's meters, what to price them as, and the catalog
+        versions and files used, so that ``costsim reprice`` needs nothing else."""
+        from costsim.meters import METERS_FORMAT
+
+        doc = {
+            "format": METERS_FORMAT,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "horizon_s": float(self.horizon_s),
+            "catalogs": dict(sorted(self.catalogs.items())),
+            "catalog_files": list(self.catalog_files),
+            "options": {
+                o.name: {
+                    **o.meters.to_json(),
+                    "cost_share": [float(x) for x in o.timeseries.get("cost_share", [])],
+                }
+                for o in self.options
+                if o.meters is not None
+            },
+        }
+        return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
     def timeseries_csv(self) -> str:
         """``timeseries.csv`` text: one row per time bin and option."""
@@ -246,6 +238,20 @@ class Result:
             for v, f in zip(lat_s, frac, strict=True):
                 writer.writerow([opt.name, _cell(float(v) * 1000.0), _cell(f)])
         return buf.getvalue()
+
+
+def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
+    """An option's ``cost_usd`` entry of ``summary.json`` (USD per month)."""
+    return {
+        "total": _money(cost.total),
+        "components": {k: _money(v) for k, v in cost.components.items()},
+        "period": "month",
+    }
+
+
+def dump_summary(doc: dict[str, Any]) -> str:
+    """``summary.json`` text of a summary document (also used by ``costsim reprice``)."""
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
 def _money(value: Decimal) -> float:

@@ -7,13 +7,12 @@ validates them with pydantic and turns every error into one ``FILE:LINE: field: 
 from __future__ import annotations
 
 import difflib
+import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
@@ -21,29 +20,62 @@ from pydantic import (
     model_validator,
 )
 
-from costsim.application.schema import Application, FunctionSettings
+from costsim.application.schema import Application
 from costsim.errors import InputError
+from costsim.fields import MAX_INSTANCES, DurationS, Name, PriceOverrides, SizeMB
+from costsim.fields import Strict as _Strict
+from costsim.kinds import KINDS
+from costsim.kinds.bare_metal import BareMetalOption
+from costsim.kinds.fleet import Balancer
+from costsim.kinds.serverless import Extra, ExtraSpec, ReusePolicy, ScaleRate, ServerlessOption
+from costsim.kinds.vps import Autoscale, VpsOption
+from costsim.stats.distributions import Distribution, Fixed
 from costsim.traffic.compose import Profile, Sum
-from costsim.traffic.distributions import Distribution, Fixed, Lognormal
-from costsim.units import parse_duration_s, parse_size_mb
+from costsim.units import UNITS_REQUIRED
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
-DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
-SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-PriceOverrides = dict[str, Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]]
+# Names kept importable from here, where they were defined before the kinds package.
+__all__ = [
+    "MAX_HORIZON_S",
+    "MAX_INSTANCES",
+    "MIN_HORIZON_S",
+    "Autoscale",
+    "Balancer",
+    "BareMetalOption",
+    "DurationS",
+    "Extra",
+    "ExtraSpec",
+    "Name",
+    "Option",
+    "PriceOverrides",
+    "ReusePolicy",
+    "ScaleRate",
+    "Scenario",
+    "ServerlessOption",
+    "SizeMB",
+    "Slo",
+    "VpsOption",
+    "Workload",
+    "load_scenario",
+    "scenario_from_data",
+    "scenario_from_text",
+]
 
 #: Longest simulated horizon [s]: ten years. Longer runs need more memory for the rate grid
 #: and time bins than is reasonable, and no price list is valid that long.
 MAX_HORIZON_S = 10 * 365 * 86400.0
 #: Shortest horizon [s]: usage is scaled to a month, and shorter runs scale noise into nonsense.
 MIN_HORIZON_S = 1.0
-#: Largest fleet, serverless concurrency or scale burst a scenario may ask for.
-MAX_INSTANCES = 100_000
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+# the option models live with their kinds (costsim.kinds), the only place that names a kind;
+# the union below is built from that registry, so a new kind needs no edit here
+if TYPE_CHECKING:
+    Option = Any
+else:
+    Option = Annotated[
+        Union[tuple(k.model for k in KINDS.values())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
 
 
 class Workload(_Strict):
@@ -62,6 +94,9 @@ class Workload(_Strict):
         Threads the code can keep busy; single-threaded code gains nothing above 1 vCPU.
     payload : float
         Response size per request [MB], for data-transfer cost.
+    cpu_time : float or None
+        CPU time per request [s], for products that bill CPU time (Cloudflare Workers); when
+        not given, the ``cpu_bound`` share of each duration is taken as CPU time.
     """
 
     duration: Distribution
@@ -69,159 +104,7 @@ class Workload(_Strict):
     reference_memory: SizeMB = Field(default=1769.0, gt=0)
     threads: int = Field(default=1, ge=1, le=64)
     payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
-
-
-class ScaleRate(_Strict):
-    """A token bucket on new instances: at most ``instances`` new ones per ``per`` seconds.
-
-    AWS Lambda allows 1,000 new execution environments every 10 s per function.
-    """
-
-    instances: int = Field(ge=1, le=MAX_INSTANCES)
-    per: DurationS = Field(gt=0)
-
-
-class Extra(_Strict):
-    """A priced add-on of a serverless option, billed alongside each invocation.
-
-    Written as a plain add-on key (``api-gateway-http``) or as a mapping. ``key`` names an add-on
-    catalog item; ``catalog`` + ``item`` name any catalog item, e.g. ``{catalog:
-    aws-step-functions, item: standard}``. ``per_request`` multiplies every quantity the extra is
-    rated on: 6 state transitions per execution, or 0.05 authorizer calls per API call when 95 %
-    hit the authorizer cache. ``transitions`` is the option's requests (one workflow execution
-    each) before the multiplier. ``free_tier`` overrides the option's setting for this extra.
-    """
-
-    key: str | None = None
-    catalog: str | None = None
-    item: str | None = None
-    per_request: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    free_tier: bool | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Extra:
-        if (self.key is None) == (self.catalog is None):
-            raise ValueError("an extra needs either key or catalog (with item), not both")
-        if self.catalog is not None and self.item is None:
-            raise ValueError(f"extra from catalog {self.catalog!r} needs an item")
-        return self
-
-    @property
-    def label(self) -> str:
-        """How the extra is named in outputs: its key, or ``catalog/item``, with the factor."""
-        name = self.key if self.key is not None else f"{self.catalog}/{self.item}"
-        return name if self.per_request == 1.0 else f"{name} x{self.per_request:g}"
-
-
-def _extra(value: Any) -> Any:
-    return {"key": value} if isinstance(value, str) else value
-
-
-ExtraSpec = Annotated[Extra, BeforeValidator(_extra)]
-
-
-class ServerlessOption(_Strict):
-    """Functions billed per invocation (AWS Lambda, Azure Functions, Cloud Run, ...)."""
-
-    name: Name
-    kind: Literal["serverless"]
-    provider: str = "aws-lambda"
-    arch: Literal["x86_64", "arm64"] = "x86_64"
-    #: The priced variant of the provider's catalog, for products that are not split by
-    #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
-    #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
-    plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
-    memory: SizeMB = Field(default=128.0, gt=0)
-    cold_start: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
-    )
-    keep_alive: DurationS = Field(default=600.0, ge=0)
-    concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
-    scale_rate: ScaleRate | None = None
-    reuse: Literal["mru", "newest", "oldest", "random"] = "mru"
-    provisioned_concurrency: int = Field(default=0, ge=0)
-    instance_concurrency: int = Field(default=1, ge=1, le=1000)
-    billing_granularity: DurationS | None = Field(default=None, gt=0)
-    init_billed: bool | None = None
-    free_tier: bool = True
-    ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
-    extras: list[ExtraSpec] = Field(default_factory=list)
-    prices: PriceOverrides = Field(default_factory=dict)
-    #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
-    functions: dict[str, FunctionSettings] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _provisioned_within_limit(self) -> ServerlessOption:
-        if self.provisioned_concurrency > self.concurrency_limit:
-            raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
-        return self
-
-
-class Autoscale(_Strict):
-    """Target tracking on utilisation, with boot delay and cooldown."""
-
-    min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
-    max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
-    target_utilization: float = Field(default=0.6, gt=0, le=1)
-    boot_time: DurationS = Field(default=60.0, ge=0)
-    cooldown: DurationS = Field(default=300.0, ge=0)
-    evaluation_period: DurationS = Field(default=60.0, gt=0)
-
-    @model_validator(mode="after")
-    def _min_below_max(self) -> Autoscale:
-        if self.min > self.max:
-            raise ValueError(f"autoscale min ({self.min}) is above max ({self.max})")
-        return self
-
-
-Balancer = Literal["shared_queue", "round_robin", "random", "least_connections"]
-
-
-class _FleetOption(_Strict):
-    name: Name
-    workers: int = Field(default=1, ge=1, le=100_000)
-    balancer: Balancer = "shared_queue"
-    queue_limit: int | None = Field(default=None, ge=0, le=10**9)
-    queue_timeout: DurationS | None = Field(default=None, ge=0)
-    prices: PriceOverrides = Field(default_factory=dict)
-    #: For an application scenario: slots per server kept for asynchronous jobs (queued sends);
-    #: without them, jobs share the ``workers`` with requests.
-    background_workers: int | None = Field(default=None, ge=1, le=100_000)
-
-
-class VpsOption(_FleetOption):
-    """Rented virtual machines: a fixed ``count`` or an ``autoscale`` group."""
-
-    kind: Literal["vps"]
-    instance: str = "hetzner-cx33"
-    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
-    autoscale: Autoscale | None = None
-    savings_plan_discount: float = Field(default=0.0, ge=0, lt=1)
-
-    @model_validator(mode="after")
-    def _count_or_autoscale(self) -> VpsOption:
-        if self.count is not None and self.autoscale is not None:
-            raise ValueError("give either count or autoscale, not both")
-        return self
-
-    @property
-    def fixed_count(self) -> int:
-        """Instances in a fixed fleet (1 when neither count nor autoscale is given)."""
-        return self.count if self.count is not None else 1
-
-
-class BareMetalOption(_FleetOption):
-    """Owned or dedicated servers: a fixed fleet, sized by hand or for the peak."""
-
-    kind: Literal["bare_metal"]
-    server: str = "hetzner-ax42"
-    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
-    sizing_utilization: float = Field(default=0.6, gt=0, le=1)
-    commitment_months: int = Field(default=12, ge=1, le=1200)
-    ops_usd_per_server_month: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
-
-
-Option = Annotated[ServerlessOption | VpsOption | BareMetalOption, Field(discriminator="kind")]
+    cpu_time: DurationS | None = Field(default=None, ge=0, le=3600.0)
 
 
 class Slo(_Strict):
@@ -288,6 +171,13 @@ class Scenario(_Strict):
             if missing:
                 raise ValueError(f"{missing[0]} is required (or an application instead)")
             return self
+        # The application engine would silently ignore them (dumps leave them out, so a
+        # scenario dumped and validated again, as sweeps do, does not give them).
+        if {"traffic", "workload"} & self.model_fields_set:
+            raise ValueError(
+                "an application scenario's traffic and workload are derived from its routes "
+                "and functions; change application.routes.N.traffic or the functions instead"
+            )
         from costsim.application.checks import mean_demand_s
 
         parts: list[Any] = []
@@ -301,13 +191,6 @@ class Scenario(_Strict):
         mean_s = sum(c * demand[r.name] for c, r in zip(counts, app.routes, strict=True))
         mean_s = mean_s / weight if weight > 0 else max(demand.values())
         workload = Workload(duration=Fixed(dist="fixed", value=mean_s))
-        # The application engine would silently ignore them (dumps leave them out, so a
-        # scenario dumped and validated again, as sweeps do, does not give them).
-        if {"traffic", "workload"} & self.model_fields_set:
-            raise ValueError(
-                "an application scenario's traffic and workload are derived from its routes "
-                "and functions; change application.routes.N.traffic or the functions instead"
-            )
         # Frozen: set the derived fields in place, as validation builds this object anyway.
         object.__setattr__(self, "traffic", total)
         object.__setattr__(self, "workload", workload)
@@ -333,7 +216,7 @@ class Scenario(_Strict):
             field=".".join(str(p) for p in path) or None,
         )
 
-    def option(self, name: str) -> ServerlessOption | VpsOption | BareMetalOption:
+    def option(self, name: str) -> Any:
         """Return the option called ``name``."""
         for option in self.options:
             if option.name == name:
@@ -341,16 +224,45 @@ class Scenario(_Strict):
         raise KeyError(name)
 
 
+#: What a field that must be a mapping expects, by the name of the field (readable forms).
+_MAPPING_FORMS = {
+    "cold_start": "a distribution such as {dist: lognormal, median: 250ms, p99: 900ms} or "
+    "{dist: fixed, value: 300ms}",
+    "duration": "a distribution such as {dist: lognormal, median: 40ms, p99: 300ms} or "
+    "{dist: fixed, value: 120ms}",
+    "traffic": "a profile such as {profile: constant, mean_rps: 20}",
+    "workload": "a mapping such as {duration: {dist: fixed, value: 120ms}}",
+    "autoscale": "a mapping such as {min: 1, max: 10, target_utilization: 0.6}",
+    "scale_rate": "a mapping such as {instances: 1000, per: 10s}",
+    "slo": "a mapping such as {p99: 500ms}",
+}
+
+_TYPE_WORDS = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list such as [a, b]",
+}
+
+
 def _hint(error: dict[str, Any], data: Any) -> str:
-    """A 'did you mean' for unknown keys, and readable messages for common error types."""
+    """A readable message naming what to write, for the error types users meet."""
     kind = error.get("type", "")
-    loc = error.get("loc", ())
+    loc = tuple(error.get("loc", ()))
     msg = str(error.get("msg", "invalid value"))
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str) and p in _field_names()), "")
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
-        known = _known_fields(loc)
+        known = _known_fields(loc, data)
         close = difflib.get_close_matches(key, known, n=1)
         tip = f"; did you mean {close[0]!r}?" if close else ""
+        if not close and known:
+            tip = f"; this mapping takes {', '.join(known)}"
         return f"unknown field {key!r}{tip}"
     if kind == "missing":
         return "required field is missing"
@@ -369,6 +281,8 @@ def _hint(error: dict[str, Any], data: Any) -> str:
         from costsim.traffic.compose import PROFILES
 
         names = ", ".join([*PROFILES, "sum"])
+        if not isinstance(value, dict):
+            return f"expected {_MAPPING_FORMS['traffic']}, got {value!r}"
         return f"unknown traffic profile {got!r}; use one of {names}"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
@@ -380,6 +294,14 @@ def _hint(error: dict[str, Any], data: Any) -> str:
         ctx = error.get("ctx", {})
         disc = str(ctx.get("discriminator", "kind")).strip("'")
         return f"missing {disc!r}, which says which kind this is"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        form = _MAPPING_FORMS.get(field, "a mapping of fields (key: value)")
+        return f"expected {form}, got {error.get('input')!r}"
+    if kind in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[kind]}, got {error.get('input')!r}"
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        return f"{error.get('input')!r} is not allowed; use one of {expected}"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return msg
@@ -394,31 +316,27 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     return node
 
 
-def _known_fields(loc: tuple[Any, ...]) -> list[str]:
-    from costsim.traffic import compose, distributions
+def _models() -> list[type[BaseModel]]:
+    """Every model of the schema: the scenario's, each kind's (nested ones included), the
+    profiles' and the distributions'."""
+    from costsim.stats import distributions
+    from costsim.traffic import compose
 
     models: list[type[BaseModel]] = [
         Scenario,
         Workload,
-        ServerlessOption,
-        VpsOption,
-        BareMetalOption,
-        Autoscale,
-        ScaleRate,
         Slo,
-        Extra,
-        *_application_models(),
         compose.Sum,
         *compose.PROFILES.values(),
         *distributions.DISTRIBUTIONS.values(),
     ]
-    names: set[str] = set()
-    for model in models:
-        names.update(model.model_fields)
-    return sorted(names)
+    for kind in KINDS.values():
+        models += _with_nested(kind.model)
+    return models + _application_models()
 
 
 def _application_models() -> list[type[BaseModel]]:
+    # listed, not walked: the workflow states nest recursively
     from costsim.application import schema
 
     return [
@@ -440,13 +358,136 @@ def _application_models() -> list[type[BaseModel]]:
     ]
 
 
+def _with_nested(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """``model`` and the models its fields hold (``autoscale``, ``extras``, ...), recursively."""
+    found = [model]
+    for info in model.model_fields.values():
+        stack = [info.annotation]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, type) and issubclass(node, BaseModel):
+                if node not in found:
+                    found += _with_nested(node)
+            else:
+                stack.extend(typing.get_args(node))
+    return found
+
+
+def _field_names() -> set[str]:
+    return {name for model in _models() for name in model.model_fields}
+
+
+def _tagged_models() -> dict[str, type[BaseModel]]:
+    """Models of the tagged unions by tag: option kinds, traffic profiles, distributions."""
+    from costsim.stats import distributions
+    from costsim.traffic import compose
+
+    tags: dict[str, type[BaseModel]] = {name: k.model for name, k in KINDS.items()}
+    tags.update(compose.PROFILES)
+    tags.update(distributions.DISTRIBUTIONS)
+    return tags
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The one pydantic model inside an annotation (``X | None``, ``list[X]``), if unique."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    found = {m for arg in typing.get_args(annotation) if (m := _nested_model(arg)) is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _known_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
+    """The fields the mapping holding ``loc[-1]`` accepts (every field, if it is unclear)."""
+    model: type[BaseModel] | None = Scenario
+    node = data
+    tags = _tagged_models()
+    for part in loc[:-1]:
+        found, child = child_of(node, part)
+        if found:
+            node = child
+        if isinstance(part, str) and part in tags and not found:
+            model = tags[part]
+            continue
+        if isinstance(part, int):
+            if isinstance(node, dict):
+                tagged = next(
+                    (tags[v] for v in node.values() if isinstance(v, str) and v in tags), None
+                )
+                model = tagged or model
+            continue
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            model = None
+            continue
+        model = _nested_model(model.model_fields[part].annotation)
+        if model is None and isinstance(node, dict):
+            model = next((tags[v] for v in node.values() if isinstance(v, str) and v in tags), None)
+    if model is None:
+        return sorted(_field_names())
+    return sorted(name for name, f in model.model_fields.items() if not f.exclude)
+
+
+class ScenarioErrors(InputError):
+    """Every problem found in one scenario file, reported together.
+
+    Behaves as its first error (``file``, ``line``, ``field``, ``message``) for code that handles
+    one :class:`InputError`; :meth:`one_line` gives one ``FILE:LINE: field: message`` line per
+    problem, so a file is fixed in one round instead of one per mistake.
+
+    Parameters
+    ----------
+    errors : list of InputError
+        The problems, in file order.
+    """
+
+    def __init__(self, errors: list[InputError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, field=first.field)
+        self.errors = list(errors)
+
+    def one_line(self) -> str:
+        """One ``FILE:LINE: field: message`` line per problem, joined by newlines."""
+        return "\n".join(InputError.one_line(e) for e in self.errors)
+
+
+def raise_all(errors: list[InputError]) -> None:
+    """Raise ``errors`` as one :class:`ScenarioErrors` (or the single error); no-op if empty."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ScenarioErrors(errors)
+
+
+def _located_errors(exc: ValidationError, data: Any, line_map: LineMap) -> list[InputError]:
+    out: list[InputError] = []
+    seen: set[tuple[int | None, str, str]] = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            # point at the discriminator itself, e.g. the `kind:` line of an option
+            disc = str(err.get("ctx", {}).get("discriminator", "")).strip("'")
+            if disc:
+                loc = (*loc, disc)
+        line, path = line_map.line_of(loc, data)
+        message = _hint(dict(err), data)
+        key = (line, path, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(InputError(message, file=line_map.file, line=line or 1, field=path or None))
+    return sorted(out, key=lambda e: e.line or 0)
+
+
 def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = None) -> Scenario:
     """Validate loaded YAML data into a :class:`Scenario`.
+
+    Durations in the file must carry a unit (a bare number is refused with a suggestion).
 
     Raises
     ------
     InputError
-        For the first validation error, located by file, line and field.
+        Located by file, line and field; a :class:`ScenarioErrors` when there are several.
     """
     if not isinstance(data, dict):
         raise InputError(
@@ -456,21 +497,10 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
         )
     _one_shape(data, line_map)
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={UNITS_REQUIRED: True})
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        loc = tuple(first["loc"])
-        if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            # point at the discriminator itself, e.g. the `kind:` line of an option
-            disc = str(first.get("ctx", {}).get("discriminator", "")).strip("'")
-            if disc:
-                loc = (*loc, disc)
-        line, path = line_map.line_of(loc, data)
-        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
-        raise InputError(
-            _hint(dict(first), data) + more, file=line_map.file, line=line or 1, field=path or None
-        ) from None
+        raise_all(_located_errors(exc, data, line_map))
+        raise  # unreachable: a ValidationError holds at least one error
     scenario = scenario.model_copy(
         update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
     )
@@ -505,12 +535,12 @@ def _check_application(scenario: Scenario) -> None:
 
     app = scenario.application
     for i, opt in enumerate(scenario.options):
-        names = opt.functions if isinstance(opt, ServerlessOption) else {}
+        names = getattr(opt, "functions", None) or {}
         if app is None and names:
             raise scenario.error(
                 "functions: needs an application scenario", "options", i, "functions"
             )
-        if app is None and not isinstance(opt, ServerlessOption) and opt.background_workers:
+        if app is None and getattr(opt, "background_workers", None):
             raise scenario.error(
                 "background_workers needs an application scenario",
                 "options",

@@ -1,40 +1,52 @@
-"""The model chain: Scenario -> engine per option -> Usage -> rating -> Result."""
+"""The model chain: Scenario -> engine per option -> Meters -> rating -> Result.
+
+Each option is handled by its kind's adapter (:mod:`costsim.kinds`): this module names no kind.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from costsim import __version__
+from costsim._version import __version__
 from costsim.engine import ENGINES
+from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.guards import check_resources
-from costsim.platforms.bare_metal import servers_for_peak
-from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
-from costsim.platforms.serverless import ServerlessPlatform, duration_factor
-from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
-from costsim.pricing.rate import (
-    MONTH_S,
-    breakdown,
-    function_metrics,
-    rate_components,
-    rate_machines,
-    rate_servers,
-)
+from costsim.kinds import OptionContext, OptionKind, Resolved, kind_of, option_context
+from costsim.meters import Meters, MissingMeterError
+from costsim.pricing.bill import PricingSpec
+from costsim.pricing.models import month_factor
+from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, Usage
-from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
+from costsim.scenario import Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
 
 #: progress(option_name, requests_done, requests_expected)
 ProgressFn = Callable[[str, int, float], None]
+
+
+def catalog_files_for(
+    scenario: Scenario, extra_files: list[str | Path] | None = None
+) -> list[Path]:
+    """The catalog files a scenario prices with: its own (``catalogs:`` entries naming a file,
+    resolved against its folder), then ``extra_files``."""
+    files: list[Path] = []
+    for value in scenario.catalogs.values():
+        if value.endswith((".yaml", ".yml")):
+            path = Path(value)
+            if not path.is_absolute() and scenario.base_dir is not None:
+                path = scenario.base_dir / path
+            files.append(path)
+    return [*files, *(Path(p) for p in extra_files or [])]
 
 
 def catalogs_for(scenario: Scenario, extra_files: list[str | Path] | None = None) -> CatalogSet:
@@ -43,19 +55,14 @@ def catalogs_for(scenario: Scenario, extra_files: list[str | Path] | None = None
     ``catalogs:`` in the scenario maps a catalog name to a version (``"2026-10"``) or to a file
     (resolved against the scenario's folder).
     """
-    cats = CatalogSet.builtin()
-    files: list[str | Path] = []
-    pins: dict[str, str] = {}
-    for name, value in scenario.catalogs.items():
-        if value.endswith((".yaml", ".yml")):
-            path = Path(value)
-            if not path.is_absolute() and scenario.base_dir is not None:
-                path = scenario.base_dir / path
-            files.append(path)
-        else:
-            pins[name] = value
+    pins = {
+        name: value
+        for name, value in scenario.catalogs.items()
+        if not value.endswith((".yaml", ".yml"))
+    }
+    files: list[str | Path] = list(catalog_files_for(scenario, extra_files))
     try:
-        cats = cats.with_files([*files, *(extra_files or [])]).with_pins(pins)
+        cats = CatalogSet.builtin().with_files(files).with_pins(pins)
     except InputError as exc:
         if exc.file is None:
             raise scenario.error(exc.message, "catalogs") from None
@@ -71,151 +78,51 @@ def _option_draws(scenario: Scenario, name: str) -> OptionDraws:
     )
 
 
-def _function_item(
-    scenario: Scenario, idx: int, opt: ServerlessOption, cats: CatalogSet
-) -> tuple[Catalog, FunctionItem]:
-    try:
-        cat = cats.get(opt.provider)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, "provider") from None
-    if cat.kind != "function":
-        raise scenario.error(
-            f"catalog {opt.provider!r} is a {cat.kind} catalog, not a function product",
-            "options",
-            idx,
-            "provider",
-        )
-    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
-    item = cat.items.get(key)
-    if not isinstance(item, FunctionItem):
-        have = ", ".join(cat.items)
-        raise scenario.error(
-            f"{opt.provider} has no {field} {key!r}; have {have}", "options", idx, field
-        )
-    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-    if not lo <= opt.memory <= hi:
-        raise scenario.error(
-            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory:g} MB",
-            "options",
-            idx,
-            "memory",
-        )
-    return cat, item
+def _prepared(
+    scenario: Scenario, idx: int, cats: CatalogSet
+) -> tuple[OptionKind[Any], OptionContext, Resolved, PricingSpec]:
+    """Option ``idx``'s adapter, context, catalog items and what it is priced as, all checked.
 
-
-def extra_item(
-    scenario: Scenario, idx: int, j: int, cats: CatalogSet
-) -> tuple[Catalog, AddonItem | FunctionItem]:
-    """The catalog item behind extra ``j`` of serverless option ``idx``."""
-    opt = scenario.options[idx]
-    assert isinstance(opt, ServerlessOption)
-    extra = opt.extras[j]
-    try:
-        if extra.key is not None:
-            cat, name = cats.find_item(extra.key, ("addon",))
-            item = cat.items[name]
-        else:
-            assert extra.catalog is not None and extra.item is not None
-            cat = cats.get(extra.catalog)
-            if extra.item not in cat.items:
-                have = ", ".join(cat.items)
-                raise InputError(f"{extra.catalog} has no item {extra.item!r}; have {have}")
-            item = cat.items[extra.item]
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, "extras", j) from None
-    assert isinstance(item, AddonItem | FunctionItem)
-    return cat, item
-
-
-def extra_metrics(metrics: dict[str, float], per_request: float) -> dict[str, float]:
-    """Monthly quantities an extra is rated on: the option's, times ``per_request``.
-
-    ``transitions`` (workflow state transitions) are one per request before the multiplier;
-    the flat ``months`` fee is not multiplied.
+    Raises
+    ------
+    InputError
+        Located at the option's field (an unknown catalog key, an override its item does not
+        bill, a value its product does not allow, ...).
     """
-    scaled = {k: v * per_request for k, v in metrics.items()}
-    scaled["transitions"] = metrics["all_requests"] * per_request
-    scaled["months"] = metrics.get("months", 1.0)
-    return scaled
+    opt = scenario.options[idx]
+    kind = kind_of(opt)
+    ctx = option_context(scenario, idx)
+    resolved = kind.resolve(opt, ctx, cats)
+    return kind, ctx, resolved, kind.priced_as(opt, resolved, ctx)
 
 
-def serverless_platform(
-    opt: ServerlessOption, item: FunctionItem, warmup_s: float = 0.0
-) -> ServerlessPlatform:
-    """The pool model for a serverless option, with billing rules from its catalog item."""
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
-    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
-    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
-    return ServerlessPlatform(
-        memory_mb=opt.memory,
-        cold_start=opt.cold_start,
-        keep_alive_s=opt.keep_alive,
-        concurrency_limit=opt.concurrency_limit,
-        scale_burst=burst,
-        scale_rate_per_s=rate,
-        reuse=opt.reuse,
-        provisioned=opt.provisioned_concurrency,
-        instance_concurrency=opt.instance_concurrency,
-        billing_granularity_s=gran_s,
-        billing_minimum_s=item.billing.minimum_ms / 1000.0,
-        latency_warmup_s=warmup_s,
-    )
+def price_meters(
+    kind: OptionKind[Any], ctx: OptionContext, meters: Meters, cats: CatalogSet
+) -> tuple[CostBreakdown, dict[str, str], dict[str, str]]:
+    """Rate an option's meters (the one path to money); a missing meter is located bad input.
 
-
-def _machine(
-    scenario: Scenario, idx: int, key: str, kinds: tuple[str, ...], field: str, cats: CatalogSet
-) -> tuple[Catalog, MachineItem]:
+    Returns
+    -------
+    (CostBreakdown, {catalog: version}, {catalog: as_of})
+    """
     try:
-        cat, name = cats.find_item(key, kinds)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, field) from None
-    item = cat.items[name]
-    assert isinstance(item, MachineItem)
-    return cat, item
-
-
-def fleet_platform(
-    scenario: Scenario, opt: VpsOption | BareMetalOption, catalog: Catalog
-) -> FleetPlatform:
-    """The queueing model for a VPS or bare-metal option."""
-    autoscale = None
-    if isinstance(opt, VpsOption):
-        count = opt.fixed_count
-        if opt.autoscale is not None:
-            a = opt.autoscale
-            autoscale = AutoscalePolicy(
-                a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
-            )
-            count = a.min
-        billing = catalog.billing
-        gran = billing.granularity_s if billing else 1.0
-        minimum = billing.minimum_s if billing else 0.0
-    else:
-        count = opt.count or servers_for_peak(
-            scenario.traffic.peak_rps(scenario.horizon),
-            scenario.workload.duration.mean_s,
-            opt.workers,
-            opt.sizing_utilization,
+        bill = kind.price(meters, cats)
+    except MissingMeterError as exc:
+        hint = (
+            "; give workload.cpu_time (CPU per request) or workload.cpu_bound"
+            if "cpu_s" in str(exc)
+            else ""
         )
-        gran, minimum = scenario.horizon, 0.0
-    return FleetPlatform(
-        count=count,
-        workers=opt.workers,
-        balancer=opt.balancer,
-        queue_limit=opt.queue_limit,
-        queue_timeout_s=opt.queue_timeout,
-        autoscale=autoscale,
-        billing_granularity_s=gran,
-        billing_minimum_s=minimum,
-        latency_warmup_s=scenario.warmup,
-    )
+        raise ctx.error(f"{exc}{hint}", kind.product_field) from None
+    return breakdown(bill.lines, bill.versions), bill.versions, bill.dates
 
 
 def _summarise(
     scenario: Scenario,
-    opt: ServerlessOption | VpsOption | BareMetalOption,
+    opt: Any,
+    kind: OptionKind[Any],
     out: EngineOutput,
-    usage: Usage,
+    meters: Meters,
     cost: CostBreakdown,
     detail: dict[str, object],
 ) -> OptionResult:
@@ -224,8 +131,8 @@ def _summarise(
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
     bins = out.bins
-    horizon_cost = cost.total * Decimal(repr(horizon / MONTH_S))
-    driver = bins.served.astype(float) if opt.kind == "serverless" else bins.alive_s
+    horizon_cost = cost.total / month_factor(horizon)
+    driver = kind.cost_driver(bins)
     share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
     timeseries = {
         "t_start_s": np.arange(bins.n_bins) * bins.width_s,
@@ -237,6 +144,8 @@ def _summarise(
         "instances": bins.alive_s / bins.width_s,
         "busy": bins.busy_s / bins.width_s,
         "cost_usd_cumulative": share * float(horizon_cost),
+        # kept so that `costsim reprice` can redo the column above for another bill
+        "cost_share": share,
     }
     c = out.counters
     return OptionResult(
@@ -259,7 +168,7 @@ def _summarise(
         instances_max=out.max_instances,
         busy_mean=busy_mean,
         utilization=busy_mean / inst_mean if inst_mean > 0 else 0.0,
-        usage=usage,
+        meters=meters,
         latency_cdf=h.cdf(),
         timeseries=timeseries,
         detail=detail,
@@ -303,6 +212,7 @@ def simulate_option(
     opt = scenario.options[idx]
     runners = ENGINES[engine]
     bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
+    timing = (scenario.horizon, bins)
     draws = _option_draws(scenario, opt.name)
     chunks: Iterable[Chunk] = traffic if traffic is not None else request_chunks(scenario)
     done = 0
@@ -314,83 +224,19 @@ def simulate_option(
         if progress is not None:
             progress(opt.name, done, expected)
 
-    used: list[Catalog] = []
-    detail: dict[str, object] = {}
-    if isinstance(opt, ServerlessOption):
-        cat, item = _function_item(scenario, idx, opt, cats)
-        used.append(cat)
-        addons = []
-        for j, extra in enumerate(opt.extras):
-            acat, aitem = extra_item(scenario, idx, j, cats)
-            used.append(acat)
-            addons.append((extra, acat, aitem))
-        platform = serverless_platform(opt, item, scenario.warmup)
-        w = scenario.workload
-        factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
-        if factor != 1.0:
-            chunks = (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
-        out = _run_engine(
-            runners["serverless"], platform, chunks, draws, scenario.horizon, bins, tick
-        )
-        init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-        quantities = dict(out.quantities)
-        quantities["arrivals"] = float(out.counters.arrived)
-        # every served response carries the workload's payload out to the internet
-        quantities["egress_gb"] = out.counters.served * w.payload / 1024.0
-        usage = Usage("serverless", scenario.horizon, quantities, opt.memory, init_billed)
-        metrics = function_metrics(usage, item, ephemeral_mb=opt.ephemeral_storage)
-        lines = rate_components(item.components, metrics, cat, opt.free_tier, opt.prices)
-        for extra, acat, aitem in addons:
-            free = opt.free_tier if extra.free_tier is None else extra.free_tier
-            scaled = extra_metrics(metrics, extra.per_request)
-            lines += rate_components(aitem.components, scaled, acat, free, opt.prices)
-        detail = {
-            "provider": opt.provider,
-            "arch": opt.arch,
-            "memory_mb": opt.memory,
-            "keep_alive_s": opt.keep_alive,
-            "billing_granularity_ms": platform.billing_granularity_s * 1000,
-            "init_billed": init_billed,
-            "extras": [e.label for e in opt.extras],
-        }
-    elif isinstance(opt, VpsOption):
-        cat, mitem = _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
-        used.append(cat)
-        platform_f = fleet_platform(scenario, opt, cat)
-        out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "vps", scenario.horizon, dict(out.quantities), instance_billed_s=out.instance_billed_s
-        )
-        lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
-        detail = {
-            "instance": opt.instance,
-            "workers": opt.workers,
-            "balancer": opt.balancer,
-            "autoscale": opt.autoscale is not None,
-            "instances_launched": int(out.quantities.get("instances_launched", 0)),
-        }
-    else:
-        assert isinstance(opt, BareMetalOption)
-        cat, mitem = _machine(scenario, idx, opt.server, ("server",), "server", cats)
-        used.append(cat)
-        platform_f = fleet_platform(scenario, opt, cat)
-        out = _run_engine(runners["fleet"], platform_f, chunks, draws, scenario.horizon, bins, tick)
-        usage = Usage(
-            "bare_metal", scenario.horizon, dict(out.quantities), servers=platform_f.count
-        )
-        lines = rate_servers(
-            usage, cat, mitem, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
-        )
-        detail = {
-            "server": opt.server,
-            "servers": platform_f.count,
-            "sized_for_peak": opt.count is None,
-            "workers": opt.workers,
-        }
-    versions = {c.catalog: c.version for c in used}
-    dates = {c.catalog: c.as_of.isoformat() for c in used}
-    cost = breakdown(lines, versions)
-    return _summarise(scenario, opt, out, usage, cost, detail), versions, dates
+    kind, ctx, resolved, spec = _prepared(scenario, idx, cats)
+    platform = kind.platform(opt, resolved, ctx)
+    runner = runners[kind.engine_model]
+    out = _run_engine(runner, platform, kind.requests(opt, chunks, ctx), draws, *timing, tick)
+    meters = out.meters
+    meters.kind = kind.name
+    meters.config.update({"pricing": spec.to_json()})
+    meters.config.update(kind.meter_config(opt, resolved, platform, ctx))
+    kind.add_workload_meters(meters, ctx)
+    cost, versions, dates = price_meters(kind, ctx, meters, cats)
+    detail = kind.detail(opt, resolved, platform, meters)
+    result = _summarise(scenario, opt, kind, out, meters, cost, detail)
+    return result, versions, dates
 
 
 #: Up to this many requests (16 bytes each), the request stream is generated once and shared by
@@ -481,6 +327,7 @@ def simulate(
         slo=slo,
         catalog_dates=dates,
         scenario_file=display_path(scenario.source_file),
+        catalog_files=[str(p.resolve()) for p in catalog_files_for(scenario, catalog_files)],
     )
 
 
@@ -508,12 +355,5 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
 
         check_application_catalogs(scenario, cats)
         return
-    for idx, opt in enumerate(scenario.options):
-        if isinstance(opt, ServerlessOption):
-            _function_item(scenario, idx, opt, cats)
-            for j in range(len(opt.extras)):
-                extra_item(scenario, idx, j, cats)
-        elif isinstance(opt, VpsOption):
-            _machine(scenario, idx, opt.instance, ("vm",), "instance", cats)
-        else:
-            _machine(scenario, idx, opt.server, ("server",), "server", cats)
+    for idx in range(len(scenario.options)):
+        _prepared(scenario, idx, cats)

@@ -1,7 +1,10 @@
 """Human units: ``"250ms"``, ``"10min"``, ``"30d"``, ``"1.5GB"``, ``"5rps"``.
 
 Internally time is seconds, memory/size is MB (1 GB = 1024 MB, as providers configure memory)
-and rates are per second. A bare number is taken in the internal unit.
+and rates are per second. Unit words may be written singular or plural (``10 minutes``,
+``1 week``, ``30 req/s``). A bare number is taken in the internal unit by the ``parse_*``
+functions; scenario files validate durations with :func:`duration_field`, which refuses a bare
+number (``horizon: 7`` could mean 7 s or 7 days) and suggests the units that were likely meant.
 """
 
 from __future__ import annotations
@@ -19,14 +22,31 @@ DURATION_S: dict[str, float] = {
     "ms": 1e-3,
     "s": 1.0,
     "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "msec": 1e-3,
+    "millisecond": 1e-3,
+    "milliseconds": 1e-3,
+    "microsecond": 1e-6,
+    "microseconds": 1e-6,
     "min": 60.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
     "m": 60.0,
     "h": 3600.0,
     "hr": 3600.0,
+    "hrs": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
     "d": 86400.0,
     "day": 86400.0,
     "days": 86400.0,
     "w": 7 * 86400.0,
+    "wk": 7 * 86400.0,
+    "week": 7 * 86400.0,
+    "weeks": 7 * 86400.0,
 }
 
 SIZE_MB: dict[str, float] = {
@@ -46,12 +66,28 @@ RATE_PER_S: dict[str, float] = {
     "": 1.0,
     "rps": 1.0,
     "/s": 1.0,
+    "/sec": 1.0,
+    "req/s": 1.0,
+    "reqs/s": 1.0,
+    "requests/s": 1.0,
     "rpm": 1.0 / 60.0,
     "/min": 1.0 / 60.0,
+    "req/min": 1.0 / 60.0,
+    "requests/min": 1.0 / 60.0,
     "rph": 1.0 / 3600.0,
     "/h": 1.0 / 3600.0,
+    "req/h": 1.0 / 3600.0,
+    "requests/h": 1.0 / 3600.0,
     "/d": 1.0 / 86400.0,
+    "req/d": 1.0 / 86400.0,
+    "requests/d": 1.0 / 86400.0,
+    "req/day": 1.0 / 86400.0,
+    "requests/day": 1.0 / 86400.0,
 }
+
+#: Tables whose units may also be written in any letter case (``10MIN``, ``5RPS``). Sizes are
+#: not: ``Mb`` (megabit) and ``MB`` (megabyte) differ.
+_CASE_FREE = ("duration", "rate")
 
 
 def _parse(value: object, table: dict[str, float], what: str) -> float:
@@ -64,8 +100,10 @@ def _parse(value: object, table: dict[str, float], what: str) -> float:
         if not match:
             raise ValueError(f"cannot read {value!r} as a {what} (e.g. {_example(what)})")
         unit = match.group(2)
+        if unit not in table and what in _CASE_FREE:
+            unit = next((u for u in table if u.lower() == unit.lower()), unit)
         if unit not in table:
-            known = ", ".join(u for u in table if u)
+            known = ", ".join(_SHOWN_UNITS.get(what, [u for u in table if u]))
             raise ValueError(f"unknown {what} unit {unit!r} in {value!r}; use one of {known}")
         number = float(match.group(1)) * table[unit]
     else:
@@ -73,6 +111,61 @@ def _parse(value: object, table: dict[str, float], what: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number, got {value!r}")
     return number
+
+
+#: The units an error message lists (the full tables also hold every spelling).
+_SHOWN_UNITS: dict[str, list[str]] = {
+    "duration": ["us", "ms", "s", "min", "h", "d", "w (or words: 10 minutes, 24 hours, 1 week)"],
+    "rate": ["rps (req/s)", "rpm (req/min)", "rph (req/h)", "req/d"],
+}
+
+#: Validation context key: when true, a duration written as a bare number is an error.
+UNITS_REQUIRED = "units_required"
+
+#: Fields whose values are usually minutes or days, so a bare number suggests those units.
+_LONG_FIELDS = frozenset({"horizon", "warmup", "every", "offset", "start", "window"})
+#: Fields whose values are usually latencies, so a bare number suggests milliseconds.
+_SHORT_FIELDS = frozenset(
+    {"p99", "value", "mean", "median", "billing_granularity", "queue_timeout", "ramp"}
+)
+
+
+def duration_field(value: object, info: object) -> float:
+    """Validate a scenario-file duration [s]: like :func:`parse_duration_s`, but a bare non-zero
+    number is refused when the validation context sets :data:`UNITS_REQUIRED`.
+
+    Parameters
+    ----------
+    value : object
+        What the file holds, e.g. ``"250ms"`` or ``7``.
+    info : pydantic.ValidationInfo
+        Carries the validation context and the field's name (for the suggested units).
+
+    Returns
+    -------
+    float
+        Duration [s].
+    """
+    context = getattr(info, "context", None) or {}
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    # zero needs no unit, and a non-finite number gets parse_duration_s's own message
+    if number and math.isfinite(number) and context.get(UNITS_REQUIRED):
+        field = str(getattr(info, "field_name", "") or "")
+        raise ValueError(bare_duration_message(float(number), field))
+    return parse_duration_s(value)
+
+
+def bare_duration_message(value: float, field: str = "") -> str:
+    """The error for a duration written without a unit, suggesting the likely ones."""
+    n = f"{value:g}"
+    if field in _LONG_FIELDS:
+        units = ["d", "h", "s"] if field == "horizon" else ["min", "h", "s"]
+        hint = f"{n}{units[0]} or {n}{units[-1]}"
+    elif field in _SHORT_FIELDS:
+        hint = f"{n}ms or {n}s"
+    else:
+        hint = f"{n}s or {n}min"
+    return f"{n} has no unit; write it with one, e.g. {hint}"
 
 
 def _example(what: str) -> str:

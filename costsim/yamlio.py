@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from costsim.errors import InputError
+from costsim.fileio import MAX_YAML_BYTES, read_text
 
 PathKey = tuple[str | int, ...]
 
@@ -83,6 +84,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     pass
 
 
+# Dates stay text: an unquoted ``2026-09-31`` anywhere (even in a description) would otherwise
+# fail inside the YAML library; the fields that hold dates parse and check them, with a line.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 #: Most values one YAML file may expand to; aliases can otherwise blow a small file up
 #: exponentially ("billion laughs").
 MAX_NODES = 250_000
@@ -132,7 +142,10 @@ def _build_collection(node: yaml.Node, path: PathKey, walk: _Walk) -> Any:
     lines, file = walk.lines, walk.file
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
+        merges = [v for k, v in node.value if k.tag == _MERGE_TAG]
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
             key = walk.loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
                 raise InputError(
@@ -149,8 +162,27 @@ def _build_collection(node: yaml.Node, path: PathKey, walk: _Walk) -> Any:
                 )
             out[key] = _build(value_node, (*path, key), walk)
             lines[(*path, key)] = key_node.start_mark.line + 1
+        for merge in merges:
+            _merge_into(out, merge, path, walk)
         return out
     return [_build(item, (*path, i), walk) for i, item in enumerate(node.value)]
+
+
+def _merge_into(out: dict[Any, Any], node: yaml.Node, path: PathKey, walk: _Walk) -> None:
+    """Apply a merge key (``<<: *base`` or ``<<: [*a, *b]``): keys written in the mapping win,
+    then earlier merged mappings win over later ones (YAML 1.1 merge semantics)."""
+    sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    for source in sources:
+        if not isinstance(source, yaml.MappingNode):
+            raise InputError(
+                "'<<' merges mappings only: write '<<: *name' where &name marks a mapping",
+                file=walk.file,
+                line=source.start_mark.line + 1,
+                field=".".join(str(p) for p in path) or None,
+            )
+        merged = _build(source, path, walk)
+        for key, value in merged.items():
+            out.setdefault(key, value)
 
 
 def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
@@ -195,17 +227,8 @@ def load_yaml(path: str | Path) -> tuple[Any, LineMap]:
     Raises
     ------
     InputError
-        If the file is missing, unreadable, not UTF-8, or not valid YAML.
+        If the file is missing, not a regular file, bigger than :data:`MAX_YAML_BYTES`,
+        unreadable, not UTF-8, or not valid YAML.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found; check the path", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a YAML file", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    text = read_text(Path(path), MAX_YAML_BYTES, "YAML file")
     return load_yaml_text(text, str(path))

@@ -15,8 +15,8 @@ from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.stats.distributions import Fixed
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Fixed
 
 
 def fixed(value_s: float) -> Fixed:
@@ -36,13 +36,12 @@ def serverless(**kw: Any) -> ServerlessPlatform:
         reuse="mru",
         provisioned=0,
         instance_concurrency=1,
-        billing_granularity_s=0.001,
     )
     return replace(base, **kw)
 
 
 def fleet(**kw: Any) -> FleetPlatform:
-    """A fixed fleet of one server with one worker, a shared queue and per-second billing."""
+    """A fixed fleet of one server with one worker and a shared queue."""
     base = FleetPlatform(
         count=1,
         workers=1,
@@ -50,7 +49,6 @@ def fleet(**kw: Any) -> FleetPlatform:
         queue_limit=None,
         queue_timeout_s=None,
         autoscale=None,
-        billing_granularity_s=1.0,
     )
     return replace(base, **kw)
 

@@ -123,7 +123,7 @@ def queue_blocks(out: AppOutput, requests: dict[str, float]) -> list[dict[str, A
 
 def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
     bins = out.bins
-    horizon_cost = cost_total * Decimal(repr(out.horizon_s / MONTH_S))
+    horizon_cost = cost_total * Decimal(repr(out.horizon_s)) / MONTH_S
     driver = bins.served.astype(float) if serverless else bins.alive_s
     share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
     return {

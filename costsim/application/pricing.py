@@ -1,30 +1,27 @@
 """Rating an application's usage: function pools, gateways, queues and workflows.
 
-Quantities in, Decimal USD out; nothing here sees an event. Each function pool gets its own
-:class:`~costsim.meters.Meters`, so the meter-reading rating path can price it too. The
-account is rated once on the sum of its pools' quantities: free allowances (the Lambda free
-tier) are per account, not per function. Each function's own cost is stated without the free
-allowance, which then shows as the account's credit lines.
+Quantities in, Decimal USD out; nothing here sees an event. Each function pool has its own
+:class:`~costsim.meters.Meters`, rated by the one meter-reading path
+(:func:`costsim.pricing.rate.rate_function`). The account is rated once on the sum of its
+pools' monthly quantities: free allowances (the Lambda free tier) and volume tiers are per
+account, not per function. Each function's own cost is stated without the free allowance,
+which then shows as the account's credit lines.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from costsim.engine.app.stats import AppOutput, FunctionStats, ms_histogram
-from costsim.meters import Meters, MsHistogram
+from costsim.meters import COUNTS, HISTOGRAMS, Meters, MsHistogram
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
-from costsim.pricing.rate import (
-    MONTH_S,
-    billed_memory_mb,
-    breakdown,
-    function_metrics,
-    rate_components,
-)
-from costsim.results import CostBreakdown, Usage
+from costsim.pricing.models import dec, month_factor, monthly_quantities
+from costsim.pricing.rate import breakdown, rate_components, rate_function
+from costsim.results import CostBreakdown
 
 Lines = list[tuple[str, Decimal]]
 
@@ -35,16 +32,16 @@ class PoolBilling:
 
     catalog: Catalog
     item: FunctionItem
-    memory_mb: float
-    init_billed: bool
-    granularity_ms: int
-    ephemeral_mb: float
     free_tier: bool
     overrides: dict[str, float]
 
 
 def pool_meters(stats: FunctionStats, horizon_s: float, config: Mapping[str, object]) -> Meters:
-    """The catalog-independent meters of one function pool."""
+    """The catalog-independent meters of one function pool.
+
+    ``config`` carries what a price depends on (``memory_mb``, ``init_billed``,
+    ``provisioned_concurrency``, ...), as the serverless kind writes it for a single function.
+    """
     return Meters(
         kind="serverless",
         horizon_s=horizon_s,
@@ -70,28 +67,30 @@ def pool_meters(stats: FunctionStats, horizon_s: float, config: Mapping[str, obj
             "busy_instance_s": stats.busy_s,
             "provisioned_instance_s": stats.provisioned_instance_s,
             "active_instance_s": stats.busy_s,
+            "bytes_out": 0.0,
         },
         config=dict(config),
     )
 
 
-def pool_usage(meters: Meters, billing: PoolBilling) -> Usage:
-    """The :class:`Usage` quantities the function rating reads, from a pool's meters."""
-    gran = billing.granularity_ms
-    minimum = int(billing.item.billing.minimum_ms)
-    dur: MsHistogram = meters.require("duration_ms", "function")
-    prov: MsHistogram = meters.require("provisioned_duration_ms", "function")
-    init: MsHistogram = meters.require("init_ms", "function")
-    quantities = {
-        "requests": float(dur.count),
-        "compute_s": dur.billed_ms(gran, minimum) / 1000.0,
-        "init_s": init.billed_ms(gran) / 1000.0,
-        "provisioned_requests": float(prov.count),
-        "provisioned_compute_s": prov.billed_ms(gran, minimum) / 1000.0,
-        "provisioned_instance_s": float(meters.require("provisioned_instance_s", "function")),
-        "arrivals": float(meters.require("arrived", "function")),
-    }
-    return Usage("serverless", meters.horizon_s, quantities, billing.memory_mb, billing.init_billed)
+def merged_meters(meters: Mapping[str, Meters], kind: str, horizon_s: float) -> Meters:
+    """One option's meters from its pools': counts and totals summed, histograms merged.
+
+    It serves what reads an option's usage (``meters.json``, the sweeps' idle share); each
+    pool's own meters, with its memory, are what the bill is rated from.
+    """
+    out = Meters(kind=kind, horizon_s=horizon_s, config={"application": True})
+    for m in meters.values():
+        for name in COUNTS:
+            out.counts[name] = out.counts.get(name, 0) + int(m.counts.get(name, 0))
+        for name in HISTOGRAMS:
+            if name in m.histograms:
+                out.histograms[name] = out.histograms.get(name, MsHistogram()).merged(
+                    m.histograms[name]
+                )
+        for name, value in m.totals.items():
+            out.totals[name] = out.totals.get(name, 0.0) + value
+    return out
 
 
 def rate_pools(
@@ -99,8 +98,7 @@ def rate_pools(
 ) -> tuple[Lines, dict[str, CostBreakdown]]:
     """The account's lines (one rating of all pools), and each function's cost without free tier.
 
-    Pools priced by different catalog items (an arm64 function beside x86_64 ones) are rated
-    per item.
+    Pools priced by different catalog items are rated per item.
     """
     by_item: dict[int, list[str]] = defaultdict(list)
     for name in meters:
@@ -109,15 +107,18 @@ def rate_pools(
     per_function: dict[str, CostBreakdown] = {}
     for names in by_item.values():
         first = billing[names[0]]
-        summed: dict[str, float] = defaultdict(float)
+        metrics = {c.metric for c in first.item.components}
+        summed: dict[str, Decimal] = defaultdict(Decimal)
         for name in names:
             b = billing[name]
-            metrics = function_metrics(pool_usage(meters[name], b), b.item, b.ephemeral_mb)
-            own = rate_components(b.item.components, metrics, b.catalog, False, b.overrides)
+            own = rate_function(
+                meters[name], b.catalog, b.item, free_tier=False, overrides=b.overrides
+            )
             per_function[name] = breakdown(own, {b.catalog.catalog: b.catalog.version})
-            for key, value in metrics.items():
-                summed[key] += value
-        summed["months"] = 1.0
+            for metric, value in monthly_quantities(meters[name], b.item, metrics).items():
+                summed[metric] += value
+        if "months" in summed:
+            summed["months"] = Decimal(1)
         lines += rate_components(
             first.item.components, dict(summed), first.catalog, first.free_tier, first.overrides
         )
@@ -147,17 +148,24 @@ def rate_addon(
     free_tier: bool,
 ) -> Lines:
     """Lines for ``count`` requests (arrivals, publishes, API calls) over the horizon."""
-    monthly = count * MONTH_S / horizon_s
-    metrics = {"arrivals": monthly, "requests": monthly, "all_requests": monthly, "months": 1.0}
-    return rate_components(item.components, metrics, catalog, free_tier)
+    monthly = dec(count) * month_factor(horizon_s)
+    quantities = {"arrivals": monthly, "requests": monthly, "all_requests": monthly}
+    quantities["months"] = Decimal(1)
+    return rate_components(item.components, quantities, catalog, free_tier)
 
 
 def rate_standard_workflow(
     item: FunctionItem, catalog: Catalog, transitions: float, horizon_s: float, free_tier: bool
 ) -> Lines:
     """Step Functions standard: per state transition (retries included)."""
-    metrics = {"transitions": transitions * MONTH_S / horizon_s, "months": 1.0}
-    return rate_components(item.components, metrics, catalog, free_tier)
+    quantities = {"transitions": dec(transitions) * month_factor(horizon_s), "months": Decimal(1)}
+    return rate_components(item.components, quantities, catalog, free_tier)
+
+
+def billed_memory_mb(memory_mb: float, item: FunctionItem) -> float:
+    """Memory as billed [MB]: rounded up to the item's step, at least its minimum."""
+    step = item.billing.memory_step_mb
+    return max(math.ceil(memory_mb / step - 1e-9) * step, item.billing.memory_min_mb)
 
 
 def rate_express_workflow(
@@ -170,13 +178,21 @@ def rate_express_workflow(
 ) -> Lines:
     """Step Functions express: per execution, plus duration rounded up to the item's granularity
     (100 ms) at memory billed in its steps (64 MB chunks)."""
-    billing = item.billing
-    scale = MONTH_S / horizon_s
-    mem_mb = max(billed_memory_mb(memory_mb, billing), billing.memory_min_mb)
-    billed_s = durations.billed_ms(int(billing.granularity_ms)) / 1000.0
-    metrics = {
-        "requests": durations.count * scale,
-        "compute_gb_s": billed_s * mem_mb / 1024.0 * scale,
-        "months": 1.0,
+    scale = month_factor(horizon_s)
+    billed_ms = durations.billed_ms(int(item.billing.granularity_ms))
+    gb = dec(billed_memory_mb(memory_mb, item)) / Decimal(1024)
+    quantities = {
+        "requests": Decimal(durations.count) * scale,
+        "compute_gb_s": Decimal(billed_ms) / Decimal(1000) * gb * scale,
+        "months": Decimal(1),
     }
-    return rate_components(item.components, metrics, catalog, free_tier)
+    return rate_components(item.components, quantities, catalog, free_tier)
+
+
+def workflow_histogram(out: AppOutput, memory_mb: float) -> MsHistogram:
+    """Durations of every express execution at ``memory_mb``, across routes."""
+    merged = MsHistogram()
+    for w in out.workflows.values():
+        if w.kind == "express" and w.memory_mb == memory_mb:
+            merged = merged.merged(ms_histogram(w.duration_ms))
+    return merged

@@ -6,8 +6,9 @@ scenario with an ``application``; the single-function path is untouched.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
+
+import numpy as np
 
 from costsim.application.blocks import (
     function_blocks,
@@ -20,29 +21,30 @@ from costsim.application.plans import fleet_plan, serverless_plan
 from costsim.application.pricing import (
     Lines,
     PoolBilling,
+    merged_meters,
     pool_meters,
-    pool_usage,
     queue_requests,
     rate_addon,
     rate_express_workflow,
     rate_pools,
     rate_standard_workflow,
+    workflow_histogram,
 )
 from costsim.application.schema import Application
 from costsim.engine.app import (
     AppOutput,
+    FleetPlan,
     ServerlessPlan,
     run_fleet_app,
     run_serverless_app,
 )
-from costsim.engine.app.stats import ms_histogram
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
-from costsim.meters import Meters
+from costsim.meters import Meters, MissingMeterError, MsHistogram
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
 from costsim.pricing.rate import breakdown, rate_machines, rate_servers
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, OptionResult, Usage
+from costsim.results import CostBreakdown, OptionResult
 from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 from costsim.traffic import option_stream_key
 
@@ -101,6 +103,27 @@ def _machine(
     return key, field, cat, item
 
 
+def fleet_meters(out: AppOutput, plan: FleetPlan) -> Meters:
+    """A fixed fleet's meters: each server's lifetime (the horizon), its count, its busy time."""
+    totals = out.totals()
+    lifetime = MsHistogram.from_seconds(np.full(plan.servers, out.horizon_s))
+    return Meters(
+        kind="fleet",
+        horizon_s=out.horizon_s,
+        counts={
+            "arrived": totals["arrived"],
+            "served": totals["served"],
+            "cold_starts": 0,
+            "throttled": totals["throttled"],
+            "dropped": totals["dropped"],
+            "instances_launched": plan.servers,
+        },
+        histograms={"instance_lifetime_ms": lifetime},
+        totals={"alive_instance_s": out.alive_s, "busy_instance_s": out.busy_s},
+        config={"servers": plan.servers, "workers": plan.workers, "application": True},
+    )
+
+
 def _gateway(scenario: Scenario, cats: CatalogSet, i: int, key: str) -> tuple[Catalog, AddonItem]:
     try:
         cat, name = cats.find_item(key, ("addon",))
@@ -119,15 +142,12 @@ def _serverless_lines(
     cats: CatalogSet,
     plan: ServerlessPlan,
     used: list[Catalog],
-) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float], dict[str, float]]:
-    """The option's lines, each function's cost, the pools' meters, queue requests, and the
-    pools' usage quantities summed."""
+) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float]]:
+    """The option's lines, each function's cost, the pools' meters and the queues' requests."""
     app = _app(scenario)
     cat, item = _function_catalog(scenario, idx, opt, cats)
     used.append(cat)
     init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
-    gran_s = opt.billing_granularity or item.billing.granularity_ms / 1000.0
-    gran_ms = max(1, round(gran_s * 1000))
     meters: dict[str, Meters] = {}
     billing: dict[str, PoolBilling] = {}
     for name, p in plan.pools.items():
@@ -140,24 +160,30 @@ def _serverless_lines(
                 idx,
                 "functions" if name in opt.functions else "memory",
             )
-        config = {"memory_mb": p.memory_mb, "arch": opt.arch, "function": name}
+        config: dict[str, object] = {
+            "function": name,
+            "memory_mb": p.memory_mb,
+            "arch": opt.arch,
+            "ephemeral_storage_mb": opt.ephemeral_storage,
+            "init_billed": init_billed,
+            "provisioned_concurrency": p.provisioned,
+            "instance_concurrency": 1,
+            "response_mb": 0.0,
+        }
+        if opt.billing_granularity is not None:
+            config["billing_granularity_ms"] = max(1, round(opt.billing_granularity * 1000))
         meters[name] = pool_meters(out.functions[name], scenario.horizon, config)
-        billing[name] = PoolBilling(
-            cat,
-            item,
-            p.memory_mb,
-            init_billed,
-            gran_ms,
-            opt.ephemeral_storage,
-            opt.free_tier,
-            opt.prices,
-        )
-    lines, per_function = rate_pools(meters, billing)
-    summed: dict[str, float] = {}
-    for fn_name in meters:
-        for quantity, value in pool_usage(meters[fn_name], billing[fn_name]).quantities.items():
-            summed[quantity] = summed.get(quantity, 0.0) + value
-    summed["arrivals"] = float(out.totals()["arrived"])
+        billing[name] = PoolBilling(cat, item, opt.free_tier, opt.prices)
+    try:
+        lines, per_function = rate_pools(meters, billing)
+    except MissingMeterError as exc:
+        raise scenario.error(
+            f"{exc}; applications are priced for per-request function products (AWS Lambda "
+            "and alike) for now",
+            "options",
+            idx,
+            "provider",
+        ) from None
     # gateways: every request that reaches one, throttled ones included
     for i, route in enumerate(app.routes):
         if route.gateway is None:
@@ -181,7 +207,7 @@ def _serverless_lines(
         used.append(qcat)
         lines += rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
     lines += _workflow_lines(scenario, out, cats, opt.free_tier, used)
-    return lines, per_function, meters, requests, summed
+    return lines, per_function, meters, requests
 
 
 def _workflow_lines(
@@ -202,11 +228,7 @@ def _workflow_lines(
         cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "express", *path)
         assert isinstance(item, FunctionItem)
         used.append(cat)
-        merged: Counter[int] = Counter()
-        for w in express:
-            if w.memory_mb == memory_mb:
-                merged.update(w.duration_ms)
-        hist = ms_histogram(merged)
+        hist = workflow_histogram(out, memory_mb)
         lines += rate_express_workflow(item, cat, hist, memory_mb, scenario.horizon, free_tier)
     return lines
 
@@ -253,7 +275,7 @@ def simulate_application_option(
             scenario.warmup,
             scenario.base_dir,
         )
-        lines, per_function, meters, requests, summed = _serverless_lines(
+        lines, per_function, meters, requests = _serverless_lines(
             scenario, idx, opt, out, cats, plan, used
         )
         memory = {n: p.memory_mb for n, p in plan.pools.items()}
@@ -267,27 +289,23 @@ def simulate_application_option(
             extras=[*gateways, *sorted({c.catalog for c in used[1:]} - {"aws-api-gateway"})],
             function_memory_mb=memory,
         )
-        # the pools' quantities summed, for what reads an option's usage (sweeps' idle share)
-        usage = Usage("serverless", scenario.horizon, summed, opt.memory)
+        option_meters = merged_meters(meters, "serverless", scenario.horizon)
     else:
         key, field, cat, mitem = _machine(scenario, idx, opt, cats)
         used.append(cat)
         fplan = fleet_plan(scenario, idx, opt, cat)
         out = _engine(run_fleet_app, fplan, *args)
+        option_meters = fleet_meters(out, fplan)
         if isinstance(opt, VpsOption):
-            usage = Usage(
-                "vps",
-                scenario.horizon,
-                {"instance_s": out.alive_s},
-                instance_billed_s=out.instance_billed_s,
-            )
-            lines = rate_machines(usage, cat, mitem, opt.prices, opt.savings_plan_discount)
+            lines = rate_machines(option_meters, cat, mitem, opt.prices, opt.savings_plan_discount)
         else:
-            usage = Usage(
-                "bare_metal", scenario.horizon, {"instance_s": out.alive_s}, servers=fplan.servers
-            )
             lines = rate_servers(
-                usage, cat, mitem, opt.prices, opt.commitment_months, opt.ops_usd_per_server_month
+                option_meters,
+                cat,
+                mitem,
+                opt.prices,
+                opt.commitment_months,
+                opt.ops_usd_per_server_month,
             )
         detail.update(
             {field: key, "autoscale": False},
@@ -317,14 +335,14 @@ def simulate_application_option(
         instances_max=out.max_instances,
         busy_mean=busy_mean,
         utilization=busy_mean / inst_mean if inst_mean > 0 else 0.0,
-        usage=usage,
         latency_cdf=latency.cdf(),
         timeseries=timeseries(out, cost.total, isinstance(opt, ServerlessOption)),
         detail=detail,
         routes=route_blocks(out),
         functions=function_blocks(out, per_function, memory),
         queues=queue_blocks(out, requests),
-        meters=meters,
+        meters=option_meters,
+        pool_meters=meters,
     )
     return result, versions, dates
 

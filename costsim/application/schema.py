@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import BeforeValidator, Discriminator, Field, Tag, TypeAdapter
 
+from costsim.fields import DurationS, Name, SizeMB
+from costsim.fields import Strict as _Strict
+from costsim.stats.distributions import Distribution
 from costsim.traffic.compose import Profile
-from costsim.traffic.distributions import Distribution
-from costsim.units import parse_duration_s, parse_size_mb
-
-DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
-SizeMB = Annotated[float, BeforeValidator(parse_size_mb)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
 #: Largest reserved or provisioned concurrency of one function.
 MAX_CONCURRENCY = 100_000
 #: Default maximum age of an asynchronous event [s]: 6 h (AWS Lambda ``MaximumEventAgeInSeconds``).
 DEFAULT_MAX_EVENT_AGE_S = 6 * 3600.0
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
 # -- steps a route or a function makes -------------------------------------------------------
@@ -100,6 +93,16 @@ class ParallelState(_Strict):
     parallel: list[Branch] = Field(min_length=1, max_length=64)
 
 
+def _item_count(value: Any) -> Any:
+    # a count, not a duration: validated without the scenario's "durations need a unit" rule
+    if isinstance(value, dict):
+        return TypeAdapter(Distribution).validate_python(value)
+    return value
+
+
+ItemCount = Annotated[Distribution, BeforeValidator(_item_count)]
+
+
 class MapState(_Strict):
     """``{map: f, items: <distribution>, max_concurrency: n}``: run ``f`` once per item.
 
@@ -108,7 +111,7 @@ class MapState(_Strict):
     """
 
     map: Name
-    items: Distribution | None = None
+    items: ItemCount | None = None
     max_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENCY)
     retry: Retry | None = None
 

@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from costsim import __version__
-from costsim.cli import pricing, report, run, sweep
+from costsim._version import __version__
+from costsim.cli import breakeven, calibrate, pricing, report, reprice, run, sweep
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
-from costsim.errors import InputError
+from costsim.errors import InputError, printable
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +40,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, pricing, report):
+for _group in (run, sweep, breakeven, pricing, report, reprice, calibrate):
     _group.register(app)
 
 
@@ -59,13 +59,21 @@ def main() -> None:
     except InputError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+        for line in exc.one_line().splitlines():  # several when a file has several problems
+            err_console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
+    except MemoryError:
+        err_console.print(
+            "error: out of memory; make the scenario smaller (horizon, rates, --vary values) "
+            "or run it on a larger machine",
+            markup=False,
+        )
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         err_console.print("interrupted; files already written are intact")
         sys.exit(130)
@@ -73,15 +81,16 @@ def main() -> None:
         # click's (typer's vendored click's) exceptions: usage errors are bad input (exit 2)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             code = int(exc.exit_code)
-            msg = exc.format_message()
+            msg = printable(exc.format_message())
             hint = " (see costsim --help)" if code == EXIT_INPUT else ""
             err_console.print(f"error: {msg}{hint}", markup=False, soft_wrap=True)
             sys.exit(code)
         if debug:
             traceback.print_exc()
         err_console.print(
-            f"internal error: {type(exc).__name__}: {exc}. This is a bug in costsim; please "
-            "report it with the scenario and the output of the same command with --debug.",
+            f"internal error: {type(exc).__name__}: {printable(str(exc))}. This is a bug in "
+            "costsim; please report it with the scenario and the output of the same command "
+            "with --debug.",
             markup=False,
             soft_wrap=True,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -121,6 +122,12 @@ def quote_aws_lambda(
     legacy_100ms: Annotated[
         bool, typer.Option("--legacy-100ms", help="Pre-2020 billing: 100 ms rounding (x86).")
     ] = False,
+    cold_starts: Annotated[
+        float, typer.Option("--cold-starts", min=0, help="Requests that start an instance.")
+    ] = 0.0,
+    init_ms: Annotated[
+        float, typer.Option("--init-ms", min=0, help="Their mean init duration [ms] (billed).")
+    ] = 0.0,
     extra: ExtraOpt = None,
     price: PriceOpt = None,
     catalog: CatalogOpt = None,
@@ -137,6 +144,8 @@ def quote_aws_lambda(
         provisioned_hours=provisioned_hours,
         provisioned_requests=provisioned_requests,
         provisioned_duration_ms=provisioned_duration_ms,
+        cold_starts=cold_starts,
+        init_ms=init_ms,
     )
     result = quote_function(
         _catalogs(catalog),
@@ -185,6 +194,10 @@ def quote_azure_functions(
     always_ready_duration_ms: Annotated[
         float, typer.Option("--always-ready-duration-ms", min=0, help="Their duration [ms].")
     ] = 0.0,
+    traffic_hours: Annotated[
+        float,
+        typer.Option("--traffic-hours", min=0.001, help="Hours of the month requests arrive in."),
+    ] = 730.0,
     no_free_tier: FreeOpt = False,
     price: PriceOpt = None,
     catalog: CatalogOpt = None,
@@ -201,10 +214,11 @@ def quote_azure_functions(
         duration_ms=duration_ms,
         memory_mb=memory_mb,
         concurrency=concurrency,
-        provisioned_concurrency=max(always_ready, 1) if premium else always_ready,
-        provisioned_hours=hours if (always_ready or premium) else 0.0,
+        provisioned_concurrency=always_ready,
+        provisioned_hours=hours if always_ready else 0.0,
         provisioned_requests=always_ready_requests,
         provisioned_duration_ms=always_ready_duration_ms,
+        traffic_hours=traffic_hours,
     )
     result = quote_function(
         cats, "azure-functions", plan.value, use, free_tier=not no_free_tier,
@@ -236,6 +250,10 @@ def quote_cloud_run(
         int, typer.Option("--instances", min=0, help="Instances alive (instance-based).")
     ] = 1,
     hours: Annotated[float, typer.Option("--hours", min=0, help="Hours each runs [h].")] = 730.0,
+    traffic_hours: Annotated[
+        float,
+        typer.Option("--traffic-hours", min=0.001, help="Hours of the month requests arrive in."),
+    ] = 730.0,
     no_free_tier: FreeOpt = False,
     price: PriceOpt = None,
     catalog: CatalogOpt = None,
@@ -251,6 +269,7 @@ def quote_cloud_run(
         concurrency=concurrency,
         provisioned_concurrency=instances if instance_based else 0,
         provisioned_hours=hours if instance_based else 0.0,
+        traffic_hours=traffic_hours,
     )
     result = quote_function(
         _catalogs(catalog), "gcp-cloud-run", billing.value, use, free_tier=not no_free_tier,
@@ -426,7 +445,8 @@ def catalog_show(
         cat = cats.get(key)
         items = list(cat.items)
     else:
-        kinds = ("function", "addon", "vm", "server")
+        # every kind of catalog the schema knows, so no list here goes stale
+        kinds = typing.get_args(Catalog.model_fields["kind"].annotation)
         cat, name = cats.find_item(key, kinds)
         items = [name]
     console.print(f"[bold]{cat.title}[/bold]  {cat.ref}  ({cat.kind}, {cat.region})")

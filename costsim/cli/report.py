@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-console = Console(width=120)
+from costsim.cli.common import safe
+from costsim.errors import InputError
+
+console = Console(width=120, emoji=False, highlight=False)
 
 
 def report(
@@ -20,17 +23,45 @@ def report(
         str | None,
         typer.Option(
             "--date",
-            help="Record date (YYYY-MM-DD) [default: SOURCE_DATE_EPOCH, else the newest "
-            "catalog date].",
+            help="Record date (YYYY-MM-DD) [default: SOURCE_DATE_EPOCH, else today (UTC)].",
         ),
     ] = None,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Also write report.html.")] = True,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity/--no-sensitivity",
+            help="Re-simulate a run under each doubted input (free tier, cold start, ...).",
+        ),
+    ] = True,
 ) -> None:
     """Write FOLDER/report.md (MADR 4 decision record) and report.html, with charts."""
-    from costsim.report.adr import write_report
+    from costsim.folders import MANIFEST, write_error
+    from costsim.report.load import check_belongs_together
 
-    written = write_report(folder, status=status, date=date, html=html)
-    console.print(f"Wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+    try:
+        written = _write(folder, status, date, html, sensitivity)
+    except OSError as exc:
+        raise write_error(exc, folder) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as exc:
+        if check_belongs_together(folder):
+            raise  # costsim wrote these files itself: a failure is a bug, not bad input
+        raise InputError(
+            f"does not have the shape costsim writes ({type(exc).__name__}: {exc}); it has no "
+            f"{MANIFEST}, so it was edited or made by hand: rerun the command that wrote it",
+            file=str(folder / "summary.json"),
+        ) from None
+    console.print(f"Wrote {', '.join(safe(p) for p in written)}", soft_wrap=True)
+
+
+def _write(
+    folder: Path, status: str, date: str | None, html: bool, sensitivity: bool
+) -> list[Path]:
+    from costsim.report.adr import write_report
+    from costsim.sweep.sensitivity import ensure_sensitivity
+
+    ensure = ensure_sensitivity if sensitivity else None
+    return write_report(folder, status=status, date=date, html=html, sensitivity=ensure)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
-from costsim.cli.common import check_writable, console, progress_bar
+from costsim.cli.common import check_writable, console, err_console, progress_bar, safe
 from costsim.errors import InputError
 from costsim.results import Result
+from costsim.slo import SloRule, rates
+from costsim.units import format_duration
 
 
 def _fmt_ms(ms: float) -> str:
@@ -33,13 +35,15 @@ def print_summary(result: Result) -> None:
         ("utilisation", "right"),
     ]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
-    slo_p99_ms = result.slo.get("p99", 0) * 1000
+    rule = SloRule.from_slo(result.slo)
     cheapest = min(result.options, key=lambda o: o.cost.total).name
+    missing = False
     for o in result.options:
         n = max(o.arrived, 1)
         p99 = _fmt_ms(o.latency_ms.p99)
-        if slo_p99_ms and o.latency_ms.p99 > slo_p99_ms:
+        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, o.dropped)):
             p99 += " !"
+            missing = True
         table.add_row(
             o.name + (" *" if o.name == cheapest else ""),
             o.kind,
@@ -53,10 +57,41 @@ def print_summary(result: Result) -> None:
         )
     console.print(table)
     notes = ["* cheapest"]
-    if slo_p99_ms:
-        notes.append(f"! p99 above the SLO of {slo_p99_ms:g} ms")
+    if missing:
+        limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
+        notes.append(f"! misses the SLO ({limit}{rule.lost_words()})")
     cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
     console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
+
+
+#: Predicted runs shorter than this [s] are not announced.
+ANNOUNCE_AFTER_S = 20.0
+
+
+def say_before_run(scn: Any, engine: str, runs: int = 1, workers: int = 1) -> None:
+    """Warn about a horizon shorter than the traffic's period, and announce a long run."""
+    from costsim.estimate import (
+        contention,
+        horizon_warning,
+        quick_horizon_s,
+        runtime_s,
+        say_duration,
+    )
+
+    warning = horizon_warning(scn)
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    slow = contention()
+    predicted = runtime_s(scn, engine, runs, workers) * slow
+    if predicted >= ANNOUNCE_AFTER_S:
+        quick = scn.model_copy(update={"horizon": quick_horizon_s(scn)})
+        tip = ""
+        if quick.horizon < scn.horizon:
+            tip = (
+                f"; --quick ({format_duration(quick.horizon)}) takes "
+                f"{say_duration(runtime_s(quick, engine, runs, workers) * slow)}"
+            )
+        err_console.print(f"estimated run time {say_duration(predicted)}{tip}", soft_wrap=True)
 
 
 def run(
@@ -75,19 +110,29 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Run even if the run is estimated to be too big.")
     ] = False,
+    horizon: Annotated[
+        str | None,
+        typer.Option("--horizon", help="Simulate this long instead (e.g. 1d, 6h, 2 weeks)."),
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A fast first answer: one period of the traffic (>= 1h)."),
+    ] = False,
 ) -> None:
     """Simulate every option of SCENARIO and print cost and latency."""
+    from costsim.checks import checked_scenario
+    from costsim.estimate import with_horizon
     from costsim.output import write_run_outputs
-    from costsim.scenario import load_scenario
     from costsim.simulate import simulate
 
-    scn = load_scenario(scenario)
+    scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
     if seed is not None:
         if not 0 <= seed < 2**63:
             raise InputError("--seed must be within 0 .. 2**63 - 1", field="--seed")
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
-        check_writable(out)
+        check_writable(out, kind="run")
+    say_before_run(scn, engine)
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -105,18 +150,35 @@ def run(
         )
     print_summary(result)
     if out is not None:
-        written = write_run_outputs(result, out, charts=charts)
-        console.print(f"[dim]Wrote {len(written)} files to {out}/[/dim]")
+        from costsim.report.charts import run_charts
+
+        written = write_run_outputs(result, out, charts=run_charts if charts else None)
+        console.print(f"[dim]Wrote {len(written)} files to {safe(out)}/[/dim]")
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check SCENARIO (schema, units, catalog keys) without simulating."""
-    from costsim.scenario import load_scenario
-    from costsim.simulate import check_scenario
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    catalog: Annotated[
+        list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Check as 'run --force' would (soft limits lifted).")
+    ] = False,
+) -> None:
+    """Check SCENARIO as run would (schema, units, catalogs, traces, size) without simulating;
+    every problem of the file is reported at once."""
+    from costsim.checks import check_run_inputs, checked_scenario, replay_profiles
+    from costsim.units import format_duration
 
-    scn = load_scenario(scenario)
-    check_scenario(scn)
-    console.print(f"{scenario}: ok ({len(scn.options)} options, horizon {scn.horizon:g} s)")
+    scn = checked_scenario(scenario, list(catalog or []))
+    est = check_run_inputs(scn, list(catalog or []), force=force)
+    traces = sum(1 for _ in replay_profiles(scn.traffic))
+    read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
+    console.print(
+        f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
+        f"{format_duration(scn.horizon)}, about {est.requests:,.0f} requests{read})",
+        soft_wrap=True,
+    )
 
 
 def traffic(
@@ -128,8 +190,9 @@ def traffic(
 ) -> None:
     """Preview SCENARIO's arrivals: count, mean and peak rate, idle time, and a chart."""
     from costsim.guards import check_resources
+    from costsim.report.traffic_chart import traffic_chart
     from costsim.scenario import load_scenario
-    from costsim.traffic.preview import summarise_traffic, traffic_chart
+    from costsim.traffic.preview import summarise_traffic
 
     scn = load_scenario(scenario)
     check_resources(scn, force=force)

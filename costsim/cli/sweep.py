@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,12 +46,24 @@ def sweep(
         typer.Option("--warmup", help="Leave requests before this time (e.g. 1h) out of latency."),
     ] = None,
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
+    horizon: Annotated[
+        str | None,
+        typer.Option("--horizon", help="Simulate this long at each point (e.g. 1d, 6h)."),
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="A fast first answer: one traffic period, 1 replication."),
+    ] = False,
 ) -> None:
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
-    from costsim.scenario import load_scenario
+    from costsim.checks import checked_scenario
+    from costsim.estimate import task_weights, with_horizon
     from costsim.sweep import parse_vary, run_sweep
+    from costsim.sweep.grid import apply_point, grid
 
-    scn = load_scenario(scenario)
+    scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
+    if quick:
+        replications = 1
     if warmup is not None:
         scn = _with_warmup(scn, warmup)
     axes = [parse_vary(v) for v in vary]
@@ -58,12 +71,21 @@ def sweep(
         raise InputError("--workers must be >= 1", field="--workers")
     if out is not None:
         check_writable(out)
-    with progress_bar(TextColumn("[bold]sweep"), "{task.completed}/{task.total} runs") as bar:
-        task_id = bar.add_task("sweep", total=None)
+    points = [apply_point(scn, params) for params in grid(axes)]
+    say_before_sweep(scn, points, engine, replications, workers)
+    # the bar and its ETA advance by each task's expected requests, not by task count: a
+    # point at 100x the traffic is 100x the work
+    weights = task_weights(points, replications)
+    done_weight = [0.0, *itertools.accumulate(weights)]
+    with progress_bar(TextColumn("[bold]sweep"), "{task.fields[runs]} runs") as bar:
+        task_id = bar.add_task("sweep", total=done_weight[-1], runs="")
         said: list[int] = []
 
         def progress(done: int, total: int, skipped: int) -> None:
-            bar.update(task_id, completed=done, total=total)
+            # tasks are submitted in order, so the first `done` approximate the finished ones
+            bar.update(
+                task_id, completed=done_weight[min(done, len(weights))], runs=f"{done}/{total}"
+            )
             if skipped and not said:
                 said.append(skipped)
                 err_console.print(f"resuming: {skipped} of {total} runs already done in {out}")
@@ -87,6 +109,38 @@ def sweep(
             f"[dim]Wrote sweep.csv, sweep.parquet, summary.json, crossovers.json and charts "
             f"to {out}/[/dim]"
         )
+
+
+def say_before_sweep(
+    scn: Any, points: list[Any], engine: str, replications: int, workers: int | None
+) -> None:
+    """Warn about a short horizon and announce the sweep's predicted wall time."""
+    import os
+
+    from costsim.estimate import (
+        contention,
+        horizon_warning,
+        quick_horizon_s,
+        say_duration,
+        sweep_runtime_s,
+    )
+
+    warning = horizon_warning(scn)
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    n = workers or os.cpu_count() or 1
+    slow = contention()
+    predicted = sweep_runtime_s(points, engine, replications, n) * slow
+    if predicted < 20:
+        return
+    quick_h = quick_horizon_s(scn)
+    quick = [p.model_copy(update={"horizon": quick_h}) for p in points]
+    tip = f"; --quick takes {say_duration(sweep_runtime_s(quick, engine, 1, n) * slow)}"
+    err_console.print(
+        f"estimated sweep time {say_duration(predicted)} ({len(points) * replications} runs)"
+        + (tip if quick_h < scn.horizon or replications > 1 else ""),
+        soft_wrap=True,
+    )
 
 
 def _fmt_value(value: Any) -> str:
@@ -123,15 +177,20 @@ def print_sweep(result: Any) -> None:
     console.print(table)
     if cross["crossovers"]:
         ct = Table(title="cost crossovers (95% interval over replications)", title_justify="left")
-        for col in ("options", f"{var} at", "95% interval", "cheaper below"):
+        unit = f" [{cross['unit']}]" if cross.get("unit") else ""
+        rates = any("at_text" in c for c in cross["crossovers"])
+        cols = ["options", f"{var} at{unit}", "95% interval"]
+        cols += ["traffic at the crossover"] if rates else []
+        for col in [*cols, "cheaper below"]:
             ct.add_column(col)
         for c in cross["crossovers"]:
-            ct.add_row(
+            row = [
                 f"{c['a']} = {c['b']}",
                 f"{c['at']:.4g}",
                 f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}" if c["ci95"] else "n/a",
-                str(c.get("cheaper_below") or ""),
-            )
+            ]
+            row += [c.get("at_text", "")] if rates else []
+            ct.add_row(*row, str(c.get("cheaper_below") or ""))
         console.print(ct)
     slo_rows = cross.get("slo_winners", [])
     if slo_rows and any(

@@ -8,15 +8,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.meters import Meters, MsHistogram
 from costsim.traffic.chunk import Chunk
 
-__all__ = ["Chunk", "ColdDraws", "Counters", "EngineOutput", "OptionDraws"]
+__all__ = [
+    "Chunk",
+    "ColdDraws",
+    "Counters",
+    "EngineOutput",
+    "LifetimeTally",
+    "OptionDraws",
+    "fleet_meters",
+    "legacy_instance_billed_s",
+    "legacy_quantities",
+]
 
 
 #: Revision of the numbers a scenario and seed give: raised whenever a change to the models, the
 #: random streams or the measurement changes them (2: cold-start draws are taken in cold-start
-#: order). Stored sweep points of another revision are recomputed, not resumed.
-RESULTS_REVISION = 2
+#: order; 3: no fleet autoscaling evaluation or boot after the horizon). Stored sweep points of
+#: another revision are recomputed, not resumed.
+RESULTS_REVISION = 3
 
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024
@@ -76,13 +88,14 @@ class ColdDraws:
 
 @dataclass
 class Counters:
-    """Request accounting: arrived = served + throttled + dropped."""
+    """Request accounting: arrived = served + throttled + dropped + timed_out."""
 
     arrived: int = 0
     served: int = 0
     cold_starts: int = 0
     throttled: int = 0
     dropped: int = 0
+    timed_out: int = 0
 
 
 @dataclass
@@ -91,6 +104,8 @@ class EngineOutput:
 
     Attributes
     ----------
+    meters : Meters
+        The catalog-independent meters rating reads (see :mod:`costsim.meters`).
     quantities : dict
         Usage quantities by metric name (see :mod:`costsim.results`), over the horizon.
     instance_billed_s : list of float
@@ -104,6 +119,7 @@ class EngineOutput:
     counters: Counters
     latency: LatencyHistogram
     bins: TimeBins
+    meters: Meters
     quantities: dict[str, float] = field(default_factory=dict)
     instance_billed_s: list[float] = field(default_factory=list)
     alive_s: float = 0.0
@@ -112,5 +128,199 @@ class EngineOutput:
     capacity_per_instance: int = 1
 
 
+#: The histogram meters of a serverless pool, in the order the compiled engine indexes them.
+SERVERLESS_HISTOGRAMS = (
+    "duration_ms",
+    "provisioned_duration_ms",
+    "init_ms",
+    "instance_lifetime_ms",
+    "active_period_ms",
+    "provisioned_active_period_ms",
+)
+#: Histogram values below this many milliseconds are counted in a dense array by the compiled
+#: engine; larger ones are kept as raw values (about 131 s and up).
+DENSE_MS = 2**17
+
+
+def serverless_meters(
+    horizon_s: float,
+    counters: Counters,
+    histograms: dict[str, MsHistogram],
+    totals: dict[str, float],
+    counts: dict[str, int],
+    config: dict[str, float],
+) -> Meters:
+    """The meters of a serverless pool, from what an engine measured.
+
+    Parameters
+    ----------
+    horizon_s : float
+        Simulated period [s].
+    counters : Counters
+        Request accounting.
+    histograms : dict
+        One :class:`MsHistogram` per name in :data:`SERVERLESS_HISTOGRAMS` [ms].
+    totals : dict
+        ``alive_instance_s``, ``busy_instance_s``, ``active_instance_s``,
+        ``provisioned_instance_s`` [s].
+    counts : dict
+        ``provisioned_served``, ``instances_launched``.
+    config : dict
+        ``memory_mb``, ``instance_concurrency``, ``provisioned``.
+    """
+    c = counters
+    all_counts = {
+        "arrived": c.arrived,
+        "served": c.served,
+        "cold_starts": c.cold_starts,
+        "throttled": c.throttled,
+        "dropped": c.dropped,
+        "timed_out": c.timed_out,
+        "retried": 0,
+        **counts,
+    }
+    return Meters(
+        kind="serverless",
+        horizon_s=horizon_s,
+        counts=all_counts,
+        histograms={name: histograms[name] for name in SERVERLESS_HISTOGRAMS},
+        totals=dict(totals),
+        config=dict(config),
+    )
+
+
+def legacy_quantities(meters: Meters, granularity_ms: int, minimum_ms: int) -> dict[str, float]:
+    """Today's serverless usage quantities, rebuilt from meters with one billing rule.
+
+    A bridge until rating reads meters itself: each request's duration rounded up to
+    ``granularity_ms`` [ms] with a ``minimum_ms`` [ms] floor, init durations rounded up to the
+    granularity (no floor), as the engines billed them before meters existed.
+
+    Returns
+    -------
+    dict
+        ``requests``, ``compute_s``, ``init_s``, ``provisioned_requests``,
+        ``provisioned_compute_s`` [s], ``provisioned_instance_s`` [s].
+    """
+    h = meters.histograms
+    on_demand = h["duration_ms"]
+    provisioned = h["provisioned_duration_ms"]
+    return {
+        "requests": float(on_demand.count),
+        "compute_s": on_demand.billed_ms(granularity_ms, minimum_ms) / 1000.0,
+        "init_s": h["init_ms"].billed_ms(granularity_ms, 0) / 1000.0,
+        "provisioned_requests": float(provisioned.count),
+        "provisioned_compute_s": provisioned.billed_ms(granularity_ms, minimum_ms) / 1000.0,
+        "provisioned_instance_s": float(meters.totals["provisioned_instance_s"]),
+    }
+
+
 ChunkSource = Callable[[], Iterable[Chunk]]
 Progress = Callable[[int], None]
+
+
+class LifetimeTally:
+    """Instance lifetimes [ms] as a running histogram, so memory follows distinct values only.
+
+    Engines add lifetimes one by one (SimPy) or as buffers (compiled); :meth:`histogram` gives
+    the ``instance_lifetime_ms`` meter.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[int, int] = {}
+
+    def add(self, lifetime_ms: int) -> None:
+        """Count one lifetime [ms]."""
+        self._counts[lifetime_ms] = self._counts.get(lifetime_ms, 0) + 1
+
+    def add_many(self, lifetimes_ms: np.ndarray) -> None:
+        """Count every lifetime [ms] of an int64 buffer."""
+        values, counts = np.unique(lifetimes_ms, return_counts=True)
+        for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+            self._counts[v] = self._counts.get(v, 0) + c
+
+    def histogram(self) -> MsHistogram:
+        """The lifetimes seen so far, as an exact histogram."""
+        values = sorted(self._counts)
+        return MsHistogram(
+            np.array(values, dtype=np.int64),
+            np.array([self._counts[v] for v in values], dtype=np.int64),
+        )
+
+
+def fleet_meters(
+    horizon_s: float,
+    counters: Counters,
+    instances_launched: int,
+    lifetimes: MsHistogram,
+    alive_s: float,
+    busy_s: float,
+    workers: int,
+    fixed_instances: int | None,
+) -> Meters:
+    """The meters of a fleet run (VPS or bare metal), the same from either engine.
+
+    Parameters
+    ----------
+    horizon_s : float
+        Simulated period [s].
+    counters : Counters
+        Request accounting.
+    instances_launched : int
+        Instances launched over the run (the initial ones included).
+    lifetimes : MsHistogram
+        Each instance's lifetime, launch (boot included) to termination, clipped to the
+        horizon [ms].
+    alive_s, busy_s : float
+        Instance time alive and busy instance-equivalents within the horizon [s].
+    workers : int
+        Concurrent requests per instance.
+    fixed_instances : int or None
+        The instance count of a fixed fleet; None when it autoscales.
+
+    Returns
+    -------
+    Meters
+        Kind ``fleet``: the caller, which knows the option, names the kind.
+    """
+    config: dict[str, object] = {"workers": workers}
+    if fixed_instances is not None:
+        config["instances"] = fixed_instances
+    return Meters(
+        kind="fleet",
+        horizon_s=horizon_s,
+        counts={
+            "arrived": counters.arrived,
+            "served": counters.served,
+            "dropped": counters.dropped,
+            "instances_launched": instances_launched,
+        },
+        histograms={"instance_lifetime_ms": lifetimes},
+        totals={"alive_instance_s": alive_s, "busy_instance_s": busy_s},
+        config=config,
+    )
+
+
+def legacy_instance_billed_s(meters: Meters, granularity_ms: int, minimum_ms: int) -> list[float]:
+    """Each instance's billed lifetime [s], rebuilt from the ``instance_lifetime_ms`` meter.
+
+    Bridges the meters to today's rating (``Usage.instance_billed_s``) until rating reads the
+    meters itself: each lifetime rounded up to ``granularity_ms``, at least ``minimum_ms``.
+
+    Parameters
+    ----------
+    meters : Meters
+        A fleet run's meters.
+    granularity_ms, minimum_ms : int
+        Billing increment and smallest billed lifetime [ms].
+
+    Returns
+    -------
+    list of float
+        Billed lifetimes [s], in increasing order of lifetime.
+    """
+    h = meters.histograms["instance_lifetime_ms"]
+    g = max(1, int(granularity_ms))
+    units = -(-h.values_ms // g)  # ceil division on integers: exact
+    billed_ms = np.maximum(units * g, int(minimum_ms))
+    return np.repeat(billed_ms / 1000.0, h.counts).tolist()

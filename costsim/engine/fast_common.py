@@ -18,9 +18,10 @@ import numba
 import numba.extending
 import numpy as np
 
+from costsim import meters
 from costsim.engine import metrics
 from costsim.engine.common import Chunk, OptionDraws, Progress
-from costsim.platforms import rules
+from costsim.platforms import fleet_rules, rules, serverless_rules
 
 #: Compile with numba, caching the machine code on disk. Without numba's reference counting
 #: (``_nrt=False``): the kernels only index arrays the caller allocated, and the atomic
@@ -41,6 +42,26 @@ choose_warm = njit(rules.choose_warm)
 bucket_refill = njit(rules.bucket_refill)
 choose_server = njit(rules.choose_server)
 desired_capacity = njit(rules.desired_capacity)
+ms_ceil = njit(meters.ms_ceil)
+admits_new_instance = njit(serverless_rules.admits_new_instance)
+counts_for_latency = njit(serverless_rules.counts_for_latency)
+times_out = njit(serverless_rules.times_out)
+run_time_s = njit(serverless_rules.run_time_s)
+busy_integral_s = njit(serverless_rules.busy_integral_s)
+alive_end_s = njit(serverless_rules.alive_end_s)
+retire_at_close_s = njit(serverless_rules.retire_at_close_s)
+# The fleet model's rules (see costsim.platforms.fleet_rules), compiled from the SimPy engine's.
+counts_in_latency = njit(fleet_rules.counts_in_latency)
+wait_expired = njit(fleet_rules.wait_expired)
+queue_full = njit(fleet_rules.queue_full)
+busy_within_horizon_s = njit(fleet_rules.busy_within_horizon_s)
+lifetime_end_s = njit(fleet_rules.lifetime_end_s)
+lifetime_s = njit(fleet_rules.lifetime_s)
+metered_instance = njit(fleet_rules.metered_instance)
+within_horizon = njit(fleet_rules.within_horizon)
+scale_from_zero = njit(fleet_rules.scale_from_zero)
+cooldown_over = njit(fleet_rules.cooldown_over)
+window_busy_end_s = njit(fleet_rules.window_busy_end_s)
 
 
 @numba.extending.intrinsic
@@ -105,6 +126,11 @@ def chunk_arrays(
         )
         if progress is not None:
             progress(n)
+
+
+def record_dtype(floats: tuple[str, ...], ints: tuple[str, ...]) -> np.dtype:
+    """A numpy record type of float64 fields then int64 fields, for a compiled state record."""
+    return np.dtype([(n, np.float64) for n in floats] + [(n, np.int64) for n in ints])
 
 
 def grow(a: np.ndarray, capacity: int) -> np.ndarray:

@@ -1,715 +1,692 @@
 """Compiled engine for fleets of servers (VPS and bare metal): the SimPy reference in numba.
 
+One loop (:func:`_run`) drives every fleet, fixed or autoscaled, with any balancer. Each model
+step (arrival, balancer choice, start, completion, queue expiry, boot, evaluation, scale-out,
+scale-in, retire, close) is one compiled function over two records:
+
+* :class:`FleetParams`, the platform's parameters as scalars (read only);
+* :class:`FleetState`, every array the run carries between chunks. A scalar of the state is a
+  one-element array (``st.now_s[0]``), so that no index constant is needed.
+
+The predicates of the model (warm-up, queue full or expired, busy time, lifetime clip, scale
+from zero, cooldown, events past the horizon) are the rules of
+:mod:`costsim.platforms.fleet_rules`, compiled from the functions the SimPy engine calls.
+
 Events are handled in the reference's order: by time, then completions, boots, the autoscaling
-evaluation and arrivals, then in scheduling order (see :mod:`costsim.engine.simpy_fleet`). The
-balancer and the autoscaler call the shared rules of :mod:`costsim.platforms.rules`.
-
-State carried between chunks, all in preallocated arrays:
-
-* servers in slots (``sv_f``: launch time [s]; ``sv_i``: id, active, serving, used), and
-  ``order``, the alive slots in id order;
-* FIFO queues as linked lists in one node pool (``nd_f``: arrival, duration [s]; ``nd_next``);
-  queue 0 is the shared (or holding) queue, queue ``slot + 1`` belongs to a server;
-* the event heap, the autoscaling window ring (busy seconds per evaluation period, indexed by
-  period number modulo its size) and a buffer of billed instance lifetimes;
-* scalars in ``sf`` and ``si`` (indices below).
-
-Before each event the kernel checks that whatever the event may need is free; if not it stops and
-the caller grows the arrays (or empties the billed buffer) and calls again.
+evaluation and arrivals, then in scheduling order (see :mod:`costsim.engine.simpy_fleet`).
+Servers live in slots; ``order`` lists the alive slots in id order. FIFO queues are linked lists
+in one node pool: queue 0 is the shared (or holding) queue, queue ``slot + 1`` a server's own.
+Before each step the loop checks that whatever the step may need is free; if not it returns and
+the caller grows the arrays and calls again, so memory follows the requests in flight, never the
+horizon.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.common import (
+    Chunk,
+    Counters,
+    EngineOutput,
+    LifetimeTally,
+    OptionDraws,
+    Progress,
+    fleet_meters,
+)
 from costsim.engine.fast_common import (
     SEQ_BITS,
     add_interval,
-    billed_duration_s,
     bin_index,
+    busy_within_horizon_s,
     choose_server,
     chunk_arrays,
+    cooldown_over,
+    counts_in_latency,
     desired_capacity,
     grow,
-    grow_rows,
     heap_pop,
     heap_push,
     latency_bucket,
-    new_heap,
+    lifetime_end_s,
+    lifetime_s,
+    metered_instance,
+    ms_ceil,
     njit,
     njit_inline,
+    queue_full,
+    scale_from_zero,
+    wait_expired,
+    window_busy_end_s,
+    within_horizon,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.fleet import FleetPlatform
+from costsim.platforms.rules import BALANCERS
 
-SHARED, ROUND_ROBIN, RANDOM, LEAST_CONNECTIONS = 0, 1, 2, 3
-# Event priorities at equal times, as in the reference.
-COMPLETION, BOOT, EVALUATION = 0, 1, 2
-# Float parameters (pp).
-(
-    P_HORIZON,
-    P_WIDTH,
-    P_TIMEOUT,
-    P_GRAN,
-    P_MIN,
-    P_TARGET,
-    P_BOOT,
-    P_COOLDOWN,
-    P_PERIOD,
-    P_WARMUP,
-) = range(10)
-# Integer parameters (ip).
-I_WORKERS, I_BALANCER, I_HAS_LIMIT, I_LIMIT, I_HAS_TIMEOUT, I_AUTOSCALE = range(6)
-I_AMIN, I_AMAX, I_NBINS, I_HAS_U = range(6, 10)
-# Float state (sf).
-S_NOW, S_LAT_TOTAL, S_ALIVE, S_BUSY, S_SERV_INT, S_SERV_AT, S_LAST_ACTION = range(7)
-N_SF = 7
-# Integer state (si).
-N_ALIVE, NEXT_ID, HEAP_N, SEQ, RR, IN_SYSTEM, SERV_COUNT = range(7)
-C_ARRIVED, C_SERVED, C_DROPPED, MAX_INST, N_BILLED, EVAL_K, EVAL_ON = range(7, 14)
-NODE_FREE, W_NEXT, CURSOR, WALK_PENDING = range(14, 18)
-N_SI = 18
-# Server rows.
-LAUNCHED = 0
-ID, ACTIVE, SERVING, USED = 0, 1, 2, 3
-# Queue rows.
-Q_HEAD, Q_TAIL, Q_LEN = 0, 1, 2
+BALANCER_SHARED = BALANCERS.index("shared_queue")
+BALANCER_ROUND_ROBIN = BALANCERS.index("round_robin")
+BALANCER_RANDOM = BALANCERS.index("random")
+BALANCER_LEAST_CONNECTIONS = BALANCERS.index("least_connections")
+# Event priorities at equal times, as in the reference (completions are SimPy's URGENT).
+EVENT_COMPLETION, EVENT_BOOT, EVENT_EVALUATION = 0, 1, 2
+#: Most steps one kernel call takes before returning to Python (about 0.1 s of work): Ctrl-C is
+#: seen between calls, since compiled code does not check for signals.
+EVENT_BUDGET = 1 << 20
 
 
-@njit
-def _drop(t_s: float, pp: np.ndarray, ip: np.ndarray, si: np.ndarray, b_dropped: np.ndarray):
-    si[C_DROPPED] += 1
-    b_dropped[bin_index(t_s, pp[P_WIDTH], ip[I_NBINS])] += 1
-    si[IN_SYSTEM] -= 1
+class FleetParams(NamedTuple):
+    """A fleet platform's parameters as the kernel reads them (times [s])."""
+
+    horizon_s: float
+    bin_width_s: float
+    n_bins: int
+    workers: int
+    balancer: int
+    uses_uniforms: bool
+    has_queue_limit: bool
+    queue_limit: int
+    has_queue_timeout: bool
+    queue_timeout_s: float
+    warmup_s: float
+    autoscale: bool
+    minimum: int
+    maximum: int
+    target_utilization: float
+    boot_time_s: float
+    cooldown_s: float
+    evaluation_period_s: float
 
 
-@njit
-def _pop_head(q: int, qs: np.ndarray, nd_next: np.ndarray, si: np.ndarray) -> None:
-    node = qs[Q_HEAD, q]
-    qs[Q_HEAD, q] = nd_next[node]
-    qs[Q_LEN, q] -= 1
-    nd_next[node] = si[NODE_FREE]
-    si[NODE_FREE] = node
+class FleetState(NamedTuple):
+    """Every array a fleet run carries between chunks (one-element arrays hold scalars)."""
+
+    # clock and walk
+    now_s: np.ndarray
+    cursor: np.ndarray  # next request of the chunk
+    walk_pending: np.ndarray  # 1 once the walk waits for a later arrival
+    # servers, by slot
+    sv_launched_s: np.ndarray
+    sv_id: np.ndarray
+    sv_active: np.ndarray
+    sv_serving: np.ndarray
+    sv_used: np.ndarray
+    order: np.ndarray  # alive slots in id order
+    n_alive: np.ndarray
+    next_id: np.ndarray
+    rr: np.ndarray
+    # queues (0 shared or holding, slot + 1 a server's own) over one node pool
+    q_head: np.ndarray
+    q_tail: np.ndarray
+    q_len: np.ndarray
+    nd_arrival_s: np.ndarray
+    nd_duration_s: np.ndarray
+    nd_next: np.ndarray
+    node_free: np.ndarray  # head of the free list, -1 when the pool is full
+    in_system: np.ndarray  # queued + in service
+    # event heap
+    ev_t_s: np.ndarray
+    ev_order: np.ndarray
+    ev_slot: np.ndarray
+    ev_value: np.ndarray
+    heap_n: np.ndarray
+    seq: np.ndarray
+    # autoscaling
+    win_busy_s: np.ndarray  # ring of busy seconds per evaluation period
+    win_next: np.ndarray  # first period not yet evaluated
+    eval_k: np.ndarray  # number of the next evaluation
+    serving: np.ndarray
+    serving_integral_s: np.ndarray
+    serving_at_s: np.ndarray
+    last_action_s: np.ndarray
+    # measurements
+    arrived: np.ndarray
+    served: np.ndarray
+    dropped: np.ndarray
+    max_instances: np.ndarray
+    alive_s: np.ndarray
+    busy_s: np.ndarray
+    latency_total_s: np.ndarray
+    life_ms: np.ndarray  # lifetimes of retired servers, until Python collects them
+    n_life: np.ndarray
+    g_slot: np.ndarray  # scratch for the balancer
+    g_active: np.ndarray
+    g_queued: np.ndarray
+    lat_counts: np.ndarray
+    b_arrivals: np.ndarray
+    b_served: np.ndarray
+    b_dropped: np.ndarray
+    b_alive_s: np.ndarray
+    b_busy_s: np.ndarray
+
+
+# -- queues ----------------------------------------------------------------------------------
+@njit_inline
+def _drop(prm: FleetParams, st: FleetState, t_s: float) -> None:
+    """Count a request dropped at ``t_s`` [s] (queue full, timed out, or no server left)."""
+    st.dropped[0] += 1
+    st.b_dropped[bin_index(t_s, prm.bin_width_s, prm.n_bins)] += 1
+    st.in_system[0] -= 1
 
 
 @njit_inline
-def _next_from(
-    q: int,
-    now_s: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    si: np.ndarray,
-    qs: np.ndarray,
-    nd_f: np.ndarray,
-    nd_next: np.ndarray,
-    b_dropped: np.ndarray,
-) -> bool:
+def _pop_head(st: FleetState, q: int) -> None:
+    """Unlink the head of queue ``q`` and return its node to the free list."""
+    node = st.q_head[q]
+    st.q_head[q] = st.nd_next[node]
+    st.q_len[q] -= 1
+    st.nd_next[node] = st.node_free[0]
+    st.node_free[0] = node
+
+
+@njit_inline
+def _next_from(prm: FleetParams, st: FleetState, q: int, now_s: float) -> bool:
     """Drop the timed-out head of queue ``q``; return whether a request is left at its head."""
-    has_timeout = ip[I_HAS_TIMEOUT] != 0
-    timeout = pp[P_TIMEOUT]
-    while qs[Q_LEN, q] > 0:
-        a = nd_f[0, qs[Q_HEAD, q]]
-        if has_timeout and now_s - a > timeout:
-            _pop_head(q, qs, nd_next, si)
-            _drop(a + timeout, pp, ip, si, b_dropped)
+    while st.q_len[q] > 0:
+        a_s = st.nd_arrival_s[st.q_head[q]]
+        if prm.has_queue_timeout and wait_expired(a_s, now_s, prm.queue_timeout_s):
+            _pop_head(st, q)
+            _drop(prm, st, a_s + prm.queue_timeout_s)
             continue
         return True
     return False
 
 
-@njit
-def _enqueue(
-    q: int,
-    t_s: float,
-    d_s: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    si: np.ndarray,
-    qs: np.ndarray,
-    nd_f: np.ndarray,
-    nd_next: np.ndarray,
-    b_dropped: np.ndarray,
-) -> None:
-    _next_from(q, t_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
-    if ip[I_HAS_LIMIT] != 0 and qs[Q_LEN, q] >= ip[I_LIMIT]:
-        _drop(t_s, pp, ip, si, b_dropped)
+@njit_inline
+def _enqueue(prm: FleetParams, st: FleetState, q: int, t_s: float, d_s: float) -> None:
+    """Queue a request in ``q``, or drop it when the queue is full."""
+    _next_from(prm, st, q, t_s)
+    if prm.has_queue_limit and queue_full(st.q_len[q], prm.queue_limit):
+        _drop(prm, st, t_s)
         return
-    node = si[NODE_FREE]
-    si[NODE_FREE] = nd_next[node]
-    nd_f[0, node] = t_s
-    nd_f[1, node] = d_s
-    nd_next[node] = -1
-    if qs[Q_LEN, q] == 0:
-        qs[Q_HEAD, q] = node
+    node = st.node_free[0]
+    st.node_free[0] = st.nd_next[node]
+    st.nd_arrival_s[node] = t_s
+    st.nd_duration_s[node] = d_s
+    st.nd_next[node] = -1
+    if st.q_len[q] == 0:
+        st.q_head[q] = node
     else:
-        nd_next[qs[Q_TAIL, q]] = node
-    qs[Q_TAIL, q] = node
-    qs[Q_LEN, q] += 1
+        st.nd_next[st.q_tail[q]] = node
+    st.q_tail[q] = node
+    st.q_len[q] += 1
 
 
-@njit
-def _serving_changed(now_s: float, delta: int, sf: np.ndarray, si: np.ndarray) -> None:
-    sf[S_SERV_INT] += si[SERV_COUNT] * (now_s - sf[S_SERV_AT])
-    sf[S_SERV_AT] = now_s
-    si[SERV_COUNT] += delta
+# -- requests --------------------------------------------------------------------------------
+@njit_inline
+def _push(st: FleetState, t_s: float, priority: int, slot: int, value: float) -> None:
+    """Schedule an event; events at equal times go by priority, then scheduling order."""
+    order = (priority << SEQ_BITS) | st.seq[0]
+    st.heap_n[0] = heap_push(
+        st.ev_t_s, st.ev_order, st.ev_slot, st.ev_value, st.heap_n[0], t_s, order, slot, value
+    )
+    st.seq[0] += 1
 
 
-@njit
-def _add_window_busy(
-    t0_s: float, t1_s: float, pp: np.ndarray, si: np.ndarray, win: np.ndarray
-) -> None:
+@njit_inline
+def _add_window_busy(prm: FleetParams, st: FleetState, t0_s: float, t1_s: float) -> None:
     """Busy seconds per evaluation period; periods already evaluated are never read again."""
-    period = pp[P_PERIOD]
-    mask = len(win) - 1
-    k = int(t0_s // period)
+    period_s = prm.evaluation_period_s
+    mask = len(st.win_busy_s) - 1
+    k = int(t0_s // period_s)
     while t0_s < t1_s:
-        edge = (k + 1) * period
-        seg = min(t1_s, edge) - t0_s
-        if k >= si[W_NEXT]:
-            win[k & mask] += seg
-        t0_s = edge
+        edge_s = (k + 1) * period_s
+        if k >= st.win_next[0]:
+            st.win_busy_s[k & mask] += min(t1_s, edge_s) - t0_s
+        t0_s = edge_s
         k += 1
 
 
 @njit_inline
 def _start(
-    slot: int,
-    arrival_s: float,
-    now_s: float,
-    dur_s: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_i: np.ndarray,
-    ht: np.ndarray,
-    ho: np.ndarray,
-    ha: np.ndarray,
-    hv: np.ndarray,
-    win: np.ndarray,
-    lat_counts: np.ndarray,
-    b_busy: np.ndarray,
+    prm: FleetParams, st: FleetState, slot: int, arrival_s: float, now_s: float, d_s: float
 ) -> None:
-    sv_i[ACTIVE, slot] += 1
-    latency_s = (now_s - arrival_s) + dur_s
-    if arrival_s >= pp[P_WARMUP]:
-        lat_counts[latency_bucket(latency_s)] += 1
-        sf[S_LAT_TOTAL] += latency_s
-    end_s = now_s + dur_s
-    weight = 1.0 / ip[I_WORKERS]
-    horizon_s = pp[P_HORIZON]
+    """Start serving a request that arrived at ``arrival_s`` on ``slot`` at ``now_s`` [s]."""
+    st.sv_active[slot] += 1
+    latency_s = (now_s - arrival_s) + d_s
+    if counts_in_latency(arrival_s, prm.warmup_s):
+        st.lat_counts[latency_bucket(latency_s)] += 1
+        st.latency_total_s[0] += latency_s
+    end_s = now_s + d_s
+    weight = 1.0 / prm.workers
     if end_s > now_s:
-        sf[S_BUSY] += weight * (min(end_s, horizon_s) - min(now_s, horizon_s))
-        add_interval(b_busy, now_s, end_s, weight, horizon_s, pp[P_WIDTH], ip[I_NBINS])
-        if ip[I_AUTOSCALE] != 0:
-            _add_window_busy(now_s, end_s, pp, si, win)
-    si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], max(end_s, sf[S_NOW]), si[SEQ], slot, end_s)
-    si[SEQ] += 1
+        st.busy_s[0] += busy_within_horizon_s(now_s, end_s, prm.horizon_s, weight)
+        add_interval(st.b_busy_s, now_s, end_s, weight, prm.horizon_s, prm.bin_width_s, prm.n_bins)
+        if prm.autoscale:
+            _add_window_busy(prm, st, now_s, window_busy_end_s(end_s, prm.horizon_s))
+    _push(st, max(end_s, st.now_s[0]), EVENT_COMPLETION, slot, end_s)
 
 
-@njit
-def _launch(
-    now_s: float,
-    serving: bool,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_f: np.ndarray,
-    sv_i: np.ndarray,
-    qs: np.ndarray,
-    order: np.ndarray,
-) -> int:
+@njit_inline
+def _choose(prm: FleetParams, st: FleetState, t_s: float, u: float) -> tuple[int, int]:
+    """The balancer's choice for a request arriving at ``t_s``: (slot to start on or -1, queue).
+
+    Only serving servers take requests; with none, the request waits in the holding queue.
+    """
+    m = 0
+    for j in range(st.n_alive[0]):
+        slot = st.order[j]
+        if st.sv_serving[slot] != 0:
+            st.g_slot[m] = slot
+            m += 1
+    if m == 0:
+        return -1, 0
+    if prm.balancer == BALANCER_SHARED:
+        nf = 0
+        for j in range(m):
+            slot = st.g_slot[j]
+            if st.sv_active[slot] < prm.workers:
+                st.g_slot[nf] = slot
+                st.g_active[nf] = st.sv_active[slot]
+                nf += 1
+        if nf > 0 and not _next_from(prm, st, 0, t_s):
+            k = choose_server(BALANCER_SHARED, st.g_active[:nf], st.g_queued[:0], 0, u)
+            return st.g_slot[k], 0
+        return -1, 0
+    if prm.balancer == BALANCER_LEAST_CONNECTIONS and prm.has_queue_timeout:
+        for j in range(m):
+            _next_from(prm, st, st.g_slot[j] + 1, t_s)
+    for j in range(m):
+        st.g_active[j] = st.sv_active[st.g_slot[j]]
+        st.g_queued[j] = st.q_len[st.g_slot[j] + 1]
+    k = choose_server(prm.balancer, st.g_active[:m], st.g_queued[:m], st.rr[0], u)
+    if prm.balancer == BALANCER_ROUND_ROBIN:
+        st.rr[0] += 1
+    slot = st.g_slot[k]
+    if st.sv_active[slot] < prm.workers and not _next_from(prm, st, slot + 1, t_s):
+        return slot, slot + 1
+    return -1, slot + 1
+
+
+@njit_inline
+def _arrive(prm: FleetParams, st: FleetState, t_s: float, d_s: float, u: float) -> None:
+    """Handle one arrival (the reference engine's ``_Fleet.arrive``)."""
+    st.arrived[0] += 1
+    st.b_arrivals[bin_index(t_s, prm.bin_width_s, prm.n_bins)] += 1
+    st.in_system[0] += 1
+    slot, q = _choose(prm, st, t_s, u)
+    if slot >= 0:
+        _start(prm, st, slot, t_s, t_s, d_s)
+    else:
+        _enqueue(prm, st, q, t_s, d_s)
+
+
+@njit_inline
+def _serve_head(prm: FleetParams, st: FleetState, slot: int, q: int, now_s: float) -> None:
+    """Start the request at the head of queue ``q`` on ``slot``."""
+    node = st.q_head[q]
+    a_s = st.nd_arrival_s[node]
+    d_s = st.nd_duration_s[node]
+    _pop_head(st, q)
+    _start(prm, st, slot, a_s, now_s, d_s)
+
+
+@njit_inline
+def _complete(prm: FleetParams, st: FleetState, slot: int, end_s: float) -> None:
+    """A request ends: the server takes the next of its own queue, then of the shared one."""
+    st.sv_active[slot] -= 1
+    st.in_system[0] -= 1
+    st.served[0] += 1
+    st.b_served[bin_index(end_s, prm.bin_width_s, prm.n_bins)] += 1
+    if _next_from(prm, st, slot + 1, end_s):
+        _serve_head(prm, st, slot, slot + 1, end_s)
+    elif _next_from(prm, st, 0, end_s):
+        _serve_head(prm, st, slot, 0, end_s)
+
+
+# -- servers ---------------------------------------------------------------------------------
+@njit_inline
+def _serving_changed(st: FleetState, now_s: float, delta: int) -> None:
+    """Integrate the serving servers up to ``now_s``, then change their number by ``delta``."""
+    st.serving_integral_s[0] += st.serving[0] * (now_s - st.serving_at_s[0])
+    st.serving_at_s[0] = now_s
+    st.serving[0] += delta
+
+
+@njit_inline
+def _launch(st: FleetState, now_s: float, serving: bool) -> int:
+    """Start a server in the first free slot at ``now_s`` (billing starts); return the slot."""
     slot = 0
-    while sv_i[USED, slot] != 0:
+    while st.sv_used[slot] != 0:
         slot += 1
-    sv_i[USED, slot] = 1
-    sv_i[ID, slot] = si[NEXT_ID]
-    sv_i[ACTIVE, slot] = 0
-    sv_i[SERVING, slot] = 1 if serving else 0
-    sv_f[LAUNCHED, slot] = now_s
-    qs[Q_LEN, slot + 1] = 0
-    si[NEXT_ID] += 1
-    order[si[N_ALIVE]] = slot
-    si[N_ALIVE] += 1
-    si[MAX_INST] = max(si[MAX_INST], si[N_ALIVE])
+    st.sv_used[slot] = 1
+    st.sv_id[slot] = st.next_id[0]
+    st.sv_active[slot] = 0
+    st.sv_serving[slot] = 1 if serving else 0
+    st.sv_launched_s[slot] = now_s
+    st.q_len[slot + 1] = 0
+    st.next_id[0] += 1
+    st.order[st.n_alive[0]] = slot
+    st.n_alive[0] += 1
+    st.max_instances[0] = max(st.max_instances[0], st.n_alive[0])
     if serving:
-        _serving_changed(now_s, 1, sf, si)
+        _serving_changed(st, now_s, 1)
     return slot
 
 
-@njit
-def _retire(
-    slot: int,
-    end_s: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_f: np.ndarray,
-    sv_i: np.ndarray,
-    billed: np.ndarray,
-    b_alive: np.ndarray,
-) -> None:
-    """Account for a server's life and free its slot (the caller updates ``order``)."""
-    sv_i[USED, slot] = 0
-    if sv_i[SERVING, slot] != 0:
-        _serving_changed(end_s, -1, sf, si)
-    horizon_s = pp[P_HORIZON]
-    launched_s = sv_f[LAUNCHED, slot]
-    end = min(end_s, horizon_s)
-    life = max(0.0, end - launched_s)
-    sf[S_ALIVE] += life
-    add_interval(b_alive, launched_s, end, 1.0, horizon_s, pp[P_WIDTH], ip[I_NBINS])
-    if launched_s < horizon_s:
-        billed[si[N_BILLED]] = billed_duration_s(life, pp[P_GRAN], pp[P_MIN])
-        si[N_BILLED] += 1
+@njit_inline
+def _boot(prm: FleetParams, st: FleetState, slot: int, server_id: int, now_s: float) -> None:
+    """A server finished booting: it serves, first from the holding queue."""
+    if st.sv_used[slot] == 0 or st.sv_id[slot] != server_id:
+        return
+    st.sv_serving[slot] = 1
+    _serving_changed(st, now_s, 1)
+    while st.sv_active[slot] < prm.workers and _next_from(prm, st, 0, now_s):
+        _serve_head(prm, st, slot, 0, now_s)
 
 
 @njit_inline
-def _arrive(
-    t_s: float,
-    dur_s: float,
-    u: float,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_i: np.ndarray,
-    order: np.ndarray,
-    qs: np.ndarray,
-    nd_f: np.ndarray,
-    nd_next: np.ndarray,
-    ht: np.ndarray,
-    ho: np.ndarray,
-    ha: np.ndarray,
-    hv: np.ndarray,
-    win: np.ndarray,
-    g_slot: np.ndarray,
-    g_active: np.ndarray,
-    g_queued: np.ndarray,
-    lat_counts: np.ndarray,
-    b_arrivals: np.ndarray,
-    b_dropped: np.ndarray,
-    b_busy: np.ndarray,
-) -> None:
-    """Handle one arrival (the reference engine's ``_Fleet.arrive``)."""
-    si[C_ARRIVED] += 1
-    b_arrivals[bin_index(t_s, pp[P_WIDTH], ip[I_NBINS])] += 1
-    si[IN_SYSTEM] += 1
-    workers = ip[I_WORKERS]
-    code = ip[I_BALANCER]
-    m = 0
-    for j in range(si[N_ALIVE]):
-        slot = order[j]
-        if sv_i[SERVING, slot] != 0:
-            g_slot[m] = slot
-            m += 1
-    if m == 0:
-        _enqueue(0, t_s, dur_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
-        return
-    if code == SHARED:
-        nf = 0
-        for j in range(m):
-            slot = g_slot[j]
-            if sv_i[ACTIVE, slot] < workers:
-                g_slot[nf] = slot
-                g_active[nf] = sv_i[ACTIVE, slot]
-                nf += 1
-        if nf > 0 and not _next_from(0, t_s, pp, ip, si, qs, nd_f, nd_next, b_dropped):
-            k = choose_server(SHARED, g_active[:nf], g_queued[:0], 0, u)
-            _start(
-                g_slot[k],
-                t_s,
-                t_s,
-                dur_s,
-                pp,
-                ip,
-                sf,
-                si,
-                sv_i,
-                ht,
-                ho,
-                ha,
-                hv,
-                win,
-                lat_counts,
-                b_busy,
-            )
-        else:
-            _enqueue(0, t_s, dur_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
-        return
-    if code == LEAST_CONNECTIONS and ip[I_HAS_TIMEOUT] != 0:
-        for j in range(m):
-            _next_from(g_slot[j] + 1, t_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
-    for j in range(m):
-        g_active[j] = sv_i[ACTIVE, g_slot[j]]
-        g_queued[j] = qs[Q_LEN, g_slot[j] + 1]
-    k = choose_server(code, g_active[:m], g_queued[:m], si[RR], u)
-    if code == ROUND_ROBIN:
-        si[RR] += 1
-    slot = g_slot[k]
-    q = slot + 1
-    if sv_i[ACTIVE, slot] < workers and not _next_from(
-        q, t_s, pp, ip, si, qs, nd_f, nd_next, b_dropped
-    ):
-        _start(slot, t_s, t_s, dur_s, pp, ip, sf, si, sv_i, ht, ho, ha, hv, win, lat_counts, b_busy)
-    else:
-        _enqueue(q, t_s, dur_s, pp, ip, si, qs, nd_f, nd_next, b_dropped)
+def _retire(prm: FleetParams, st: FleetState, slot: int, end_s: float) -> None:
+    """Meter a server's life and free its slot (the caller updates ``order``)."""
+    st.sv_used[slot] = 0
+    if st.sv_serving[slot] != 0:
+        _serving_changed(st, end_s, -1)
+    launched_s = st.sv_launched_s[slot]
+    life_s = lifetime_s(launched_s, end_s, prm.horizon_s)
+    st.alive_s[0] += life_s
+    end_in_s = lifetime_end_s(end_s, prm.horizon_s)
+    add_interval(
+        st.b_alive_s, launched_s, end_in_s, 1.0, prm.horizon_s, prm.bin_width_s, prm.n_bins
+    )
+    if metered_instance(launched_s, prm.horizon_s):
+        st.life_ms[st.n_life[0]] = ms_ceil(life_s)
+        st.n_life[0] += 1
+
+
+# -- autoscaling -----------------------------------------------------------------------------
+@njit_inline
+def _scale_out(prm: FleetParams, st: FleetState, now_s: float, n: int) -> None:
+    """Launch ``n`` servers; each serves once booted, unless its boot ends past the horizon."""
+    boot_s = now_s + prm.boot_time_s
+    for _ in range(n):
+        slot = _launch(st, now_s, False)
+        if within_horizon(boot_s, prm.horizon_s):
+            _push(st, max(boot_s, st.now_s[0]), EVENT_BOOT, slot, float(st.sv_id[slot]))
+    st.last_action_s[0] = now_s
 
 
 @njit_inline
-def _event(
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_f: np.ndarray,
-    sv_i: np.ndarray,
-    order: np.ndarray,
-    qs: np.ndarray,
-    nd_f: np.ndarray,
-    nd_next: np.ndarray,
-    ht: np.ndarray,
-    ho: np.ndarray,
-    ha: np.ndarray,
-    hv: np.ndarray,
-    win: np.ndarray,
-    billed: np.ndarray,
-    lat_counts: np.ndarray,
-    b_served: np.ndarray,
-    b_dropped: np.ndarray,
-    b_alive: np.ndarray,
-    b_busy: np.ndarray,
-) -> None:
-    """Handle the first event on the heap: a completion, a boot or an evaluation."""
-    now = ht[0]
-    kind = ho[0] >> SEQ_BITS
-    slot = ha[0]
-    val = hv[0]
-    si[HEAP_N] = heap_pop(ht, ho, ha, hv, si[HEAP_N])
-    sf[S_NOW] = now
-    workers = ip[I_WORKERS]
-    if kind == COMPLETION:
-        end_s = val
-        sv_i[ACTIVE, slot] -= 1
-        si[IN_SYSTEM] -= 1
-        si[C_SERVED] += 1
-        b_served[bin_index(end_s, pp[P_WIDTH], ip[I_NBINS])] += 1
-        for q in (slot + 1, 0):
-            if _next_from(q, end_s, pp, ip, si, qs, nd_f, nd_next, b_dropped):
-                node = qs[Q_HEAD, q]
-                a = nd_f[0, node]
-                d = nd_f[1, node]
-                _pop_head(q, qs, nd_next, si)
-                _start(
-                    slot, a, end_s, d, pp, ip, sf, si, sv_i, ht, ho, ha, hv, win, lat_counts, b_busy
-                )
-                return
-        return
-    if kind == BOOT:
-        if sv_i[USED, slot] == 0 or sv_i[ID, slot] != int(val):
-            return
-        sv_i[SERVING, slot] = 1
-        _serving_changed(now, 1, sf, si)
-        while sv_i[ACTIVE, slot] < workers and _next_from(
-            0, now, pp, ip, si, qs, nd_f, nd_next, b_dropped
-        ):
-            node = qs[Q_HEAD, 0]
-            a = nd_f[0, node]
-            d = nd_f[1, node]
-            _pop_head(0, qs, nd_next, si)
-            _start(slot, a, now, d, pp, ip, sf, si, sv_i, ht, ho, ha, hv, win, lat_counts, b_busy)
-        return
-    # evaluation k: the reference's autoscaler loop body
-    k = si[EVAL_K]
-    period = pp[P_PERIOD]
-    now_s = k * period
-    _serving_changed(now_s, 0, sf, si)
-    capacity_s = sf[S_SERV_INT] * workers
-    sf[S_SERV_INT] = 0.0
-    mask = len(win) - 1
-    busy = 0.0
-    if k - 1 >= si[W_NEXT]:
-        busy = win[(k - 1) & mask]
-        win[(k - 1) & mask] = 0.0
-        si[W_NEXT] = k
-    util = busy / capacity_s if capacity_s > 0 else 0.0
-    desired = desired_capacity(si[SERV_COUNT], min(util, 1.0), pp[P_TARGET], ip[I_AMIN], ip[I_AMAX])
-    if si[SERV_COUNT] == 0 and si[IN_SYSTEM] > 0:
-        desired = max(desired, 1)
-    total = si[N_ALIVE]
+def _scale_in(prm: FleetParams, st: FleetState, now_s: float, n: int) -> None:
+    """Retire up to ``n`` idle servers, newest first; only a real retirement is an action."""
+    total = st.n_alive[0]
+    retired = 0
+    for j in range(total - 1, -1, -1):
+        if retired >= n:
+            break
+        s = st.order[j]
+        if st.sv_serving[s] != 0 and st.sv_active[s] == 0 and st.q_len[s + 1] == 0:
+            _retire(prm, st, s, now_s)
+            retired += 1
+    if retired > 0:
+        w = 0
+        for j in range(total):
+            if st.sv_used[st.order[j]] != 0:
+                st.order[w] = st.order[j]
+                w += 1
+        st.n_alive[0] = w
+        st.last_action_s[0] = now_s
+
+
+@njit_inline
+def _evaluate(prm: FleetParams, st: FleetState) -> None:
+    """Evaluation ``k``: target tracking on the utilisation of the window just ended."""
+    k = st.eval_k[0]
+    period_s = prm.evaluation_period_s
+    now_s = k * period_s
+    _serving_changed(st, now_s, 0)
+    capacity_s = st.serving_integral_s[0] * prm.workers
+    st.serving_integral_s[0] = 0.0
+    busy_s = 0.0
+    if k - 1 >= st.win_next[0]:
+        mask = len(st.win_busy_s) - 1
+        busy_s = st.win_busy_s[(k - 1) & mask]
+        st.win_busy_s[(k - 1) & mask] = 0.0
+        st.win_next[0] = k
+    util = busy_s / capacity_s if capacity_s > 0 else 0.0
+    desired = desired_capacity(
+        st.serving[0], min(util, 1.0), prm.target_utilization, prm.minimum, prm.maximum
+    )
+    desired = scale_from_zero(desired, st.serving[0], st.in_system[0])
+    total = st.n_alive[0]
     if desired > total:
-        for _ in range(desired - total):
-            s = _launch(now_s, False, sf, si, sv_f, sv_i, qs, order)
-            boot_s = max(now_s + pp[P_BOOT], sf[S_NOW])
-            key = (BOOT << SEQ_BITS) | si[SEQ]
-            si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], boot_s, key, s, sv_i[ID, s])
-            si[SEQ] += 1
-        sf[S_LAST_ACTION] = now_s
-    elif desired < total and now_s - sf[S_LAST_ACTION] >= pp[P_COOLDOWN]:
-        want = total - desired
-        retired = 0
-        for j in range(total - 1, -1, -1):
-            if retired >= want:
-                break
-            s = order[j]
-            if sv_i[SERVING, s] != 0 and sv_i[ACTIVE, s] == 0 and qs[Q_LEN, s + 1] == 0:
-                _retire(s, now_s, pp, ip, sf, si, sv_f, sv_i, billed, b_alive)
-                retired += 1
-        if retired > 0:
-            w = 0
-            for j in range(total):
-                if sv_i[USED, order[j]] != 0:
-                    order[w] = order[j]
-                    w += 1
-            si[N_ALIVE] = w
-            sf[S_LAST_ACTION] = now_s
-    if now_s >= pp[P_HORIZON] and si[IN_SYSTEM] == 0:
-        si[EVAL_ON] = 0
-        return
-    si[EVAL_K] = k + 1
-    t_next = max((k + 1) * period, sf[S_NOW])
-    key = (EVALUATION << SEQ_BITS) | si[SEQ]
-    si[HEAP_N] = heap_push(ht, ho, ha, hv, si[HEAP_N], t_next, key, 0, 0.0)
-    si[SEQ] += 1
+        _scale_out(prm, st, now_s, desired - total)
+    elif desired < total and cooldown_over(now_s, st.last_action_s[0], prm.cooldown_s):
+        _scale_in(prm, st, now_s, total - desired)
+    st.eval_k[0] = k + 1
+    if within_horizon((k + 1) * period_s, prm.horizon_s):
+        _push(st, max((k + 1) * period_s, st.now_s[0]), EVENT_EVALUATION, 0, 0.0)
 
 
-@njit
-def _room(
-    si: np.ndarray,
-    ip: np.ndarray,
-    ht: np.ndarray,
-    billed: np.ndarray,
-    sv_i: np.ndarray,
-) -> bool:
-    """Whether the heap and the billed buffer can take whatever one event may add."""
-    n_slots = sv_i.shape[1]
-    need_heap = max(ip[I_WORKERS], n_slots) + 2
-    return len(ht) - si[HEAP_N] >= need_heap and len(billed) - si[N_BILLED] >= n_slots
+# -- the loop --------------------------------------------------------------------------------
+@njit_inline
+def _event(prm: FleetParams, st: FleetState) -> None:
+    """Handle the first event on the heap: a completion, a boot or an evaluation."""
+    now_s = st.ev_t_s[0]
+    kind = st.ev_order[0] >> SEQ_BITS
+    slot = st.ev_slot[0]
+    value = st.ev_value[0]
+    st.heap_n[0] = heap_pop(st.ev_t_s, st.ev_order, st.ev_slot, st.ev_value, st.heap_n[0])
+    st.now_s[0] = now_s
+    if kind == EVENT_COMPLETION:
+        _complete(prm, st, slot, value)
+    elif kind == EVENT_BOOT:
+        _boot(prm, st, slot, int(value), now_s)
+    else:
+        _evaluate(prm, st)
+
+
+@njit_inline
+def _room(prm: FleetParams, st: FleetState) -> bool:
+    """Whether the heap and the lifetime buffer can take whatever one step may add."""
+    n_slots = len(st.sv_used)
+    need_heap = max(prm.workers, n_slots) + 2
+    heap_free = len(st.ev_t_s) - st.heap_n[0]
+    return heap_free >= need_heap and len(st.life_ms) - st.n_life[0] >= n_slots
 
 
 @njit
 def _run(
+    prm: FleetParams,
+    st: FleetState,
     arr: np.ndarray,
     dur: np.ndarray,
     uni: np.ndarray,
     final: bool,
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_f: np.ndarray,
-    sv_i: np.ndarray,
-    order: np.ndarray,
-    qs: np.ndarray,
-    nd_f: np.ndarray,
-    nd_next: np.ndarray,
-    ht: np.ndarray,
-    ho: np.ndarray,
-    ha: np.ndarray,
-    hv: np.ndarray,
-    win: np.ndarray,
-    billed: np.ndarray,
-    g_slot: np.ndarray,
-    g_active: np.ndarray,
-    g_queued: np.ndarray,
-    lat_counts: np.ndarray,
-    b_arrivals: np.ndarray,
-    b_served: np.ndarray,
-    b_dropped: np.ndarray,
-    b_alive: np.ndarray,
-    b_busy: np.ndarray,
 ) -> bool:
-    """Simulate arrivals from ``si[CURSOR]`` to the end of the chunk (then, if ``final``, drain).
+    """Simulate arrivals from ``st.cursor`` to the end of the chunk (then, if ``final``, drain).
 
-    Returns False when it stopped early because an array must grow; ``si[CURSOR]`` says where.
+    Returns False when it stopped early, because an array must grow or after
+    :data:`EVENT_BUDGET` steps (so that Python, and Ctrl-C, get control back often);
+    ``st.cursor`` says where.
     """
     n = len(arr)
-    i = si[CURSOR]
-    has_u = ip[I_HAS_U] != 0
-    autoscale = ip[I_AUTOSCALE] != 0
-    period = pp[P_PERIOD]
-    while True:
-        if not _room(si, ip, ht, billed, sv_i):
-            si[CURSOR] = i
-            return False
+    i = st.cursor[0]
+    for _ in range(EVENT_BUDGET):
+        if not _room(prm, st):
+            break
         if i < n:
             t_s = arr[i]
             # The walk decides when it reaches a request: a later one is an ARRIVAL event,
             # handled after every other event at or before its time.
-            if si[WALK_PENDING] == 0 and t_s > sf[S_NOW]:
-                si[WALK_PENDING] = 1
-            if si[WALK_PENDING] != 0 and si[HEAP_N] > 0 and ht[0] <= t_s:
-                _event(
-                    pp, ip, sf, si, sv_f, sv_i, order, qs, nd_f, nd_next, ht, ho, ha, hv, win,
-                    billed, lat_counts, b_served, b_dropped, b_alive, b_busy,
-                )  # fmt: skip
+            if st.walk_pending[0] == 0 and t_s > st.now_s[0]:
+                st.walk_pending[0] = 1
+            if st.walk_pending[0] != 0 and st.heap_n[0] > 0 and st.ev_t_s[0] <= t_s:
+                _event(prm, st)
                 continue
             d_s = dur[i]
-            if si[NODE_FREE] < 0 or (autoscale and int(d_s / period) + 4 > len(win)):
-                si[CURSOR] = i
-                return False
-            if si[WALK_PENDING] != 0:
-                sf[S_NOW] = t_s
-                si[WALK_PENDING] = 0
-            u = uni[i] if has_u else 0.0
-            _arrive(
-                t_s, d_s, u, pp, ip, sf, si, sv_i, order, qs, nd_f, nd_next, ht, ho, ha, hv, win,
-                g_slot, g_active, g_queued, lat_counts, b_arrivals, b_dropped, b_busy,
-            )  # fmt: skip
+            span_s = min(d_s, prm.horizon_s)  # window busy time stops at the horizon
+            if st.node_free[0] < 0 or (
+                prm.autoscale and int(span_s / prm.evaluation_period_s) + 4 > len(st.win_busy_s)
+            ):
+                break
+            if st.walk_pending[0] != 0:
+                st.now_s[0] = t_s
+                st.walk_pending[0] = 0
+            _arrive(prm, st, t_s, d_s, uni[i] if prm.uses_uniforms else 0.0)
             i += 1
             continue
-        if not final or si[HEAP_N] == 0:
-            si[CURSOR] = 0
+        if not final or st.heap_n[0] == 0:
+            st.cursor[0] = 0
             return True
-        _event(
-            pp, ip, sf, si, sv_f, sv_i, order, qs, nd_f, nd_next, ht, ho, ha, hv, win, billed,
-            lat_counts, b_served, b_dropped, b_alive, b_busy,
-        )  # fmt: skip
+        _event(prm, st)
+    st.cursor[0] = i
+    return False
 
 
 @njit
-def _close(
-    pp: np.ndarray,
-    ip: np.ndarray,
-    sf: np.ndarray,
-    si: np.ndarray,
-    sv_f: np.ndarray,
-    sv_i: np.ndarray,
-    order: np.ndarray,
-    qs: np.ndarray,
-    nd_f: np.ndarray,
-    nd_next: np.ndarray,
-    billed: np.ndarray,
-    b_dropped: np.ndarray,
-    b_alive: np.ndarray,
-) -> None:
+def _close(prm: FleetParams, st: FleetState) -> None:
     """Drop what is still queued (no server left to run it), then retire every server."""
-    horizon_s = pp[P_HORIZON]
-    n = si[N_ALIVE]
+    n = st.n_alive[0]
     for j in range(-1, n):
-        q = 0 if j < 0 else order[j] + 1
-        while qs[Q_LEN, q] > 0:
-            a = nd_f[0, qs[Q_HEAD, q]]
-            _pop_head(q, qs, nd_next, si)
-            _drop(max(a, horizon_s), pp, ip, si, b_dropped)
+        q = 0 if j < 0 else st.order[j] + 1
+        while st.q_len[q] > 0:
+            a_s = st.nd_arrival_s[st.q_head[q]]
+            _pop_head(st, q)
+            _drop(prm, st, max(a_s, prm.horizon_s))
     for j in range(n):
-        _retire(order[j], horizon_s, pp, ip, sf, si, sv_f, sv_i, billed, b_alive)
-    si[N_ALIVE] = 0
+        _retire(prm, st, st.order[j], prm.horizon_s)
+    st.n_alive[0] = 0
 
 
-class _State:
-    """The arrays a fleet simulation carries between chunks."""
+# -- Python side -----------------------------------------------------------------------------
+def _params(p: FleetPlatform, horizon_s: float, bins: TimeBins) -> FleetParams:
+    a = p.autoscale
+    return FleetParams(
+        horizon_s=float(horizon_s),
+        bin_width_s=float(bins.width_s),
+        n_bins=int(bins.n_bins),
+        workers=int(p.workers),
+        balancer=int(p.balancer_code),
+        uses_uniforms=p.balancer_code == BALANCER_RANDOM,
+        has_queue_limit=p.queue_limit is not None,
+        queue_limit=int(p.queue_limit or 0),
+        has_queue_timeout=p.queue_timeout_s is not None,
+        queue_timeout_s=float(p.queue_timeout_s or 0.0),
+        warmup_s=float(p.latency_warmup_s),
+        autoscale=a is not None,
+        minimum=a.minimum if a else 0,
+        maximum=a.maximum if a else 0,
+        target_utilization=float(a.target_utilization) if a else 1.0,
+        boot_time_s=float(a.boot_time_s) if a else 0.0,
+        cooldown_s=float(a.cooldown_s) if a else 0.0,
+        evaluation_period_s=float(a.evaluation_period_s) if a else 1.0,
+    )
 
-    def __init__(self, p: FleetPlatform, horizon_s: float, bins: TimeBins) -> None:
+
+def _zeros_f(n: int) -> np.ndarray:
+    return np.zeros(n)
+
+
+def _zeros_i(n: int) -> np.ndarray:
+    return np.zeros(n, dtype=np.int64)
+
+
+class _Fleet:
+    """The records of one fleet run, grown between kernel calls."""
+
+    def __init__(
+        self, p: FleetPlatform, horizon_s: float, bins: TimeBins, latency: LatencyHistogram
+    ) -> None:
+        self.prm = _params(p, horizon_s, bins)
         a = p.autoscale
-        self.pp = np.array(
-            [
-                horizon_s,
-                bins.width_s,
-                p.queue_timeout_s if p.queue_timeout_s is not None else 0.0,
-                p.billing_granularity_s,
-                p.billing_minimum_s,
-                a.target_utilization if a else 1.0,
-                a.boot_time_s if a else 0.0,
-                a.cooldown_s if a else 0.0,
-                a.evaluation_period_s if a else 1.0,
-                p.latency_warmup_s,
-            ]
-        )
-        self.ip = np.array(
-            [
-                p.workers,
-                p.balancer_code,
-                int(p.queue_limit is not None),
-                p.queue_limit if p.queue_limit is not None else 0,
-                int(p.queue_timeout_s is not None),
-                int(a is not None),
-                a.minimum if a else 0,
-                a.maximum if a else 0,
-                bins.n_bins,
-                int(p.balancer_code == RANDOM),
-            ],
-            dtype=np.int64,
-        )
-        self.sf = np.zeros(N_SF)
-        self.sf[S_LAST_ACTION] = -np.inf
-        self.si = np.zeros(N_SI, dtype=np.int64)
         first = a.minimum if a is not None else p.count
         n_slots = max(first, a.maximum if a else 0, 1)
-        self.sv_f = np.zeros((1, n_slots))
-        self.sv_i = np.zeros((4, n_slots), dtype=np.int64)
-        self.order = np.zeros(n_slots, dtype=np.int64)
-        self.qs = np.zeros((3, n_slots + 1), dtype=np.int64)
-        self.nd_f = np.zeros((2, 0))
-        self.nd_next = np.zeros(0, dtype=np.int64)
-        self.si[NODE_FREE] = -1
+        heap_cap = 2 * (max(p.workers, n_slots) + 2) * 4
+        self.lifetimes = LifetimeTally()
+        f1, i1 = (lambda: _zeros_f(1)), (lambda: _zeros_i(1))
+        self.st = FleetState(
+            now_s=f1(), cursor=i1(), walk_pending=i1(),
+            sv_launched_s=_zeros_f(n_slots), sv_id=_zeros_i(n_slots),
+            sv_active=_zeros_i(n_slots), sv_serving=_zeros_i(n_slots),
+            sv_used=_zeros_i(n_slots), order=_zeros_i(n_slots),
+            n_alive=i1(), next_id=i1(), rr=i1(),
+            q_head=_zeros_i(n_slots + 1), q_tail=_zeros_i(n_slots + 1),
+            q_len=_zeros_i(n_slots + 1),
+            nd_arrival_s=_zeros_f(0), nd_duration_s=_zeros_f(0), nd_next=_zeros_i(0),
+            node_free=np.full(1, -1, dtype=np.int64), in_system=i1(),
+            ev_t_s=_zeros_f(heap_cap), ev_order=_zeros_i(heap_cap),
+            ev_slot=_zeros_i(heap_cap), ev_value=_zeros_f(heap_cap),
+            heap_n=i1(), seq=i1(),
+            win_busy_s=_zeros_f(64), win_next=i1(), eval_k=i1(), serving=i1(),
+            serving_integral_s=f1(), serving_at_s=f1(),
+            last_action_s=np.full(1, -np.inf),
+            arrived=i1(), served=i1(), dropped=i1(), max_instances=i1(),
+            alive_s=f1(), busy_s=f1(), latency_total_s=f1(),
+            life_ms=_zeros_i(4 * n_slots + 1024), n_life=i1(),
+            g_slot=_zeros_i(n_slots), g_active=_zeros_i(n_slots), g_queued=_zeros_i(n_slots),
+            lat_counts=latency.counts, b_arrivals=bins.arrivals, b_served=bins.served,
+            b_dropped=bins.dropped, b_alive_s=bins.alive_s, b_busy_s=bins.busy_s,
+        )  # fmt: skip
         self._grow_nodes(1024)
-        self.heap = new_heap(2 * (max(p.workers, n_slots) + 2) * 4)
-        self.win = np.zeros(64)
-        self.billed = np.zeros(4 * n_slots + 64)
-        self.billed_list: list[float] = []
-        self.g_slot = np.zeros(n_slots, dtype=np.int64)
-        self.g_active = np.zeros(n_slots, dtype=np.int64)
-        self.g_queued = np.zeros(n_slots, dtype=np.int64)
-        for _ in range(first):
-            _launch(0.0, True, self.sf, self.si, self.sv_f, self.sv_i, self.qs, self.order)
-        if a is not None:
-            self.si[EVAL_K] = 1
-            self.si[EVAL_ON] = 1
-            ht, ho, ha, hv = self.heap
-            order = EVALUATION << SEQ_BITS
-            self.si[HEAP_N] = heap_push(ht, ho, ha, hv, 0, a.evaluation_period_s, order, 0, 0.0)
-            self.si[SEQ] = 1
+        _start_servers(self.prm, self.st, first)
 
     def _grow_nodes(self, capacity: int) -> None:
-        old = len(self.nd_next)
-        self.nd_f = grow_rows(self.nd_f, capacity)
-        self.nd_next = grow(self.nd_next, capacity)
+        st = self.st
+        old = len(st.nd_next)
+        nd_next = grow(st.nd_next, capacity)
         # chain the new nodes in front of the free list
-        self.nd_next[old : capacity - 1] = np.arange(old + 1, capacity)
-        self.nd_next[capacity - 1] = self.si[NODE_FREE]
-        self.si[NODE_FREE] = old
+        nd_next[old : capacity - 1] = np.arange(old + 1, capacity)
+        nd_next[capacity - 1] = st.node_free[0]
+        st.node_free[0] = old
+        self.st = st._replace(
+            nd_arrival_s=grow(st.nd_arrival_s, capacity),
+            nd_duration_s=grow(st.nd_duration_s, capacity),
+            nd_next=nd_next,
+        )
 
-    def flush_billed(self) -> None:
-        """Move the billed lifetimes out of the kernel's buffer."""
-        nb = int(self.si[N_BILLED])
-        self.billed_list.extend(self.billed[:nb].tolist())
-        self.si[N_BILLED] = 0
+    def collect_lifetimes(self) -> None:
+        """Move the metered lifetimes out of the kernel's buffer."""
+        st = self.st
+        self.lifetimes.add_many(st.life_ms[: st.n_life[0]])
+        st.n_life[0] = 0
 
     def grow(self, next_dur_s: float) -> None:
-        """Make room for the next event (and the next arrival, of ``next_dur_s`` [s])."""
-        self.flush_billed()
-        if self.si[NODE_FREE] < 0:
-            self._grow_nodes(2 * len(self.nd_next))
-        need = max(int(self.ip[I_WORKERS]), self.sv_i.shape[1]) + 2
-        if len(self.heap[0]) - self.si[HEAP_N] < need:
-            cap = 2 * (len(self.heap[0]) + need)
-            self.heap = tuple(grow(h, cap) for h in self.heap)  # type: ignore[assignment]
-        if self.ip[I_AUTOSCALE]:
-            span = int(next_dur_s / self.pp[P_PERIOD]) + 4
-            if span > len(self.win):
-                size = len(self.win)
+        """Make room for the next step (and the next arrival, of ``next_dur_s`` [s])."""
+        self.collect_lifetimes()
+        st, prm = self.st, self.prm
+        if st.node_free[0] < 0:
+            self._grow_nodes(2 * len(st.nd_next))
+        need = max(prm.workers, len(st.sv_used)) + 2
+        if len(st.ev_t_s) - st.heap_n[0] < need:
+            cap = 2 * (len(st.ev_t_s) + need)
+            self.st = self.st._replace(
+                ev_t_s=grow(st.ev_t_s, cap), ev_order=grow(st.ev_order, cap),
+                ev_slot=grow(st.ev_slot, cap), ev_value=grow(st.ev_value, cap),
+            )  # fmt: skip
+        if prm.autoscale:
+            span = int(min(next_dur_s, prm.horizon_s) / prm.evaluation_period_s) + 4
+            win = self.st.win_busy_s
+            if span > len(win):
+                size = len(win)
                 while size < 2 * span:
                     size *= 2
-                ks = np.arange(self.si[W_NEXT], self.si[W_NEXT] + len(self.win))
+                ks = np.arange(st.win_next[0], st.win_next[0] + len(win))
                 new = np.zeros(size)
-                new[ks & (size - 1)] = self.win[ks & (len(self.win) - 1)]
-                self.win = new
+                new[ks & (size - 1)] = win[ks & (len(win) - 1)]
+                self.st = self.st._replace(win_busy_s=new)
 
-    def run(self, arr: np.ndarray, dur: np.ndarray, uni: np.ndarray, final: bool,
-            latency: LatencyHistogram, bins: TimeBins) -> None:  # fmt: skip
-        """Simulate one chunk (and drain at the end if ``final``), growing arrays as needed."""
-        while not _run(
-            arr, dur, uni, final, self.pp, self.ip, self.sf, self.si, self.sv_f, self.sv_i,
-            self.order, self.qs, self.nd_f, self.nd_next, *self.heap, self.win,
-            self.billed, self.g_slot, self.g_active, self.g_queued, latency.counts,
-            bins.arrivals, bins.served, bins.dropped, bins.alive_s, bins.busy_s,
-        ):  # fmt: skip
-            i = int(self.si[CURSOR])
+    def run(self, arr: np.ndarray, dur: np.ndarray, uni: np.ndarray, final: bool) -> None:
+        """Simulate one chunk (and drain at the end if ``final``), growing arrays as needed.
+
+        Each kernel call returns within :data:`EVENT_BUDGET` steps, so a Ctrl-C between calls
+        stops the run within a fraction of a second.
+        """
+        while not _run(self.prm, self.st, arr, dur, uni, final):
+            i = int(self.st.cursor[0])
             self.grow(float(dur[i]) if i < len(dur) else 0.0)
+
+
+@njit
+def _start_servers(prm: FleetParams, st: FleetState, n: int) -> None:
+    """The servers serving from time 0, and the first evaluation within the horizon."""
+    for _ in range(n):
+        _launch(st, 0.0, True)
+    if prm.autoscale and within_horizon(prm.evaluation_period_s, prm.horizon_s):
+        st.eval_k[0] = 1
+        _push(st, prm.evaluation_period_s, EVENT_EVALUATION, 0, 0.0)
 
 
 def run_fleet(
@@ -723,81 +700,35 @@ def run_fleet(
     """Simulate a fleet of servers over the arrivals in ``chunks`` (compiled engine).
 
     Same contract and results as :func:`costsim.engine.simpy_fleet.run_fleet`. The uniform
-    draws are taken only for the ``random`` balancer, the one rule that reads them. Fixed
-    fleets (no autoscaling) run the leaner kernel of :mod:`costsim.engine.fast_fixed`.
+    draws are taken only for the ``random`` balancer, the one rule that reads them.
     """
-    if platform.autoscale is None and platform.count > 0:
-        return _run_fixed(platform, chunks, draws, horizon_s, bins, progress)
-    st = _State(platform, horizon_s, bins)
     latency = LatencyHistogram()
+    fl = _Fleet(platform, horizon_s, bins, latency)
     empty = np.zeros(0)
-    for arr, dur, uni in chunk_arrays(chunks, draws, bool(st.ip[I_HAS_U]), progress):
-        st.run(arr, dur, uni, False, latency, bins)
-    st.run(empty, empty, empty, True, latency, bins)
-    _close(
-        st.pp, st.ip, st.sf, st.si, st.sv_f, st.sv_i, st.order, st.qs, st.nd_f, st.nd_next,
-        st.billed, bins.dropped, bins.alive_s,
+    for arr, dur, uni in chunk_arrays(chunks, draws, fl.prm.uses_uniforms, progress):
+        fl.run(arr, dur, uni, False)
+    fl.run(empty, empty, empty, True)
+    _close(fl.prm, fl.st)
+    fl.collect_lifetimes()
+    st = fl.st
+    latency.total_s = float(st.latency_total_s[0])
+    counters = Counters(
+        arrived=int(st.arrived[0]), served=int(st.served[0]), dropped=int(st.dropped[0])
+    )
+    alive_s, busy_s = float(st.alive_s[0]), float(st.busy_s[0])
+    launched = int(st.next_id[0])
+    meters = fleet_meters(
+        horizon_s, counters, launched, fl.lifetimes.histogram(), alive_s, busy_s,
+        platform.workers, None if platform.autoscale is not None else platform.count,
     )  # fmt: skip
-    st.flush_billed()
-    sf, si = st.sf, st.si
-    latency.total_s = float(sf[S_LAT_TOTAL])
-    alive_s = float(sf[S_ALIVE])
-    counters = Counters(
-        arrived=int(si[C_ARRIVED]),
-        served=int(si[C_SERVED]),
-        dropped=int(si[C_DROPPED]),
-    )
     return EngineOutput(
         counters=counters,
         latency=latency,
         bins=bins,
-        quantities={"instance_s": alive_s, "instances_launched": float(si[NEXT_ID])},
-        instance_billed_s=st.billed_list,
+        meters=meters,
+        quantities={"instance_s": alive_s, "instances_launched": float(launched)},
         alive_s=alive_s,
-        busy_s=float(sf[S_BUSY]),
-        max_instances=int(si[MAX_INST]),
-        capacity_per_instance=platform.workers,
-    )
-
-
-def _run_fixed(
-    platform: FleetPlatform,
-    chunks: Iterable[Chunk],
-    draws: OptionDraws,
-    horizon_s: float,
-    bins: TimeBins,
-    progress: Progress | None,
-) -> EngineOutput:
-    """A fixed fleet, with the lean kernel of :mod:`costsim.engine.fast_fixed`."""
-    from costsim.engine import fast_fixed as ff
-
-    st = ff.FixedState(platform, horizon_s, bins)
-    latency = LatencyHistogram()
-    empty = np.zeros(0)
-    for arr, dur, uni in chunk_arrays(chunks, draws, bool(st.ip[ff.I_HAS_U]), progress):
-        i = 0
-        while i < len(arr):
-            i = st.run(arr, dur, uni, i, latency.counts, bins)
-            if i < len(arr):
-                st.grow()
-    st.run(empty, empty, empty, 0, latency.counts, bins)
-    billed = np.zeros(platform.count)
-    dropped, alive_s = ff.close(st.pp, st.ip, st.qlen, bins.dropped, bins.alive_s, billed)
-    latency.total_s = float(st.sf[ff.S_LAT_TOTAL])
-    si = st.si
-    counters = Counters(
-        arrived=int(si[ff.C_ARRIVED]),
-        served=int(si[ff.C_SERVED]),
-        dropped=int(si[ff.C_DROPPED]) + int(dropped),
-    )
-    return EngineOutput(
-        counters=counters,
-        latency=latency,
-        bins=bins,
-        quantities={"instance_s": alive_s, "instances_launched": float(platform.count)},
-        instance_billed_s=billed.tolist() if horizon_s > 0 else [],
-        alive_s=alive_s,
-        busy_s=float(st.sf[ff.S_BUSY]),
-        max_instances=platform.count,
+        busy_s=busy_s,
+        max_instances=int(st.max_instances[0]),
         capacity_per_instance=platform.workers,
     )

@@ -12,6 +12,11 @@ Scale-in: the cooldown runs from the last scaling action that changed the fleet 
 scale-in that retired at least one server); an evaluation that wants fewer servers but finds none
 idle is no action. ``least_connections`` counts only requests still waiting: requests past
 ``queue_timeout`` are dropped from every queue before the balancer compares servers.
+
+The horizon ends the autoscaling: no evaluation runs after it and a boot that would complete
+after it never happens (a server still booting then never serves). Requests in service or in a
+serving server's queue are still served after the horizon (the run drains); what waits with no
+server to run it is dropped at the horizon. So a run ends even when a boot never completes.
 """
 
 from __future__ import annotations
@@ -25,11 +30,21 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
-from costsim.engine.common import Chunk, Counters, EngineOutput, OptionDraws, Progress
+from costsim.engine.common import (
+    Chunk,
+    Counters,
+    EngineOutput,
+    LifetimeTally,
+    OptionDraws,
+    Progress,
+    fleet_meters,
+)
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.engine.simpy_serverless import schedule_at
+from costsim.meters import ms_ceil
+from costsim.platforms import fleet_rules as fr
 from costsim.platforms.fleet import FleetPlatform
-from costsim.platforms.rules import billed_duration_s, choose_server, desired_capacity
+from costsim.platforms.rules import choose_server, desired_capacity
 
 SHARED = 0
 ROUND_ROBIN = 1
@@ -67,7 +82,7 @@ class _Fleet:
         self.shared: deque[tuple[float, float]] = deque()  # shared queue, or holding queue
         self.next_id = 0
         self.rr = 0
-        self.billed: list[float] = []
+        self.lifetimes = LifetimeTally()
         self.alive_s = 0.0
         self.busy_s = 0.0
         self.max_instances = 0
@@ -111,14 +126,12 @@ class _Fleet:
         srv.retired = True
         if srv.serving:
             self._serving_changed(end_s, -1)
-        end = min(end_s, self.horizon_s)
-        life = max(0.0, end - srv.launched_s)
+        life = fr.lifetime_s(srv.launched_s, end_s, self.horizon_s)
         self.alive_s += life
+        end = fr.lifetime_end_s(end_s, self.horizon_s)
         self.bins.add_interval(self.bins.alive_s, srv.launched_s, end, 1.0)
-        if srv.launched_s < self.horizon_s:
-            self.billed.append(
-                billed_duration_s(life, self.p.billing_granularity_s, self.p.billing_minimum_s)
-            )
+        if fr.metered_instance(srv.launched_s, self.horizon_s):
+            self.lifetimes.add(ms_ceil(life))
 
     # -- requests ------------------------------------------------------------------------
     def _drop(self, t_s: float) -> None:
@@ -133,7 +146,7 @@ class _Fleet:
         timeout = self.p.queue_timeout_s
         while queue:
             a, d = queue[0]
-            if timeout is not None and now_s - a > timeout:
+            if timeout is not None and fr.wait_expired(a, now_s, timeout):
                 queue.popleft()
                 self._drop(a + timeout)
                 continue
@@ -143,7 +156,7 @@ class _Fleet:
     def _enqueue(self, queue: deque[tuple[float, float]], t_s: float, d_s: float) -> None:
         self._next_from(queue, t_s)
         limit = self.p.queue_limit
-        if limit is not None and len(queue) >= limit:
+        if limit is not None and fr.queue_full(len(queue), limit):
             self._drop(t_s)
             return
         queue.append((t_s, d_s))
@@ -151,15 +164,15 @@ class _Fleet:
     def _start(self, srv: _Server, arrival_s: float, now_s: float, dur_s: float) -> None:
         srv.active += 1
         latency_s = (now_s - arrival_s) + dur_s
-        if arrival_s >= self.p.latency_warmup_s:
+        if fr.counts_in_latency(arrival_s, self.p.latency_warmup_s):
             self.latency.add(latency_s)
         end_s = now_s + dur_s
         weight = 1.0 / self.p.workers
         if end_s > now_s:
-            self.busy_s += weight * (min(end_s, self.horizon_s) - min(now_s, self.horizon_s))
+            self.busy_s += fr.busy_within_horizon_s(now_s, end_s, self.horizon_s, weight)
             self.bins.add_interval(self.bins.busy_s, now_s, end_s, weight)
             if self.p.autoscale is not None:
-                self._add_window_busy(now_s, end_s)
+                self._add_window_busy(now_s, fr.window_busy_end_s(end_s, self.horizon_s))
         schedule_at(self.env, end_s, URGENT, partial(self._finish, srv, end_s))
 
     def _add_window_busy(self, t0_s: float, t1_s: float) -> None:
@@ -230,6 +243,8 @@ class _Fleet:
         while True:
             k += 1
             now_s = k * period
+            if not fr.within_horizon(now_s, self.horizon_s):
+                return
             yield schedule_at(self.env, now_s, EVALUATION)
             self._serving_changed(now_s, 0)
             capacity_s = self.serving_integral * self.p.workers
@@ -243,17 +258,16 @@ class _Fleet:
                 policy.minimum,
                 policy.maximum,
             )
-            if self.serving_count == 0 and self.in_system > 0:
-                desired = max(desired, 1)
+            desired = fr.scale_from_zero(desired, self.serving_count, self.in_system)
             total = len(self.servers)
             if desired > total:
+                boot_s = now_s + policy.boot_time_s
                 for _ in range(desired - total):
                     srv = self._launch(now_s, serving=False)
-                    schedule_at(
-                        self.env, now_s + policy.boot_time_s, BOOT, partial(self._booted, srv)
-                    )
+                    if fr.within_horizon(boot_s, self.horizon_s):
+                        schedule_at(self.env, boot_s, BOOT, partial(self._booted, srv))
                 self.last_action_s = now_s
-            elif desired < total and now_s - self.last_action_s >= policy.cooldown_s:
+            elif desired < total and fr.cooldown_over(now_s, self.last_action_s, policy.cooldown_s):
                 idle = [
                     s for s in reversed(self.servers) if s.serving and s.active == 0 and not s.queue
                 ]
@@ -262,8 +276,6 @@ class _Fleet:
                 if idle:
                     self.servers = [s for s in self.servers if not s.retired]
                     self.last_action_s = now_s
-            if now_s >= self.horizon_s and self.in_system == 0:
-                return
 
     def close(self) -> None:
         for srv in self.servers:
@@ -282,7 +294,8 @@ def run_fleet(
     """Simulate a fleet of servers over the arrivals in ``chunks``.
 
     Requests still waiting when the horizon ends are served (the run drains), so every arrival
-    ends served or dropped. Instances are billed for their lifetime within the horizon.
+    ends served or dropped. Each instance's lifetime within the horizon is metered (never
+    rounded: rating applies the catalog's billing granularity).
     """
     env = simpy.Environment()
     fleet = _Fleet(env, platform, horizon_s, bins)
@@ -310,12 +323,23 @@ def run_fleet(
             a, _ = queue.popleft()
             fleet._drop(max(a, horizon_s))
     fleet.close()
+    fixed = None if platform.autoscale is not None else platform.count
+    meters = fleet_meters(
+        horizon_s,
+        fleet.counters,
+        fleet.next_id,
+        fleet.lifetimes.histogram(),
+        fleet.alive_s,
+        fleet.busy_s,
+        platform.workers,
+        fixed,
+    )
     return EngineOutput(
         counters=fleet.counters,
         latency=fleet.latency,
         bins=bins,
+        meters=meters,
         quantities={"instance_s": fleet.alive_s, "instances_launched": float(fleet.next_id)},
-        instance_billed_s=fleet.billed,
         alive_s=fleet.alive_s,
         busy_s=fleet.busy_s,
         max_instances=fleet.max_instances,

@@ -12,6 +12,7 @@ and the order at equal times is exactly the stated one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable
 from functools import partial
 from heapq import heappush
@@ -22,21 +23,28 @@ import simpy
 from simpy.core import URGENT
 
 from costsim.engine.common import (
+    SERVERLESS_HISTOGRAMS,
     Chunk,
     ColdDraws,
     Counters,
     EngineOutput,
     OptionDraws,
     Progress,
+    serverless_meters,
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
-from costsim.platforms.rules import (
-    billed_duration_s,
-    bucket_refill,
-    choose_warm,
-    keep_alive_expired,
-)
+from costsim.meters import MsHistogram, ms_ceil
+from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.platforms.serverless_rules import (
+    admits_new_instance,
+    alive_end_s,
+    busy_integral_s,
+    counts_for_latency,
+    retire_at_close_s,
+    run_time_s,
+    times_out,
+)
 
 #: Priority of arrivals: after completions (URGENT) at the same time.
 ARRIVAL = 1
@@ -64,12 +72,21 @@ def schedule_at(
 
 
 class _Instance:
-    __slots__ = ("active", "created_s", "id", "idle_since_s", "provisioned", "ready_s")
+    __slots__ = (
+        "active",
+        "active_since_s",
+        "created_s",
+        "id",
+        "idle_since_s",
+        "provisioned",
+        "ready_s",
+    )
 
     def __init__(self, iid: int, created_s: float, ready_s: float, provisioned: bool) -> None:
         self.id = iid
         self.created_s = created_s
         self.idle_since_s = created_s
+        self.active_since_s = created_s
         self.ready_s = ready_s
         self.active = 0
         self.provisioned = provisioned
@@ -95,18 +112,12 @@ class _Pool:
         self.next_id = 0
         self.tokens = p.scale_burst
         self.tokens_at_s = 0.0
-        self.q = dict.fromkeys(
-            (
-                "requests",
-                "compute_s",
-                "init_s",
-                "provisioned_requests",
-                "provisioned_compute_s",
-            ),
-            0.0,
-        )
+        # exact integer-ms histograms, by meter name: {ms: count}
+        self.hist: dict[str, Counter[int]] = {name: Counter() for name in SERVERLESS_HISTOGRAMS}
         self.alive_s = 0.0
         self.busy_s = 0.0
+        self.active_s = 0.0
+        self.provisioned_served = 0
         self.max_instances = 0
         for _ in range(p.provisioned):
             self._new_instance(0.0, 0.0, provisioned=True)
@@ -119,10 +130,11 @@ class _Pool:
         return inst
 
     def _retire(self, inst: _Instance, end_s: float) -> None:
-        end_s = min(end_s, self.horizon_s)
+        end_s = alive_end_s(end_s, self.horizon_s)
         if end_s > inst.created_s:
             self.alive_s += end_s - inst.created_s
             self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
+            self.hist["instance_lifetime_ms"][ms_ceil(end_s - inst.created_s)] += 1
 
     def _reclaim(self, now_s: float) -> None:
         ka = self.p.keep_alive_s
@@ -169,7 +181,7 @@ class _Pool:
                 self.tokens, self.tokens_at_s, t_s, p.scale_burst, p.scale_rate_per_s
             )
             self.tokens_at_s = t_s
-            if len(self.alive) >= p.concurrency_limit or self.tokens < 1.0:
+            if not admits_new_instance(len(self.alive), p.concurrency_limit, self.tokens):
                 self.counters.throttled += 1
                 self.bins.throttled[b] += 1
                 return
@@ -178,38 +190,51 @@ class _Pool:
             inst = self._new_instance(t_s, t_s + init_s, provisioned=False)
             self.counters.cold_starts += 1
             self.bins.cold_starts[b] += 1
-            self.q["init_s"] += billed_duration_s(init_s, p.billing_granularity_s)
+            self.hist["init_ms"][ms_ceil(init_s)] += 1
+        if inst.active == 0:
+            inst.active_since_s = t_s
         inst.active += 1
-        latency_s = init_s + dur_s
+        timed_out = times_out(dur_s, p.timeout_s)
+        run_s = run_time_s(dur_s, p.timeout_s)
+        latency_s = init_s + run_s
         end_s = t_s + latency_s
-        if t_s >= p.latency_warmup_s:
+        if not timed_out and counts_for_latency(t_s, p.latency_warmup_s):
             self.latency.add(latency_s)
-        billed = billed_duration_s(dur_s, p.billing_granularity_s, p.billing_minimum_s)
-        if inst.provisioned:
-            self.q["provisioned_requests"] += 1
-            self.q["provisioned_compute_s"] += billed
-        else:
-            self.q["requests"] += 1
-            self.q["compute_s"] += billed
+        which = "provisioned_duration_ms" if inst.provisioned else "duration_ms"
+        self.hist[which][ms_ceil(run_s)] += 1
         weight = 1.0 / p.instance_concurrency
         if end_s > t_s:
-            self.busy_s += weight * (min(end_s, self.horizon_s) - min(t_s, self.horizon_s))
+            self.busy_s += busy_integral_s(t_s, end_s, self.horizon_s, weight)
             self.bins.add_interval(self.bins.busy_s, t_s, end_s, weight)
-        schedule_at(self.env, end_s, URGENT, partial(self._finish, inst, end_s))
+        schedule_at(self.env, end_s, URGENT, partial(self._finish, inst, end_s, timed_out))
 
-    def _finish(self, inst: _Instance, end_s: float, _event: object = None) -> None:
+    def _finish(
+        self, inst: _Instance, end_s: float, timed_out: bool, _event: object = None
+    ) -> None:
         inst.active -= 1
         if inst.active == 0:
             inst.idle_since_s = end_s
+            period_s = end_s - inst.active_since_s
+            self.active_s += period_s
+            which = "provisioned_active_period_ms" if inst.provisioned else "active_period_ms"
+            self.hist[which][ms_ceil(period_s)] += 1
+        if timed_out:
+            self.counters.timed_out += 1
+            return
         self.counters.served += 1
+        if inst.provisioned:
+            self.provisioned_served += 1
         self.bins.served[self.bins.index(end_s)] += 1
 
     def close(self) -> None:
+        p = self.p
         for inst in self.alive:
-            if inst.active == 0 and not inst.provisioned:
-                self._retire(inst, inst.idle_since_s + self.p.keep_alive_s)
-            else:
-                self._retire(inst, self.horizon_s)
+            self._retire(
+                inst,
+                retire_at_close_s(
+                    inst.active, inst.provisioned, inst.idle_since_s, p.keep_alive_s, self.horizon_s
+                ),
+            )
         self.alive = []
 
 
@@ -226,9 +251,8 @@ def run_serverless(
     Returns
     -------
     EngineOutput
-        Counters, latency histogram, time bins and usage quantities (``requests``,
-        ``compute_s``, ``init_s``, ``provisioned_requests``, ``provisioned_compute_s``,
-        ``provisioned_instance_s``; all durations already rounded for billing).
+        Counters, latency histogram, time bins and meters (see
+        :func:`~costsim.engine.common.serverless_meters`); no billing rule is applied.
     """
     env = simpy.Environment()
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
@@ -248,15 +272,34 @@ def run_serverless(
     env.process(walk())
     env.run()
     pool.close()
-    q = dict(pool.q)
-    q["provisioned_instance_s"] = platform.provisioned * horizon_s
+    hist = {name: _histogram(c) for name, c in pool.hist.items()}
+    meters = serverless_meters(
+        horizon_s,
+        pool.counters,
+        hist,
+        totals={
+            "alive_instance_s": pool.alive_s,
+            "busy_instance_s": pool.busy_s,
+            "active_instance_s": pool.active_s,
+            "provisioned_instance_s": platform.provisioned * horizon_s,
+        },
+        counts={"provisioned_served": pool.provisioned_served, "instances_launched": pool.next_id},
+        config=platform.meter_config,
+    )
     return EngineOutput(
         counters=pool.counters,
         latency=pool.latency,
         bins=bins,
-        quantities=q,
         alive_s=pool.alive_s,
         busy_s=pool.busy_s,
         max_instances=pool.max_instances,
         capacity_per_instance=platform.instance_concurrency,
+        meters=meters,
+    )
+
+
+def _histogram(counts: Counter[int]) -> MsHistogram:
+    values = sorted(counts)
+    return MsHistogram(
+        np.array(values, dtype=np.int64), np.array([counts[v] for v in values], dtype=np.int64)
     )

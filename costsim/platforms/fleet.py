@@ -51,8 +51,6 @@ class FleetPlatform:
         A request that would wait longer than this is dropped [s].
     autoscale : AutoscalePolicy or None
         Target tracking, or a fixed fleet when None.
-    billing_granularity_s, billing_minimum_s : float
-        Rounding of each instance's lifetime [s].
     latency_warmup_s : float
         Requests arriving before this time [s] are left out of the latency statistics.
     """
@@ -63,8 +61,6 @@ class FleetPlatform:
     queue_limit: int | None
     queue_timeout_s: float | None
     autoscale: AutoscalePolicy | None
-    billing_granularity_s: float
-    billing_minimum_s: float = 0.0
     latency_warmup_s: float = 0.0
 
     @property

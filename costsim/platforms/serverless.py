@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from costsim.platforms.rules import REUSE_POLICIES
-from costsim.traffic.distributions import Distribution
+from costsim.stats.distributions import Distribution
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,13 @@ class ServerlessPlatform:
         Always-warm instances (provisioned concurrency).
     instance_concurrency : int
         Requests one instance serves at once.
-    billing_granularity_s, billing_minimum_s : float
-        Duration rounding [s].
     latency_warmup_s : float
         Requests arriving before this time [s] are left out of the latency statistics.
+    timeout_s : float
+        Function timeout [s]: a longer request holds its instance this long and is counted
+        ``timed_out``, not served (``inf``: no timeout).
+
+    No billing rule lives here: engines measure meters and rating prices them.
     """
 
     memory_mb: float
@@ -47,14 +51,23 @@ class ServerlessPlatform:
     reuse: str
     provisioned: int
     instance_concurrency: int
-    billing_granularity_s: float
-    billing_minimum_s: float = 0.0
     latency_warmup_s: float = 0.0
+    timeout_s: float = math.inf
 
     @property
     def reuse_code(self) -> int:
         """Index of the reuse policy for the engines."""
         return REUSE_POLICIES.index(self.reuse)
+
+    @property
+    def meter_config(self) -> dict[str, float]:
+        """What a price depends on that the pool knows (the ``config`` of its meters):
+        ``memory_mb`` [MB], ``instance_concurrency`` and ``provisioned`` [instances]."""
+        return {
+            "memory_mb": self.memory_mb,
+            "instance_concurrency": self.instance_concurrency,
+            "provisioned": self.provisioned,
+        }
 
     @property
     def memory_gb(self) -> float:

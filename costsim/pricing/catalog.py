@@ -41,7 +41,12 @@ UNIT_SIZES: dict[str, tuple[str, Decimal]] = {
 
 #: Usage metrics a component may price, with their base unit. ``requests`` are on-demand
 #: invocations, ``provisioned_requests`` those served by provisioned (always-ready) instances,
-#: ``all_requests`` both; ``arrivals`` counts every request that reached the front door.
+#: ``all_requests`` both; ``arrivals`` counts every request that reached the front door;
+#: ``instance_*`` are whole-instance lifetimes (instance-based billing); ``environment_gb`` is
+#: memory of each new execution environment (SnapStart restores, tenant isolation),
+#: ``snapshot_cache_gb_s`` memory cached while a version is active, ``streamed_gb`` response
+#: bytes streamed beyond the first 6 MB of each response. Which billing model
+#: provides which metric is in :mod:`costsim.pricing.models`.
 METRICS: dict[str, str] = {
     "requests": "requests",
     "all_requests": "requests",
@@ -55,6 +60,11 @@ METRICS: dict[str, str] = {
     "compute_vcpu_s": "vcpu_s",
     "compute_ghz_s": "ghz_s",
     "provisioned_vcpu_s": "vcpu_s",
+    "instance_gb_s": "gb_s",
+    "instance_vcpu_s": "vcpu_s",
+    "environment_gb": "gb",
+    "snapshot_cache_gb_s": "gb_s",
+    "streamed_gb": "gb",
     "cpu_ms": "cpu_ms",
     "months": "months",
     "egress_gb": "gb",
@@ -186,11 +196,21 @@ class FunctionBilling(BaseModel):
         Allowed memory, and the step billed memory is rounded up to [MB].
     included_ephemeral_mb : float
         Ephemeral storage included in the price [MB].
-    round_per_request : bool
-        Whether rounding applies to each request (False where it applies to instance activity
-        periods, which a per-request quote cannot see).
+    model : str
+        The billing model (a key of :data:`costsim.pricing.models.BILLING_MODELS`):
+        ``per_request`` (each request's duration rounded: Lambda, Cloud Functions 1st gen, Azure
+        Consumption), ``per_active_period`` (instance activity periods rounded, with the
+        minimum per period: Cloud Run request-based, Azure Flex), ``per_instance`` (instance
+        lifetimes, at least ``min_instances``: Cloud Run instance-based, Azure Premium) or
+        ``cpu_time`` (Cloudflare Workers).
+    min_instances : int
+        Instances billed at all times whatever the traffic (Azure Premium: 1).
+    vcpu : float or None
+        vCPUs of every instance, for fixed sizes (Azure Premium EP1: 1).
     vcpu_per_gb : float or None
         Default vCPUs per GB of memory, for products priced per vCPU-second.
+    mb_per_vcpu, max_vcpu : float or None
+        Memory that buys one vCPU [MB] and the most vCPUs (Lambda: 1,769 MB, 6 vCPU).
     ghz_by_memory_mb : dict
         CPU clock bundled with each memory size [GHz], for products priced per GHz-second.
     """
@@ -205,8 +225,12 @@ class FunctionBilling(BaseModel):
     memory_max_mb: float = Field(default=10240.0, gt=0)
     memory_step_mb: float = Field(default=1.0, gt=0)
     included_ephemeral_mb: float = Field(default=512.0, ge=0)
-    round_per_request: bool = True
+    model: Literal["per_request", "per_active_period", "per_instance", "cpu_time"] = "per_request"
+    min_instances: int = Field(default=0, ge=0)
+    vcpu: float | None = Field(default=None, gt=0)
     vcpu_per_gb: float | None = Field(default=None, gt=0)
+    mb_per_vcpu: float | None = Field(default=None, gt=0)
+    max_vcpu: float | None = Field(default=None, gt=0)
     ghz_by_memory_mb: dict[int, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -225,6 +249,20 @@ class FunctionItem(BaseModel):
     billing: FunctionBilling
     components: list[Component] = Field(min_length=1)
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _billable(self) -> FunctionItem:
+        # imported here: the billing models read catalog items, so they import this module
+        from costsim.pricing.models import BILLING_MODELS, FLAT_METRICS
+
+        billable = set(BILLING_MODELS[self.billing.model]) | FLAT_METRICS
+        for comp in self.components:
+            if comp.metric not in billable:
+                raise ValueError(
+                    f"component {comp.name!r}: billing model {self.billing.model!r} does not "
+                    f"bill {comp.metric!r}; it bills {', '.join(sorted(billable))}"
+                )
+        return self
 
 
 class AddonItem(BaseModel):

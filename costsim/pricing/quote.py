@@ -1,30 +1,43 @@
 """Quotes: the price calculator without a simulation.
 
-A quote turns monthly usage the user states (requests, durations, instance-hours) into the same
-metric quantities that rating uses for a simulation, then rates them against the catalogs.
+A quote turns the monthly usage a user states (requests, a mean duration, cold starts,
+concurrency, instance-hours) into the same :class:`~costsim.meters.Meters` a run measures, and
+prices them through the same path (:func:`costsim.pricing.bill.rate`). So a quote and a run of
+the same usage give the same bill.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
 
 from costsim.errors import InputError
+from costsim.meters import Meters, MsHistogram, ms_ceil
+from costsim.pricing.bill import Bill, ExtraSpec, PricingSpec, allocate_cents, rate
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
-from costsim.pricing.rate import (
-    MONTH_S,
-    billed_memory_mb,
-    ghz_for,
-    provisioned_billed_s,
-    rate_components,
-    rate_machines,
-    rate_servers,
-)
+from costsim.pricing.models import MONTH_S
 from costsim.pricing.registry import CatalogSet
-from costsim.results import Usage
 
-CENT = Decimal("0.01")
+__all__ = [
+    "Bill",
+    "FunctionUsage",
+    "Quote",
+    "active_periods_ms",
+    "allocate_cents",
+    "quote_addon",
+    "quote_function",
+    "quote_meters",
+    "quote_server",
+    "quote_vm",
+]
+
+#: A quote is a bill (the name the CLI and notebooks know).
+Quote = Bill
+MONTH_H = float(MONTH_S) / 3600.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,15 @@ class FunctionUsage:
         State transitions per month (workflow products).
     egress_gb : float
         Data transfer out per month [GB].
+    cold_starts : float
+        On-demand requests per month that start a new instance.
+    init_ms : float
+        Mean init (cold-start) duration of those [ms].
+    response_mb : float
+        Response size per request [MB] (response streaming bills what is beyond 6 MB).
+    traffic_hours : float or None
+        Hours of the month the on-demand requests arrive in, evenly [h] (None: all 730); it
+        sets how many requests are in flight, hence the instance activity periods.
     """
 
     requests: float = 0.0
@@ -74,22 +96,79 @@ class FunctionUsage:
     cpu_ms: float = 0.0
     transitions: float = 0.0
     egress_gb: float = 0.0
+    cold_starts: float = 0.0
+    init_ms: float = 0.0
+    response_mb: float = 0.0
+    traffic_hours: float | None = None
 
 
-def billed_duration_s(duration_ms: float, item: FunctionItem) -> float:
-    """One invocation's billed duration [s]: rounded up to the granularity, at least the minimum."""
-    billing = item.billing
-    if duration_ms <= 0:
-        return 0.0
-    if billing.round_per_request:
-        gran = billing.granularity_ms
-        duration_ms = math.ceil(duration_ms / gran - 1e-9) * gran
-        duration_ms = max(duration_ms, billing.minimum_ms)
-    return duration_ms / 1000.0
+def _count(x: float) -> int:
+    """A stated monthly count as a whole number (a quote may say 7.44e6)."""
+    return int(Decimal(repr(float(x))).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def quote_metrics(use: FunctionUsage, item: FunctionItem) -> dict[str, float]:
-    """Monthly metric quantities (see :data:`costsim.pricing.catalog.METRICS`) of ``use``."""
+def active_periods_ms(
+    requests: int, duration_ms: float, concurrency: float, horizon_s: float
+) -> MsHistogram:
+    """Instance activity periods of a steady Poisson stream, from Little's law.
+
+    With ``L = requests * duration / horizon`` requests in flight on average and ``c`` per
+    instance, ``B = L / c`` instances are busy on average (Little's law, instances packed).
+    When ``B >= 1`` the traffic keeps ``floor(B)`` instances active the whole horizon and one
+    more for the rest of ``B``'s share of it. When ``B < 1`` periods are bursts: an arrival that
+    finds no request in flight starts one, ``requests * exp(-L)`` of them (M/G/inf), sharing
+    ``B * horizon`` of active time.
+
+    Parameters
+    ----------
+    requests : int
+        Requests over the horizon.
+    duration_ms : float
+        Mean duration of a request [ms].
+    concurrency : float
+        Requests an instance serves at once (>= 1).
+    horizon_s : float
+        Period the requests arrive over [s].
+
+    Returns
+    -------
+    MsHistogram
+        The activity periods [ms].
+    """
+    if requests <= 0 or duration_ms <= 0:
+        return MsHistogram()
+    horizon_ms = horizon_s * 1000.0
+    in_flight = requests * duration_ms / horizon_ms
+    busy = in_flight / max(concurrency, 1.0)
+    if busy >= 1.0:
+        full = math.floor(busy)
+        rest_ms = ms_ceil((busy - full) * horizon_s)
+        values = [round(horizon_ms)] * full + ([rest_ms] if rest_ms > 0 else [])
+        return MsHistogram.from_values(np.asarray(values, dtype=np.int64))
+    periods = max(1, _count(requests * math.exp(-in_flight)))
+    active_ms = busy * horizon_ms
+    return MsHistogram(
+        np.asarray([max(1, ms_ceil(active_ms / periods / 1000.0))], dtype=np.int64),
+        np.asarray([periods], dtype=np.int64),
+    )
+
+
+def _hist(count: int, value_ms: float) -> MsHistogram:
+    if count <= 0:
+        return MsHistogram()
+    return MsHistogram(
+        np.asarray([ms_ceil(value_ms / 1000.0)], dtype=np.int64),
+        np.asarray([count], dtype=np.int64),
+    )
+
+
+def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
+    """The meters of a month of ``use``, built analytically, for the one rating path.
+
+    Every request lasts the stated mean duration (the duration histogram holds one value);
+    ``cold_starts`` of them each add ``init_ms``; activity periods follow from ``concurrency``
+    (see :func:`active_periods_ms`); provisioned instances are on ``provisioned_hours``.
+    """
     billing = item.billing
     lo, hi = billing.memory_min_mb, billing.memory_max_mb
     if not lo <= use.memory_mb <= hi:
@@ -97,98 +176,68 @@ def quote_metrics(use: FunctionUsage, item: FunctionItem) -> dict[str, float]:
             f"memory must be within {lo:g}-{hi:g} MB, got {use.memory_mb:g} MB",
             field="--memory-mb",
         )
-    gb = billed_memory_mb(use.memory_mb, billing) / 1024.0
-    vcpu = use.vcpu if use.vcpu is not None else (billing.vcpu_per_gb or 0.0) * gb
-    share = 1.0 / max(use.concurrency, 1.0)
-    busy_s = use.requests * billed_duration_s(use.duration_ms, item) * share
-    pc_busy_s = use.provisioned_requests * billed_duration_s(use.provisioned_duration_ms, item)
-    pc_s = provisioned_billed_s(use.provisioned_hours * 3600.0, billing)
-    pc_s *= use.provisioned_concurrency
-    ephemeral = use.ephemeral_storage_mb
-    extra_gb = max(0.0, (ephemeral or 0.0) - billing.included_ephemeral_mb) / 1024.0
-    return {
-        "requests": use.requests,
-        "all_requests": use.requests + use.provisioned_requests,
-        "arrivals": use.requests + use.provisioned_requests,
-        "compute_gb_s": busy_s * gb,
-        "compute_vcpu_s": busy_s * vcpu,
-        "compute_ghz_s": busy_s * ghz_for(use.memory_mb, billing),
-        "ephemeral_gb_s": (busy_s + pc_busy_s) * extra_gb,
-        "provisioned_requests": use.provisioned_requests,
-        "provisioned_compute_gb_s": pc_busy_s * gb,
-        "provisioned_gb_s": pc_s * gb,
-        "provisioned_vcpu_s": pc_s * vcpu,
-        "cpu_ms": use.requests * use.cpu_ms,
-        "transitions": use.transitions,
-        "egress_gb": use.egress_gb,
-        "months": 1.0,
+    traffic_h = MONTH_H if use.traffic_hours is None else use.traffic_hours
+    if not 0 < traffic_h <= MONTH_H + 1e-9:
+        raise InputError(f"traffic hours must be within 0-{MONTH_H:g}", field="--traffic-hours")
+    requests = _count(use.requests)
+    pc_requests = _count(use.provisioned_requests)
+    cold = min(_count(use.cold_starts), requests)
+    config: dict[str, object] = {
+        "memory_mb": use.memory_mb,
+        "ephemeral_storage_mb": use.ephemeral_storage_mb,
+        "provisioned_concurrency": use.provisioned_concurrency,
+        "instance_concurrency": use.concurrency,
+        "response_mb": use.response_mb,
     }
+    if use.vcpu is not None:
+        config["vcpu"] = use.vcpu
+    counts = {
+        "arrived": requests + pc_requests,
+        "served": requests + pc_requests,
+        "cold_starts": cold,
+        "throttled": 0,
+        "dropped": 0,
+        "timed_out": 0,
+        "retried": 0,
+        "provisioned_served": pc_requests,
+        "instances_launched": cold,
+    }
+    if use.transitions:
+        counts["transitions"] = _count(use.transitions)
+    return Meters(
+        kind="serverless",
+        horizon_s=float(MONTH_S),
+        counts=counts,
+        histograms={
+            "duration_ms": _hist(requests, use.duration_ms),
+            "provisioned_duration_ms": _hist(pc_requests, use.provisioned_duration_ms),
+            "init_ms": _hist(cold, use.init_ms),
+            "active_period_ms": active_periods_ms(
+                requests, use.duration_ms, use.concurrency, traffic_h * 3600.0
+            ),
+            "provisioned_active_period_ms": active_periods_ms(
+                pc_requests,
+                use.provisioned_duration_ms,
+                use.concurrency,
+                max(use.provisioned_hours, 1e-9) * 3600.0,
+            ),
+            # provisioned (always-ready) instances live the hours they are on
+            "instance_lifetime_ms": _hist(
+                _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
+            ),
+        },
+        totals={
+            "provisioned_instance_s": use.provisioned_concurrency * use.provisioned_hours * 3600.0,
+            "cpu_s": requests * use.cpu_ms / 1000.0,
+            "bytes_out": use.egress_gb * 1024.0**3,
+        },
+        config=config,
+    )
 
 
-@dataclass
-class Quote:
-    """A priced monthly bill.
-
-    Attributes
-    ----------
-    lines : list of (str, Decimal)
-        Cost lines [USD/month], exact; credits are negative.
-    catalogs : list of Catalog
-        Catalogs the prices came from, the main one first.
-    """
-
-    lines: list[tuple[str, Decimal]]
-    catalogs: list[Catalog] = field(default_factory=list)
-
-    @property
-    def components(self) -> dict[str, Decimal]:
-        """Lines merged by name [USD/month], exact."""
-        out: dict[str, Decimal] = {}
-        for name, amount in self.lines:
-            out[name] = out.get(name, Decimal(0)) + amount
-        return out
-
-    @property
-    def total(self) -> Decimal:
-        """Exact monthly total [USD/month]."""
-        return sum((a for _, a in self.lines), Decimal(0))
-
-    def total_cents(self) -> Decimal:
-        """The total rounded half-up to the cent [USD/month]."""
-        return self.total.quantize(CENT, rounding=ROUND_HALF_UP)
-
-    def components_cents(self) -> dict[str, Decimal]:
-        """Components rounded to cents so that they add up exactly to :meth:`total_cents`."""
-        return allocate_cents(self.components, self.total_cents())
-
-    def to_json(self) -> dict[str, object]:
-        """``{"total_usd", "components", "catalog", "catalogs", "as_of"}``."""
-        main = self.catalogs[0] if self.catalogs else None
-        return {
-            "total_usd": float(self.total_cents()),
-            "components": {k: float(v) for k, v in self.components_cents().items()},
-            "catalog": main.ref if main else None,
-            "catalogs": [c.ref for c in self.catalogs],
-            "as_of": {c.ref: c.as_of.isoformat() for c in self.catalogs},
-        }
-
-
-def allocate_cents(amounts: dict[str, Decimal], total: Decimal) -> dict[str, Decimal]:
-    """Round ``amounts`` to cents so that they sum exactly to ``total`` (largest remainder).
-
-    Parameters
-    ----------
-    amounts : dict of str to Decimal
-        Exact amounts [USD].
-    total : Decimal
-        The rounded total they must add up to [USD], a whole number of cents.
-    """
-    floors = {k: v.quantize(CENT, rounding=ROUND_FLOOR) for k, v in amounts.items()}
-    short = int(((total - sum(floors.values(), Decimal(0))) / CENT).to_integral_value())
-    by_remainder = sorted(amounts, key=lambda k: amounts[k] - floors[k], reverse=True)
-    for key in by_remainder[: max(short, 0)]:
-        floors[key] += CENT
-    return floors
+def _pinned(cats: CatalogSet, cat: Catalog) -> CatalogSet:
+    """The catalog set with ``cat``'s version pinned (a quote may name ``NAME@VERSION``)."""
+    return cats.with_pins({cat.catalog: cat.version})
 
 
 def quote_function(
@@ -200,7 +249,7 @@ def quote_function(
     free_tier: bool = True,
     extras: list[str] | None = None,
     overrides: dict[str, float] | None = None,
-) -> Quote:
+) -> Bill:
     """Price a function product (and any add-ons such as an API gateway) for ``use``.
 
     Parameters
@@ -229,65 +278,68 @@ def quote_function(
             f"{cat.catalog} has no variant {variant!r}; have {', '.join(cat.items)}",
             field="variant",
         )
-    metrics = quote_metrics(use, item)
-    lines = rate_components(item.components, metrics, cat, free_tier, overrides)
-    used = [cat]
+    extra_specs = []
     for key in extras or []:
         acat, name = cats.find_item(key, ("addon",))
-        addon = acat.items[name]
-        assert isinstance(addon, AddonItem)
-        lines += rate_components(addon.components, metrics, acat, free_tier, overrides)
-        if acat not in used:
-            used.append(acat)
-    return Quote(lines, used)
+        extra_specs.append(ExtraSpec(catalog=acat.catalog, item=name))
+    spec = PricingSpec(
+        kind="function",
+        catalog=cat.catalog,
+        item=variant,
+        free_tier=free_tier,
+        prices=dict(overrides or {}),
+        extras=tuple(extra_specs),
+    )
+    meters = quote_meters(use, item)
+    return _with_flag(lambda: rate(meters, _pinned(cats, cat), spec), overrides)
 
 
-def quote_addon(cats: CatalogSet, key: str, use: FunctionUsage, *, free_tier: bool = True) -> Quote:
+def _plain_meters(requests: float, egress_gb: float, kind: str, **config: object) -> Meters:
+    n = _count(requests)
+    return Meters(
+        kind=kind,
+        horizon_s=float(MONTH_S),
+        counts={"arrived": n, "served": n},
+        totals={"bytes_out": egress_gb * 1024.0**3},
+        config=dict(config),
+    )
+
+
+def quote_addon(cats: CatalogSet, key: str, use: FunctionUsage, *, free_tier: bool = True) -> Bill:
     """Price one add-on item (API Gateway, data transfer) on its own."""
     cat, name = cats.find_item(key, ("addon",))
-    item = cat.items[name]
-    assert isinstance(item, AddonItem)
-    metrics = {
-        "requests": use.requests,
-        "all_requests": use.requests,
-        "arrivals": use.requests,
-        "egress_gb": use.egress_gb,
-        "transitions": use.transitions,
-        "months": 1.0,
-    }
-    return Quote(rate_components(item.components, metrics, cat, free_tier), [cat])
-
-
-def billed_instance_s(hours: float, catalog: Catalog) -> float:
-    """One instance's billed lifetime [s] under the catalog's granularity and minimum."""
-    seconds = hours * 3600.0
-    if seconds <= 0:
-        return 0.0
-    billing = catalog.billing
-    if billing is None:
-        return seconds
-    billed = math.ceil(seconds / billing.granularity_s - 1e-9) * billing.granularity_s
-    return max(billed, billing.minimum_s)
+    assert isinstance(cat.items[name], AddonItem)
+    spec = PricingSpec(kind="addon", catalog=cat.catalog, item=name, free_tier=free_tier)
+    return rate(_plain_meters(use.requests, use.egress_gb, "addon"), cats, spec)
 
 
 def quote_vm(
     cats: CatalogSet,
     key: str,
     *,
-    hours: float = MONTH_S / 3600.0,
+    hours: float = MONTH_H,
     count: int = 1,
     discount: float = 0.0,
     overrides: dict[str, float] | None = None,
-) -> Quote:
+) -> Bill:
     """Price ``count`` VMs of type ``key`` running ``hours`` each in a month."""
     cat, name = cats.find_item(key, ("vm",))
-    item = cat.items[name]
-    assert isinstance(item, MachineItem)
-    if hours > MONTH_S / 3600.0 + 1e-9:
-        raise InputError(f"--hours is per month, at most {MONTH_S / 3600:g}", field="--hours")
-    billed = [billed_instance_s(hours, cat)] * count
-    usage = Usage("vps", MONTH_S, {}, instance_billed_s=billed)
-    return Quote(rate_machines(usage, cat, item, overrides or {}, discount), [cat])
+    assert isinstance(cat.items[name], MachineItem)
+    if hours > MONTH_H + 1e-9:
+        raise InputError(f"--hours is per month, at most {MONTH_H:g}", field="--hours")
+    life_ms = ms_ceil(hours * 3600.0)
+    lifetimes = _hist(count, float(life_ms)) if life_ms > 0 else MsHistogram()
+    meters = Meters(
+        kind="vps", horizon_s=float(MONTH_S), histograms={"instance_lifetime_ms": lifetimes}
+    )
+    spec = PricingSpec(
+        kind="vm",
+        catalog=cat.catalog,
+        item=name,
+        prices=dict(overrides or {}),
+        savings_plan_discount=discount,
+    )
+    return _with_flag(lambda: rate(meters, cats, spec), overrides)
 
 
 def quote_server(
@@ -298,13 +350,27 @@ def quote_server(
     commitment_months: int = 12,
     ops_usd_per_server_month: float = 0.0,
     overrides: dict[str, float] | None = None,
-) -> Quote:
+) -> Bill:
     """Price ``count`` dedicated or colocated servers of type ``key`` for a month."""
     cat, name = cats.find_item(key, ("server",))
-    item = cat.items[name]
-    assert isinstance(item, MachineItem)
-    usage = Usage("bare_metal", MONTH_S, {}, servers=count)
-    lines = rate_servers(
-        usage, cat, item, overrides or {}, commitment_months, ops_usd_per_server_month
+    assert isinstance(cat.items[name], MachineItem)
+    meters = Meters(kind="bare_metal", horizon_s=float(MONTH_S), config={"servers": count})
+    spec = PricingSpec(
+        kind="server",
+        catalog=cat.catalog,
+        item=name,
+        prices=dict(overrides or {}),
+        commitment_months=commitment_months,
+        ops_usd_per_server_month=ops_usd_per_server_month,
     )
-    return Quote(lines, [cat])
+    return _with_flag(lambda: rate(meters, cats, spec), overrides)
+
+
+def _with_flag(run: Callable[[], Bill], overrides: dict[str, float] | None) -> Bill:
+    """``run()``, with an unbilled override reported against the ``--price`` flag."""
+    try:
+        return run()
+    except InputError as exc:
+        if exc.field is not None and exc.field in (overrides or {}):
+            raise InputError(exc.message, field="--price") from None
+        raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -12,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from costsim.errors import InputError
+from costsim.folders import MANIFEST, mismatches
 from costsim.results import (
     TIMESERIES_COLUMNS,
     CostBreakdown,
     LatencySummary,
     OptionResult,
     Result,
-    Usage,
 )
 
 
@@ -41,6 +42,8 @@ class Output:
     summary: dict[str, Any]
     crossovers: dict[str, Any] = field(default_factory=dict)
     sweep_summary: dict[str, Any] = field(default_factory=dict)
+    #: the folder's manifest vouches for its files (False: a folder without one)
+    trusted: bool = False
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -57,12 +60,96 @@ def _json(path: Path) -> dict[str, Any]:
     return data
 
 
+def check_belongs_together(folder: Path) -> bool:
+    """Refuse a folder whose files do not match its manifest (a mixed or edited result).
+
+    Returns
+    -------
+    bool
+        True when a manifest vouches for the files, False when the folder has none.
+    """
+    problems = mismatches(folder)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(
+            f"the files of this result do not belong together: {problems[0]}{more}; rerun the "
+            f"command that wrote it, or delete {MANIFEST} to report on edited files",
+            file=str(folder),
+        )
+    return (folder / MANIFEST).is_file()
+
+
+def _number(doc: dict[str, Any], key: str, where: str, file: str, integer: bool = False) -> None:
+    value = doc.get(key)
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if (
+        isinstance(value, bool)
+        or not ok
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        kind = "a whole number >= 0" if integer else "a finite number >= 0"
+        raise InputError(f"must be {kind}, got {value!r}", file=file, field=f"{where}{key}")
+
+
+def _check_run_summary(summary: dict[str, Any], file: str) -> None:
+    """The fields of a run's summary.json that reports read, with the types they need."""
+    if not isinstance(summary.get("scenario"), str):
+        raise InputError("must be a name", file=file, field="scenario")
+    _number(summary, "seed", "", file, integer=True)
+    _number(summary, "horizon_s", "", file)
+    options = summary.get("options")
+    if not isinstance(options, list) or not options:
+        raise InputError("must be a non-empty list of options", file=file, field="options")
+    for i, o in enumerate(options):
+        at = f"options.{i}."
+        if not isinstance(o, dict):
+            raise InputError("must be a mapping", file=file, field=at.rstrip("."))
+        for key in ("name", "kind"):
+            if not isinstance(o.get(key), str):
+                raise InputError("must be text", file=file, field=at + key)
+        groups = {
+            "cost_usd": ("total",),
+            "requests": ("arrived", "served", "cold_starts", "throttled", "dropped"),
+            "latency_ms": ("mean", "p50", "p95", "p99", "p999"),
+            "instances": ("mean", "max", "busy_mean"),
+        }
+        for group, keys in groups.items():
+            sub = o.get(group)
+            if not isinstance(sub, dict):
+                raise InputError("must be a mapping", file=file, field=at + group)
+            for key in keys:
+                if group == "cost_usd":
+                    if not isinstance(sub.get(key), (int, float)) or isinstance(sub[key], bool):
+                        raise InputError("must be a number", file=file, field=f"{at}{group}.{key}")
+                else:
+                    _number(sub, key, f"{at}{group}.", file, integer=group == "requests")
+        comps = o["cost_usd"].get("components", {})
+        if not isinstance(comps, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in comps.values()
+        ):
+            raise InputError(
+                "must map names to numbers", file=file, field=at + "cost_usd.components"
+            )
+        _number(o, "utilization", at, file)
+
+
 def load_output(folder: Path) -> Output:
-    """Read ``folder``'s ``summary.json`` (and ``crossovers.json`` for a sweep)."""
+    """Read ``folder``'s ``summary.json`` (and ``crossovers.json`` for a sweep).
+
+    Raises
+    ------
+    InputError
+        If the folder is not a result, its files do not belong together (they do not match
+        its manifest), or ``summary.json`` lacks a field reports need.
+    """
     if not folder.is_dir():
         raise InputError(
             "no such folder; give the --out folder of a run or a sweep", file=str(folder)
         )
+    trusted = check_belongs_together(folder)
     summary = _json(folder / "summary.json")
     kind = str(summary.get("kind", "run"))
     if kind not in ("run", "sweep"):
@@ -71,13 +158,16 @@ def load_output(folder: Path) -> Output:
     for key in need:
         if key not in summary:
             raise InputError("missing field", file=str(folder / "summary.json"), field=key)
-    out = Output(folder, kind, summary)
+    if kind == "run":
+        _check_run_summary(summary, str(folder / "summary.json"))
+    out = Output(folder, kind, summary, trusted=trusted)
     if kind == "sweep":
         cross = folder / "crossovers.json"
         out.crossovers = _json(cross) if cross.exists() else {}
     else:
         sub = folder / "sweep"
         if (sub / "summary.json").exists():
+            check_belongs_together(sub)
             out.sweep_summary = _json(sub / "summary.json")
             if (sub / "crossovers.json").exists():
                 out.crossovers = _json(sub / "crossovers.json")
@@ -130,7 +220,6 @@ def result_from_output(out: Output) -> Result:
                 instances_max=int(o["instances"]["max"]),
                 busy_mean=float(o["instances"]["busy_mean"]),
                 utilization=float(o["utilization"]),
-                usage=Usage(o["kind"], float(s["horizon_s"])),
                 latency_cdf=(
                     _floats(crow, "latency_ms") / 1000.0,
                     _floats(crow, "cumulative_fraction"),
@@ -151,7 +240,7 @@ def result_from_output(out: Output) -> Result:
         description=str(s.get("description", "")),
         traffic=str(s.get("traffic", "")),
         costsim_version=str(s.get("costsim_version", "")),
-        slo={k: v / 1000.0 for k, v in slo_ms.items()},
+        slo=dict(s["slo"]) if "slo" in s else {k: v / 1000.0 for k, v in slo_ms.items()},
         catalog_dates=dict(s.get("catalog_as_of", {})),
         scenario_file=str(s.get("scenario_file", "")),
     )

@@ -9,17 +9,19 @@ how much paid capacity sits idle, and which memory size suits a function best.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from costsim import __version__
+from costsim._version import __version__
+from costsim.checks import check_run_inputs, check_traces
 from costsim.errors import InputError
+from costsim.folders import replaced_folder
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
-from costsim.simulate import check_scenario
 from costsim.sweep.analysis import (
     GOALS,
     aggregate,
@@ -29,11 +31,25 @@ from costsim.sweep.analysis import (
     slo_winners,
     winners,
 )
-from costsim.sweep.grid import Axis, apply_point, grid, parse_vary
-from costsim.sweep.runner import SweepProgress, execute, make_tasks
+from costsim.sweep.grid import (
+    MONTH_S,
+    Axis,
+    apply_point,
+    describe_rate,
+    expected_rps,
+    grid,
+    parse_vary,
+    rate_at,
+)
+from costsim.sweep.lock import sweep_folder_lock, sweep_identity
+from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
 from costsim.sweep.tasks import OPTION_METRICS
 
-__all__ = ["GOALS", "Axis", "SweepResult", "parse_vary", "run_sweep"]
+__all__ = ["GOALS", "MAX_SWEEP_RUNS", "Axis", "SweepResult", "parse_vary", "run_sweep"]
+
+#: Most runs (points x replications) one sweep may hold: each is a full simulation, its record
+#: is kept in memory, and the grid is checked point by point before any starts.
+MAX_SWEEP_RUNS = 100_000
 
 
 @dataclass
@@ -103,18 +119,80 @@ def run_sweep(
         raise InputError("replications must be 1..1000", field="--replications")
     if tune_goal not in GOALS:
         raise InputError(f"tune goal must be one of {', '.join(GOALS)}", field="--tune-goal")
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)
+    _check_grid_size(axes, replications)
+    # every point checked as run checks it (catalogs, resource guard) before any work starts;
+    # traces are read once, they do not change along the grid
     for params in grid(axes):
-        check_scenario(apply_point(scenario, params), catalog_files)  # fail before any work
+        check_run_inputs(apply_point(scenario, params), catalog_files, traces=False)
+    check_traces(scenario)
     folder = Path(out) if out is not None else Path(".costsim-sweep") / scenario.name
     tasks = make_tasks(scenario, axes, replications, engine, catalog_files)
-    records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
-    points = aggregate(records, len(grid(axes)))
-    summary = _summary(scenario, axes, replications, engine, records, points)
-    cross = _crossovers(scenario, axes, points, records, tune_goal)
-    result = SweepResult(summary, cross, records, skipped)
-    if out is not None:
-        write_sweep_outputs(result, axes, folder, charts=charts)
+    first = tasks[0]
+    identity = sweep_identity(
+        first.scenario, [(a.path, a.values) for a in axes], engine, first.catalog_files
+    )
+    with sweep_folder_lock(folder, identity):
+        records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+        result = _analyse(scenario, axes, replications, engine, records, tune_goal, skipped)
+        if out is not None:
+            write_sweep_outputs(result, axes, folder, charts=charts)
     return result
+
+
+def _check_grid_size(axes: list[Axis], replications: int) -> None:
+    """Refuse a grid too big to run before building it (10,000 x 10,000 values is 10^8 runs)."""
+    runs = math.prod(len(a.values) for a in axes) * replications
+    if runs > MAX_SWEEP_RUNS:
+        sizes = " x ".join(f"{len(a.values):,}" for a in axes)
+        raise InputError(
+            f"the grid has {sizes} points x {replications} replications = {runs:,} runs, "
+            f"more than the {MAX_SWEEP_RUNS:,} a sweep may hold; use fewer values per --vary",
+            field="--vary",
+        )
+
+
+def _analyse(
+    scenario: Scenario,
+    axes: list[Axis],
+    replications: int,
+    engine: str,
+    records: list[dict[str, Any]],
+    tune_goal: str,
+    skipped: int,
+) -> SweepResult:
+    points = aggregate(records, len(grid(axes)))
+    _add_rates(scenario, points)
+    summary = _summary(scenario, axes, replications, engine, records, points)
+    summary["tune_goal"] = tune_goal
+    cross = crossovers_doc(summary["slo"], axes, points, records, tune_goal)
+    return SweepResult(summary, cross, records, skipped)
+
+
+def _add_rates(scenario: Scenario, points: list[dict[str, Any]]) -> None:
+    """Give each point its expected traffic in business units: req/s and requests a month."""
+    for p in points:
+        rps = expected_rps(apply_point(scenario, p["params"]))
+        if rps is not None:
+            p["mean_rps"] = rps
+            p["requests_per_month"] = rps * MONTH_S
+
+
+def _crossing_rates(
+    crossings: list[dict[str, Any]], points: list[dict[str, Any]], x: np.ndarray, log: bool
+) -> None:
+    """Add ``at_rps``, ``at_requests_per_month`` and ``at_text`` to crossovers of a traffic axis."""
+    rates = [p.get("mean_rps") for p in points]
+    if any(r is None for r in rates) or np.ptp(np.asarray(rates, dtype=float)) == 0:
+        return  # the axis does not change traffic: its own unit says it all
+    for c in crossings:
+        rps = rate_at(c["at"], x, rates, log)  # type: ignore[arg-type]
+        c["at_rps"] = rps
+        c["at_requests_per_month"] = rps * MONTH_S
+        c["at_text"] = describe_rate(rps)
+        if c.get("ci95"):
+            c["ci95_rps"] = [rate_at(v, x, rates, log) for v in c["ci95"]]  # type: ignore[arg-type]
 
 
 def _summary(
@@ -143,7 +221,9 @@ def _summary(
         "costsim_version": __version__,
         "traffic": scenario.traffic.describe(),
         "slo": slo,
-        "vary": [{"path": a.path, "values": list(a.values), "log": a.log} for a in axes],
+        "vary": [
+            {"path": a.path, "values": list(a.values), "log": a.log, "unit": a.unit} for a in axes
+        ],
         "replications": replications,
         "replication_seeds": sorted(
             {r["seed"] for r in records}, key=[r["seed"] for r in records].index
@@ -152,16 +232,22 @@ def _summary(
     }
 
 
-def _crossovers(
-    scenario: Scenario,
+def crossovers_doc(
+    slo: dict[str, float],
     axes: list[Axis],
     points: list[dict[str, Any]],
     records: list[dict[str, Any]],
     tune_goal: str,
 ) -> dict[str, Any]:
+    """The ``crossovers.json`` document: winners, crossovers and memory tuning per slice.
+
+    Parameters
+    ----------
+    slo : dict
+        The scenario's SLO targets [s] (``p99``, ...), as ``summary.json`` stores them.
+    """
     first = axes[0]
-    doc: dict[str, Any] = {"variable": first.path, "log": first.log}
-    slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
+    doc: dict[str, Any] = {"variable": first.path, "log": first.log, "unit": first.unit}
     slices = []
     stride = len(points) // max(len(first.values), 1)
     for s in range(stride):
@@ -179,6 +265,7 @@ def _crossovers(
         }
         if x is not None and np.all(np.diff(x) > 0):
             entry["crossovers"] = crossovers(pts, _reindex(recs, pts), x, first.log)
+            _crossing_rates(entry["crossovers"], pts, x, first.log)
         slices.append(entry)
     main = slices[0] if slices else {}
     doc.update({k: main.get(k, []) for k in ("crossovers", "winners", "slo_winners")})
@@ -234,7 +321,8 @@ def tidy_rows(result: SweepResult, axes: list[Axis]) -> list[dict[str, Any]]:
 def write_sweep_outputs(
     result: SweepResult, axes: list[Axis], folder: Path, charts: bool = True
 ) -> list[Path]:
-    """Write sweep.csv, sweep.parquet, summary.json, crossovers.json and charts atomically."""
+    """Replace the sweep's outputs in ``folder`` at once: sweep.csv, sweep.parquet,
+    summary.json, crossovers.json, charts and the manifest (``points/`` is carried over)."""
     import io
 
     import pyarrow as pa
@@ -243,24 +331,21 @@ def write_sweep_outputs(
 
     rows = tidy_rows(result, axes)
     table = pa.Table.from_pylist(rows)
-    written = []
-    buf = io.BytesIO()
-    pacsv.write_csv(table, buf)
-    write_atomic(folder / "sweep.csv", buf.getvalue())
-    buf = io.BytesIO()
-    pq.write_table(table, buf)
-    write_atomic(folder / "sweep.parquet", buf.getvalue())
-    write_atomic(
-        folder / "summary.json", json.dumps(result.summary, indent=1, allow_nan=False) + "\n"
-    )
-    write_atomic(
-        folder / "crossovers.json", json.dumps(result.crossovers, indent=1, allow_nan=False) + "\n"
-    )
-    written += [
-        folder / n for n in ("sweep.csv", "sweep.parquet", "summary.json", "crossovers.json")
-    ]
-    if charts:
-        from costsim.report.sweep_charts import sweep_charts
+    csv_buf, parquet_buf = io.BytesIO(), io.BytesIO()
+    pacsv.write_csv(table, csv_buf)
+    pq.write_table(table, parquet_buf)
+    files: dict[str, str | bytes] = {
+        "sweep.csv": csv_buf.getvalue(),
+        "sweep.parquet": parquet_buf.getvalue(),
+        "summary.json": json.dumps(result.summary, indent=1, allow_nan=False) + "\n",
+        "crossovers.json": json.dumps(result.crossovers, indent=1, allow_nan=False) + "\n",
+    }
+    with replaced_folder(folder) as stage:
+        for name, data in files.items():
+            write_atomic(stage / name, data)
+        staged = [stage / name for name in files]
+        if charts:
+            from costsim.report.sweep_charts import sweep_charts
 
-        written += sweep_charts(result.summary, result.crossovers, folder)
-    return written
+            staged += sweep_charts(result.summary, result.crossovers, stage)
+    return [folder / p.relative_to(stage) for p in staged]

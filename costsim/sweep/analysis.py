@@ -11,6 +11,8 @@ from scipy import stats
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
+from costsim.slo import SloRule, cheapest_meeting, sweep_outcome
+
 
 def mean_ci(values: Sequence[float], lower: float = -math.inf) -> dict[str, Any]:
     """Mean and 95 % Student-t confidence interval of replications (a point when n = 1).
@@ -142,20 +144,33 @@ def winners(
 
 
 def slo_winners(points: list[dict[str, Any]], slo: dict[str, float]) -> list[dict[str, Any]]:
-    """At each point, the cheapest option that meets the SLO (p99, throttle and drop rates)."""
+    """At each point, the cheapest option that meets the SLO, by :mod:`costsim.slo`'s rule.
+
+    Parameters
+    ----------
+    points : list of dict
+        Aggregated points (see :func:`aggregate`); the rule reads each option's means.
+    slo : dict
+        The scenario's ``slo``: ``p99`` [s], ``throttle_rate`` and ``drop_rate``, each optional.
+
+    Returns
+    -------
+    list of dict
+        Per point: its ``params``, the winning ``option`` (None when none meets the SLO) and
+        the options ``meeting_slo``.
+    """
+    rule = SloRule.from_slo(slo)
     out = []
     for p in points:
-        ok = []
-        for o in p["options"]:
-            if "p99" in slo and o["p99_ms"]["mean"] > slo["p99"] * 1000:
-                continue
-            if "throttle_rate" in slo and o["throttle_rate"]["mean"] > slo["throttle_rate"]:
-                continue
-            if "drop_rate" in slo and o["drop_rate"]["mean"] > slo["drop_rate"]:
-                continue
-            ok.append(o)
-        best = min(ok, key=lambda o: o["cost_usd"]["mean"])["name"] if ok else None
-        out.append({"params": p["params"], "option": best, "meeting_slo": [o["name"] for o in ok]})
+        outcomes = [sweep_outcome(o) for o in p["options"]]
+        best = cheapest_meeting(outcomes, rule)
+        out.append(
+            {
+                "params": p["params"],
+                "option": best.name if best is not None else None,
+                "meeting_slo": [o.name for o in outcomes if rule.outcome_meets(o)],
+            }
+        )
     return out
 
 

@@ -16,6 +16,14 @@ from pydantic import ValidationError
 
 from costsim.errors import InputError
 from costsim.scenario import Scenario
+from costsim.units import DURATION_S, RATE_PER_S, SIZE_MB
+
+#: Unit tables a swept value may use, with the internal unit its numbers are shown in.
+_UNIT_TABLES: dict[str, tuple[dict[str, float], str]] = {
+    "rate": (RATE_PER_S, "req/s"),
+    "duration": (DURATION_S, "s"),
+    "size": (SIZE_MB, "MB"),
+}
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,46 @@ class Axis:
     log: bool = False
 
     def numeric(self) -> np.ndarray | None:
-        """The values as floats when they are numbers (for root finding and charts)."""
+        """The values as floats (for root finding and charts), in :attr:`unit` when they carry
+        one (``0.5rps,2rps`` -> 0.5, 2.0 req/s; ``128MB,1GB`` -> 128, 1024 MB); None when they
+        are not numbers."""
+        parsed = _with_units(self.values)
+        if parsed is not None:
+            return np.array(parsed[0])
         try:
             return np.array([float(v) for v in self.values])
         except (TypeError, ValueError):
             return None
+
+    @property
+    def unit(self) -> str:
+        """The unit :meth:`numeric` is in (``req/s``, ``s``, ``MB``), or ``""``."""
+        parsed = _with_units(self.values)
+        return parsed[1] if parsed is not None else ""
+
+
+def _with_units(values: tuple[Any, ...]) -> tuple[list[float], str] | None:
+    """Values that all carry units of one kind, as numbers in its internal unit."""
+    from costsim.units import _PATTERN
+
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts or len(texts) != len(values):
+        return None
+    for table, unit in _UNIT_TABLES.values():
+        out = []
+        for text in texts:
+            match = _PATTERN.match(text)
+            if not match or not match.group(2):
+                break
+            factor = table.get(match.group(2)) or next(
+                (f for u, f in table.items() if u and u.lower() == match.group(2).lower()), None
+            )
+            if factor is None:
+                break
+            out.append(float(match.group(1)) * factor)
+        else:
+            return out, unit
+    return None
 
 
 def parse_vary(text: str) -> Axis:
@@ -50,13 +93,21 @@ def parse_vary(text: str) -> Axis:
     kind = spec.split(":", 1)[0]
     if kind in ("log", "lin"):
         parts = spec.split(":")
+        suffix = ""
         try:
             if len(parts) != 4:
                 raise ValueError
-            a, b, n = float(parts[1]), float(parts[2]), int(parts[3])
+            ends = _with_units((parts[1], parts[2]))
+            if ends is not None:
+                (a, b), suffix = ends[0], {"req/s": "rps"}.get(ends[1], ends[1])
+            else:
+                a, b = float(parts[1]), float(parts[2])
+            n = int(parts[3])
         except ValueError:
             raise InputError(
-                f"{spec!r}: write {kind}:START:STOP:COUNT, e.g. {kind}:0.1:100:10", field="--vary"
+                f"{spec!r}: write {kind}:START:STOP:COUNT, e.g. {kind}:0.1:100:10 "
+                f"or {kind}:0.5rps:50rps:10",
+                field="--vary",
             ) from None
         if n < 1 or n > 10_000 or not (np.isfinite(a) and np.isfinite(b)):
             raise InputError(f"{spec!r}: COUNT must be 1..10000, bounds finite", field="--vary")
@@ -66,6 +117,8 @@ def parse_vary(text: str) -> Axis:
             values = np.geomspace(a, b, n)
         else:
             values = np.linspace(a, b, n)
+        if suffix:
+            return Axis(path, tuple(f"{v:.6g}{suffix}" for v in values), log=kind == "log")
         return Axis(path, tuple(float(f"{v:.12g}") for v in values), log=kind == "log")
     items = [v.strip() for v in spec.split(",") if v.strip()]
     if not items:
@@ -132,10 +185,7 @@ def apply_point(base: Scenario, params: dict[str, Any], seed: int | None = None)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise InputError(f"{params}: {where}: {msg}", field="--vary") from None
+        raise _vary_error(exc, data, params) from None
     return scenario.model_copy(
         update={
             "base_dir": base.base_dir,
@@ -145,7 +195,67 @@ def apply_point(base: Scenario, params: dict[str, Any], seed: int | None = None)
     )
 
 
+def _vary_error(exc: ValidationError, data: dict[str, Any], params: dict[str, Any]) -> InputError:
+    """One line naming the ``--vary PATH=VALUE`` at fault and what to write instead."""
+    from costsim.scenario import _hint
+    from costsim.yamlio import LineMap
+
+    err = exc.errors()[0]
+    _, where = LineMap("--vary").line_of(tuple(err["loc"]), data)
+    parts = where.split(".")
+    options = data.get("options", [])
+    if len(parts) > 1 and parts[0] == "options" and parts[1].isdigit():
+        parts[1] = str(options[int(parts[1])].get("name", parts[1]))  # options by name
+    where = ".".join(parts)
+    culprit = next((p for p in params if where == p or where.startswith(p + ".")), None)
+    culprit = culprit or next((p for p in params if p.startswith(where)), None)
+    shown = ", ".join(f"{k}={v}" for k, v in params.items())
+    if culprit:
+        shown = f"{culprit}={params[culprit]}" + ("" if where == culprit else f": {where}")
+    else:
+        shown += f": {where}"
+    return InputError(f"{shown}: {_hint(dict(err), data)}", field="--vary")
+
+
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """Independent seeds for the replications, from ``SeedSequence(seed).spawn``."""
     children = np.random.SeedSequence(seed).spawn(replications)
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+#: Hours in the month costs are scaled to (730 h, as providers bill).
+MONTH_S = 730 * 3600.0
+
+
+def expected_rps(scenario: Scenario) -> float | None:
+    """The scenario's expected mean arrival rate over its horizon [req/s], or None when it
+    cannot be known without reading a trace that is not there."""
+    try:
+        count = scenario.traffic.expected_count(0.0, scenario.horizon)
+    except Exception:  # a replayed trace that cannot be read here: no business units
+        return None
+    return float(count) / scenario.horizon
+
+
+def rate_at(x: float, xs: np.ndarray, rates: list[float], log: bool) -> float:
+    """The mean rate [req/s] at swept value ``x``, interpolated between the grid points.
+
+    Rates are linear in ``traffic.scale`` and in a profile's ``mean_rps``, so interpolating in
+    the value itself (not in log) between neighbours is exact for those axes.
+    """
+    del log  # linear in the value on log sweeps too
+    return float(np.interp(x, xs, np.asarray(rates, dtype=float)))
+
+
+def describe_rate(rps: float) -> str:
+    """A rate for people: ``4.5 req/s, about 11.8M requests a month``."""
+    per_month = rps * MONTH_S
+    if per_month >= 1e9:
+        count = f"{per_month / 1e9:.3g}B"
+    elif per_month >= 1e6:
+        count = f"{per_month / 1e6:.3g}M"
+    elif per_month >= 1e3:
+        count = f"{per_month / 1e3:.3g}k"
+    else:
+        count = f"{per_month:.3g}"
+    return f"{rps:.3g} req/s, about {count} requests a month"

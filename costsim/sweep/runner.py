@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -38,14 +43,73 @@ def make_tasks(
     ]
 
 
+_PR_SET_PDEATHSIG = 1
+#: Dask's address schemes (``distributed.comm``); a bare ``host:port`` means tcp.
+_SCHEDULER = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$"
+)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Worker initializer: end this worker when the sweep that started it ends, however it ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``), which also
+    covers a worker busy in a compiled kernel; elsewhere (and as a second net when a fork
+    server stands between them) a thread polls the sweep's pid.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - prctl missing
+            pass
+    if os.getppid() != parent_pid and not _alive(parent_pid):
+        os._exit(1)
+
+    def watch() -> None:
+        while _alive(parent_pid):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="costsim-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address as ``tcp://host:port`` (or tls, ws, wss, ucx), or an InputError."""
+    text = address.strip()
+    match = _SCHEDULER.match(text)
+    if match is None or not 0 < int(match.group(1)) < 65536:
+        raise InputError(
+            f"{address!r} is not a Dask scheduler address; write tcp://HOST:PORT, "
+            "e.g. tcp://127.0.0.1:8786",
+            field="--scheduler",
+        )
+    return text if "://" in text else f"tcp://{text}"
+
+
 @contextmanager
 def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor]:
     """A local process pool, or a Dask cluster's executor when ``scheduler`` is given."""
     if scheduler is None:
         n = workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        with ProcessPoolExecutor(
+            max_workers=n, initializer=_die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             yield pool
         return
+    address = check_scheduler(scheduler)
     try:
         from distributed import Client
     except ImportError:
@@ -53,8 +117,8 @@ def open_executor(workers: int | None, scheduler: str | None) -> Iterator[Execut
             "--scheduler needs Dask: pip install 'costsim[distributed]'", field="--scheduler"
         ) from None
     try:
-        client = Client(scheduler, timeout=10)
-    except (OSError, TimeoutError) as exc:
+        client = Client(address, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one with "
             "'dask scheduler' and workers with 'dask worker ADDRESS'",

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costsim.engine.common import RESULTS_REVISION
+from costsim.kinds import adapter
 from costsim.output import write_atomic
+from costsim.simulate import RESULTS_REVISION
 
 
 @dataclass(frozen=True)
@@ -95,20 +96,14 @@ OPTION_METRICS = (
 
 
 def paid_idle_fraction(option: Any) -> float:
-    """Share of what an option pays for that sits idle.
+    """Share of what an option pays for that sits idle (its kind says how; see
+    :meth:`costsim.kinds.base.OptionKind.paid_idle_fraction`).
 
     Fleets pay for every instance-second, so it is ``1 - utilization``. On-demand serverless pays
     only for billed duration (0); provisioned concurrency pays for its warm instances whether
     they work or not.
     """
-    if option.kind != "serverless":
-        return 1.0 - option.utilization
-    q = option.usage.quantities
-    provisioned = q.get("provisioned_instance_s", 0.0)
-    if provisioned <= 0:
-        return 0.0
-    idle = max(0.0, provisioned - q.get("provisioned_compute_s", 0.0))
-    return idle / (provisioned + q.get("compute_s", 0.0))
+    return adapter(option.kind).paid_idle_fraction(option)
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -165,6 +160,9 @@ def run_task(task: Task) -> dict[str, Any]:
         "catalogs": result.catalogs,
         "catalog_as_of": result.catalog_dates,
         "options": options,
+        # what `costsim reprice` prices again without simulating
+        "meters": {o.name: o.meters.to_json() for o in result.options if o.meters is not None},
+        "catalog_files": list(result.catalog_files),
     }
 
 

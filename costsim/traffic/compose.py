@@ -52,6 +52,10 @@ class Sum(BaseProfile):
     def cumulative(self, t_s: np.ndarray) -> np.ndarray:
         return sum((p.cumulative(t_s) for p in self._parts()), np.zeros(np.shape(t_s)))
 
+    def expected_count(self, t0_s: float, t1_s: float) -> float:
+        # a replayed part has no analytic count (NaN), and then neither has the sum
+        return float(sum(p.expected_count(t0_s, t1_s) for p in self._parts()))
+
     def peak_rps(self, horizon_s: float) -> float:
         # an upper bound: random profiles (MMPP) peak at independent times
         return float(sum(p.peak_rps(horizon_s) for p in self._parts()))

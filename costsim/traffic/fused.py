@@ -19,8 +19,8 @@ from collections.abc import Iterator
 import numba
 import numpy as np
 
+from costsim.stats.distributions import Distribution, Exponential, Fixed, Lognormal
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Distribution, Exponential, Fixed, Lognormal
 from costsim.traffic.profiles import Constant
 
 FIXED, EXPONENTIAL, LOGNORMAL = 0, 1, 2

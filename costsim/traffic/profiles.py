@@ -23,10 +23,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.context import StreamContext
-from costsim.units import parse_duration_s, parse_rate_per_s
+from costsim.units import duration_field, parse_rate_per_s
 
 RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
-DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
+DurationS = Annotated[float, BeforeValidator(duration_field)]
 
 DAY_S = 86400.0
 WEEK_S = 7 * DAY_S

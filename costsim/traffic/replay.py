@@ -10,7 +10,10 @@
 * ``azure-2019``: ``invocations_per_function_md.anon.dNN.csv`` day files (HashOwner, HashApp,
   HashFunction, Trigger, then 1..1440 per-minute counts), selected by ``function``, ``app`` or
   ``top: N`` busiest functions; durations from ``durations_path``
-  (``function_durations_percentiles.anon.dNN.csv``) as an empirical distribution.
+  (``function_durations_percentiles.anon.dNN.csv``) as the count-weighted mixture of the
+  functions' distributions, with the trace's true Minimum and Maximum as the end points (the
+  percentile columns are of 30-second averages, not of single invocations: see
+  :mod:`costsim.traffic.azure`, and the replay's description says so).
 * ``azure-2021``: the two-week invocation trace (``app, func, end_timestamp, duration``, in
   seconds); start = end - duration.
 
@@ -18,9 +21,14 @@ The real datasets live at https://github.com/Azure/AzurePublicDataset (2019:
 AzureFunctionsDataset2019.md; 2021: AzureFunctionsInvocationTrace2021.md); small synthetic files
 in the same formats ship in ``scenarios/traces/``.
 
-``scale`` replicates each request ``floor(scale)`` times plus once more with probability
-``scale - floor(scale)`` (copies share the timestamp); for ``counts`` and ``azure-2019`` it
-multiplies the counts before spreading.
+``scale`` on a request log (``timestamps``, ``azure-2021``) keeps the arrival structure by default
+(``scale_mode: superpose``): the log itself, plus ``floor(scale) - 1`` copies each shifted by its
+own random offset in ``[0, scale_shift)`` (default 1 min; wrapped around the end of the log), plus
+one more copy thinned to the fraction ``scale - floor(scale)``; below 1 the log is thinned. Each
+copy has the log's burstiness, as more users of the same kind would. ``scale_mode: duplicate``
+is the old reading: each request ``floor(scale)`` times at the same instant, plus once more with
+probability ``scale - floor(scale)``. For ``counts`` and ``azure-2019``, ``scale`` multiplies the
+counts before spreading.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from pydantic import Field, model_validator
 
 from costsim.errors import InputError
 from costsim.traffic import trace_io
+from costsim.traffic.azure import azure_2019_durations
 from costsim.traffic.context import StreamContext
 from costsim.traffic.profiles import BaseProfile, DurationS, RequestStream
 
@@ -44,13 +53,15 @@ class Replay(BaseProfile):
 
     profile: Literal["replay"]
     format: Literal["timestamps", "counts", "azure-2019", "azure-2021"]
-    path: str | list[str]
+    path: str | list[str] = Field(min_length=1)
     interval: DurationS = Field(default=60.0, gt=0)
     spread: Spread = "uniform"
     function: str | None = None
     app: str | None = None
     top: int | None = Field(default=None, ge=1)
     durations_path: str | None = None
+    scale_mode: Literal["superpose", "duplicate"] = "superpose"
+    scale_shift: DurationS = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _selection(self) -> Replay:
@@ -88,7 +99,7 @@ class Replay(BaseProfile):
             arrivals = self._spread(counts.astype(float), ctx, interval=60.0)
             if self.durations_path is None:
                 return arrivals, None
-            dist = trace_io.azure_2019_durations(str(ctx.resolve(self.durations_path)), hashes)
+            dist = azure_2019_durations(str(ctx.resolve(self.durations_path)), hashes)
             return arrivals, dist.sample(ctx.generator(2), len(arrivals))
         starts, durations = trace_io.read_azure_2021(files, self.app, self.function)
         return starts, durations
@@ -119,11 +130,10 @@ class Replay(BaseProfile):
     def requests(self, ctx: StreamContext) -> RequestStream:
         times, durations = self._load(ctx)
         if self.format in ("timestamps", "azure-2021") and self.scale != 1:
-            gen = ctx.generator(1)
-            whole = np.floor(self.scale)
-            copies = (whole + (gen.random(len(times)) < self.scale - whole)).astype(np.int64)
-            times = np.repeat(times, copies)
-            durations = None if durations is None else np.repeat(durations, copies)
+            scaler = _duplicate if self.scale_mode == "duplicate" else _superpose
+            times, durations = scaler(
+                times, durations, self.scale, self.scale_shift, ctx.generator(1)
+            )
         keep = times < ctx.horizon_s
         times = times[keep]
         durations = None if durations is None else durations[keep]
@@ -156,4 +166,51 @@ class Replay(BaseProfile):
     def describe(self) -> str:
         sel = self.function or self.app or (f"top {self.top}" if self.top else "")
         where = self.path if isinstance(self.path, str) else f"{len(self.path)} files"
-        return self._scaled(f"replay of {self.format} trace {where}" + (f" ({sel})" if sel else ""))
+        text = f"replay of {self.format} trace {where}" + (f" ({sel})" if sel else "")
+        if self.format == "azure-2019" and self.durations_path is not None:
+            text += (
+                "; durations from percentiles of 30-second averages (narrower than single "
+                "invocations) with the true minimum and maximum"
+            )
+        if self.scale != 1 and self.format in ("timestamps", "azure-2021"):
+            text += f"; scaled by {self.scale_mode}"
+        return self._scaled(text)
+
+
+def _duplicate(
+    times: np.ndarray,
+    durations: np.ndarray | None,
+    scale: float,
+    shift_s: float,
+    gen: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each request ``floor(scale)`` times at its instant, plus once with the fractional odds."""
+    whole = np.floor(scale)
+    copies = (whole + (gen.random(len(times)) < scale - whole)).astype(np.int64)
+    return np.repeat(times, copies), None if durations is None else np.repeat(durations, copies)
+
+
+def _superpose(
+    times: np.ndarray,
+    durations: np.ndarray | None,
+    scale: float,
+    shift_s: float,
+    gen: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The log plus shifted copies (see the module docstring); sorted, stable."""
+    whole = int(np.floor(scale))
+    frac = scale - whole
+    # wrap shifted arrivals around the log's span so a copy keeps every request
+    span = max(float(times[-1]) if len(times) else 0.0, shift_s)
+    parts_t: list[np.ndarray] = []
+    parts_d: list[np.ndarray] = []
+    for k in range(whole + (1 if frac > 0 else 0)):
+        offset = 0.0 if k == 0 else float(gen.uniform(0.0, shift_s))
+        keep = np.ones(len(times), dtype=bool) if k < whole else gen.random(len(times)) < frac
+        parts_t.append(np.mod(times[keep] + offset, span) if offset else times[keep])
+        if durations is not None:
+            parts_d.append(durations[keep])
+    t = np.concatenate(parts_t) if parts_t else np.zeros(0)
+    order = np.argsort(t, kind="stable")
+    d = np.concatenate(parts_d)[order] if durations is not None and parts_d else None
+    return t[order], d

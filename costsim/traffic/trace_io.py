@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
 from costsim.errors import InputError
-from costsim.traffic.distributions import MAX_DURATION_S, Empirical
+from costsim.fileio import MAX_TRACE_BYTES, check_regular, open_regular
+from costsim.stats.distributions import MAX_DURATION_S, Empirical
 
 TIME_COLUMNS = ("timestamp", "time", "t", "arrival_s")
 AZURE_2019_PERCENTILES = (0, 1, 25, 50, 75, 99, 100)
 
 
 def _open_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) of a CSV file with a header; errors name the file."""
-    try:
-        fh = Path(path).open(newline="", encoding="utf-8")  # noqa: SIM115 (closed below)
-    except FileNotFoundError:
-        raise InputError("trace file not found; check the path", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read trace file: {exc.strerror}", file=path) from None
-    with fh:
+    """Yield (line number, row) of a CSV file with a header; errors name the file.
+
+    A byte-order mark (as spreadsheet exports write) is skipped.
+    """
+    raw = open_regular(path, MAX_TRACE_BYTES, "trace file")
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         try:
             if not reader.fieldnames:
@@ -71,9 +70,18 @@ def _check_duration(seconds: float, text: str, path: str, line: int, column: str
 
 def _time_value(text: str, path: str, line: int, column: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(value) or value < 0:
+            raise InputError(
+                f"a time must be a finite number of seconds >= 0, got {text!r}",
+                file=path,
+                line=line,
+                field=column,
+            )
+        return value
     try:
         stamp = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -85,8 +93,14 @@ def _time_value(text: str, path: str, line: int, column: str) -> float:
     return stamp.timestamp()
 
 
+def _need_files(files: list[str]) -> None:
+    if not files:
+        raise InputError("give at least one trace file", field="traffic.path")
+
+
 def read_timestamps(files: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
     """Read request logs: arrival times [s] relative to the first row, and durations [s] or None."""
+    _need_files(files)
     times: list[float] = []
     durations: list[float] = []
     has_duration: bool | None = None
@@ -137,8 +151,7 @@ def _parquet_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         raise InputError("reading Parquet needs pyarrow; pip install pyarrow", file=path) from None
-    if not Path(path).exists():
-        raise InputError("trace file not found; check the path", file=path)
+    check_regular(path, MAX_TRACE_BYTES, "trace file")
     try:
         table = pq.read_table(path)
     except Exception as exc:
@@ -175,6 +188,7 @@ def read_azure_2019(
     -------
     (counts per minute across all days, selected function hashes)
     """
+    _need_files(files)
     days: list[dict[str, np.ndarray]] = []
     apps: dict[str, str] = {}
     for path in files:
@@ -264,6 +278,7 @@ def read_azure_2021(
     files: list[str], app: str | None, function: str | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Start times [s] (sorted) and durations [s] from the Azure 2021 invocation trace."""
+    _need_files(files)
     starts: list[float] = []
     durations: list[float] = []
     for path in files:

@@ -1,6 +1,6 @@
 """Property tests: accounting and bounds that hold for every small random case.
 
-Engines: arrived = served + throttled + dropped; no latency below the request's duration; no
+Engines: arrived = served + throttled + dropped + timed_out; no latency below the request's duration; no
 NaN anywhere. Chain: costs are never negative and the total is the sum of the components;
 serverless cost does not fall when traffic is added.
 """
@@ -50,8 +50,15 @@ def _latencies_cover_durations(lat: list[float], durations: list[float]) -> bool
 def _check_engine_output(out: object, durations: list[float], horizon_s: float) -> None:
     c = out.counters  # type: ignore[attr-defined]
     assert c.arrived == len(durations)
-    assert c.arrived == c.served + c.throttled + c.dropped
+    assert c.arrived == c.served + c.throttled + c.dropped + c.timed_out
     assert out.latency.count == c.served  # type: ignore[attr-defined]
+    meters = out.meters  # type: ignore[attr-defined]
+    if meters.kind == "serverless":
+        h = meters.histograms
+        started = h["duration_ms"].count + h["provisioned_duration_ms"].count
+        assert started == c.served + c.timed_out
+        assert h["init_ms"].count == c.cold_starts
+        assert meters.counts["provisioned_served"] <= c.served
     assert out.bins.arrivals.sum() == c.arrived  # type: ignore[attr-defined]
     assert out.bins.served.sum() == c.served  # type: ignore[attr-defined]
     values = [
@@ -59,6 +66,7 @@ def _check_engine_output(out: object, durations: list[float], horizon_s: float) 
         out.busy_s,  # type: ignore[attr-defined]
         out.latency.total_s,  # type: ignore[attr-defined]
         *out.quantities.values(),  # type: ignore[attr-defined]
+        *out.meters.totals.values(),  # type: ignore[attr-defined]
         *out.bins.alive_s,  # type: ignore[attr-defined]
         *out.bins.busy_s,  # type: ignore[attr-defined]
     ]

@@ -11,13 +11,20 @@ import pytest
 from conftest import autoscale, fleet, run_fleet
 
 import costsim
-from costsim.platforms.rules import billed_duration_s
+from costsim.engine.common import legacy_instance_billed_s
+from costsim.meters import Meters, MsHistogram
 
 pytestmark = pytest.mark.usefixtures("record_latencies")
 
 
 def _lat(out: object) -> list[float]:
     return list(out.latency.values)  # type: ignore[attr-defined]
+
+
+def _lifetimes_s(out: object) -> list[float]:
+    """Each instance's metered lifetime [s], ascending."""
+    h = out.meters.histograms["instance_lifetime_ms"]  # type: ignore[attr-defined]
+    return [v / 1000.0 for v, c in zip(h.values_ms, h.counts, strict=True) for _ in range(c)]
 
 
 def test_two_workers_three_simultaneous_requests_give_one_wait() -> None:
@@ -148,7 +155,7 @@ def test_autoscaling_launches_after_one_period_and_serves_after_boot() -> None:
     assert out.max_instances == 2
     assert out.quantities["instances_launched"] == 2
     # the second server is billed from its launch (60 s), booting included
-    assert sorted(out.instance_billed_s) == [540.0, 600.0]
+    assert _lifetimes_s(out) == [540.0, 600.0]
 
 
 def test_autoscaling_does_not_launch_below_target() -> None:
@@ -169,7 +176,7 @@ def test_scale_in_waits_for_the_cooldown(cooldown_s: float, retired_at_s: float)
     p = fleet(autoscale=autoscale(cooldown_s=cooldown_s))
     out = run_fleet(p, [0.0], 200.0, horizon_s=600.0)
     assert out.max_instances == 2
-    assert sorted(out.instance_billed_s) == [retired_at_s - 60.0, 600.0]
+    assert _lifetimes_s(out) == [retired_at_s - 60.0, 600.0]
     assert out.alive_s == 600.0 + retired_at_s - 60.0
 
 
@@ -180,7 +187,7 @@ def test_scale_in_retires_idle_servers_only_and_keeps_the_minimum() -> None:
     # the busy first server is never retired; the fleet is never empty
     assert out.counters.served == 1
     assert out.alive_s >= 1200.0
-    assert 1200.0 in out.instance_billed_s
+    assert 1200.0 in _lifetimes_s(out)
 
 
 def test_autoscaling_from_zero_launches_when_work_waits() -> None:
@@ -205,18 +212,19 @@ def test_instance_billing_rounds_lifetimes(
     life_s: float, granularity_s: float, minimum_s: float, billed_s: float
 ) -> None:
     """VPS lifetimes are rounded up to the granularity, with a minimum."""
-    assert billed_duration_s(life_s, granularity_s, minimum_s) == billed_s
+    life = MsHistogram.from_seconds([life_s])
+    meters = Meters("vps", 3600.0, histograms={"instance_lifetime_ms": life})
+    g_ms, min_ms = round(granularity_s * 1000), round(minimum_s * 1000)
+    assert legacy_instance_billed_s(meters, g_ms, min_ms) == [billed_s]
+    assert life.billed_ms(g_ms, min_ms) == billed_s * 1000
 
 
 def test_autoscaled_instance_is_billed_a_full_hour() -> None:
     """An instance alive 180 s under hourly billing is billed 3600 s."""
-    p = fleet(
-        autoscale=autoscale(cooldown_s=100.0),
-        billing_granularity_s=3600.0,
-        billing_minimum_s=3600.0,
-    )
+    p = fleet(autoscale=autoscale(cooldown_s=100.0))
     out = run_fleet(p, [0.0], 200.0, horizon_s=7200.0)
-    assert sorted(out.instance_billed_s) == [3600.0, 7200.0]
+    assert _lifetimes_s(out) == [180.0, 7200.0]
+    assert legacy_instance_billed_s(out.meters, 3_600_000, 3_600_000) == [3600.0, 7200.0]
 
 
 FIXED_FLEET = """
@@ -253,7 +261,7 @@ def test_cooldown_counts_from_the_last_real_scaling_action() -> None:
     p = fleet(autoscale=autoscale(cooldown_s=100.0, boot_time_s=0.0))
     out = run_fleet(p, [0.0, 179.5, 179.5], [60.0, 1.0, 1.0], horizon_s=600.0)
     assert out.max_instances == 2
-    assert sorted(out.instance_billed_s) == [240.0 - 60.0, 600.0]
+    assert _lifetimes_s(out) == [240.0 - 60.0, 600.0]
 
 
 def test_least_connections_ignores_timed_out_requests() -> None:
@@ -284,3 +292,30 @@ def test_events_at_exact_times_despite_float_rounding() -> None:
     t = [0.1, 0.1 + 0.7]  # the first request ends at exactly the second's arrival
     out = run_fleet(fleet(queue_limit=0), t, [t[1] - t[0], 1.0])
     assert out.counters.dropped == 0
+
+
+def test_group_whose_boot_never_completes_within_the_horizon_ends() -> None:
+    """Issue 17's hang: min 0 and a boot far longer than the horizon.
+
+    The requests at 10 and 20 wait with no server; the evaluation at 60 launches one, whose boot
+    would end long after the horizon, so it never serves. No evaluation runs after the horizon
+    (3600 s), so the run ends: both requests are dropped at the horizon and the booting server
+    is metered from its launch to the horizon (3540 s).
+    """
+    p = fleet(count=0, autoscale=autoscale(minimum=0, maximum=2, boot_time_s=1e9))
+    out = run_fleet(p, [10.0, 20.0], 1.0, horizon_s=3600.0)
+    c = out.counters
+    assert (c.arrived, c.served, c.dropped) == (2, 0, 2)
+    assert out.meters.counts["instances_launched"] == 1
+    assert _lifetimes_s(out) == [3540.0]
+
+
+def test_no_evaluation_runs_after_the_horizon() -> None:
+    """Horizon 100 s, periods of 60 s: the evaluation at 120 would see window [60, 120] 5/6
+    busy and launch a second server, but it is past the horizon, so it never runs."""
+    p = fleet(autoscale=autoscale(boot_time_s=0.0))
+    out = run_fleet(p, [70.0], 1000.0, horizon_s=100.0)
+    assert out.counters.served == 1
+    assert out.meters.counts["instances_launched"] == 1
+    assert out.max_instances == 1
+    assert _lifetimes_s(out) == [100.0]

@@ -12,7 +12,20 @@ import math
 import pytest
 from conftest import fixed, run_serverless, serverless
 
+from costsim.engine.common import EngineOutput, legacy_quantities
+
 pytestmark = pytest.mark.usefixtures("record_latencies")
+
+
+def quantities(out: EngineOutput, granularity_ms: int = 1, minimum_ms: int = 0) -> dict:
+    """The billed quantities of a run under one billing rule (1 ms, no minimum: Lambda)."""
+    return legacy_quantities(out.meters, granularity_ms, minimum_ms)
+
+
+def hist(out: EngineOutput, name: str) -> dict[int, int]:
+    """A histogram meter as {ms: count}."""
+    h = out.meters.histograms[name]
+    return dict(zip(h.values_ms.tolist(), h.counts.tolist(), strict=True))
 
 
 def test_three_requests_one_second_apart_share_one_cold_instance() -> None:
@@ -22,9 +35,9 @@ def test_three_requests_one_second_apart_share_one_cold_instance() -> None:
     assert (c.arrived, c.served, c.cold_starts, c.throttled, c.dropped) == (3, 3, 1, 0, 0)
     assert out.latency.values == pytest.approx([0.35, 0.1, 0.1])  # type: ignore[attr-defined]
     assert out.max_instances == 1
-    assert out.quantities["requests"] == 3
-    assert out.quantities["compute_s"] == pytest.approx(0.3)
-    assert out.quantities["init_s"] == pytest.approx(0.25)
+    assert quantities(out)["requests"] == 3
+    assert quantities(out)["compute_s"] == pytest.approx(0.3)
+    assert quantities(out)["init_s"] == pytest.approx(0.25)
     assert out.busy_s == pytest.approx(0.25 + 0.3)
     # alive from its creation at 0 until 600 s after its last request ended at 2.1 s
     assert out.alive_s == pytest.approx(602.1)
@@ -118,7 +131,7 @@ def test_provisioned_instances_serve_first_requests_warm() -> None:
     """
     p = serverless(provisioned=2)
     out = run_serverless(p, [0.0, 0.0, 0.0], 1.0, horizon_s=100.0)
-    q = out.quantities
+    q = quantities(out)
     assert out.counters.cold_starts == 1
     assert out.latency.values == [1.0, 1.0, 1.25]  # type: ignore[attr-defined]
     assert q["provisioned_requests"] == 2
@@ -134,8 +147,9 @@ def test_provisioned_instances_are_preferred_over_warm_on_demand_ones() -> None:
     """A later request goes to an idle provisioned instance even if an on-demand one is idle."""
     p = serverless(provisioned=1)
     out = run_serverless(p, [0.0, 0.0, 10.0], 1.0, horizon_s=100.0)
-    assert out.quantities["provisioned_requests"] == 2
-    assert out.quantities["requests"] == 1
+    assert quantities(out)["provisioned_requests"] == 2
+    assert quantities(out)["requests"] == 1
+    assert out.meters.counts["provisioned_served"] == 2
     assert out.counters.cold_starts == 1
 
 
@@ -217,21 +231,20 @@ def test_instance_concurrency_waits_for_init_before_sharing() -> None:
 def test_billing_rounds_duration_up_to_granularity(
     granularity_s: float, minimum_s: float, duration_s: float, billed_s: float
 ) -> None:
-    """Billed compute is each warm request's duration rounded up (1 ms and 100 ms)."""
-    p = serverless(billing_granularity_s=granularity_s, billing_minimum_s=minimum_s)
-    out = run_serverless(p, [0.0, 10.0, 20.0], duration_s)
-    assert out.quantities["compute_s"] == pytest.approx(3 * billed_s)
+    """Billed compute is each warm request's duration rounded up (1 ms and 100 ms), from the
+    whole-millisecond duration meter."""
+    out = run_serverless(serverless(), [0.0, 10.0, 20.0], duration_s)
+    q = quantities(out, round(granularity_s * 1000), round(minimum_s * 1000))
+    assert q["compute_s"] == pytest.approx(3 * billed_s)
 
 
 @pytest.mark.parametrize(("granularity_s", "billed_init_s"), [(0.001, 0.051), (0.1, 0.1)])
 def test_init_is_rounded_up_to_granularity(granularity_s: float, billed_init_s: float) -> None:
     """Init time is rounded like duration (without the per-request minimum)."""
-    p = serverless(
-        cold_start=fixed(0.0501), billing_granularity_s=granularity_s, billing_minimum_s=1.0
-    )
-    out = run_serverless(p, [0.0], 0.5)
-    assert out.quantities["init_s"] == pytest.approx(billed_init_s)
-    assert out.quantities["compute_s"] == 1.0
+    out = run_serverless(serverless(cold_start=fixed(0.0501)), [0.0], 0.5)
+    q = quantities(out, round(granularity_s * 1000), 1000)
+    assert q["init_s"] == pytest.approx(billed_init_s)
+    assert q["compute_s"] == 1.0
 
 
 def test_served_after_the_horizon_are_counted() -> None:
@@ -249,3 +262,82 @@ def test_bins_count_arrivals_and_cold_starts_where_they_happen() -> None:
     assert out.bins.arrivals.tolist() == [1, 2, 0, 0, 0, 0, 0, 0, 0, 1]
     assert out.bins.cold_starts.tolist() == [1, 1, 0, 0, 0, 0, 0, 0, 0, 1]
     assert not math.isnan(out.latency.mean_s())
+
+
+def test_meters_of_three_requests_one_second_apart() -> None:
+    """The first hand case as meters: 3 durations of 100 ms, one 250 ms init, one instance alive
+    602.1 s, three active periods (the cold one from its arrival: 350 ms)."""
+    out = run_serverless(serverless(), [0.0, 1.0, 2.0], 0.1, horizon_s=1000.0)
+    m = out.meters
+    assert hist(out, "duration_ms") == {100: 3}
+    assert hist(out, "init_ms") == {250: 1}
+    assert hist(out, "instance_lifetime_ms") == {602100: 1}
+    assert hist(out, "active_period_ms") == {100: 2, 350: 1}
+    assert hist(out, "provisioned_duration_ms") == hist(out, "provisioned_active_period_ms") == {}
+    assert m.totals["alive_instance_s"] == pytest.approx(602.1)
+    assert m.totals["active_instance_s"] == pytest.approx(0.55)
+    assert m.totals["busy_instance_s"] == pytest.approx(0.55)
+    assert m.counts["arrived"] == m.counts["served"] == 3
+    assert m.counts["instances_launched"] == 1
+    assert m.config == {"memory_mb": 1024.0, "instance_concurrency": 1, "provisioned": 0}
+
+
+def test_active_period_spans_overlapping_requests_of_one_instance() -> None:
+    """Two requests per instance, no cold start: requests at 0 (1 s) and 0.5 (1 s) share one
+    instance, busy from 0 to 1.5 s: one active period of 1,500 ms, busy 1 s (two halves)."""
+    out = run_serverless(serverless(instance_concurrency=2, cold_start=fixed(0.0)), [0.0, 0.5], 1.0)
+    assert out.counters.cold_starts == 1
+    assert hist(out, "active_period_ms") == {1500: 1}
+    assert out.meters.totals["active_instance_s"] == pytest.approx(1.5)
+    assert out.busy_s == pytest.approx(1.0)
+
+
+def test_long_instance_lifetimes_are_exact_past_the_dense_range() -> None:
+    """Lifetimes of days are kept to the millisecond (beyond the compiled dense array)."""
+    out = run_serverless(serverless(keep_alive_s=200_000.0), [0.0], 0.1, horizon_s=300_000.0)
+    assert hist(out, "instance_lifetime_ms") == {200_000_350: 1}
+
+
+def test_timeout_cuts_a_long_request_and_counts_it_timed_out() -> None:
+    """Timeout 1 s: a 5 s request holds its instance 1 s (after a 250 ms init), is recorded at
+    1,000 ms and counted timed_out, not served, and leaves the latency histogram; a request at
+    1.0 s still finds the instance busy (cold), one at 2.0 s reuses it."""
+    p = serverless(timeout_s=1.0)
+    out = run_serverless(p, [0.0, 1.0, 2.0], [5.0, 0.5, 1.0], horizon_s=100.0)
+    c = out.counters
+    assert (c.arrived, c.served, c.timed_out, c.cold_starts) == (3, 2, 1, 2)
+    assert c.arrived == c.served + c.throttled + c.dropped + c.timed_out
+    assert hist(out, "duration_ms") == {500: 1, 1000: 2}
+    assert out.latency.values == [0.75, 1.0]  # type: ignore[attr-defined]
+    assert out.meters.counts["timed_out"] == 1
+    assert out.busy_s == pytest.approx(1.25 + 0.75 + 1.0)
+
+
+def test_request_exactly_as_long_as_the_timeout_completes() -> None:
+    """A duration equal to the timeout is served."""
+    out = run_serverless(serverless(timeout_s=1.0), [0.0], 1.0)
+    assert (out.counters.served, out.counters.timed_out) == (1, 0)
+
+
+def _tied_pick(reuse: str, arrivals_s: list[float], durations_s: list[float]) -> dict[int, int]:
+    """Two instances tied on the policy's key, then one request at 3 s of 1 s: the lifetimes
+    (keep-alive 100 s) show which instance it took."""
+    p = serverless(reuse=reuse, cold_start=fixed(0.0), keep_alive_s=100.0)
+    out = run_serverless(p, [*arrivals_s, 3.0], [*durations_s, 1.0], horizon_s=1000.0)
+    assert out.counters.cold_starts == 2
+    return hist(out, "instance_lifetime_ms")
+
+
+def test_mru_breaks_an_idle_time_tie_to_the_highest_id() -> None:
+    """A (id 0, created 0, 2 s) and B (id 1, created 1, 1 s) are both idle from 2 s: mru takes
+    B, which then lives 1 -> 104 s; A lives 0 -> 102 s."""
+    assert _tied_pick("mru", [0.0, 1.0], [2.0, 1.0]) == {102_000: 1, 103_000: 1}
+
+
+@pytest.mark.parametrize(("reuse", "lifetimes"), [
+    ("newest", {101_000: 1, 104_000: 1}),  # takes B (id 1): A 0 -> 101, B 0 -> 104
+    ("oldest", {102_000: 1, 104_000: 1}),  # takes A (id 0): A 0 -> 104, B 0 -> 102
+])  # fmt: skip
+def test_newest_and_oldest_break_a_creation_tie_by_id(reuse: str, lifetimes: dict) -> None:
+    """A (id 0) and B (id 1) both created at 0, idle from 1 s and 2 s."""
+    assert _tied_pick(reuse, [0.0, 0.0], [1.0, 2.0]) == lifetimes

@@ -11,7 +11,7 @@ fast engine, which must carry its state across them.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 from costsim.engine import ENGINES, fast_fleet, fast_serverless, simpy_fleet, simpy_serverless
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins
+from costsim.meters import Meters
 from costsim.platforms.fleet import FleetPlatform
 from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.stats.distributions import Exponential, Fixed, Lognormal
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Exponential, Fixed, Lognormal
 
 N_BINS = 7
 SETTINGS = settings(
@@ -67,10 +68,25 @@ def assert_same(ref: EngineOutput, fast: EngineOutput) -> None:
     for key, value in ref.quantities.items():
         assert fast.quantities[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
     np.testing.assert_allclose(fast.instance_billed_s, ref.instance_billed_s, rtol=1e-12)
+    assert_same_meters(ref.meters, fast.meters)
     assert fast.alive_s == pytest.approx(ref.alive_s, rel=1e-9, abs=1e-9)
     assert fast.busy_s == pytest.approx(ref.busy_s, rel=1e-9, abs=1e-9)
     assert fast.max_instances == ref.max_instances
     assert fast.capacity_per_instance == ref.capacity_per_instance
+
+
+def assert_same_meters(ref: Meters, fast: Meters) -> None:
+    """Meters: counts, histograms and configuration exactly equal; totals up to rounding."""
+    assert (fast.kind, fast.horizon_s) == (ref.kind, ref.horizon_s)
+    assert fast.counts == ref.counts
+    assert fast.config == ref.config
+    assert fast.histograms.keys() == ref.histograms.keys()
+    for name, h in ref.histograms.items():
+        np.testing.assert_array_equal(fast.histograms[name].values_ms, h.values_ms, name)
+        np.testing.assert_array_equal(fast.histograms[name].counts, h.counts, name)
+    assert fast.totals.keys() == ref.totals.keys()
+    for name, value in ref.totals.items():
+        assert fast.totals[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
 
 
 def compare_serverless(
@@ -116,21 +132,55 @@ cold_starts = st.sampled_from(
 )
 
 
+#: Every serverless platform parameter and the values the differential test draws it from
+#: (scale_burst and scale_rate_per_s are drawn together, as a bucket). A parameter missing here
+#: fails test_differential_test_varies_every_serverless_parameter.
+SERVERLESS_VARIED = {
+    "memory_mb": st.sampled_from([128.0, 1769.0]),
+    "cold_start": cold_starts,
+    "keep_alive_s": st.sampled_from([0.0, 0.5, 2.0, 30.0, 600.0]),
+    "concurrency_limit": st.sampled_from([1, 2, 5, 1000]),
+    "scale_burst": None,
+    "scale_rate_per_s": None,
+    "reuse": st.sampled_from(REUSE_POLICIES),
+    "provisioned": st.sampled_from([0, 0, 1, 3]),
+    "instance_concurrency": st.sampled_from([1, 1, 2, 4]),
+    "latency_warmup_s": st.sampled_from([0.0, 0.0, 0.75, 3.0]),
+    "timeout_s": st.sampled_from([math.inf, math.inf, 0.3, 1.0]),
+}
+SCALE_BUCKETS = [(math.inf, math.inf), (1.0, 0.5), (3.0, 2.0)]
+
+
 @st.composite
 def serverless_platforms(draw: st.DrawFn) -> ServerlessPlatform:
-    burst, rate = draw(st.sampled_from([(math.inf, math.inf), (1.0, 0.5), (3.0, 2.0)]))
-    return serverless(
-        cold_start=draw(cold_starts),
-        keep_alive_s=draw(st.sampled_from([0.0, 0.5, 2.0, 30.0, 600.0])),
-        concurrency_limit=draw(st.sampled_from([1, 2, 5, 1000])),
-        scale_burst=burst,
-        scale_rate_per_s=rate,
-        reuse=draw(st.sampled_from(REUSE_POLICIES)),
-        provisioned=draw(st.sampled_from([0, 0, 1, 3])),
-        instance_concurrency=draw(st.sampled_from([1, 1, 2, 4])),
-        billing_granularity_s=draw(st.sampled_from([0.001, 0.1, 1.0])),
-        billing_minimum_s=draw(st.sampled_from([0.0, 0.1])),
-    )
+    burst, rate = draw(st.sampled_from(SCALE_BUCKETS))
+    kw = {k: draw(v) for k, v in SERVERLESS_VARIED.items() if v is not None}
+    return serverless(scale_burst=burst, scale_rate_per_s=rate, **kw)
+
+
+def test_differential_test_varies_every_serverless_parameter() -> None:
+    """The list the differential test draws from names every ServerlessPlatform field, and
+    every serverless option field is either one of them (through kinds.serverless_platform)
+    or only read by rating: a new parameter cannot be left out of the comparison."""
+    from costsim.scenario import ServerlessOption
+
+    assert set(SERVERLESS_VARIED) == {f.name for f in fields(ServerlessPlatform)}
+    to_platform = {
+        "memory": {"memory_mb"},
+        "cold_start": {"cold_start"},
+        "keep_alive": {"keep_alive_s"},
+        "concurrency_limit": {"concurrency_limit"},
+        "scale_rate": {"scale_burst", "scale_rate_per_s"},
+        "reuse": {"reuse"},
+        "provisioned_concurrency": {"provisioned"},
+        "instance_concurrency": {"instance_concurrency"},
+    }
+    rating_only = {
+        "name", "kind", "provider", "arch", "plan", "billing_granularity", "init_billed",
+        "free_tier", "ephemeral_storage", "extras", "prices",
+    }  # fmt: skip
+    assert set(ServerlessOption.model_fields) == set(to_platform) | rating_only
+    assert set().union(*to_platform.values()) <= set(SERVERLESS_VARIED)
 
 
 @st.composite
@@ -153,16 +203,14 @@ def fleet_platforms(draw: st.DrawFn) -> FleetPlatform:
         queue_limit=draw(st.sampled_from([None, 0, 1, 5])),
         queue_timeout_s=draw(st.sampled_from([None, 0.0, 0.25, 2.0])),
         autoscale=scaling,
-        billing_granularity_s=draw(st.sampled_from([1.0, 60.0, 3600.0])),
-        billing_minimum_s=draw(st.sampled_from([0.0, 60.0])),
     )
 
 
 @SETTINGS
 @given(p=serverless_platforms(), t=traffic, horizon_s=st.sampled_from([5.0, 40.0]))
 def test_fast_serverless_matches_simpy(p: ServerlessPlatform, t: tuple, horizon_s: float) -> None:
-    """Every reuse policy, keep-alive, limits, scale rate, provisioned and per-instance
-    concurrency, billing rounding: the fast serverless engine equals the reference."""
+    """Every serverless parameter (see SERVERLESS_VARIED): the fast serverless engine gives the
+    reference's counts, latency histogram, bins and meters."""
     seed, n, rate, grid, chunk = t
     arr, dur = _requests(seed, n, rate, grid)
     keep = arr < horizon_s
@@ -188,35 +236,46 @@ def test_serverless_pool_grows_past_its_first_arrays() -> None:
     assert out.max_instances >= 600  # the first arrays hold 64 instances and 256 events
 
 
-def test_serverless_provisioned_pool_and_instance_concurrency_grow() -> None:
-    """Growth keeps provisioned instances and per-instance concurrency intact."""
+@pytest.mark.parametrize("reuse", REUSE_POLICIES)
+@pytest.mark.parametrize("conc", [1, 3])
+def test_serverless_provisioned_pool_and_instance_concurrency_grow(reuse: str, conc: int) -> None:
+    """Growth keeps provisioned instances and per-instance concurrency intact, for every reuse
+    policy's index choice (idle-list tail, free-set ends, free-set position, scan)."""
     arr = np.repeat(np.arange(0.0, 10.0, 0.5), 90)
     dur = np.full(len(arr), 1.25)
-    p = serverless(provisioned=70, instance_concurrency=3, reuse="random", keep_alive_s=0.75)
+    p = serverless(provisioned=70, instance_concurrency=conc, reuse=reuse, keep_alive_s=0.75)
     compare_serverless(p, arr, dur, 20.0, 61)
+
+
+def test_long_values_overflow_the_dense_histograms_and_their_array() -> None:
+    """Thousands of instances living longer than the dense range (131 s) fill the overflow
+    array many times over; the histograms still equal the reference's."""
+    arr = np.sort(np.random.default_rng(2).uniform(0.0, 400.0, 6000))
+    dur = np.random.default_rng(3).uniform(0.0, 300.0, len(arr))
+    compare_serverless(serverless(keep_alive_s=150.0), arr, dur, 500.0, 700)
 
 
 def test_lean_mru_kernel_grows_with_provisioned_instances_and_ties(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The lean kernel (one request per instance, mru) runs for the defaults, and keeps its
-    provisioned list, idle-time ties and id order through growth of its arrays."""
-    from costsim.engine import fast_mru
-
+    """The lean path (one request per instance, mru: pick from the idle lists) runs for the
+    defaults, and keeps its provisioned list, idle-time ties and id order through growth."""
     calls = []
-    run = fast_mru.MruState.run
-    monkeypatch.setattr(fast_mru.MruState, "run", lambda self, *a: calls.append(1) or run(self, *a))
+    params = fast_serverless.params
+    monkeypatch.setattr(
+        fast_serverless, "params", lambda *a: calls.append(params(*a)[0]["lean"]) or params(*a)
+    )
     arr = np.repeat(np.arange(0.0, 10.0, 0.5), 90)  # 90 simultaneous arrivals every 0.5 s
     dur = np.full(len(arr), 1.25)  # equal durations: many instances idle since the same time
     p = serverless(provisioned=70, keep_alive_s=0.75, cold_start=fixed(0.5))
     out = compare_serverless(p, arr, dur, 20.0, 61)
-    assert calls and out.max_instances > 128 and out.counters.cold_starts > 0
+    assert calls == [1] and out.max_instances > 128 and out.counters.cold_starts > 0
 
 
 def test_cold_starts_take_the_cold_draws_in_order() -> None:
     """The k-th cold start takes the k-th cold-start draw, in both engines, across blocks."""
     from costsim.engine.common import COLD_BLOCK, ColdDraws
-    from costsim.traffic.distributions import Lognormal
+    from costsim.stats.distributions import Lognormal
 
     cold = Lognormal(dist="lognormal", median=0.2, p99=1.0)
     n = COLD_BLOCK + 300  # every request is a cold start: they all overlap
@@ -261,3 +320,83 @@ def test_fast_is_registered_as_the_default_engine() -> None:
 
     assert set(ENGINES["fast"]) == set(ENGINES["simpy"]) == {"serverless", "fleet"}
     assert inspect.signature(simulate).parameters["engine"].default == "fast"
+
+
+def test_fleet_whose_boot_never_completes_ends_in_both_engines() -> None:
+    """Issue 17's hang (min 0, boot 1e9 s, horizon 1 h) ends in both engines, identically."""
+    p = fleet(count=0, autoscale=autoscale(minimum=0, maximum=2, boot_time_s=1e9))
+    out = compare_fleet(p, np.array([10.0, 20.0, 30.0]), np.ones(3), 3600.0, 2)
+    assert (out.counters.served, out.counters.dropped) == (0, 3)
+
+
+def test_no_fleet_evaluation_after_the_horizon_in_both_engines() -> None:
+    """The evaluation at 120 s, past a 100 s horizon, would launch a server: it never runs."""
+    p = fleet(autoscale=autoscale(boot_time_s=0.0))
+    out = compare_fleet(p, np.array([70.0]), np.array([1000.0]), 100.0, 1)
+    assert out.meters.counts["instances_launched"] == 1
+
+
+CTRL_C_RUN = """
+import sys
+import time
+import numpy as np
+sys.path.insert(0, "tests")
+from conftest import autoscale, draws, fleet
+from costsim.engine import fast_fleet
+from costsim.engine.metrics import TimeBins
+from costsim.traffic.chunk import Chunk
+
+def chunks():
+    g = np.random.default_rng(1)
+    t0 = 0.0
+    while True:  # endless traffic: only Ctrl-C ends this run
+        arr = t0 + np.cumsum(g.exponential(0.001, 1 << 16))
+        t0 = float(arr[-1])
+        yield Chunk(arr, np.full(len(arr), 0.004))
+
+def ready(n):
+    print("ready", flush=True)
+
+p = fleet(count=2, workers=8, autoscale=autoscale(minimum=2, maximum=8, evaluation_period_s=1.0))
+try:
+    fast_fleet.run_fleet(p, chunks(), draws(), 1e12, TimeBins(1e12, 10), ready)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter(), flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_compiled_fleet_run_within_a_second() -> None:
+    """Issue 17: SIGINT during a compiled run interrupts it within a second (the kernel
+    returns to Python at least every EVENT_BUDGET steps, where the interrupt is raised).
+
+    The time is taken where the run raises KeyboardInterrupt (``perf_counter`` is the system's
+    monotonic clock, shared by both processes), not at exit: tearing down the interpreter
+    with numba loaded takes another second or two, whatever the engine does.
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_RUN], cwd=root, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        t0 = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+        stops = [line.split() for line in out.splitlines() if line.startswith("interrupted")]
+        assert len(stops) == 1
+        # one second on a quiet machine; a loaded 2-core CI box gets some slack for scheduling
+        assert float(stops[0][1]) - t0 < 3.0
+    finally:
+        proc.kill()
+        proc.wait()

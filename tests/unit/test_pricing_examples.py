@@ -115,8 +115,47 @@ def test_azure_flex_consumption_hourly_example(
     $1.9296; IO-bound (all 10 on one instance): $0.1872 + $0.0576 = $0.2448 (printed as $0.245)."""
     # 40 req/s with 10 in flight means each request lasts 10 / 40 = 250 ms
     use = FunctionUsage(
-        requests=40 * 3600, duration_ms=250, memory_mb=2048, concurrency=concurrency
+        requests=40 * 3600,
+        duration_ms=250,
+        memory_mb=2048,
+        concurrency=concurrency,
+        traffic_hours=1,
     )
     q = quote_function(cats, "azure-functions", "flex-consumption", use, free_tier=False)
     assert q.components["on-demand executions"] == Decimal("0.0576")
     assert q.total_cents() == Decimal(expected)
+
+
+def test_azure_premium_ep1_month_quote(cats: CatalogSet) -> None:
+    """Azure Functions Premium EP1 (pricing-facts.md section 5, derived from the page's
+    $0.173 per vCPU-hour and $0.0123 per GB-hour): 1 vCPU + 3.5 GB = $0.21605/h; with no
+    always-ready instance stated, the one instance Premium always bills is charged for the
+    730-hour month: $157.72."""
+    use = FunctionUsage(memory_mb=3584)
+    q = quote_function(cats, "azure-functions", "premium-ep1", use)
+    assert q.total_cents() == Decimal("157.72")
+
+
+def test_cloudflare_workers_100m_requests_50ms_cpu(cats: CatalogSet) -> None:
+    """Cloudflare Workers Standard (pricing-facts.md section 7): $5 base, 10M requests and 30M
+    CPU-ms included, then $0.30/M requests and $0.02/M CPU-ms: 100M x 50 ms = $131.40."""
+    use = FunctionUsage(requests=1e8, cpu_ms=50)
+    q = quote_function(cats, "cloudflare-workers", "standard", use)
+    assert q.components_cents() == {
+        "subscription": Decimal("5.00"),
+        "requests": Decimal("30.00"),
+        "requests free tier": Decimal("-3.00"),
+        "cpu time": Decimal("100.00"),
+        "cpu time free tier": Decimal("-0.60"),
+    }
+    assert q.total_cents() == Decimal("131.40")
+
+
+def test_lambda_cold_init_inside_free_tier_quote(cats: CatalogSet) -> None:
+    """Issue 14 with the AWS INIT billing change (effective 2025-08-01, billed as duration):
+    100k cold requests at 128 MB, 1 s init and 100 ms duration are 13,750 GB-s, inside the
+    400,000 GB-s free tier: $0."""
+    use = FunctionUsage(
+        requests=100_000, duration_ms=100, memory_mb=128, cold_starts=100_000, init_ms=1000
+    )
+    assert quote_function(cats, "aws-lambda", "x86_64", use).total_cents() == Decimal("0.00")

@@ -10,7 +10,6 @@ import pytest
 from costsim.pricing.quote import (
     FunctionUsage,
     Quote,
-    billed_instance_s,
     quote_addon,
     quote_function,
     quote_server,
@@ -98,8 +97,10 @@ def test_azure_premium_ep1(cats: CatalogSet) -> None:
 
 
 def test_cloud_run_request_based(cats: CatalogSet) -> None:
-    """10M x 200 ms, 1 vCPU, 512 MiB, concurrency 1, free tier applied."""
-    use = FunctionUsage(requests=1e7, duration_ms=200, memory_mb=512, vcpu=1)
+    """10M x 200 ms in 100 hours (5.56 requests in flight), 1 vCPU, 512 MiB, concurrency 1,
+    free tier applied: 2,000,000 s of instance activity; CPU (2e6 - 180k) x $0.000024 = $43.68,
+    memory (1e6 - 360k) GiB-s x $0.0000025 = $1.60, requests 8M x $0.40/M = $3.20."""
+    use = FunctionUsage(requests=1e7, duration_ms=200, memory_mb=512, vcpu=1, traffic_hours=100)
     c = bill(quote_function(cats, "gcp-cloud-run", "request-based", use))
     assert c["total"] == "48.48"
     assert c["cpu"] == "48.00" and c["cpu free tier"] == "-4.32"
@@ -160,15 +161,20 @@ def test_ec2_month_with_savings_plan(cats: CatalogSet) -> None:
 
 
 def test_ec2_per_second_with_60s_minimum(cats: CatalogSet) -> None:
-    cat = cats.get("aws-ec2")
-    assert billed_instance_s(10 / 3600, cat) == 60.0
-    assert billed_instance_s(90.5 / 3600, cat) == 91.0
+    """EC2 Linux bills per second with a 60 s minimum: 10 s bills 60 s, 90.5 s bills 91 s."""
+    hour = Decimal("0.0416")  # t3.medium
+    ten = quote_vm(cats, "t3.medium", hours=10 / 3600).components["instances"]
+    assert ten == Decimal(60) / 3600 * hour
+    ninety = quote_vm(cats, "t3.medium", hours=90.5 / 3600).components["instances"]
+    assert ninety == Decimal(91) / 3600 * hour
 
 
 def test_hetzner_cloud_hourly_capped_in_eur(cats: CatalogSet) -> None:
     """CX33 for 730 h would be EUR 7.59 hourly; the EUR 6.49 cap applies, at 1.08 USD/EUR."""
     assert bill(quote_vm(cats, "hetzner-cx33"))["total"] == "7.01"
-    assert billed_instance_s(0.1, cats.get("hetzner-cloud")) == 3600.0
+    # 6 minutes bill a whole hour (hourly, partial hours rounded up)
+    six_min = quote_vm(cats, "hetzner-cx33", hours=0.1).components["instances"]
+    assert six_min == Decimal("0.0104") * Decimal("1.08")
 
 
 def test_digitalocean_and_linode(cats: CatalogSet) -> None:

@@ -90,9 +90,10 @@ def _sweep_dir(tmp_path: Path) -> Path:
             "cost_usd": {"mean": cost, "ci95": [cost * 0.95, cost * 1.05]},
             "p99_ms": {"mean": p99, "ci95": [p99 * 0.9, p99 * 1.1]},
             "utilization": {"mean": 0.1, "ci95": [0.09, 0.11]},
-            "cold_start_rate": 0.01 if kind == "serverless" else 0.0,
-            "throttle_rate": 0.0,
-            "drop_rate": 0.0,
+            # every metric of a sweep point is a mean with its interval (sweep.analysis.aggregate)
+            "cold_start_rate": {"mean": 0.01 if kind == "serverless" else 0.0, "ci95": [0, 0.02]},
+            "throttle_rate": {"mean": 0.0, "ci95": [0.0, 0.0]},
+            "drop_rate": {"mean": 0.0, "ci95": [0.0, 0.0]},
         }
 
     scales = [0.1, 1.0, 10.0]

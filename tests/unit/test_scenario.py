@@ -57,7 +57,7 @@ def _error(text: str) -> InputError:
         # unknown key, with a suggestion
         (("keep_alive: 5min", "keep_alvie: 5min"), 10, "options.0.keep_alvie", "did you mean"),
         # wrong type
-        (("workers: 4", "workers: four"), 14, "options.1.workers", "integer"),
+        (("workers: 4", "workers: four"), 14, "options.1.workers", "expected a whole number"),
         # out of range
         (("mean_rps: 1", "mean_rps: -1"), 3, "traffic.mean_rps", "greater than or equal"),
         # bad unit
@@ -65,7 +65,7 @@ def _error(text: str) -> InputError:
         # unknown kind
         (("kind: bare_metal", "kind: mainframe"), 16, "options.2.kind", "unknown kind 'mainframe'"),
         # unknown distribution
-        (("dist: fixed", "dist: weibull"), 5, "workload.duration.dist", "unknown dist"),
+        (("dist: fixed", "dist: pareto"), 5, "workload.duration.dist", "unknown dist"),
         # unknown profile
         (("profile: constant", "profile: sawtooth"), 3, "traffic", "sawtooth"),
         # contradictory options

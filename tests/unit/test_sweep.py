@@ -174,10 +174,16 @@ def test_rerun_resumes_without_recomputing(scenario, tmp_path, monkeypatch):
 
 
 def test_changed_scenario_does_not_reuse_stale_points(scenario, tmp_path):
+    """A different sweep (here another seed) refuses the folder, naming the sweep that owns it,
+    and leaves that sweep's points as they were (issue 17)."""
     run_sweep(scenario, {"traffic.scale": [1.0]}, out=tmp_path, workers=1, charts=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "points").iterdir()}
     other = scenario.model_copy(update={"seed": 4})
-    res = run_sweep(other, {"traffic.scale": [1.0]}, out=tmp_path, workers=1, charts=False)
-    assert res.skipped == 0
+    with pytest.raises(InputError, match=r"holds another sweep .scenario 'sw' varying traffic"):
+        run_sweep(other, {"traffic.scale": [1.0]}, out=tmp_path, workers=1, charts=False)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "points").iterdir()} == before
+    fresh = run_sweep(other, {"traffic.scale": [1.0]}, out=tmp_path / "b", workers=1, charts=False)
+    assert fresh.skipped == 0
 
 
 def test_memory_sweep_reports_tuning(scenario, tmp_path):

@@ -8,10 +8,10 @@ import pytest
 from scipy import stats
 
 from costsim import scenario_from_text
+from costsim.stats.distributions import Exponential, Fixed, Lognormal
 from costsim.traffic import request_chunks, stream
 from costsim.traffic.arrivals import IntegratedRateInverse, arrival_chunks
 from costsim.traffic.compose import Sum
-from costsim.traffic.distributions import Exponential, Fixed, Lognormal
 from costsim.traffic.profiles import Constant, Diurnal
 
 DAY = 86400.0

@@ -49,7 +49,7 @@ def test_smaller_memory_runs_cpu_bound_work_longer_in_the_simulation():
 def test_payload_becomes_egress_gigabytes():
     result = simulate(scenario_from_text(SCENARIO.format(cpu=0)))
     small = result.options[0]
-    assert small.usage.quantities["egress_gb"] == pytest.approx(small.served * 10 / 1024 / 1024)
+    assert small.meters.totals["bytes_out"] == pytest.approx(small.served * 10 * 1024)  # 10 KB each
     assert "data transfer out" in small.cost.components or "data transfer out free tier" in "".join(
         small.cost.components
     )

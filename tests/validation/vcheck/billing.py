@@ -68,7 +68,7 @@ def check_billing(size: str, mapper: Mapper) -> list[Row]:
         rows.append(Row(
             "billing", "billed GB-s over the horizon", model,
             f"sum of durations rounded up to {granularity} x memory", "aws",
-            Estimate.exact(res.usage.quantities["compute_s"] * gb), Estimate.exact(billed_s * gb),
+            Estimate.exact(res.meters.histograms["duration_ms"].billed_ms(round(g * 1000)) / 1000 * gb), Estimate.exact(billed_s * gb),
         ))  # fmt: skip
         if granularity != "1ms":
             continue

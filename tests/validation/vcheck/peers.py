@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from costsim.engine.metrics import TimeBins
+from costsim.stats.distributions import Distribution, Fixed, Mixture
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Distribution, Fixed, Mixture
 from vcheck.core import Estimate, Mapper, Row, register, seed_for
 from vcheck.sim import pool, run
 

@@ -17,8 +17,8 @@ import numpy as np
 from scipy import stats
 
 from costsim.engine.metrics import TimeBins
+from costsim.stats.distributions import Exponential, Lognormal
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Exponential, Lognormal
 from vcheck.core import Estimate, Mapper, Row, register, seed_for
 from vcheck.sim import IntervalLog, fleet, occupancy_pmf, poisson_stream, pool, run
 from vcheck.theory import erlang_b, erlang_c, mmc_mean_wait_s, mmck_blocking

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from vcheck.calibration import DEFAULTS_SECTION
 from vcheck.core import BASE_SEED, Row, verdicts
 from vcheck.theory import CITATIONS
 
@@ -170,6 +171,7 @@ def render(rows: Sequence[Row], runtime_s: dict[str, float], env: dict[str, str]
         )
     out.append(EMULATION)
     out.append(analytic_section(rows, marks) + "\n")
+    out.append(DEFAULTS_SECTION)
     out.append("\n## References\n\n")
     for key, text in CITATIONS.items():
         out.append(f"* [{key}] {text}\n")

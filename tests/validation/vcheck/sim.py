@@ -13,17 +13,16 @@ from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins
 from costsim.platforms.fleet import FleetPlatform
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.stats.distributions import Distribution, Fixed
 from costsim.traffic.chunk import Chunk
-from costsim.traffic.distributions import Distribution, Fixed
 
 
 def fleet(count: int, workers: int = 1, balancer: str = "shared_queue", **kw: Any) -> FleetPlatform:
-    """A fixed fleet with no queue limit (per-second billing; billing plays no part here)."""
+    """A fixed fleet with no queue limit."""
     base: dict[str, Any] = {
         "queue_limit": None,
         "queue_timeout_s": None,
         "autoscale": None,
-        "billing_granularity_s": 1.0,
     }
     base.update(kw)
     return FleetPlatform(count=count, workers=workers, balancer=balancer, **base)
@@ -41,7 +40,6 @@ def pool(**kw: Any) -> ServerlessPlatform:
         "reuse": "mru",
         "provisioned": 0,
         "instance_concurrency": 1,
-        "billing_granularity_s": 0.001,
     }
     base.update(kw)
     return ServerlessPlatform(**base)

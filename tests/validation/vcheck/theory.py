@@ -34,6 +34,17 @@ CITATIONS: dict[str, str] = {
     "pacsltk": "N. Mahmoudi, H. Khazaei, Performance Modeling of Serverless Computing "
     "Platforms, *IEEE Transactions on Cloud Computing* 10(4):2834-2847, 2022 "
     "(doi:10.1109/TCC.2020.3033373); PyPI `pacsltk` 0.2.0, `perfmodel.get_sls_warm_count_dist`.",
+    "mle": "R. A. Fisher, On the mathematical foundations of theoretical statistics, *Phil. "
+    "Trans. R. Soc. A* 222:309-368, 1922 (maximum likelihood: consistent, bias O(1/n)); fits by "
+    "`scipy.stats` `fit` with the location fixed at 0; H. Akaike, A new look at the statistical "
+    "model identification, *IEEE Trans. Automatic Control* 19(6):716-723, 1974 (AIC).",
+    "diurnal": "costsim's own `diurnal` profile (README) as the generator; the fit is the "
+    "least-squares harmonic regression of `costsim.calibrate.profile_fit`.",
+    "fixture": "tests/fixtures/make_logs.py: invocations simulated outside costsim (Poisson "
+    "arrivals, lognormal durations and Init Durations, an MRU pool with a 10 min keep-alive), "
+    "written as `aws logs tail` REPORT lines; Billed Duration = ceil(Init + Duration) as "
+    "billed since 2025-08-01 (AWS Compute Blog, 'AWS Lambda standardizes billing for INIT "
+    "Phase').",
     "aws": "AWS Lambda pricing, https://aws.amazon.com/lambda/pricing/ (us-east-1, x86_64: "
     "USD 0.20 per million requests, 1M free; USD 0.0000166667 per GB-s for the first 6 billion "
     "GB-s a month, 0.000015 for the next 9 billion, 0.0000133334 beyond; 400,000 GB-s free; "

@@ -1,0 +1,378 @@
+"""Serverless functions (AWS Lambda, Azure Functions, Cloud Run, ...): schema and adapter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+
+from costsim.application.schema import FunctionSettings
+from costsim.errors import InputError
+from costsim.fields import MAX_INSTANCES, DurationS, Name, OneOf, PriceOverrides, SizeMB, Strict
+from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
+from costsim.meters import Meters
+from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.serverless import ServerlessPlatform, duration_factor
+from costsim.pricing.bill import ExtraSpec as PricedExtra
+from costsim.pricing.bill import PricingSpec
+from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
+from costsim.pricing.registry import CatalogSet
+from costsim.stats.distributions import Distribution, Lognormal
+from costsim.traffic.chunk import Chunk
+
+if TYPE_CHECKING:
+    from costsim.engine.metrics import TimeBins
+
+#: Reuse policy of warm instances: a name of ``costsim.platforms.rules.REUSE_POLICIES``.
+ReusePolicy = Annotated[
+    str,
+    BeforeValidator(OneOf(tuple(REUSE_POLICIES), "reuse policy")),
+    WithJsonSchema({"type": "string", "enum": list(REUSE_POLICIES)}),
+]
+
+
+class ScaleRate(Strict):
+    """A token bucket on new instances: at most ``instances`` new ones per ``per`` seconds.
+
+    AWS Lambda allows 1,000 new execution environments every 10 s per function.
+    """
+
+    instances: int = Field(ge=1, le=MAX_INSTANCES)
+    per: DurationS = Field(gt=0)
+
+
+class Extra(Strict):
+    """A priced add-on of a serverless option, billed alongside each invocation.
+
+    Written as a plain add-on key (``api-gateway-http``) or as a mapping. ``key`` names an add-on
+    catalog item; ``catalog`` + ``item`` name any catalog item, e.g. ``{catalog:
+    aws-step-functions, item: standard}``. ``per_request`` multiplies every quantity the extra is
+    rated on: 6 state transitions per execution, or 0.05 authorizer calls per API call when 95 %
+    hit the authorizer cache. ``transitions`` is the option's requests (one workflow execution
+    each) before the multiplier. ``free_tier`` overrides the option's setting for this extra.
+    """
+
+    key: str | None = None
+    catalog: str | None = None
+    item: str | None = None
+    per_request: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    free_tier: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Extra:
+        if (self.key is None) == (self.catalog is None):
+            raise ValueError("an extra needs either key or catalog (with item), not both")
+        if self.catalog is not None and self.item is None:
+            raise ValueError(f"extra from catalog {self.catalog!r} needs an item")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How the extra is named in outputs: its key, or ``catalog/item``, with the factor."""
+        name = self.key if self.key is not None else f"{self.catalog}/{self.item}"
+        return name if self.per_request == 1.0 else f"{name} x{self.per_request:g}"
+
+
+def _extra(value: Any) -> Any:
+    return {"key": value} if isinstance(value, str) else value
+
+
+ExtraSpec = Annotated[Extra, BeforeValidator(_extra)]
+
+
+class ServerlessOption(Strict):
+    """Functions billed per invocation (AWS Lambda, Azure Functions, Cloud Run, ...)."""
+
+    name: Name
+    kind: Literal["serverless"]
+    provider: str = "aws-lambda"
+    arch: Literal["x86_64", "arm64"] = "x86_64"
+    #: The priced variant of the provider's catalog, for products that are not split by
+    #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
+    #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
+    plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+    memory: SizeMB = Field(default=128.0, gt=0)
+    cold_start: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
+    )
+    keep_alive: DurationS = Field(default=600.0, ge=0)
+    concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
+    scale_rate: ScaleRate | None = None
+    reuse: ReusePolicy = "mru"
+    provisioned_concurrency: int = Field(default=0, ge=0)
+    instance_concurrency: int = Field(default=1, ge=1, le=1000)
+    # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
+    # durations (and their sums) finite
+    billing_granularity: DurationS | None = Field(default=None, gt=0, le=3600)
+    init_billed: bool | None = None
+    free_tier: bool = True
+    ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
+    extras: list[ExtraSpec] = Field(default_factory=list)
+    prices: PriceOverrides = Field(default_factory=dict)
+    #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
+    functions: dict[str, FunctionSettings] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _provisioned_within_limit(self) -> ServerlessOption:
+        if self.provisioned_concurrency > self.concurrency_limit:
+            raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
+        return self
+
+
+def function_item(
+    opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet
+) -> tuple[Catalog, FunctionItem]:
+    """The function product ``opt`` names (``provider`` and ``plan`` or ``arch``), checked.
+
+    Raises
+    ------
+    InputError
+        At ``provider``, ``plan``/``arch`` or ``memory`` of the option.
+    """
+    try:
+        cat = cats.get(opt.provider)
+    except InputError as exc:
+        raise ctx.error(exc.message, "provider") from None
+    if cat.kind != "function":
+        raise ctx.error(
+            f"catalog {opt.provider!r} is a {cat.kind} catalog, not a function product",
+            "provider",
+        )
+    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
+    item = cat.items.get(key)
+    if not isinstance(item, FunctionItem):
+        have = ", ".join(cat.items)
+        raise ctx.error(f"{opt.provider} has no {field} {key!r}; have {have}", field)
+    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
+    if not lo <= opt.memory <= hi:
+        raise ctx.error(
+            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory:g} MB",
+            "memory",
+        )
+    return cat, item
+
+
+def extra_item(
+    extra: Extra, j: int, ctx: OptionContext, cats: CatalogSet
+) -> tuple[Catalog, AddonItem | FunctionItem]:
+    """The catalog item behind extra ``j`` of a serverless option.
+
+    Raises
+    ------
+    InputError
+        At ``extras.J`` of the option.
+    """
+    try:
+        if extra.key is not None:
+            cat, name = cats.find_item(extra.key, ("addon",))
+            item = cat.items[name]
+        else:
+            assert extra.catalog is not None and extra.item is not None
+            cat = cats.get(extra.catalog)
+            if extra.item not in cat.items:
+                have = ", ".join(cat.items)
+                raise InputError(f"{extra.catalog} has no item {extra.item!r}; have {have}")
+            item = cat.items[extra.item]
+    except InputError as exc:
+        raise ctx.error(exc.message, "extras", j) from None
+    assert isinstance(item, AddonItem | FunctionItem)
+    return cat, item
+
+
+def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
+    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
+    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
+    return ServerlessPlatform(
+        memory_mb=opt.memory,
+        cold_start=opt.cold_start,
+        keep_alive_s=opt.keep_alive,
+        concurrency_limit=opt.concurrency_limit,
+        scale_burst=burst,
+        scale_rate_per_s=rate,
+        reuse=opt.reuse,
+        provisioned=opt.provisioned_concurrency,
+        instance_concurrency=opt.instance_concurrency,
+        latency_warmup_s=warmup_s,
+    )
+
+
+def whole_ms(duration_s: float) -> int | None:
+    """``duration_s`` [s] as whole milliseconds, or None when it is not a whole number of them."""
+    ms = round(duration_s * 1000.0)
+    return ms if ms >= 1 and abs(ms - duration_s * 1000.0) < 1e-6 else None
+
+
+def granularity_ms(opt: ServerlessOption, ctx: OptionContext) -> int | None:
+    """The duration rounding the option asks for [ms] (None: the catalog item's).
+
+    Raises
+    ------
+    InputError
+        At ``billing_granularity`` when it is not a whole number of milliseconds.
+    """
+    if opt.billing_granularity is None:
+        return None
+    gran_ms = whole_ms(opt.billing_granularity)
+    if gran_ms is None:
+        raise ctx.error(
+            f"{opt.billing_granularity * 1000:g} ms is not a whole number of milliseconds; "
+            "give one such as 1ms or 100ms",
+            "billing_granularity",
+        )
+    return gran_ms
+
+
+def workload_cpu_s(workload: Any, meters: Meters) -> float | None:
+    """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
+    share of the measured durations; None when the workload says nothing about CPU."""
+    if workload.cpu_time is not None:
+        return float(meters.counts.get("served", 0)) * workload.cpu_time
+    if workload.cpu_bound > 0:
+        ms = sum(
+            meters.histograms[h].total_ms
+            for h in ("duration_ms", "provisioned_duration_ms")
+            if h in meters.histograms
+        )
+        return float(workload.cpu_bound * ms / 1000.0)
+    return None
+
+
+class ServerlessKind(OptionKind[ServerlessOption]):
+    """Functions billed per invocation: a pool the provider scales, with cold starts."""
+
+    name = "serverless"
+    model = ServerlessOption
+    engine_model = "serverless"
+    words = "serverless functions"
+    ops_load = (
+        "no servers to patch or size; the provider scales and bills per invocation, "
+        "at the price of cold starts, account limits and lock-in to its runtime"
+    )
+    pays_for_idle = False
+    product_field = "provider"
+
+    def resolve(self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
+        """The function item and every extra's item (see :func:`function_item`)."""
+        cat, item = function_item(opt, ctx, cats)
+        extras = []
+        for j, extra in enumerate(opt.extras):
+            acat, aitem = extra_item(extra, j, ctx, cats)
+            extras.append((extra, acat, aitem))
+        return Resolved(cat, item, tuple(extras), {"granularity_ms": granularity_ms(opt, ctx)})
+
+    def platform(
+        self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
+    ) -> ServerlessPlatform:
+        """The pool model (no billing rule: rating reads the meters its engine emits)."""
+        return serverless_platform(opt, ctx.warmup_s)
+
+    def requests(
+        self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
+    ) -> Iterable[Chunk]:
+        """Durations scaled by the CPU share the option's memory buys."""
+        w = ctx.workload
+        factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
+        if factor == 1.0:
+            return chunks
+        return (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
+
+    def pricing_spec(self, opt: ServerlessOption, resolved: Resolved) -> PricingSpec:
+        """The function item (``plan`` or ``arch``) with its extras, free tier and overrides."""
+        extras = []
+        for extra, acat, aitem in resolved.extras:
+            name = next(k for k, v in acat.items.items() if v is aitem)
+            extras.append(PricedExtra(acat.catalog, name, extra.per_request, extra.free_tier))
+        variant = opt.plan if opt.plan is not None else opt.arch
+        return PricingSpec(
+            "function",
+            resolved.catalog.catalog,
+            variant,
+            opt.free_tier,
+            dict(opt.prices),
+            tuple(extras),
+        )
+
+    def _init_billed(self, opt: ServerlessOption, resolved: Resolved) -> bool:
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        return item.billing.init_billed if opt.init_billed is None else opt.init_billed
+
+    def meter_config(
+        self, opt: ServerlessOption, resolved: Resolved, platform: Any, ctx: OptionContext
+    ) -> dict[str, object]:
+        """Memory, architecture, storage, init billing, concurrency, response size, rounding."""
+        config: dict[str, object] = {}
+        if resolved.settings.get("granularity_ms") is not None:
+            config["billing_granularity_ms"] = resolved.settings["granularity_ms"]
+        config.update(
+            memory_mb=opt.memory,
+            arch=opt.arch,
+            ephemeral_storage_mb=opt.ephemeral_storage,
+            init_billed=self._init_billed(opt, resolved),
+            provisioned_concurrency=opt.provisioned_concurrency,
+            instance_concurrency=opt.instance_concurrency,
+            response_mb=ctx.workload.payload,
+        )
+        return config
+
+    def add_workload_meters(self, meters: Meters, ctx: OptionContext) -> None:
+        """Response bytes (every served response carries the payload out) and CPU time."""
+        served = meters.counts.get("served", 0)
+        meters.totals.setdefault("bytes_out", served * ctx.workload.payload * 1024.0**2)
+        cpu_s = workload_cpu_s(ctx.workload, meters)
+        if cpu_s is not None:
+            meters.totals.setdefault("cpu_s", cpu_s)
+
+    def detail(
+        self, opt: ServerlessOption, resolved: Resolved, platform: Any, meters: Meters
+    ) -> dict[str, object]:
+        """Provider, memory, keep-alive, billing rounding and extras."""
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        gran_ms = resolved.settings.get("granularity_ms")
+        if gran_ms is None:
+            gran_ms = item.billing.granularity_ms
+        return {
+            "provider": opt.provider,
+            "arch": opt.arch,
+            "memory_mb": opt.memory,
+            "keep_alive_s": opt.keep_alive,
+            "billing_granularity_ms": gran_ms
+            if gran_ms is not None
+            else item.billing.granularity_ms,
+            "init_billed": self._init_billed(opt, resolved),
+            "extras": [e.label for e in opt.extras],
+        }
+
+    def estimate(self, opt: ServerlessOption, ctx: OptionContext, requests: float) -> SizeEstimate:
+        """At most the provisioned instances plus one per request, up to the account limit."""
+        return SizeEstimate(
+            instances=opt.provisioned_concurrency + min(opt.concurrency_limit, requests)
+        )
+
+    def cost_driver(self, bins: TimeBins) -> np.ndarray:
+        """Served requests per bin: a function's bill follows its invocations."""
+        return np.asarray(bins.served, dtype=float)
+
+    def paid_idle_fraction(self, option: Any) -> float:
+        """0 on demand (only billed duration is paid); provisioned instances pay while idle."""
+        m = option.meters
+        provisioned = m.totals.get("provisioned_instance_s", 0.0)
+        if provisioned <= 0:
+            return 0.0
+        busy_s = m.histograms["provisioned_duration_ms"].total_ms / 1000.0
+        compute_s = m.histograms["duration_ms"].total_ms / 1000.0
+        idle = max(0.0, provisioned - busy_s)
+        return float(idle / (provisioned + compute_s))
+
+    def describe(self, option: Mapping[str, Any]) -> str:
+        """``aws-lambda functions, 128 MB, keep-alive 600 s, with api-gateway-http``."""
+        d = option.get("detail", {})
+        extras = ", ".join(d.get("extras", []))
+        text = f"{d.get('provider', '?')} functions, {d.get('memory_mb', 0):g} MB"
+        text += f", keep-alive {d.get('keep_alive_s', 0):g} s"
+        return text + (f", with {extras}" if extras else "")

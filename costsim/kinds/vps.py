@@ -1,0 +1,123 @@
+"""Rented virtual machines: a fixed count or an autoscaled group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from costsim.fields import MAX_INSTANCES, DurationS, Strict
+from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
+from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
+from costsim.meters import Meters
+from costsim.platforms.fleet import AutoscalePolicy, FleetPlatform
+from costsim.pricing.bill import PricingSpec
+from costsim.pricing.registry import CatalogSet
+
+
+class Autoscale(Strict):
+    """Target tracking on utilisation, with boot delay and cooldown."""
+
+    min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
+    max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
+    target_utilization: float = Field(default=0.6, gt=0, le=1)
+    boot_time: DurationS = Field(default=60.0, ge=0)
+    cooldown: DurationS = Field(default=300.0, ge=0)
+    evaluation_period: DurationS = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Autoscale:
+        if self.min > self.max:
+            raise ValueError(f"autoscale min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class VpsOption(FleetOption):
+    """Rented virtual machines: a fixed ``count`` or an ``autoscale`` group."""
+
+    kind: Literal["vps"]
+    instance: str = "hetzner-cx33"
+    count: int | None = Field(default=None, ge=1, le=MAX_INSTANCES)
+    autoscale: Autoscale | None = None
+    savings_plan_discount: float = Field(default=0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _count_or_autoscale(self) -> VpsOption:
+        if self.count is not None and self.autoscale is not None:
+            raise ValueError("give either count or autoscale, not both")
+        return self
+
+    @property
+    def fixed_count(self) -> int:
+        """Instances in a fixed fleet (1 when neither count nor autoscale is given)."""
+        return self.count if self.count is not None else 1
+
+
+class VpsKind(OptionKind[VpsOption]):
+    """Rented VMs, billed from launch to termination at the catalog's granularity."""
+
+    name = "vps"
+    model = VpsOption
+    engine_model = "fleet"
+    words = "rented VPS"
+    ops_load = (
+        "machines to patch, monitor and size (or an autoscaling policy to tune); capacity "
+        "arrives in minutes"
+    )
+    pays_for_idle = True
+
+    def resolve(self, opt: VpsOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
+        """The VM type ``instance`` names, from a ``vm`` catalog."""
+        return machine_item(opt.instance, "vm", "instance", ctx, cats)
+
+    def platform(self, opt: VpsOption, resolved: Resolved, ctx: OptionContext) -> FleetPlatform:
+        """A fixed fleet, or a target-tracking group starting at its minimum."""
+        autoscale = None
+        count = opt.fixed_count
+        if opt.autoscale is not None:
+            a = opt.autoscale
+            autoscale = AutoscalePolicy(
+                a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
+            )
+            count = a.min
+        return fleet_platform(opt, count, autoscale, ctx)
+
+    def pricing_spec(self, opt: VpsOption, resolved: Resolved) -> PricingSpec:
+        """The VM type, with overrides and a savings-plan discount."""
+        cat = resolved.catalog
+        return PricingSpec(
+            "vm",
+            cat.catalog,
+            opt.instance.removeprefix(cat.key_prefix),
+            prices=dict(opt.prices),
+            savings_plan_discount=opt.savings_plan_discount,
+        )
+
+    def detail(
+        self, opt: VpsOption, resolved: Resolved, platform: Any, meters: Meters
+    ) -> dict[str, object]:
+        """Instance type, workers, balancer, whether it autoscales and how many it launched."""
+        return {
+            "instance": opt.instance,
+            "workers": opt.workers,
+            "balancer": opt.balancer,
+            "autoscale": opt.autoscale is not None,
+            "instances_launched": int(meters.counts.get("instances_launched", 0)),
+        }
+
+    def estimate(self, opt: VpsOption, ctx: OptionContext, requests: float) -> SizeEstimate:
+        """At most ``autoscale.max`` (or ``count``) servers; evaluations until the fleet drains."""
+        instances = float(opt.autoscale.max if opt.autoscale is not None else opt.fixed_count)
+        events = 0.0
+        if opt.autoscale is not None:
+            # evaluations run until the horizon and then until the fleet drains
+            drain_s = finite(ctx.horizon_s + 20 * finite(ctx.mean_duration_s()))
+            events = finite(drain_s / opt.autoscale.evaluation_period)
+        return fleet_estimate(opt, instances, ctx, requests, events)
+
+    def describe(self, option: Mapping[str, Any]) -> str:
+        """``2 x hetzner-cx33 (8 workers each)``, or ``an autoscaled group hetzner-cx33 (...)``."""
+        d = option.get("detail", {})
+        scale = "an autoscaled group" if d.get("autoscale") else f"{option['instances']['max']} x"
+        return f"{scale} {d.get('instance', '?')} ({d.get('workers', '?')} workers each)"

@@ -1,0 +1,1 @@
+"""Rating: catalogs, billing models and tiers turn meters into a CostBreakdown (Decimal)."""

@@ -1,0 +1,124 @@
+"""``run``/``sweep`` with ``--horizon`` and ``--quick``, the short-horizon warning, and
+``validate --catalog`` (issue 16)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from costsim.cli import main
+
+WEEKLY = """\
+name: weekly
+horizon: 28d
+seed: 2
+traffic: {profile: diurnal, mean_rps: 0.5, weekend_factor: 0.3}
+workload:
+  duration: {dist: fixed, value: 40ms}
+options:
+  - {name: lambda, kind: serverless}
+  - {name: vps, kind: vps, count: 1, workers: 4}
+slo: {p99: 500ms}
+"""
+
+
+def cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["costsim", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out, captured.err
+
+
+@pytest.fixture
+def weekly(tmp_path: Path) -> Path:
+    path = tmp_path / "weekly.yaml"
+    path.write_text(WEEKLY)
+    return path
+
+
+def test_run_horizon_overrides_and_warns_when_shorter_than_the_period(
+    weekly, tmp_path, monkeypatch, capsys
+) -> None:
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        "run",
+        str(weekly),
+        "--horizon",
+        "1d",
+        "--out",
+        str(tmp_path / "o"),
+        "--no-charts",
+    )
+    assert code == 0, err
+    assert "warning: the horizon (1d) is shorter than the traffic's period (7d)" in err
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["horizon_s"] == 86400.0
+
+
+def test_run_quick_runs_one_period_without_a_warning(weekly, tmp_path, monkeypatch, capsys):
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        "run",
+        str(weekly),
+        "--quick",
+        "--out",
+        str(tmp_path / "q"),
+        "--no-charts",
+    )
+    assert code == 0, err
+    assert "warning" not in err
+    assert json.loads((tmp_path / "q" / "summary.json").read_text())["horizon_s"] == 7 * 86400.0
+
+
+def test_sweep_quick_uses_one_replication(weekly, tmp_path, monkeypatch, capsys) -> None:
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        "sweep",
+        str(weekly),
+        "--vary",
+        "traffic.mean_rps=0.1rps,1rps",
+        "--quick",
+        "--replications",
+        "3",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path / "s"),
+        "--no-charts",
+    )
+    assert code == 0, err
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["replications"] == 1 and summary["horizon_s"] == 7 * 86400.0
+
+
+def test_bare_horizon_flag_asks_for_a_unit(weekly, monkeypatch, capsys) -> None:
+    code, _, err = cli(monkeypatch, capsys, "run", str(weekly), "--horizon", "7")
+    assert code == 2 and "--horizon: give a unit, e.g. --horizon 7d" in err
+
+
+def test_validate_accepts_the_catalog_that_run_accepts(tmp_path, monkeypatch, capsys) -> None:
+    """A key defined only in a --catalog file validates with --catalog and fails without it."""
+    source = Path(__file__).resolve().parents[2] / "costsim" / "catalogs" / "hetzner-cloud.yaml"
+    text = source.read_text().replace("catalog: hetzner-cloud", "catalog: my-cloud")
+    text = text.replace("key_prefix: hetzner-", "key_prefix: my-").replace("  cx33:", "  box:")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(text)
+    scn = tmp_path / "s.yaml"
+    scn.write_text(
+        WEEKLY.replace(
+            "{name: vps, kind: vps, count: 1", "{name: vps, kind: vps, instance: my-box, count: 1"
+        )
+    )
+    code, _, err = cli(monkeypatch, capsys, "validate", str(scn))
+    assert code == 2 and "my-box" in err
+    code, out, err = cli(monkeypatch, capsys, "validate", str(scn), "--catalog", str(mine))
+    assert code == 0, err
+    assert "ok" in out

@@ -1,0 +1,101 @@
+"""Mutants of the serverless model: its shared rules, the SimPy reference and the compiled loop.
+
+A mutant of a rule both engines call is caught by a hand-computed case (the differential tests
+cannot see it: both engines change alike); a mutant of one engine's own procedure is caught by
+comparing the engines. Tests are chosen small: the compiled ones pay one numba compile each.
+"""
+
+from __future__ import annotations
+
+from mutant import Mutant
+
+SL = "tests/unit/test_engine_serverless.py"
+FAST = "tests/unit/test_fast_engine.py"
+RULES = "costsim/platforms/rules.py"
+SL_RULES = "costsim/platforms/serverless_rules.py"
+DRIVER = "costsim/engine/fast_serverless.py"
+STATE = "costsim/engine/fast_serverless_state.py"
+STEPS = "costsim/engine/fast_serverless_steps.py"
+
+MUTANTS: list[Mutant] = [
+    Mutant(
+        "sl-ignore-warmup",
+        SL_RULES,
+        "return arrival_s >= warmup_s",
+        "return True",
+        (
+            "tests/unit/test_warmup.py::test_warmup_drops_the_cold_start_from_latency_but_not_from_counts[simpy]",
+        ),
+    ),
+    Mutant(
+        "sl-keep-alive-off-by-one",
+        RULES,
+        "return now_s - idle_since_s > keep_alive_s",
+        "return now_s - idle_since_s >= keep_alive_s",
+        (f"{SL}::test_instance_is_still_warm_at_exactly_idle_plus_keep_alive",),
+    ),
+    Mutant(
+        "sl-no-scale-rate-refill",
+        RULES,
+        "return min(capacity, tokens + elapsed_s * rate_per_s)",
+        "return min(capacity, tokens)",
+        (f"{SL}::test_scale_rate_bucket_throttles_as_computed",),
+    ),
+    Mutant(
+        "sl-mru-tie-break",
+        RULES,
+        "return idle_a_s > idle_b_s or (idle_a_s == idle_b_s and id_a > id_b)",
+        "return idle_a_s > idle_b_s or (idle_a_s == idle_b_s and id_a < id_b)",
+        (f"{SL}::test_mru_breaks_an_idle_time_tie_to_the_highest_id",),
+    ),
+    Mutant(
+        "sl-timeout-boundary",
+        SL_RULES,
+        "return duration_s > timeout_s",
+        "return duration_s >= timeout_s",
+        (f"{SL}::test_request_exactly_as_long_as_the_timeout_completes",),
+    ),
+    Mutant(
+        "sl-throttle-at-limit-plus-one",
+        SL_RULES,
+        "return n_alive < concurrency_limit and tokens >= 1.0",
+        "return n_alive <= concurrency_limit and tokens >= 1.0",
+        (f"{SL}::test_concurrency_limit_one_throttles_overlapping_requests",),
+    ),
+    Mutant(
+        "sl-simpy-drops-init-from-latency",
+        "costsim/engine/simpy_serverless.py",
+        "latency_s = init_s + run_s",
+        "latency_s = run_s",
+        (f"{SL}::test_three_requests_one_second_apart_share_one_cold_instance",),
+    ),
+    # the compiled loop, against the reference
+    Mutant(
+        "sl-fast-drops-init-from-latency",
+        STEPS,
+        "latency_s = init_s + run_s",
+        "latency_s = run_s",
+        (f"{FAST}::test_cold_starts_take_the_cold_draws_in_order",),
+    ),
+    Mutant(
+        "sl-fast-mru-ignores-idle-ties",
+        STATE,
+        "while j >= 0 and sf[IDLE, j] == sf[IDLE, tail]:",
+        "while j >= 0 and False:",
+        (f"{FAST}::test_lean_mru_kernel_grows_with_provisioned_instances_and_ties",),
+    ),
+    Mutant(
+        "sl-fast-oldest-takes-newest",
+        DRIVER,
+        'r["sign"] = -1 if p.reuse_code == OLDEST else 1',
+        'r["sign"] = 1',
+        (f"{FAST}::test_serverless_provisioned_pool_and_instance_concurrency_grow[1-oldest]",),
+    ),
+    Mutant(
+        "sl-fast-active-period-from-creation",
+        STEPS,
+        "period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]",
+        "period_s = end_s - a.slot_f[CREATED, slot]",
+        (f"{FAST}::test_long_values_overflow_the_dense_histograms_and_their_array",),
+    ),
+]
