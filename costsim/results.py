@@ -123,6 +123,12 @@ class OptionResult:
     #: What the option used (:class:`costsim.meters.Meters`, written to ``meters.json``); None for
     #: a result loaded back from a ``summary.json``.
     meters: Meters | None = None
+    #: Application scenarios only: per-route, per-function and per-queue blocks (JSON-ready).
+    routes: list[dict[str, Any]] | None = None
+    functions: list[dict[str, Any]] | None = None
+    queues: list[dict[str, Any]] | None = None
+    #: Application scenarios only: the meters of each function pool, by function.
+    pool_meters: dict[str, Meters] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -180,6 +186,15 @@ class OptionResult:
             },
             "utilization": _round(self.utilization),
             "detail": self.detail,
+            **{
+                key: value
+                for key, value in (
+                    ("routes", self.routes),
+                    ("functions", self.functions),
+                    ("queues", self.queues),
+                )
+                if value is not None
+            },
         }
 
 

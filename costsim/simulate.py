@@ -205,6 +205,10 @@ def simulate_option(
     -------
     (OptionResult, {catalog: version}, {catalog: as_of})
     """
+    if scenario.application is not None:
+        from costsim.application.run import simulate_application_option
+
+        return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
     runners = ENGINES[engine]
     bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
@@ -292,12 +296,16 @@ def simulate(
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if scenario.application is not None and engine != "simpy":
+        from costsim.application.run import application_engine_error
+
+        raise application_engine_error(scenario)
     check_resources(scenario, force=force)
     cats = catalogs_for(scenario, catalog_files)
     options: list[OptionResult] = []
     versions: dict[str, str] = {}
     dates: dict[str, str] = {}
-    traffic = shared_traffic(scenario)
+    traffic = shared_traffic(scenario) if scenario.application is None else None
     for idx in range(len(scenario.options)):
         result, v, d = simulate_option(scenario, idx, cats, engine, progress, traffic)
         options.append(result)
@@ -342,5 +350,10 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
         Located at the offending field of the scenario file.
     """
     cats = catalogs_for(scenario, catalog_files)
+    if scenario.application is not None:
+        from costsim.application.run import check_application_catalogs
+
+        check_application_catalogs(scenario, cats)
+        return
     for idx in range(len(scenario.options)):
         _prepared(scenario, idx, cats)

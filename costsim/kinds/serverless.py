@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
+from costsim.application.schema import FunctionSettings
 from costsim.errors import InputError
 from costsim.fields import MAX_INSTANCES, DurationS, Name, OneOf, PriceOverrides, SizeMB, Strict
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
@@ -111,6 +112,8 @@ class ServerlessOption(Strict):
     ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
     extras: list[ExtraSpec] = Field(default_factory=list)
     prices: PriceOverrides = Field(default_factory=dict)
+    #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
+    functions: dict[str, FunctionSettings] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _provisioned_within_limit(self) -> ServerlessOption:
