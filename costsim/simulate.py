@@ -206,7 +206,7 @@ def simulate_option(
     (OptionResult, {catalog: version}, {catalog: as_of})
     """
     if scenario.application is not None:
-        from costsim.application.run import simulate_application_option
+        from costsim.appsim.run import simulate_application_option
 
         return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
@@ -297,7 +297,7 @@ def simulate(
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scenario.application is not None and engine != "simpy":
-        from costsim.application.run import application_engine_error
+        from costsim.appsim.run import application_engine_error
 
         raise application_engine_error(scenario)
     check_resources(scenario, force=force)
@@ -351,7 +351,7 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
     """
     cats = catalogs_for(scenario, catalog_files)
     if scenario.application is not None:
-        from costsim.application.run import check_application_catalogs
+        from costsim.appsim.run import check_application_catalogs
 
         check_application_catalogs(scenario, cats)
         return
