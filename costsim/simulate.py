@@ -157,6 +157,7 @@ def _summarise(
         cold_starts=c.cold_starts,
         throttled=c.throttled,
         dropped=c.dropped,
+        timed_out=c.timed_out,
         latency_ms=LatencySummary(
             mean=h.mean_s() * 1000,
             p50=h.quantile_s(0.50) * 1000,
