@@ -319,9 +319,13 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
     ) -> Iterable[Chunk]:
-        """Durations scaled by the CPU share the option's memory buys."""
+        """Durations scaled by the CPU share the option's memory buys, and on arm64 by the
+        workload's ``arm64_speedup``."""
         w = ctx.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
+        if opt.arch == "arm64":
+            # only where the workload says arm64 runs it faster (or slower)
+            factor /= w.arm64_speedup
         if factor == 1.0:
             return chunks
         return (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)
