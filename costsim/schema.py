@@ -70,8 +70,13 @@ FIELD_DOCS: dict[str, str] = {
     "not a measurement: measure your runtime and set it.",
     "keep_alive": "How long an idle instance stays warm before it is reclaimed.",
     "concurrency_limit": "Most instances running or initialising at once (account limit).",
-    "scale_rate": "A token bucket on new instances: {instances, per}; AWS allows 1,000 per "
-    "10 s per function.",
+    "scale_rate": "A token bucket on new instances: {instances, per}; unset, the product's "
+    "published rate (AWS Lambda: 1,000 per 10 s per function).",
+    "ServerlessOption.timeout": "Longest an invocation may run (default: the product's limit, "
+    "15 min on AWS Lambda); a longer one holds its instance that long, is billed that long and "
+    "is counted timed_out, not served.",
+    "Workload.arm64_speedup": "How many times faster a request runs on arm64 than on x86_64, "
+    "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
     "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
     "oldest or random.",
     "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not).",
