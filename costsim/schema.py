@@ -169,8 +169,6 @@ FIELD_DOCS: dict[str, str] = {
     "_Component.duration": "The component's distribution.",
     "Scenario.application": "Many functions as one system: functions, routes (each with its "
     "own traffic) and queues, instead of one traffic and workload.",
-    "ServerlessOption.timeout": "Longest an invocation may run (at most the product's limit, "
-    "the default); longer ones are cut and counted as timed out.",
     "ServerlessOption.functions": "Per-function settings of an application on this option "
     "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
     "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "
