@@ -129,6 +129,7 @@ def run(
     """Simulate every option of SCENARIO and print cost and latency."""
     from costsim.checks import checked_scenario
     from costsim.estimate import with_horizon
+    from costsim.guards import check_resources
     from costsim.output import write_run_outputs
     from costsim.simulate import simulate
 
@@ -139,6 +140,8 @@ def run(
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
         check_writable(out, kind="run")
+    # refusals come before the time estimate, so an error is the only line printed
+    check_resources(scn, force=force)
     say_before_run(scn, engine)
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
         tasks: dict[str, TaskID] = {}
