@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import TextColumn
 
-from costsim.cli.common import check_writable, console, progress_bar
+from costsim.cli.common import check_writable, console, progress_bar, write_error
 from costsim.errors import InputError
 
 
@@ -51,7 +51,7 @@ def breakeven(
         vary = "traffic.scale=log:0.01:100:5"
     axis = parse_vary(vary)
     if out is not None:
-        check_writable(out)
+        check_writable(out, kind="add")
     with progress_bar(TextColumn("[bold]breakeven"), "{task.completed} runs") as bar:
         task = bar.add_task("breakeven", total=None)
         result = find_breakeven(
@@ -83,7 +83,13 @@ def breakeven(
     )
     if out is not None:
         path = out / "breakeven.json"
-        path.write_text(json.dumps(result.as_dict(), indent=1) + "\n")
+        from costsim.output import write_atomic
+
+        # one file added beside others: atomic, and a symlink named so is replaced, not followed
+        try:
+            write_atomic(path, json.dumps(result.as_dict(), indent=1) + "\n")
+        except OSError as exc:
+            raise write_error(exc, out) from None
         console.print(f"[dim]Wrote {path}[/dim]")
 
 
