@@ -11,7 +11,16 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from costsim.application.schema import FunctionSettings
 from costsim.errors import InputError
-from costsim.fields import MAX_INSTANCES, DurationS, Name, OneOf, PriceOverrides, SizeMB, Strict
+from costsim.fields import (
+    MAX_INSTANCES,
+    MAX_SPAN_S,
+    DurationS,
+    Name,
+    OneOf,
+    PriceOverrides,
+    SizeMB,
+    Strict,
+)
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
 from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
@@ -58,7 +67,7 @@ class Extra(Strict):
     key: str | None = None
     catalog: str | None = None
     item: str | None = None
-    per_request: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    per_request: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
     free_tier: bool | None = None
 
     @model_validator(mode="after")
@@ -98,7 +107,7 @@ class ServerlessOption(Strict):
     cold_start: Distribution = Field(
         default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
     )
-    keep_alive: DurationS = Field(default=600.0, ge=0)
+    keep_alive: DurationS = Field(default=600.0, ge=0, le=MAX_SPAN_S)
     concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
     #: New instances per period; unset, the product's published rate (Lambda: 1,000 per 10 s).
     scale_rate: ScaleRate | None = None

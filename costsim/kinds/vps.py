@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from costsim.fields import MAX_INSTANCES, DurationS, Strict
+from costsim.fields import MAX_INSTANCES, MAX_PHASE_S, DurationS, Strict
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
 from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
 from costsim.meters import Meters
@@ -22,9 +22,9 @@ class Autoscale(Strict):
     min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
     max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
     target_utilization: float = Field(default=0.6, gt=0, le=1)
-    boot_time: DurationS = Field(default=60.0, ge=0)
-    cooldown: DurationS = Field(default=300.0, ge=0)
-    evaluation_period: DurationS = Field(default=60.0, gt=0)
+    boot_time: DurationS = Field(default=60.0, ge=0, le=MAX_PHASE_S)
+    cooldown: DurationS = Field(default=300.0, ge=0, le=MAX_PHASE_S)
+    evaluation_period: DurationS = Field(default=60.0, gt=0, le=MAX_PHASE_S)
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Autoscale:

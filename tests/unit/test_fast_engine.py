@@ -176,6 +176,7 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "reuse": {"reuse"},
         "provisioned_concurrency": {"provisioned"},
         "instance_concurrency": {"instance_concurrency"},
+        "timeout": {"timeout_s"},
     }
     rating_only = {
         "name", "kind", "provider", "arch", "plan", "billing_granularity", "init_billed",
@@ -260,6 +261,8 @@ def test_differential_test_varies_every_fleet_parameter() -> None:
     not_model = {
         "name", "kind", "instance", "server", "prices", "savings_plan_discount",
         "sizing_utilization", "commitment_months", "ops_usd_per_server_month",
+        # read only by the application engine (SimPy), which has its own reference tests
+        "background_workers",
     }  # fmt: skip
     options = set(VpsOption.model_fields) | set(BareMetalOption.model_fields)
     assert options == set(to_platform) | not_model
