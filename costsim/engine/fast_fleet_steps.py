@@ -153,21 +153,14 @@ def _start(
 def _choose(prm: FleetParams, st: FleetState, t_s: float, u: float) -> tuple[int, int]:
     """The balancer's choice for a request arriving at ``t_s``: (slot to start on or -1, queue).
 
-    Only serving servers take requests; with none, the request waits in the holding queue.
+    Only serving servers take requests; with none, the request waits in the holding queue
+    (queue 0, which is also the shared queue). One pass gathers the candidates.
     """
-    m = 0
-    for j in range(st.n_alive[0]):
-        slot = st.order[j]
-        if st.sv_serving[slot] != 0:
-            st.g_slot[m] = slot
-            m += 1
-    if m == 0:
-        return -1, 0
     if prm.balancer == BALANCER_SHARED:
         nf = 0
-        for j in range(m):
-            slot = st.g_slot[j]
-            if st.sv_active[slot] < prm.workers:
+        for j in range(st.n_alive[0]):
+            slot = st.order[j]
+            if st.sv_serving[slot] != 0 and st.sv_active[slot] < prm.workers:
                 st.g_slot[nf] = slot
                 st.g_active[nf] = st.sv_active[slot]
                 nf += 1
@@ -175,12 +168,21 @@ def _choose(prm: FleetParams, st: FleetState, t_s: float, u: float) -> tuple[int
             k = choose_server(BALANCER_SHARED, st.g_active[:nf], st.g_queued[:0], 0, u)
             return st.g_slot[k], 0
         return -1, 0
+    m = 0
+    for j in range(st.n_alive[0]):
+        slot = st.order[j]
+        if st.sv_serving[slot] != 0:
+            st.g_slot[m] = slot
+            st.g_active[m] = st.sv_active[slot]
+            st.g_queued[m] = st.q_len[slot + 1]
+            m += 1
+    if m == 0:
+        return -1, 0
     if prm.balancer == BALANCER_LEAST_CONNECTIONS and prm.has_queue_timeout:
+        # only requests still waiting count as connections
         for j in range(m):
             _next_from(prm, st, st.g_slot[j] + 1, t_s)
-    for j in range(m):
-        st.g_active[j] = st.sv_active[st.g_slot[j]]
-        st.g_queued[j] = st.q_len[st.g_slot[j] + 1]
+            st.g_queued[j] = st.q_len[st.g_slot[j] + 1]
     k = choose_server(prm.balancer, st.g_active[:m], st.g_queued[:m], st.rr[0], u)
     if prm.balancer == BALANCER_ROUND_ROBIN:
         st.rr[0] += 1
