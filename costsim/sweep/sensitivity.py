@@ -65,7 +65,11 @@ def _cold_start_x2(data: dict[str, Any]) -> bool:
 
 def _duration(factor: float) -> Callable[[dict[str, Any]], bool]:
     def change(data: dict[str, Any]) -> bool:
-        return _scale_dist(data.get("workload", {}).get("duration"), factor)
+        hit = _scale_dist(data.get("workload", {}).get("duration"), factor)
+        # an application has no workload: each function's own duration is scaled instead
+        for spec in (data.get("application") or {}).get("functions", {}).values():
+            hit = _scale_dist(spec.get("duration"), factor) or hit
+        return hit
 
     return change
 

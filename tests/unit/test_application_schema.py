@@ -341,3 +341,16 @@ def test_option_settings_an_application_cannot_take(
     assert info.value.field == field, info.value.one_line()
     assert words in info.value.message
     assert info.value.line is not None
+
+
+def test_sensitivity_scales_each_function_duration_of_an_application() -> None:
+    """The report's "duration +-30 %" factors reach an application's functions (it has no
+    top-level workload to scale)."""
+    from costsim.sweep.grid import scenario_data
+    from costsim.sweep.sensitivity import FACTORS
+
+    data = scenario_data(scenario_from_text(BASE))
+    assert FACTORS["duration +30 %"](data)
+    functions = data["application"]["functions"]
+    assert functions["authorizer"]["duration"]["value"] == pytest.approx(0.015 * 1.3)
+    assert functions["ingest"]["duration"]["mean"] == pytest.approx(2.6)
