@@ -22,6 +22,7 @@ from costsim.engine.fast_common import (
     bin_index,
     busy_within_horizon_s,
     choose_server,
+    clip_to_horizon_s,
     cooldown_over,
     counts_in_latency,
     desired_capacity,
@@ -29,7 +30,6 @@ from costsim.engine.fast_common import (
     heap_pop,
     heap_push,
     latency_bucket,
-    lifetime_end_s,
     lifetime_s,
     metered_instance,
     ms_ceil,
@@ -38,7 +38,6 @@ from costsim.engine.fast_common import (
     queue_full,
     scale_from_zero,
     wait_expired,
-    window_busy_end_s,
     within_horizon,
 )
 from costsim.engine.fast_fleet_state import FleetParams, FleetState
@@ -145,7 +144,7 @@ def _start(
         st.busy_s[0] += busy_within_horizon_s(now_s, end_s, prm.horizon_s, weight)
         add_interval(st.b_busy_s, now_s, end_s, weight, prm.horizon_s, prm.bin_width_s, prm.n_bins)
         if prm.autoscale:
-            _add_window_busy(prm, st, now_s, window_busy_end_s(end_s, prm.horizon_s))
+            _add_window_busy(prm, st, now_s, clip_to_horizon_s(end_s, prm.horizon_s))
     _push(st, max(end_s, st.now_s[0]), EVENT_COMPLETION, slot, end_s)
 
 
@@ -278,7 +277,7 @@ def _retire(prm: FleetParams, st: FleetState, slot: int, end_s: float) -> None:
     launched_s = st.sv_launched_s[slot]
     life_s = lifetime_s(launched_s, end_s, prm.horizon_s)
     st.alive_s[0] += life_s
-    end_in_s = lifetime_end_s(end_s, prm.horizon_s)
+    end_in_s = clip_to_horizon_s(end_s, prm.horizon_s)
     add_interval(
         st.b_alive_s, launched_s, end_in_s, 1.0, prm.horizon_s, prm.bin_width_s, prm.n_bins
     )

@@ -47,11 +47,11 @@ from costsim.engine.common import DENSE_MS
 from costsim.engine.fast_common import (
     add_interval,
     admits_new_instance,
-    alive_end_s,
     bin_index,
     bucket_refill,
-    busy_integral_s,
-    counts_for_latency,
+    busy_within_horizon_s,
+    clip_to_horizon_s,
+    counts_in_latency,
     heap_pop,
     heap_push,
     keep_alive_expired,
@@ -104,7 +104,7 @@ def _record(s, a, row: int, value_ms: int) -> None:
 def _retire(p, s, a, slot: int, end_s: float) -> None:
     """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
     created_s = a.slot_f[CREATED, slot]
-    end_s = alive_end_s(end_s, p.horizon_s)
+    end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
         s.alive_s += end_s - created_s
         add_interval(a.b_alive, created_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
@@ -231,12 +231,12 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     run_s = run_time_s(dur_s, p.timeout_s)
     latency_s = init_s + run_s
     end_s = t_s + latency_s
-    if not timed_out and counts_for_latency(t_s, p.warmup_s):
+    if not timed_out and counts_in_latency(t_s, p.warmup_s):
         a.lat_counts[latency_bucket(latency_s)] += 1
         s.lat_total_s += latency_s
     _record(s, a, H_PDUR if a.slot_i[PROV, slot] else H_DUR, ms_ceil(run_s))
     if end_s > t_s:
-        s.busy_s += busy_integral_s(t_s, end_s, p.horizon_s, p.weight)
+        s.busy_s += busy_within_horizon_s(t_s, end_s, p.horizon_s, p.weight)
         add_interval(a.b_busy, t_s, end_s, p.weight, p.horizon_s, p.bin_width_s, p.n_bins)
     code = 2 * slot + (1 if timed_out else 0)
     s.heap_n = heap_push(a.ht, a.ho, a.ha, a.hv, s.heap_n, max(end_s, s.now_s), s.seq, code, end_s)

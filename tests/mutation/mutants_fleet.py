@@ -22,7 +22,7 @@ MUTANTS: list[Mutant] = [
     # -- rules both engines call: hand-computed cases ----------------------------------------
     Mutant(
         "fl-ignore-warmup",
-        FL_RULES,
+        RULES,  # the warm-up rule every model shares
         "return arrival_s >= warmup_s",
         "return True",
         (f"{FLEET}::test_warmup_leaves_early_arrivals_out_of_latency_only",),

@@ -20,7 +20,7 @@ STEPS = "costsim/engine/fast_serverless_steps.py"
 MUTANTS: list[Mutant] = [
     Mutant(
         "sl-ignore-warmup",
-        SL_RULES,
+        RULES,  # the warm-up rule every model shares
         "return arrival_s >= warmup_s",
         "return True",
         (
