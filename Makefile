@@ -45,7 +45,8 @@ REPORT_ENGINE ?= fast
 reports: $(STAMP)
 	@for s in $(SCENARIOS); do \
 	  echo "reports/$$s"; \
-	  $(BIN)/costsim run scenarios/$$s.yaml --engine $(REPORT_ENGINE) --out reports/$$s > /dev/null \
+	  engine=$(REPORT_ENGINE); grep -q '^application:' scenarios/$$s.yaml && engine=simpy; \
+	  $(BIN)/costsim run scenarios/$$s.yaml --engine $$engine --out reports/$$s > /dev/null \
 	    && $(BIN)/costsim report reports/$$s > /dev/null || exit 1; \
 	done
 	@echo "reports/hello-api/sweep (where each option wins; resumes, so a rerun is quick)"

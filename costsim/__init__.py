@@ -30,6 +30,7 @@ _EXPORTS = {
     "Scenario": "costsim.scenario",
     "load_scenario": "costsim.scenario",
     "scenario_from_text": "costsim.scenario",
+    "run_sweep": "costsim.sweep",
 }
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Scenario",
     "__version__",
     "load_scenario",
+    "run_sweep",
     "scenario_from_text",
     "simulate",
 ]

@@ -18,11 +18,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from costsim.errors import InputError
 from costsim.guards import Estimate, check_resources
+from costsim.kinds import KINDS
 from costsim.scenario import (
     Option,
     Scenario,
     ScenarioErrors,
-    ServerlessOption,
     raise_all,
     scenario_from_data,
 )
@@ -91,7 +91,9 @@ def catalog_problems(
     if not options:
         return []
     catalogs = scenario.catalogs if scenario is not None else _valid_catalogs(data)
-    filler: Any = ServerlessOption(name="placeholder", kind="serverless")
+    # any kind's option with its defaults: it only keeps the other indices occupied
+    first = next(iter(KINDS.values()))
+    filler: Any = first.model.model_validate({"name": "placeholder", "kind": first.name})
     errors = []
     for index, option in options.items():
         # each option alone, at its own index, so one bad key does not hide the next

@@ -87,7 +87,7 @@ def horizon_warning(scenario: Any) -> str | None:
     bias = ""
     if in_period > 0:
         share = in_horizon / in_period - 1.0
-        if abs(share) >= 0.005:
+        if 0.005 <= abs(share) < 10:  # beyond 10x the figure says nothing useful
             word = "overstates" if share > 0 else "understates"
             bias = (
                 f": its traffic per hour is {abs(100 * share):.0f} % "
@@ -165,7 +165,9 @@ def say_duration(seconds: float) -> str:
         return f"about {max(seconds, 1):.0f} s"
     if seconds < 5400:
         return f"about {seconds / 60:.0f} min"
-    return f"about {seconds / 3600:.1f} h"
+    if seconds < 2 * 86400:
+        return f"about {seconds / 3600:.1f} h"
+    return "more than two days"
 
 
 def with_horizon(scenario: Any, text: str | None, quick: bool = False) -> Any:

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,28 @@ TIMESERIES_COLUMNS = (
 )
 
 
+class Money(Decimal):
+    """USD as an exact ``Decimal`` that prints rounded to cents.
+
+    Arithmetic and ``Decimal(money)`` keep every digit; ``str``, ``repr`` and ``print`` show
+    cents (``6.11``), as a bill does, instead of 24 digits.
+    """
+
+    def __str__(self) -> str:
+        return str(self.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+    def __repr__(self) -> str:
+        return f"Money('{self!s}')"
+
+    def __format__(self, spec: str, context: Any = None, /) -> str:
+        # f"{money}" prints cents like str(); an explicit spec (",.4f") is honoured exactly
+        if not spec:
+            return str(self)
+        if context is None:
+            return Decimal.__format__(self, spec)
+        return Decimal.__format__(self, spec, context)
+
+
 @dataclass
 class CostBreakdown:
     """Monthly cost in USD, one Decimal line per component.
@@ -47,9 +69,13 @@ class CostBreakdown:
     catalogs: dict[str, str] = field(default_factory=dict)
 
     @property
-    def total(self) -> Decimal:
-        """Sum of the component lines [USD/month]."""
-        return sum(self.components.values(), Decimal(0))
+    def total(self) -> Money:
+        """Sum of the component lines [USD/month] (exact; prints in cents)."""
+        return Money(sum(self.components.values(), Decimal(0)))
+
+    def __str__(self) -> str:
+        lines = ", ".join(f"{k} {Money(v)}" for k, v in self.components.items())
+        return f"${self.total} per month ({lines})"
 
 
 @dataclass
@@ -94,9 +120,53 @@ class OptionResult:
     )
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Requests that ran past the product's timeout: not served, billed to the timeout.
+    timed_out: int = 0
     #: What the option used (:class:`costsim.meters.Meters`, written to ``meters.json``); None for
     #: a result loaded back from a ``summary.json``.
     meters: Meters | None = None
+    #: Application scenarios only: per-route, per-function and per-queue blocks (JSON-ready).
+    routes: list[dict[str, Any]] | None = None
+    functions: list[dict[str, Any]] | None = None
+    queues: list[dict[str, Any]] | None = None
+    #: Application scenarios only: the meters of each function pool, by function.
+    pool_meters: dict[str, Meters] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
+        instances and utilisation."""
+        row: dict[str, Any] = {
+            "option": self.name,
+            "kind": self.kind,
+            "cost_usd": float(self.cost.total),
+        }
+        row.update({f"cost_usd.{k}": float(v) for k, v in self.cost.components.items()})
+        row.update(
+            {
+                "arrived": self.arrived,
+                "served": self.served,
+                "cold_starts": self.cold_starts,
+                "throttled": self.throttled,
+                "dropped": self.dropped,
+                "timed_out": self.timed_out,
+            }
+        )
+        row.update({f"latency_ms.{k}": v for k, v in self.latency_ms.__dict__.items()})
+        row.update(
+            {
+                "instances_mean": self.instances_mean,
+                "instances_max": self.instances_max,
+                "busy_mean": self.busy_mean,
+                "utilization": self.utilization,
+            }
+        )
+        return row
+
+    def __repr__(self) -> str:
+        return (
+            f"<OptionResult {self.name} ({self.kind}): ${self.cost.total}/month, "
+            f"p99 {self.latency_ms.p99:,.1f} ms, {self.arrived:,} requests>"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """This option in the results contract's shape."""
@@ -110,6 +180,7 @@ class OptionResult:
                 "cold_starts": self.cold_starts,
                 "throttled": self.throttled,
                 "dropped": self.dropped,
+                "timed_out": self.timed_out,
             },
             "latency_ms": {k: _round(v) for k, v in self.latency_ms.__dict__.items()},
             "instances": {
@@ -119,6 +190,15 @@ class OptionResult:
             },
             "utilization": _round(self.utilization),
             "detail": self.detail,
+            **{
+                key: value
+                for key, value in (
+                    ("routes", self.routes),
+                    ("functions", self.functions),
+                    ("queues", self.queues),
+                )
+                if value is not None
+            },
         }
 
 
@@ -149,6 +229,43 @@ class Result:
             if opt.name == name:
                 return opt
         raise KeyError(name)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame with one row per option (see :meth:`OptionResult.row`)."""
+        import pandas as pd
+
+        return pd.DataFrame([o.row() for o in self.options]).set_index("option")
+
+    def __repr__(self) -> str:
+        lines = [f"<Result {self.scenario}: seed {self.seed}, {self.horizon_s / 86400:g} days>"]
+        lines += [f"  {o!r}" for o in self.options]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A compact table for Jupyter: cost in cents, latency in ms, counts."""
+        columns = {
+            "kind": "kind",
+            "cost_usd": "$/month",
+            "latency_ms.p50": "p50 ms",
+            "latency_ms.p99": "p99 ms",
+            "cold_starts": "cold starts",
+            "throttled": "throttled",
+            "dropped": "dropped",
+            "utilization": "utilisation",
+        }
+        frame = self.to_frame()[list(columns)].rename(columns=columns)
+        table = frame.to_html(
+            formatters={
+                "$/month": "${:,.2f}".format,
+                "p50 ms": "{:,.1f}".format,
+                "p99 ms": "{:,.1f}".format,
+                "utilisation": "{:.1%}".format,
+            }
+        )
+        return (
+            f"<p><b>{self.scenario}</b>: seed {self.seed}, {self.horizon_s / 86400:g} simulated "
+            f"days, engine {self.engine}; costs per 730-hour month</p>{table}"
+        )
 
     def to_summary(self) -> dict[str, Any]:
         """The ``summary.json`` document (results contract)."""
@@ -194,7 +311,7 @@ class Result:
                 if o.meters is not None
             },
         }
-        return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+        return dump_meters(doc)
 
     def timeseries_csv(self) -> str:
         """``timeseries.csv`` text: one row per time bin and option."""
@@ -232,6 +349,11 @@ def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
         "components": {k: _money(v) for k, v in cost.components.items()},
         "period": "month",
     }
+
+
+def dump_meters(doc: dict[str, Any]) -> str:
+    """``meters.json`` text of a meters document (also used by ``costsim reprice``)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def dump_summary(doc: dict[str, Any]) -> str:

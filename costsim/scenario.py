@@ -11,8 +11,16 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
+from costsim.application.schema import Application
 from costsim.errors import InputError
 from costsim.fields import MAX_INSTANCES, DurationS, Name, PriceOverrides, SizeMB
 from costsim.fields import Strict as _Strict
@@ -21,8 +29,8 @@ from costsim.kinds.bare_metal import BareMetalOption
 from costsim.kinds.fleet import Balancer
 from costsim.kinds.serverless import Extra, ExtraSpec, ReusePolicy, ScaleRate, ServerlessOption
 from costsim.kinds.vps import Autoscale, VpsOption
-from costsim.stats.distributions import Distribution
-from costsim.traffic.compose import Profile
+from costsim.stats.distributions import Distribution, Fixed
+from costsim.traffic.compose import Profile, Sum
 from costsim.units import UNITS_REQUIRED
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
@@ -89,6 +97,10 @@ class Workload(_Strict):
     cpu_time : float or None
         CPU time per request [s], for products that bill CPU time (Cloudflare Workers); when
         not given, the ``cpu_bound`` share of each duration is taken as CPU time.
+    arm64_speedup : float
+        How many times faster a request runs on an arm64 (Graviton) function than on x86_64,
+        where ``duration`` was measured [1]. 1.0 (the default) takes them as equal, so ``arch``
+        changes only the price; measure your code on both before setting it.
     """
 
     duration: Distribution
@@ -97,6 +109,7 @@ class Workload(_Strict):
     threads: int = Field(default=1, ge=1, le=64)
     payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
     cpu_time: DurationS | None = Field(default=None, ge=0, le=3600.0)
+    arm64_speedup: float = Field(default=1.0, gt=0.1, le=10.0, allow_inf_nan=False)
 
 
 class Slo(_Strict):
@@ -114,6 +127,13 @@ class Scenario(_Strict):
     ----------
     horizon : float
         Simulated time [s].
+    traffic, workload : Profile, Workload
+        One function's traffic and work. For an ``application`` scenario both are derived:
+        ``traffic`` is the sum of the routes' traffic and ``workload`` a fixed duration equal
+        to the mean work one request causes. They serve estimates, previews and fleet sizing;
+        the application engine reads the routes and functions themselves.
+    application : Application or None
+        Many functions and routes instead of one ``traffic`` + ``workload``.
     """
 
     name: Name
@@ -123,8 +143,11 @@ class Scenario(_Strict):
     #: that an empty start does not skew percentiles); counts and costs still include them.
     warmup: DurationS = Field(default=0.0, ge=0, le=MAX_HORIZON_S)
     seed: int = Field(default=0, ge=0, lt=2**63)
-    traffic: Profile
-    workload: Workload
+    # Required unless an application is given, which derives them (_derive_from_application):
+    # typed as always present, because after validation they always are.
+    traffic: Profile = Field(default=None)  # type: ignore[assignment]
+    workload: Workload = Field(default=None)  # type: ignore[assignment]
+    application: Application | None = None
     options: list[Option] = Field(min_length=1)
     slo: Slo = Field(default_factory=Slo)
     catalogs: dict[str, str] = Field(default_factory=dict)
@@ -144,6 +167,47 @@ class Scenario(_Strict):
         if self.warmup >= self.horizon:
             raise ValueError("warmup must be shorter than the horizon")
         return self
+
+    @model_validator(mode="after")
+    def _derive_from_application(self) -> Scenario:
+        app = self.application
+        if app is None:
+            missing = [k for k in ("traffic", "workload") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"{missing[0]} is required (or an application instead)")
+            return self
+        # The application engine would silently ignore them (dumps leave them out, so a
+        # scenario dumped and validated again, as sweeps do, does not give them).
+        if {"traffic", "workload"} & self.model_fields_set:
+            raise ValueError(
+                "an application scenario's traffic and workload are derived from its routes "
+                "and functions; change application.routes.N.traffic or the functions instead"
+            )
+        from costsim.application.checks import mean_demand_s
+
+        parts: list[Any] = []
+        for route in app.routes:
+            traffic = route.traffic
+            parts.extend(traffic._parts() if isinstance(traffic, Sum) else [traffic])
+        total = parts[0] if len(parts) == 1 else Sum.model_validate({"sum": parts})
+        demand = mean_demand_s(app)
+        counts = [r.traffic.expected_count(0.0, self.horizon) for r in app.routes]
+        weight = sum(counts)
+        mean_s = sum(c * demand[r.name] for c, r in zip(counts, app.routes, strict=True))
+        mean_s = mean_s / weight if weight > 0 else max(demand.values())
+        workload = Workload(duration=Fixed(dist="fixed", value=mean_s))
+        # Frozen: set the derived fields in place, as validation builds this object anyway.
+        object.__setattr__(self, "traffic", total)
+        object.__setattr__(self, "workload", workload)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_derived(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.application is not None and isinstance(data, dict):
+            data.pop("traffic", None)
+            data.pop("workload", None)
+        return data
 
     def error(self, message: str, *path: str | int) -> InputError:
         """An :class:`InputError` located at field ``path`` of this scenario's file."""
@@ -273,7 +337,30 @@ def _models() -> list[type[BaseModel]]:
     ]
     for kind in KINDS.values():
         models += _with_nested(kind.model)
-    return models
+    return models + _application_models()
+
+
+def _application_models() -> list[type[BaseModel]]:
+    # listed, not walked: the workflow states nest recursively
+    from costsim.application import schema
+
+    return [
+        schema.Application,
+        schema.FunctionSpec,
+        schema.FunctionSettings,
+        schema.Route,
+        schema.Authorizer,
+        schema.QueueSpec,
+        schema.Workflow,
+        schema.Retry,
+        schema.CallStep,
+        schema.SendStep,
+        schema.CallState,
+        schema.MapState,
+        schema.ParallelState,
+        schema.ChoiceState,
+        schema.ChoiceBranch,
+    ]
 
 
 def _with_nested(model: type[BaseModel]) -> list[type[BaseModel]]:
@@ -413,14 +500,69 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
             file=line_map.file,
             line=1,
         )
+    _one_shape(data, line_map)
     try:
         scenario = Scenario.model_validate(data, context={UNITS_REQUIRED: True})
     except ValidationError as exc:
         raise_all(_located_errors(exc, data, line_map))
         raise  # unreachable: a ValidationError holds at least one error
-    return scenario.model_copy(
+    scenario = scenario.model_copy(
         update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
     )
+    _check_application(scenario)
+    return scenario
+
+
+def _one_shape(data: dict[str, Any], line_map: LineMap) -> None:
+    """Exactly one of traffic + workload or an application, located at the offending key."""
+
+    def at(key: str, message: str) -> InputError:
+        line, _ = line_map.line_of((key,), data)
+        return InputError(message, file=line_map.file, line=line or 1, field=key)
+
+    if "application" in data:
+        for key in ("traffic", "workload"):
+            if key in data:
+                raise at(
+                    key,
+                    f"a scenario with an application takes no top-level {key}; give each "
+                    "route its traffic and each function its duration",
+                )
+        return
+    for key in ("traffic", "workload"):
+        if key not in data:
+            raise at(key, "required field is missing (or describe an application instead)")
+
+
+def _check_application(scenario: Scenario) -> None:
+    """Graph checks of the application, and options' per-function settings against it."""
+    from costsim.application.checks import check_application, did_you_mean
+
+    app = scenario.application
+    for i, opt in enumerate(scenario.options):
+        names = getattr(opt, "functions", None) or {}
+        if app is None and names:
+            raise scenario.error(
+                "functions: needs an application scenario", "options", i, "functions"
+            )
+        if app is None and getattr(opt, "background_workers", None):
+            raise scenario.error(
+                "background_workers needs an application scenario",
+                "options",
+                i,
+                "background_workers",
+            )
+        for name in names:
+            if app is not None and name not in app.functions:
+                raise scenario.error(
+                    f"unknown function {name!r}" + did_you_mean(name, list(app.functions)),
+                    "options",
+                    i,
+                    "functions",
+                    name,
+                )
+    if app is not None:
+        check_application(app, scenario.error)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -157,6 +157,7 @@ def _summarise(
         cold_starts=c.cold_starts,
         throttled=c.throttled,
         dropped=c.dropped,
+        timed_out=c.timed_out,
         latency_ms=LatencySummary(
             mean=h.mean_s() * 1000,
             p50=h.quantile_s(0.50) * 1000,
@@ -205,6 +206,10 @@ def simulate_option(
     -------
     (OptionResult, {catalog: version}, {catalog: as_of})
     """
+    if scenario.application is not None:
+        from costsim.appsim.run import simulate_application_option
+
+        return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
     runners = ENGINES[engine]
     bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
@@ -292,12 +297,16 @@ def simulate(
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if scenario.application is not None and engine != "simpy":
+        from costsim.appsim.run import application_engine_error
+
+        raise application_engine_error(scenario)
     check_resources(scenario, force=force)
     cats = catalogs_for(scenario, catalog_files)
     options: list[OptionResult] = []
     versions: dict[str, str] = {}
     dates: dict[str, str] = {}
-    traffic = shared_traffic(scenario)
+    traffic = shared_traffic(scenario) if scenario.application is None else None
     for idx in range(len(scenario.options)):
         result, v, d = simulate_option(scenario, idx, cats, engine, progress, traffic)
         options.append(result)
@@ -342,5 +351,10 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
         Located at the offending field of the scenario file.
     """
     cats = catalogs_for(scenario, catalog_files)
+    if scenario.application is not None:
+        from costsim.appsim.run import check_application_catalogs
+
+        check_application_catalogs(scenario, cats)
+        return
     for idx in range(len(scenario.options)):
         _prepared(scenario, idx, cats)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _PATTERN = re.compile(rf"^\s*{_NUMBER}\s*([A-Za-z/%µ]*)\s*$")
@@ -216,3 +217,35 @@ def format_duration(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:g}s"
     return f"{seconds * 1000:g}ms"
+
+
+#: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit
+#: its numbers are shown in.
+_UNIT_TABLES: dict[str, tuple[dict[str, float], str]] = {
+    "rate": (RATE_PER_S, "req/s"),
+    "duration": (DURATION_S, "s"),
+    "size": (SIZE_MB, "MB"),
+}
+
+
+def values_with_units(values: tuple[Any, ...]) -> tuple[list[float], str] | None:
+    """Values that all carry units of one kind (``0.5rps``, ``10min``, ``1GB``), as numbers in
+    that kind's internal unit (req/s, s, MB) with its name; None when they do not."""
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts or len(texts) != len(values):
+        return None
+    for table, unit in _UNIT_TABLES.values():
+        out = []
+        for text in texts:
+            match = _PATTERN.match(text)
+            if not match or not match.group(2):
+                break
+            factor = table.get(match.group(2)) or next(
+                (f for u, f in table.items() if u and u.lower() == match.group(2).lower()), None
+            )
+            if factor is None:
+                break
+            out.append(float(match.group(1)) * factor)
+        else:
+            return out, unit
+    return None

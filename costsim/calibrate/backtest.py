@@ -103,7 +103,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
     from costsim.simulate import simulate
     from costsim.yamlio import load_yaml
 
-    req = ev.all_requests()
+    req = ev.all_requests("lambda-report")
     if req is None or not np.isfinite(req.billed_ms).all() or not np.isfinite(req.memory_mb).all():
         raise InputError(
             "a backtest needs Lambda REPORT lines (Billed Duration and Memory Size on every one)",
@@ -135,7 +135,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
                 fh.write(f"{a:.6f},{d:.3f}\n")
         replayed = dict(data)
         replayed["traffic"] = {"profile": "replay", "format": "timestamps", "path": str(csv_path)}
-        replayed["horizon"] = period_s
+        replayed["horizon"] = f"{period_s:g}s"
         replayed["options"] = [opt]
         replayed.pop("warmup", None)
         scenario = scenario_from_data(
@@ -178,6 +178,11 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
         "simulated cold starts come from the scenario's keep_alive and reuse; their init times "
         "are drawn from its cold_start distribution, not the logged ones"
     )
+    if not req.cold[: min(len(req), 1)].all():
+        notes.append(
+            "the log starts with a warm invocation, but the replay starts with no environment: "
+            "expect extra simulated cold starts at the start"
+        )
     return Backtest(
         option=str(opt.get("name")), period_s=period_s, memory_mb=memory_mb, rows=rows, notes=notes
     )

@@ -139,11 +139,12 @@ class Evidence:
             used={**self.used, **other.used},
         )
 
-    def all_requests(self) -> Requests | None:
-        """The request records of every source, in arrival order; None without any."""
-        if not self.requests:
+    def all_requests(self, source: str | None = None) -> Requests | None:
+        """The request records of every source (or of ``source`` only), in arrival order; None
+        without any."""
+        parts = [p for p in self.requests if source is None or p.source == source]
+        if not parts:
             return None
-        parts = self.requests
         cat = {
             name: np.concatenate([getattr(p, name) for p in parts])
             for name in (

@@ -72,6 +72,8 @@ class Calibration:
     absolute_time: bool
     evidence: Evidence
     interarrival_cv: float | None = None
+    #: the inter-arrival gaps fitted like durations (exponential-like gaps mean Poisson arrivals)
+    interarrival_fit: DurationFit | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -103,10 +105,12 @@ def _memory(ev: Evidence, req: Requests | None, cpu_best: float | None) -> tuple
     if req is not None and np.isfinite(req.memory_mb).any():
         sizes, counts = np.unique(req.memory_mb[np.isfinite(req.memory_mb)], return_counts=True)
         mb = float(sizes[np.argmax(counts)])
-        return (
-            mb,
-            f"'Memory Size' of the REPORT lines ({int(counts.max())} of {len(req)} invocations)",
-        )
+        note = f"'Memory Size' of the REPORT lines ({int(counts.max())} of {len(req)} invocations)"
+        used = req.max_memory_mb[np.isfinite(req.max_memory_mb)]
+        if len(used):
+            p99 = float(np.quantile(used, 0.99))
+            note += f"; 'Max Memory Used' p99 {p99:.0f} MB, max {float(used.max()):.0f} MB"
+        return mb, note
     if ev.memory_mb:
         path, mb = ev.memory_mb[0]
         lam = min(max(math.ceil(mb), LAMBDA_MIN_MB), LAMBDA_MAX_MB)
@@ -118,8 +122,15 @@ def _memory(ev: Evidence, req: Requests | None, cpu_best: float | None) -> tuple
 
 def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Calibration:
     """Fit a workload to the evidence of one or more sources."""
-    req = ev.all_requests()
     notes = list(dict.fromkeys(ev.notes))
+    req = ev.all_requests("lambda-report")
+    others = sorted({p.source for p in ev.requests} - {"lambda-report"})
+    if req is not None and others:
+        # the same invocations seen twice (a gateway log and the function's own) would count
+        # twice: the REPORT lines are the billed record, so they win
+        notes.append(f"REPORT lines present: the {', '.join(others)} records were not used")
+    elif req is None:
+        req = ev.all_requests()
     # -- durations ---------------------------------------------------------------------------------
     duration_fit: DurationFit | None = None
     if req is not None and len(req) >= 2:
@@ -192,10 +203,12 @@ def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Cali
     minutes, t0, measured = _minute_counts(ev, req)
     profile = fit_profile(minutes, t0, t0 > EPOCH_2001_S, measured) if minutes.sum() > 0 else None
     cv = None
+    gap_fit = None
     if req is not None and len(req) >= 3:
         gaps = np.diff(np.sort(req.start_s))
         if gaps.mean() > 0:
             cv = float(gaps.std() / gaps.mean())
+            gap_fit = fit_durations(gaps, seed=seed)
     return Calibration(
         duration=duration,
         duration_note=duration_note,
@@ -213,5 +226,6 @@ def calibrate(ev: Evidence, provider: str = "aws-lambda", seed: int = 0) -> Cali
         absolute_time=t0 > EPOCH_2001_S,
         evidence=ev,
         interarrival_cv=cv,
+        interarrival_fit=gap_fit,
         notes=notes,
     )

@@ -23,6 +23,8 @@ import numpy as np
 
 DAY_S = 86400.0
 HOUR_S = 3600.0
+#: fewest whole hours a daily cycle is fitted to (a "last 24 h" export is a little short of 24)
+MIN_HOURS_DIURNAL = 22
 #: largest relative RMS error of hourly counts for which a fitted profile is written
 MAX_HOURLY_ERROR = 0.25
 #: largest variance/mean of per-minute counts (around the fit) still taken as Poisson
@@ -104,10 +106,10 @@ def fit_profile(
     mean_rps = float(minutes.sum() / span_s) if span_s else 0.0
     t_mid = t0_s + (np.arange(n_hours) + 0.5) * HOUR_S
     w = 2.0 * math.pi / DAY_S
-    if n_hours >= 24:
+    if n_hours >= MIN_HOURS_DIURNAL:
         weekday = _weekday(t_mid, absolute_time)
         weekend = weekday >= 5
-        use_week = span_s >= 7 * DAY_S and weekend.any() and (~weekend).any()
+        use_week = span_s >= 6.9 * DAY_S and weekend.any() and (~weekend).any()
         weight = np.ones(n_hours)
         weekend_factor = 1.0
         if use_week:
@@ -117,10 +119,18 @@ def fit_profile(
             per_day = np.bincount(days[whole], weights=hourly[whole])
             day_weekend = np.bincount(days[whole], weights=weekend[whole].astype(float)) > 12
             if day_weekend.any() and (~day_weekend).any():
-                weekend_factor = float(
-                    per_day[day_weekend].mean() / max(per_day[~day_weekend].mean(), 1e-12)
+                ends, wdays = per_day[day_weekend], per_day[~day_weekend]
+                factor = float(ends.mean() / max(wdays.mean(), 1e-12))
+                # kept when it stands out of the day-to-day scatter (3 standard errors)
+                rel_var = sum(
+                    float(x.var(ddof=1)) / len(x) / max(float(x.mean()), 1e-12) ** 2
+                    for x in (ends, wdays)
+                    if len(x) > 1
                 )
-                weight = np.where(weekend, weekend_factor, 1.0)
+                rel_se = math.sqrt(rel_var) if len(ends) > 1 and len(wdays) > 1 else math.inf
+                if abs(factor - 1.0) > 3.0 * factor * rel_se:
+                    weekend_factor = factor
+                    weight = np.where(weekend, weekend_factor, 1.0)
         design = np.column_stack([weight, weight * np.cos(w * t_mid), weight * np.sin(w * t_mid)])
         coef, *_ = np.linalg.lstsq(design, hourly, rcond=None)
         b0 = max(float(coef[0]), 1e-12)
@@ -130,7 +140,14 @@ def fit_profile(
         amp = min(math.hypot(float(coef[1]), float(coef[2])) / b0 / shrink, 0.95)
         peak_hour = (math.atan2(float(coef[2]), float(coef[1])) / w / HOUR_S) % 24.0
         fitted = np.maximum(design @ coef, 0.0)
-        kind = "diurnal" if amp >= 0.05 or weekend_factor != 1.0 else "constant"
+        # the cycle counts only when it stands out of the noise: under a constant rate the
+        # fitted (b1, b2) is ~normal with sd se each, so |b| > 3 se has odds exp(-4.5) = 1 %
+        resid_var = float(np.sum((hourly - fitted) ** 2)) / max(n_hours - 3, 1)
+        se = math.sqrt(2.0 * resid_var / n_hours) / float(np.mean(weight))
+        significant = math.hypot(float(coef[1]), float(coef[2])) > 3.0 * se
+        if not significant:
+            amp = 0.0
+        kind = "diurnal" if (amp >= 0.05 and significant) or weekend_factor != 1.0 else "constant"
         # the profile's mean_rps is the weekday mean: weekends are that times the factor
         mean_rps = b0 / HOUR_S
     else:
@@ -141,7 +158,7 @@ def fit_profile(
     scale = max(float(hourly.mean()), 1e-12)
     hourly_error = float(np.sqrt(np.mean((hourly - fitted) ** 2)) / scale)
     # per-minute dispersion around the fitted rate (each fitted hour spread evenly)
-    if n_hours >= 24:
+    if n_hours >= MIN_HOURS_DIURNAL:
         full = minutes[: n_hours * 60]
         resid = full - np.repeat(fitted / 60.0, 60)
         dispersion = float(np.mean(resid**2) / max(float(full.mean()), 1e-12))
@@ -156,7 +173,7 @@ def fit_profile(
             "replay",
             f"per-minute counts are {dispersion:.1f}x as variable as Poisson arrivals (bursty)",
         )
-    elif kind == "constant" and n_hours < 24:
+    elif kind == "constant" and n_hours < MIN_HOURS_DIURNAL:
         reason = "less than a day of data: a constant rate"
     else:
         reason = f"hourly counts within {100 * hourly_error:.0f}% (RMS) of the fit, " + (

@@ -51,7 +51,9 @@ def read_apigw(path: str) -> Evidence:
         try:
             rec = json.loads(line)
             if "requestTimeEpoch" in rec:
-                start = float(rec["requestTimeEpoch"]) / 1000.0
+                epoch = float(rec["requestTimeEpoch"])
+                # milliseconds as documented; a value below 1e11 can only be seconds
+                start = epoch / 1000.0 if epoch >= 1e11 else epoch
             else:
                 start = clf_epoch_s(str(rec["requestTime"]))
             latency = rec.get("integrationLatency", rec.get("responseLatency"))

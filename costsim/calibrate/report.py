@@ -45,9 +45,15 @@ def qq_chart(cal: Calibration, fit: DurationFit, out: Path) -> list[Path]:
         return save(fig, out, "duration_qq")
 
 
-def cdf_chart(cal: Calibration, fit: DurationFit, out: Path) -> list[Path]:
-    """The empirical CDF of the durations with every candidate's CDF over it."""
-    data = np.sort(_durations_ms(cal))
+def cdf_chart(
+    data_ms: np.ndarray,
+    fit: DurationFit,
+    out: Path,
+    stem: str = "duration_cdf",
+    what: str = "Duration",
+) -> list[Path]:
+    """The empirical CDF of ``data_ms`` [ms] with every candidate's CDF over it."""
+    data = np.sort(data_ms)
     with chart_style():
         fig, ax = plt.subplots()
         frac = np.arange(1, len(data) + 1) / len(data)
@@ -70,12 +76,12 @@ def cdf_chart(cal: Calibration, fit: DurationFit, out: Path) -> list[Path]:
             )
         ax.set_xscale("log")
         ax.set_ylim(0, 1.01)
-        ax.set_xlabel("duration [ms], log scale")
+        ax.set_xlabel(f"{what.lower()} [ms], log scale")
         ax.set_ylabel("share of invocations at or below [-]")
-        ax.set_title(f"Duration CDF: data and candidates ({fit.name} chosen by AIC)")
+        ax.set_title(f"{what} CDF: data and candidates ({fit.name} chosen by AIC)")
         ax.legend(loc="lower right", fontsize=8)
         source_line(fig, "AIC relative to the best candidate; KS D = largest CDF gap")
-        return save(fig, out, "duration_cdf")
+        return save(fig, out, stem)
 
 
 def profile_chart(cal: Calibration, out: Path) -> list[Path]:
@@ -159,6 +165,18 @@ def markdown(cal: Calibration, charts: list[str]) -> str:
         ]
         if cal.interarrival_cv is not None:
             lines += [f"Inter-arrival CV {cal.interarrival_cv:.2f} (1 for Poisson arrivals).", ""]
+        if cal.interarrival_fit is not None:
+            g = cal.interarrival_fit
+            lines += [
+                "Inter-arrival gaps fitted like durations (a gamma or Weibull shape near 1 is "
+                f"Poisson-like, below 1 bursty): {g.summary()}; "
+                + ", ".join(
+                    f"{c.name} " + " ".join(f"{k}={v:.3g}" for k, v in c.params.items())
+                    for c in g.candidates
+                )
+                + ".",
+                "",
+            ]
     lines += ["## Memory and CPU", "", f"Memory {cal.memory_mb:g} MB: {cal.memory_note}.", ""]
     if cal.cpu is not None:
         cf = cal.cpu
@@ -180,7 +198,10 @@ def write_report(cal: Calibration, folder: Path) -> list[Path]:
     written: list[Path] = []
     if cal.duration_fit is not None and cal.requests is not None:
         written += qq_chart(cal, cal.duration_fit, folder)
-        written += cdf_chart(cal, cal.duration_fit, folder)
+        written += cdf_chart(_durations_ms(cal), cal.duration_fit, folder)
+    if cal.init_fit is not None and cal.requests is not None:
+        inits = cal.requests.init_ms[cal.requests.cold]
+        written += cdf_chart(inits, cal.init_fit, folder, "init_cdf", "Init duration")
     if cal.profile is not None:
         written += profile_chart(cal, folder)
     charts = [p.name for p in written if p.suffix == ".png"]

@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from costsim._version import __version__
-from costsim.cli import breakeven, calibrate, pricing, report, reprice, run, sweep
+from costsim.cli import (
+    breakeven,
+    calibrate,
+    new,
+    pricing,
+    report,
+    reprice,
+    run,
+    schema,
+    sweep,
+)
 from costsim.cli.common import EXIT_INPUT, EXIT_INTERNAL, console, err_console
 from costsim.errors import InputError, printable
 
@@ -40,7 +50,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, breakeven, pricing, report, reprice, calibrate):
+for _group in (run, sweep, breakeven, pricing, report, reprice, calibrate, new, schema):
     _group.register(app)
 
 

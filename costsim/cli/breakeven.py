@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import TextColumn
 
-from costsim.cli.common import check_writable, console, progress_bar, write_error
+from costsim.cli.common import check_writable, console, err_console, progress_bar, write_error
 from costsim.errors import InputError
 
 
@@ -37,14 +37,24 @@ def breakeven(
         list[Path] | None, typer.Option("--catalog", help="Extra catalog file (repeatable).")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for breakeven.json.")] = None,
+    horizon: Annotated[
+        str | None, typer.Option("--horizon", help="Simulate this long at each point (e.g. 1d).")
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="One period of the traffic at each point.")
+    ] = False,
 ) -> None:
     """Find where options A and B cost the same as PATH varies (bisection, common random
     numbers, a 95 % interval over replications): a fraction of a grid sweep's time."""
     from costsim.checks import checked_scenario
+    from costsim.estimate import horizon_warning, with_horizon
     from costsim.sweep import parse_vary
     from costsim.sweep.breakeven import find_breakeven
 
-    scn = checked_scenario(scenario, list(catalog or []))
+    scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
+    warning = horizon_warning(scn)
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     if "=" not in vary:
         if vary != "traffic.scale":
             raise InputError(f"give a range for {vary!r}, e.g. {vary}=lin:1:10:4", field="--vary")

@@ -54,7 +54,10 @@ PriceOpt = Annotated[
 ]
 ExtraOpt = Annotated[
     list[str] | None,
-    typer.Option("--extra", help="Add-on item key, e.g. api-gateway-http (repeatable)."),
+    typer.Option(
+        "--extra",
+        help="Add-on key (api-gateway-http) or CATALOG/ITEM (aws-lambda/snapstart); repeatable.",
+    ),
 ]
 Requests = Annotated[float, typer.Option("--requests", min=0, help="On-demand requests per month.")]
 DurationMs = Annotated[
@@ -128,6 +131,9 @@ def quote_aws_lambda(
     init_ms: Annotated[
         float, typer.Option("--init-ms", min=0, help="Their mean init duration [ms] (billed).")
     ] = 0.0,
+    response_mb: Annotated[
+        float, typer.Option("--response-mb", min=0, help="Response size [MB] (streaming).")
+    ] = 0.0,
     extra: ExtraOpt = None,
     price: PriceOpt = None,
     catalog: CatalogOpt = None,
@@ -146,6 +152,7 @@ def quote_aws_lambda(
         provisioned_duration_ms=provisioned_duration_ms,
         cold_starts=cold_starts,
         init_ms=init_ms,
+        response_mb=response_mb,
     )
     result = quote_function(
         _catalogs(catalog),

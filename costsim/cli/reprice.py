@@ -13,6 +13,9 @@ from costsim.errors import InputError
 
 console = Console(width=120)
 
+#: Files of a run that a re-price carries over unchanged (it rewrites the costs and charts).
+KEPT = ("latency_cdf.csv",)
+
 
 def _pins(values: list[str] | None) -> dict[str, str]:
     pins: dict[str, str] = {}
@@ -51,7 +54,10 @@ def reprice(
         console.print(f"Re-priced sweep {folder}: {len(written)} files in {took:.2f} s")
         return
     out, names = reprice_folder(folder, list(catalog or []), pins)
-    files: dict[str, str | bytes] = {"summary.json": out.summary_json}
+    files: dict[str, str | bytes] = {
+        "summary.json": out.summary_json,
+        "meters.json": out.meters_json,
+    }
     if out.timeseries_csv is not None:
         files["timeseries.csv"] = out.timeseries_csv
     redraw = None

@@ -19,16 +19,15 @@ __all__ = [
     "LifetimeTally",
     "OptionDraws",
     "fleet_meters",
-    "legacy_instance_billed_s",
-    "legacy_quantities",
 ]
 
 
 #: Revision of the numbers a scenario and seed give: raised whenever a change to the models, the
 #: random streams or the measurement changes them (2: cold-start draws are taken in cold-start
-#: order; 3: no fleet autoscaling evaluation or boot after the horizon). Stored sweep points of
-#: another revision are recomputed, not resumed.
-RESULTS_REVISION = 3
+#: order; 3: no fleet autoscaling evaluation or boot after the horizon; 4: serverless pools run
+#: with their product's published limits by default, Lambda's 1,000 new instances per 10 s and
+#: 15-minute timeout). Stored sweep points of another revision are recomputed, not resumed.
+RESULTS_REVISION = 4
 
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024
@@ -189,32 +188,6 @@ def serverless_meters(
     )
 
 
-def legacy_quantities(meters: Meters, granularity_ms: int, minimum_ms: int) -> dict[str, float]:
-    """Today's serverless usage quantities, rebuilt from meters with one billing rule.
-
-    A bridge until rating reads meters itself: each request's duration rounded up to
-    ``granularity_ms`` [ms] with a ``minimum_ms`` [ms] floor, init durations rounded up to the
-    granularity (no floor), as the engines billed them before meters existed.
-
-    Returns
-    -------
-    dict
-        ``requests``, ``compute_s``, ``init_s``, ``provisioned_requests``,
-        ``provisioned_compute_s`` [s], ``provisioned_instance_s`` [s].
-    """
-    h = meters.histograms
-    on_demand = h["duration_ms"]
-    provisioned = h["provisioned_duration_ms"]
-    return {
-        "requests": float(on_demand.count),
-        "compute_s": on_demand.billed_ms(granularity_ms, minimum_ms) / 1000.0,
-        "init_s": h["init_ms"].billed_ms(granularity_ms, 0) / 1000.0,
-        "provisioned_requests": float(provisioned.count),
-        "provisioned_compute_s": provisioned.billed_ms(granularity_ms, minimum_ms) / 1000.0,
-        "provisioned_instance_s": float(meters.totals["provisioned_instance_s"]),
-    }
-
-
 ChunkSource = Callable[[], Iterable[Chunk]]
 Progress = Callable[[int], None]
 
@@ -299,28 +272,3 @@ def fleet_meters(
         totals={"alive_instance_s": alive_s, "busy_instance_s": busy_s},
         config=config,
     )
-
-
-def legacy_instance_billed_s(meters: Meters, granularity_ms: int, minimum_ms: int) -> list[float]:
-    """Each instance's billed lifetime [s], rebuilt from the ``instance_lifetime_ms`` meter.
-
-    Bridges the meters to today's rating (``Usage.instance_billed_s``) until rating reads the
-    meters itself: each lifetime rounded up to ``granularity_ms``, at least ``minimum_ms``.
-
-    Parameters
-    ----------
-    meters : Meters
-        A fleet run's meters.
-    granularity_ms, minimum_ms : int
-        Billing increment and smallest billed lifetime [ms].
-
-    Returns
-    -------
-    list of float
-        Billed lifetimes [s], in increasing order of lifetime.
-    """
-    h = meters.histograms["instance_lifetime_ms"]
-    g = max(1, int(granularity_ms))
-    units = -(-h.values_ms // g)  # ceil division on integers: exact
-    billed_ms = np.maximum(units * g, int(minimum_ms))
-    return np.repeat(billed_ms / 1000.0, h.counts).tolist()

@@ -4,9 +4,14 @@ One event loop (:func:`run_chunk`) walks a chunk of arrivals and handles complet
 event heap in SimPy's order (time, then completions before arrivals, then scheduling order), so
 counts, meters, the latency histogram and the time bins come out exactly as the reference's.
 Each model step (arrive, pick, launch, start, finish, reclaim, retire, close) is one compiled
-function over one state record (:data:`STATE`), the parameters record (:data:`PARAMS`) and the
-pool's arrays (:class:`Arrays`); the decisions inside them are the rules of
-:mod:`costsim.platforms.rules` and :mod:`costsim.platforms.serverless_rules`, compiled.
+function over one state record, the parameters record and the pool's arrays (see
+:mod:`costsim.engine.fast_serverless_state`), inlined into the loop by numba; the decisions
+inside them are the rules of :mod:`costsim.platforms.rules` and
+:mod:`costsim.platforms.serverless_rules`, compiled.
+
+numba's disk cache is keyed by the file that defines each compiled function, not by the files
+of what it inlines or calls: after editing the state module or a rule, clear the cache
+(``find costsim -name '*.nb[ic]' -delete``) or the loop cached here keeps the old code.
 
 Where the reference looks at every instance on every arrival, the loop keeps structures that
 reach the same decisions looking only at the instances that can matter:
@@ -42,11 +47,11 @@ from costsim.engine.common import DENSE_MS
 from costsim.engine.fast_common import (
     add_interval,
     admits_new_instance,
-    alive_end_s,
     bin_index,
     bucket_refill,
-    busy_integral_s,
-    counts_for_latency,
+    busy_within_horizon_s,
+    clip_to_horizon_s,
+    counts_in_latency,
     heap_pop,
     heap_push,
     keep_alive_expired,
@@ -99,7 +104,7 @@ def _record(s, a, row: int, value_ms: int) -> None:
 def _retire(p, s, a, slot: int, end_s: float) -> None:
     """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
     created_s = a.slot_f[CREATED, slot]
-    end_s = alive_end_s(end_s, p.horizon_s)
+    end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
         s.alive_s += end_s - created_s
         add_interval(a.b_alive, created_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
@@ -226,12 +231,12 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     run_s = run_time_s(dur_s, p.timeout_s)
     latency_s = init_s + run_s
     end_s = t_s + latency_s
-    if not timed_out and counts_for_latency(t_s, p.warmup_s):
+    if not timed_out and counts_in_latency(t_s, p.warmup_s):
         a.lat_counts[latency_bucket(latency_s)] += 1
         s.lat_total_s += latency_s
     _record(s, a, H_PDUR if a.slot_i[PROV, slot] else H_DUR, ms_ceil(run_s))
     if end_s > t_s:
-        s.busy_s += busy_integral_s(t_s, end_s, p.horizon_s, p.weight)
+        s.busy_s += busy_within_horizon_s(t_s, end_s, p.horizon_s, p.weight)
         add_interval(a.b_busy, t_s, end_s, p.weight, p.horizon_s, p.bin_width_s, p.n_bins)
     code = 2 * slot + (1 if timed_out else 0)
     s.heap_n = heap_push(a.ht, a.ho, a.ha, a.hv, s.heap_n, max(end_s, s.now_s), s.seq, code, end_s)

@@ -44,7 +44,13 @@ from costsim.engine.simpy_serverless import schedule_at
 from costsim.meters import ms_ceil
 from costsim.platforms import fleet_rules as fr
 from costsim.platforms.fleet import FleetPlatform
-from costsim.platforms.rules import choose_server, desired_capacity
+from costsim.platforms.rules import (
+    busy_within_horizon_s,
+    choose_server,
+    clip_to_horizon_s,
+    counts_in_latency,
+    desired_capacity,
+)
 
 SHARED = 0
 ROUND_ROBIN = 1
@@ -128,7 +134,7 @@ class _Fleet:
             self._serving_changed(end_s, -1)
         life = fr.lifetime_s(srv.launched_s, end_s, self.horizon_s)
         self.alive_s += life
-        end = fr.lifetime_end_s(end_s, self.horizon_s)
+        end = clip_to_horizon_s(end_s, self.horizon_s)
         self.bins.add_interval(self.bins.alive_s, srv.launched_s, end, 1.0)
         if fr.metered_instance(srv.launched_s, self.horizon_s):
             self.lifetimes.add(ms_ceil(life))
@@ -164,15 +170,15 @@ class _Fleet:
     def _start(self, srv: _Server, arrival_s: float, now_s: float, dur_s: float) -> None:
         srv.active += 1
         latency_s = (now_s - arrival_s) + dur_s
-        if fr.counts_in_latency(arrival_s, self.p.latency_warmup_s):
+        if counts_in_latency(arrival_s, self.p.latency_warmup_s):
             self.latency.add(latency_s)
         end_s = now_s + dur_s
         weight = 1.0 / self.p.workers
         if end_s > now_s:
-            self.busy_s += fr.busy_within_horizon_s(now_s, end_s, self.horizon_s, weight)
+            self.busy_s += busy_within_horizon_s(now_s, end_s, self.horizon_s, weight)
             self.bins.add_interval(self.bins.busy_s, now_s, end_s, weight)
             if self.p.autoscale is not None:
-                self._add_window_busy(now_s, fr.window_busy_end_s(end_s, self.horizon_s))
+                self._add_window_busy(now_s, clip_to_horizon_s(end_s, self.horizon_s))
         schedule_at(self.env, end_s, URGENT, partial(self._finish, srv, end_s))
 
     def _add_window_busy(self, t0_s: float, t1_s: float) -> None:
@@ -321,7 +327,7 @@ def run_fleet(
     for queue in [fleet.shared, *(s.queue for s in fleet.servers)]:
         while queue:
             a, _ = queue.popleft()
-            fleet._drop(max(a, horizon_s))
+            fleet._drop(fr.dropped_at_close_s(a, horizon_s))
     fleet.close()
     fixed = None if platform.autoscale is not None else platform.count
     meters = fleet_meters(

@@ -34,13 +34,17 @@ from costsim.engine.common import (
 )
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram, ms_ceil
-from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
+from costsim.platforms.rules import (
+    bucket_refill,
+    busy_within_horizon_s,
+    choose_warm,
+    clip_to_horizon_s,
+    counts_in_latency,
+    keep_alive_expired,
+)
 from costsim.platforms.serverless import ServerlessPlatform
 from costsim.platforms.serverless_rules import (
     admits_new_instance,
-    alive_end_s,
-    busy_integral_s,
-    counts_for_latency,
     retire_at_close_s,
     run_time_s,
     times_out,
@@ -130,7 +134,7 @@ class _Pool:
         return inst
 
     def _retire(self, inst: _Instance, end_s: float) -> None:
-        end_s = alive_end_s(end_s, self.horizon_s)
+        end_s = clip_to_horizon_s(end_s, self.horizon_s)
         if end_s > inst.created_s:
             self.alive_s += end_s - inst.created_s
             self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
@@ -198,13 +202,13 @@ class _Pool:
         run_s = run_time_s(dur_s, p.timeout_s)
         latency_s = init_s + run_s
         end_s = t_s + latency_s
-        if not timed_out and counts_for_latency(t_s, p.latency_warmup_s):
+        if not timed_out and counts_in_latency(t_s, p.latency_warmup_s):
             self.latency.add(latency_s)
         which = "provisioned_duration_ms" if inst.provisioned else "duration_ms"
         self.hist[which][ms_ceil(run_s)] += 1
         weight = 1.0 / p.instance_concurrency
         if end_s > t_s:
-            self.busy_s += busy_integral_s(t_s, end_s, self.horizon_s, weight)
+            self.busy_s += busy_within_horizon_s(t_s, end_s, self.horizon_s, weight)
             self.bins.add_interval(self.bins.busy_s, t_s, end_s, weight)
         schedule_at(self.env, end_s, URGENT, partial(self._finish, inst, end_s, timed_out))
 

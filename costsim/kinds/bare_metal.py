@@ -97,6 +97,23 @@ class BareMetalKind(OptionKind[BareMetalOption]):
             instances = max(1.0, need if math.isinf(need) else float(math.ceil(need)))
         return fleet_estimate(opt, instances, ctx, requests)
 
+    def assumptions(
+        self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
+    ) -> list[str]:
+        """The operations cost counted (or not), and the commitment the setup fee is spread over."""
+        ops = given.get("ops_usd_per_server_month", 0)
+        months = given.get("commitment_months", 12)
+        return [
+            f"**Operations ({name}):** "
+            + (
+                f"${float(ops):,.2f} per server a month for operations"
+                if ops
+                else "no staff time for patching, monitoring or replacing hardware "
+                "(set `ops_usd_per_server_month`)"
+            )
+            + f"; the setup fee is spread over a {months}-month commitment"
+        ]
+
     def describe(self, option: Mapping[str, Any]) -> str:
         """``1 x hetzner-ax42 (32 workers each)``."""
         d = option.get("detail", {})

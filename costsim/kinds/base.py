@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -35,36 +35,47 @@ OptionT = TypeVar("OptionT", bound=Strict)
 
 @dataclass(frozen=True)
 class OptionContext:
-    """What an option kind may read of its scenario (it never holds the Scenario itself).
+    """What an option kind may read of its scenario: these properties, nothing else.
+
+    The scenario is read when a property is, so that a partial scenario (one built to check
+    catalog keys only) serves the adapters that need no more of it.
 
     Attributes
     ----------
     index : int
         Position of the option in ``options`` (for error locations).
-    horizon_s : float
-        Simulated time [s].
-    warmup_s : float
-        Requests arriving before this time [s] are left out of latency statistics.
-    traffic : Profile
-        The scenario's traffic (``expected_count``, ``peak_rps``).
-    workload : Workload
-        What one request does (``duration``, ``cpu_bound``, ``reference_memory``, ``threads``,
-        ``payload``).
-    locate : callable
-        ``locate(message, *path)`` returns an :class:`InputError` at ``path`` of the scenario
-        file (``Scenario.error``).
+    scenario : Scenario
+        The scenario the option belongs to (read through the properties below).
     """
 
     index: int
-    horizon_s: float
-    warmup_s: float
-    traffic: Any
-    workload: Any
-    locate: Callable[..., InputError]
+    scenario: Any
+
+    @property
+    def horizon_s(self) -> float:
+        """Simulated time [s]."""
+        return float(self.scenario.horizon)
+
+    @property
+    def warmup_s(self) -> float:
+        """Requests arriving before this time [s] are left out of latency statistics."""
+        return float(self.scenario.warmup)
+
+    @property
+    def traffic(self) -> Any:
+        """The scenario's traffic profile (``expected_count``, ``peak_rps``)."""
+        return self.scenario.traffic
+
+    @property
+    def workload(self) -> Any:
+        """What one request does (``duration``, ``cpu_bound``, ``cpu_time``,
+        ``reference_memory``, ``threads``, ``payload``)."""
+        return self.scenario.workload
 
     def error(self, message: str, *field: str | int) -> InputError:
         """An :class:`InputError` at field ``field`` of this option in the scenario file."""
-        return self.locate(message, "options", self.index, *field)
+        located: InputError = self.scenario.error(message, "options", self.index, *field)
+        return located
 
     def peak_rps(self) -> float:
         """Highest arrival rate of the traffic over the horizon [1/s]."""
@@ -85,14 +96,7 @@ def option_context(scenario: Any, index: int) -> OptionContext:
     index : int
         Position of the option in ``scenario.options``.
     """
-    return OptionContext(
-        index=index,
-        horizon_s=scenario.horizon,
-        warmup_s=scenario.warmup,
-        traffic=scenario.traffic,
-        workload=scenario.workload,
-        locate=scenario.error,
-    )
+    return OptionContext(index=index, scenario=scenario)
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,22 @@ class OptionKind(ABC, Generic[OptionT]):
             The option's result (its ``utilization``, and its ``meters`` for a pool).
         """
         return 1.0 - float(option.utilization)
+
+    def assumptions(
+        self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
+    ) -> list[str]:
+        """What a decision record should say this option took for granted.
+
+        Parameters
+        ----------
+        name : str
+            The option's name.
+        option : mapping or None
+            Its entry in a run's ``summary.json`` (None for a sweep).
+        given : mapping
+            The option as written in the scenario file (to tell defaults from choices).
+        """
+        return []
 
     @abstractmethod
     def describe(self, option: Mapping[str, Any]) -> str:

@@ -31,6 +31,9 @@ class FleetOption(Strict):
     queue_limit: int | None = Field(default=None, ge=0, le=10**9)
     queue_timeout: DurationS | None = Field(default=None, ge=0, le=MAX_SPAN_S)
     prices: PriceOverrides = Field(default_factory=dict)
+    #: For an application scenario: slots per server kept for asynchronous jobs (queued sends);
+    #: without them, jobs share the ``workers`` with requests.
+    background_workers: int | None = Field(default=None, ge=1, le=100_000)
 
 
 def machine_item(

@@ -116,6 +116,21 @@ class VpsKind(OptionKind[VpsOption]):
             events = finite(drain_s / opt.autoscale.evaluation_period)
         return fleet_estimate(opt, instances, ctx, requests, events)
 
+    def assumptions(
+        self, name: str, option: Mapping[str, Any] | None, given: Mapping[str, Any]
+    ) -> list[str]:
+        """List prices or a savings plan, and no operations cost for the machines."""
+        discount = given.get("savings_plan_discount", 0)
+        return [
+            f"**Pricing ({name}):** "
+            + (
+                f"a {100 * float(discount):g} % savings-plan discount"
+                if discount
+                else "on-demand list prices, no reservation or savings plan"
+            )
+            + "; no operations cost is added for the machines"
+        ]
+
     def describe(self, option: Mapping[str, Any]) -> str:
         """``2 x hetzner-cx33 (8 workers each)``, or ``an autoscaled group hetzner-cx33 (...)``."""
         d = option.get("detail", {})

@@ -9,14 +9,6 @@ calls the same rules, which is what gives the differential tests their power.
 from __future__ import annotations
 
 
-def counts_in_latency(arrival_s: float, warmup_s: float) -> bool:
-    """Whether a request arriving at ``arrival_s`` [s] enters the latency statistics.
-
-    Requests arriving before the warm-up ends are served and billed but left out of latency.
-    """
-    return arrival_s >= warmup_s
-
-
 def wait_expired(arrival_s: float, now_s: float, timeout_s: float) -> bool:
     """Whether a request queued since ``arrival_s`` has timed out by ``now_s`` [s].
 
@@ -30,20 +22,6 @@ def queue_full(length: int, limit: int) -> bool:
     return length >= limit
 
 
-def busy_within_horizon_s(start_s: float, end_s: float, horizon_s: float, weight: float) -> float:
-    """Busy instance-equivalent time [s] of a request served over ``[start_s, end_s]``.
-
-    Only the part within the horizon counts; ``weight`` is the share of an instance one request
-    holds (``1 / workers``).
-    """
-    return weight * (min(end_s, horizon_s) - min(start_s, horizon_s))
-
-
-def lifetime_end_s(end_s: float, horizon_s: float) -> float:
-    """When an instance retired at ``end_s`` stops counting: its end clipped to the horizon [s]."""
-    return min(end_s, horizon_s)
-
-
 def lifetime_s(launched_s: float, end_s: float, horizon_s: float) -> float:
     """Alive time [s] within the horizon of an instance launched at ``launched_s`` (boot in)."""
     return max(0.0, min(end_s, horizon_s) - launched_s)
@@ -52,6 +30,14 @@ def lifetime_s(launched_s: float, end_s: float, horizon_s: float) -> float:
 def metered_instance(launched_s: float, horizon_s: float) -> bool:
     """Whether an instance's lifetime enters the meters: it was launched within the horizon."""
     return launched_s < horizon_s
+
+
+def dropped_at_close_s(arrival_s: float, horizon_s: float) -> float:
+    """When a request still waiting at the close, with no server left to run it, is dropped [s].
+
+    At the horizon, or at its arrival if it arrived after it.
+    """
+    return max(arrival_s, horizon_s)
 
 
 def within_horizon(t_s: float, horizon_s: float) -> bool:
@@ -74,11 +60,3 @@ def scale_from_zero(desired: int, serving: int, in_system: int) -> int:
 def cooldown_over(now_s: float, last_action_s: float, cooldown_s: float) -> bool:
     """Whether a scale-in may happen at ``now_s``: ``cooldown_s`` since the last action [s]."""
     return now_s - last_action_s >= cooldown_s
-
-
-def window_busy_end_s(end_s: float, horizon_s: float) -> float:
-    """Where a request's busy time stops feeding the autoscaler's windows [s].
-
-    No evaluation runs after the horizon, so busy time past it is never read.
-    """
-    return min(end_s, horizon_s)

@@ -189,3 +189,27 @@ def desired_capacity(
     """
     want = math.ceil(serving * utilization / target_utilization - 1e-9) if serving else 0
     return max(minimum, min(maximum, want))
+
+
+def counts_in_latency(arrival_s: float, warmup_s: float) -> bool:
+    """Whether a request arriving at ``arrival_s`` [s] enters the latency statistics.
+
+    Requests arriving before the warm-up ends (``warmup_s`` [s]) are counted and billed but
+    left out of latency, on every model.
+    """
+    return arrival_s >= warmup_s
+
+
+def busy_within_horizon_s(start_s: float, end_s: float, horizon_s: float, weight: float) -> float:
+    """Busy instance-equivalent time [s] of a request served over ``[start_s, end_s]``.
+
+    Only the part within the horizon [s] counts; ``weight`` is the share of an instance one
+    request holds (``1 / instance_concurrency`` or ``1 / workers``).
+    """
+    return weight * (min(end_s, horizon_s) - min(start_s, horizon_s))
+
+
+def clip_to_horizon_s(t_s: float, horizon_s: float) -> float:
+    """A time [s] cut at the horizon: nothing after it is measured (an instance's alive time,
+    a busy period feeding the autoscaler)."""
+    return min(t_s, horizon_s)

@@ -26,15 +26,6 @@ def admits_new_instance(n_alive: int, concurrency_limit: int, tokens: float) -> 
     return n_alive < concurrency_limit and tokens >= 1.0
 
 
-def counts_for_latency(arrival_s: float, warmup_s: float) -> bool:
-    """Whether a request arriving at ``arrival_s`` [s] enters the latency statistics.
-
-    Requests arriving before the warm-up ends (``warmup_s`` [s]) are counted and billed but
-    left out of the latency histogram.
-    """
-    return arrival_s >= warmup_s
-
-
 def times_out(duration_s: float, timeout_s: float) -> bool:
     """Whether a request of ``duration_s`` [s] runs into the function timeout [s].
 
@@ -46,20 +37,6 @@ def times_out(duration_s: float, timeout_s: float) -> bool:
 def run_time_s(duration_s: float, timeout_s: float) -> float:
     """How long a request occupies its instance [s]: its duration, cut at the timeout [s]."""
     return min(duration_s, timeout_s)
-
-
-def busy_integral_s(start_s: float, end_s: float, horizon_s: float, weight: float) -> float:
-    """Busy instance-seconds [s] a request running from ``start_s`` to ``end_s`` adds.
-
-    ``weight`` is the share of an instance one request holds (``1 / instance_concurrency``);
-    time after the horizon [s] does not count.
-    """
-    return weight * (min(end_s, horizon_s) - min(start_s, horizon_s))
-
-
-def alive_end_s(end_s: float, horizon_s: float) -> float:
-    """End of an instance's alive time as measured: its retirement [s], cut at the horizon."""
-    return min(end_s, horizon_s)
 
 
 def retire_at_close_s(

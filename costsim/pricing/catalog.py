@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from costsim.errors import InputError
@@ -240,6 +241,35 @@ class FunctionBilling(BaseModel):
         return self
 
 
+class FunctionLimits(BaseModel):
+    """The platform limits a function product applies by default (a scenario may override
+    them within the product's bounds).
+
+    Attributes
+    ----------
+    timeout_s : float or None
+        Longest an invocation may run [s]; a longer one is cut there and fails (Lambda: 900).
+    scale_instances, scale_per_s : int and float, or None
+        New execution environments a function may start per period: at most
+        ``scale_instances`` every ``scale_per_s`` seconds (Lambda: 1,000 every 10 s).
+    source : str or None
+        Where the limits are published.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    timeout_s: float | None = Field(default=None, gt=0, le=86400.0)
+    scale_instances: int | None = Field(default=None, ge=1, le=10**6)
+    scale_per_s: float | None = Field(default=None, gt=0, le=86400.0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _scale_pair(self) -> FunctionLimits:
+        if (self.scale_instances is None) != (self.scale_per_s is None):
+            raise ValueError("give scale_instances and scale_per_s together")
+        return self
+
+
 class FunctionItem(BaseModel):
     """One priced variant of a function product (e.g. the x86_64 architecture)."""
 
@@ -247,6 +277,7 @@ class FunctionItem(BaseModel):
 
     item_kind: Literal["function"] = Field(default="function", exclude=True)
     billing: FunctionBilling
+    limits: FunctionLimits = Field(default_factory=FunctionLimits)
     components: list[Component] = Field(min_length=1)
     source: str | None = None
 
@@ -437,10 +468,29 @@ def builtin_catalog_files() -> list[Path]:
     return sorted(Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml"))
 
 
+class _BuiltinLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's loader (where installed) for the shipped catalogs, dates kept as text as
+    :mod:`costsim.yamlio` keeps them: ten times faster than the line-tracking loader."""
+
+
+_BuiltinLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_builtin_catalogs() -> list[Catalog]:
-    """Load every catalog shipped with costsim."""
+    """Load every catalog shipped with costsim.
+
+    The shipped files are read with the fast loader; should one fail to validate, it is read
+    again with the line-tracking loader, so that the error names its file and line.
+    """
     out = []
     for path in builtin_catalog_files():
-        data, line_map = load_yaml_text(path.read_text(encoding="utf-8"), str(path))
-        out.append(parse_catalog(data, str(path), line_map))
+        text = path.read_text(encoding="utf-8")
+        try:
+            out.append(Catalog.model_validate(yaml.load(text, Loader=_BuiltinLoader)))
+        except (yaml.YAMLError, ValidationError):
+            data, line_map = load_yaml_text(text, str(path))
+            out.append(parse_catalog(data, str(path), line_map))
     return out

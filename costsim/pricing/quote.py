@@ -146,17 +146,36 @@ def _count(x: float) -> int:
     return int(Decimal(repr(float(x))).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+def _poisson_pool(in_flight: float, concurrency: int) -> tuple[float, float]:
+    """For ``N ~ Poisson(in_flight)`` requests in flight (M/G/inf) packed ``concurrency`` to an
+    instance: ``E[ceil(N / c)]`` (instances active) and ``P(N mod c == 0)`` (an arrival opens
+    a new instance's period)."""
+    top = int(in_flight + 12.0 * math.sqrt(in_flight) + 30)
+    pmf = math.exp(-in_flight)
+    active = 0.0
+    opens = 0.0
+    for n in range(top + 1):
+        if n:
+            pmf *= in_flight / n
+        active += pmf * -(-n // concurrency)
+        if n % concurrency == 0:
+            opens += pmf
+    return active, opens
+
+
 def active_periods_ms(
     requests: int, duration_ms: float, concurrency: float, horizon_s: float
 ) -> MsHistogram:
-    """Instance activity periods of a steady Poisson stream, from Little's law.
+    """Instance activity periods of a steady Poisson stream.
 
     With ``L = requests * duration / horizon`` requests in flight on average and ``c`` per
-    instance, ``B = L / c`` instances are busy on average (Little's law, instances packed).
-    When ``B >= 1`` the traffic keeps ``floor(B)`` instances active the whole horizon and one
-    more for the rest of ``B``'s share of it. When ``B < 1`` periods are bursts: an arrival that
-    finds no request in flight starts one, ``requests * exp(-L)`` of them (M/G/inf), sharing
-    ``B * horizon`` of active time.
+    instance, ``B = L / c`` instances are busy on average (Little's law). When ``B >= 1`` the
+    instances are taken as packed and never idle, as the providers' worked examples take them
+    (Microsoft Learn's Flex example): ``floor(B)`` instances active the whole horizon and one
+    more for the rest of ``B``'s share. When ``B < 1`` the requests in flight are
+    ``N ~ Poisson(L)`` (M/G/inf): ``E[ceil(N / c)] * horizon`` of instance activity, in
+    ``requests * P(N mod c == 0)`` periods (an arrival opens a period when it needs a new
+    instance): each request its own period at ``c = 1``, one period per burst for large ``c``.
 
     Parameters
     ----------
@@ -178,17 +197,18 @@ def active_periods_ms(
         return MsHistogram()
     horizon_ms = horizon_s * 1000.0
     in_flight = requests * duration_ms / horizon_ms
-    busy = in_flight / max(concurrency, 1.0)
+    c = max(round(concurrency), 1)
+    busy = in_flight / c
     if busy >= 1.0:
         full = math.floor(busy)
         rest_ms = ms_ceil((busy - full) * horizon_s)
         values = [round(horizon_ms)] * full + ([rest_ms] if rest_ms > 0 else [])
         return MsHistogram.from_values(np.asarray(values, dtype=np.int64))
-    periods = max(1, _count(requests * math.exp(-in_flight)))
-    active_ms = busy * horizon_ms
+    active, opens = _poisson_pool(in_flight, c)
+    periods = max(1, _count(requests * opens))
+    length_ms = max(1, ms_ceil(active * horizon_s / periods))
     return MsHistogram(
-        np.asarray([max(1, ms_ceil(active_ms / periods / 1000.0))], dtype=np.int64),
-        np.asarray([periods], dtype=np.int64),
+        np.asarray([length_ms], dtype=np.int64), np.asarray([periods], dtype=np.int64)
     )
 
 
@@ -304,7 +324,9 @@ def quote_function(
     free_tier : bool
         Whether monthly free allowances are credited.
     extras : list of str
-        Add-on item keys (``api-gateway-http``, ``internet-egress``, ...).
+        Add-on item keys (``api-gateway-http``, ``internet-egress``, ...), or ``CATALOG/ITEM``
+        for an item of another catalog priced on the function's meters
+        (``aws-lambda/snapstart``, ``aws-lambda/response-streaming``).
     overrides : dict
         Component name to a price in the component's own unit; it wins over the catalog.
     """
@@ -319,6 +341,11 @@ def quote_function(
         )
     extra_specs = []
     for key in extras or []:
+        if "/" in key:
+            # CATALOG/ITEM: any catalog item priced on the function's meters (aws-lambda/snapstart)
+            name_, _, item_ = key.partition("/")
+            extra_specs.append(ExtraSpec(catalog=cats.get(name_).catalog, item=item_))
+            continue
         acat, name = cats.find_item(key, ("addon",))
         extra_specs.append(ExtraSpec(catalog=acat.catalog, item=name))
     spec = PricingSpec(

@@ -20,7 +20,7 @@ from costsim.meters import METERS_FORMAT, Meters
 from costsim.pricing.bill import rate
 from costsim.pricing.models import month_factor
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, cost_dict, dump_summary
+from costsim.results import CostBreakdown, cost_dict, dump_meters, dump_summary
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Repriced:
 
     summary_json: str
     timeseries_csv: str | None
+    meters_json: str
 
 
 def load_json(path: Path) -> Any:
@@ -55,8 +56,8 @@ def catalogs_for_meters(
             raise InputError(
                 f"the run priced with catalog file {path}, which is gone; pass it with --catalog"
             )
-    cats = CatalogSet.builtin().with_pins(dict(doc.get("catalogs", {})))
-    return cats.with_files([*stored, *files]).with_pins(pins)
+    cats = CatalogSet.builtin().with_files(list(stored)).with_pins(dict(doc.get("catalogs", {})))
+    return cats.with_files(list(files)).with_pins(pins)
 
 
 def reprice_run(
@@ -64,6 +65,7 @@ def reprice_run(
     meters_doc: dict[str, Any],
     cats: CatalogSet,
     timeseries_csv: str | None = None,
+    added_files: list[str] | None = None,
 ) -> Repriced:
     """Price a stored run's meters again and rewrite its cost fields.
 
@@ -77,6 +79,9 @@ def reprice_run(
         The catalogs to price with (see :func:`catalogs_for_meters`).
     timeseries_csv : str, optional
         The run's ``timeseries.csv`` text, whose cost column is redone.
+    added_files : list of str, optional
+        Catalog files given for this re-price (absolute), recorded in ``meters.json`` so that
+        a later re-price starts from these catalogs, as a re-run with them would record.
     """
     if meters_doc.get("format") != METERS_FORMAT:
         raise InputError(
@@ -103,7 +108,9 @@ def reprice_run(
     summary["catalogs"] = dict(sorted(versions.items()))
     summary["catalog_as_of"] = dict(sorted(dates.items()))
     ts = _timeseries(timeseries_csv, costs) if timeseries_csv is not None else None
-    return Repriced(dump_summary(summary), ts)
+    meters_doc["catalogs"] = dict(sorted(versions.items()))
+    meters_doc["catalog_files"] = [*meters_doc.get("catalog_files", []), *(added_files or [])]
+    return Repriced(dump_summary(summary), ts, dump_meters(meters_doc))
 
 
 def _cell(value: float) -> str:
@@ -138,9 +145,11 @@ def reprice_folder(
     meters_doc = load_json(folder / "meters.json")
     if not isinstance(summary, dict) or not isinstance(meters_doc, dict):
         raise InputError("summary.json and meters.json must hold JSON objects", file=str(folder))
-    cats = catalogs_for_meters(meters_doc, list(files or []), dict(pins or {}))
+    added = [str(Path(f).resolve()) for f in files or []]
+    cats = catalogs_for_meters(meters_doc, list(added), dict(pins or {}))
     ts_path = folder / "timeseries.csv"
     ts = ts_path.read_text(encoding="utf-8") if ts_path.exists() else None
-    out = reprice_run(summary, meters_doc, cats, ts)
-    names = ["summary.json"] + (["timeseries.csv"] if out.timeseries_csv is not None else [])
+    out = reprice_run(summary, meters_doc, cats, ts, added)
+    names = ["summary.json", "meters.json"]
+    names += ["timeseries.csv"] if out.timeseries_csv is not None else []
     return out, names

@@ -36,6 +36,11 @@ def point_mean(o: dict[str, Any], metric: str, default: float = 0.0) -> float:
 _RATES = ("cold_start_rate", "throttle_rate", "drop_rate")
 
 
+def _shown(value: Any) -> str:
+    """A swept value for people: numbers compactly, values with units as written."""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
     """The decision record of a sweep folder."""
     s, cross = out.summary, out.crossovers
@@ -83,7 +88,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         )
     )
     ranges = [
-        f"**{w['option']}** from {var} = {w['from']:g} to {w['to']:g}"
+        f"**{w['option']}** from {var} = {_shown(w['from'])} to {_shown(w['to'])}"
         for w in cross.get("winners", [])
     ]
     doc.add(Bullets(ranges or ["(no crossovers file: see the table below)"]))

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from costsim.kinds import KINDS
+
 #: Catalogs whose notes contain one of these words are flagged as possibly out of date.
 STALE_WORDS = ("increase", "before the", "predates", "not retrieved", "secondary")
 #: A catalog older than this on the record's date is flagged as possibly out of date [days].
@@ -89,7 +91,7 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
         "before pricing; traffic that does not repeat within the horizon (growth, seasons) is "
         "not in the bill"
     )
-    out += _serverless(options, kinds, raw_options)
+    out += _by_kind(options, kinds, raw_options, pays_for_idle=False)
     workload = raw.get("workload") if isinstance(raw.get("workload"), dict) else {}
     duration = workload.get("duration") if isinstance(workload, dict) else None
     if duration is not None:
@@ -105,7 +107,7 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
             f"({duration.get('dist', '?')}: {shown}){scaled}; a VPS or server's CPU speed and "
             "contention are not modelled beyond its workers"
         )
-    out += _fleets(options, kinds, raw_options)
+    out += _by_kind(options, kinds, raw_options, pays_for_idle=True)
     out += _catalogs(summary, date)
     missing = dict(NOT_MODELLED)
     payload = workload.get("payload") if isinstance(workload, dict) else None
@@ -115,72 +117,21 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
     return out
 
 
-def _serverless(
-    options: list[dict[str, Any]], kinds: dict[str, Any], raw: dict[str, dict[str, Any]]
+def _by_kind(
+    options: list[dict[str, Any]],
+    kinds: dict[str, Any],
+    raw: dict[str, dict[str, Any]],
+    pays_for_idle: bool,
 ) -> list[str]:
+    """Each option's own assumptions, in its kind's words, for the kinds that do (or do not)
+    pay for idle capacity: pay-per-use kinds are listed before the durations, fleets after."""
     out = []
-    for name, kind in kinds.items():
-        if kind != "serverless":
+    for name, tag in kinds.items():
+        kind = KINDS.get(str(tag))
+        if kind is None or kind.pays_for_idle != pays_for_idle:
             continue
-        given = raw.get(name, {})
         o = next((x for x in options if x["name"] == name), None)
-        if given.get("free_tier", True) is not False:
-            credit = 0.0
-            if o is not None:
-                credit = -sum(
-                    v for k, v in o["cost_usd"]["components"].items() if "free tier" in k and v < 0
-                )
-            worth = f" (worth {_usd(credit)} a month here)" if credit else ""
-            out.append(
-                f"**Free tier ({name}):** the provider's monthly free allowance is taken as "
-                f"available to this one function{worth}; in an account whose other functions "
-                "already use it, set `free_tier: false`"
-            )
-        if "cold_start" not in given:
-            out.append(
-                f"**Cold starts ({name}):** the default distribution (lognormal, median 250 ms, "
-                "p99 900 ms), not a measurement of this runtime and package; measure and set "
-                "`cold_start`"
-            )
-        out.append(
-            f"**Utilisation ({name}):** billed per request-millisecond, so no paid capacity sits "
-            "idle; the warm instances the provider keeps between requests are its cost, not "
-            "yours"
-        )
-    return out
-
-
-def _fleets(
-    options: list[dict[str, Any]], kinds: dict[str, Any], raw: dict[str, dict[str, Any]]
-) -> list[str]:
-    out = []
-    for name, kind in kinds.items():
-        given = raw.get(name, {})
-        if kind == "bare_metal":
-            ops = given.get("ops_usd_per_server_month", 0)
-            months = given.get("commitment_months", 12)
-            text = (
-                f"**Operations ({name}):** "
-                + (
-                    f"{_usd(float(ops))} per server a month for operations"
-                    if ops
-                    else "no staff time for patching, monitoring or replacing hardware "
-                    "(set `ops_usd_per_server_month`)"
-                )
-                + f"; the setup fee is spread over a {months}-month commitment"
-            )
-            out.append(text)
-        elif kind == "vps":
-            discount = given.get("savings_plan_discount", 0)
-            out.append(
-                f"**Pricing ({name}):** "
-                + (
-                    f"a {100 * float(discount):g} % savings-plan discount"
-                    if discount
-                    else "on-demand list prices, no reservation or savings plan"
-                )
-                + "; no operations cost is added for the machines"
-            )
+        out += kind.assumptions(name, o, raw.get(name, {}))
     return out
 
 

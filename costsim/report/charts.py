@@ -13,7 +13,10 @@ from costsim.report.style import (
     MARKERS,
     PALETTE,
     chart_style,
+    extreme_claim,
+    plain_log_axis,
     save,
+    series_style,
     source_line,
 )
 from costsim.results import Result
@@ -58,12 +61,13 @@ def cost_chart(result: Result, out: Path) -> list[Path]:
             if not np.any(vals):
                 continue
             left = np.where(vals >= 0, pos, neg)
+            color, hatch = series_style(j)
             ax.barh(
                 y,
                 vals,
                 left=left,
-                color=PALETTE[j % len(PALETTE)],
-                hatch=HATCHES[j % len(HATCHES)],
+                color=color,
+                hatch=hatch,
                 edgecolor="white",
                 label=comp,
                 height=0.6,
@@ -109,25 +113,24 @@ def latency_chart(result: Result, out: Path) -> list[Path]:
             )
         slo = result.slo.get("p99")
         if slo:
-            ax.axhline(slo * 1000, color="black", linestyle="--", linewidth=1)
-            ax.text(
-                len(labels) - 0.5,
+            # the SLO goes in the legend, not as text on the line where bars would cover it
+            ax.axhline(
                 slo * 1000,
-                f" SLO p99 {slo * 1000:g} ms",
-                va="bottom",
-                ha="right",
-                fontsize=8,
+                color="black",
+                linestyle="--",
+                linewidth=1,
+                label=f"SLO p99 {slo * 1000:g} ms",
             )
         ax.set_xticks(x, labels)
         ax.set_xlabel("percentile of request latency [-]")
-        ax.set_ylabel("latency [ms]")
+        ax.set_ylabel("latency [ms], log scale")
         ax.set_yscale("log")
-        worst = max(result.options, key=lambda o: o.latency_ms.p99)
-        ax.set_title(
-            f"Latency percentiles: {worst.name} has the slowest p99 "
-            f"({worst.latency_ms.p99:,.0f} ms)"
+        plain_log_axis(ax.yaxis)
+        claim = extreme_claim(
+            {o.name: o.latency_ms.p99 for o in result.options}, "p99", "ms", "slowest"
         )
-        ax.legend()
+        ax.set_title(f"Latency percentiles: {claim}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         source_line(fig, source_text(result))
         return save(fig, out, "latency")
 
@@ -168,9 +171,11 @@ def instances_chart(result: Result, out: Path) -> list[Path]:
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
             ax.set_ylim(0, top)
             ax.set_ylabel("instances [count]")
+            bin_s = float(ts["t_start_s"][1] - ts["t_start_s"][0]) if len(t_h) > 1 else 0.0
+            per_bin = f" (line: {span(bin_s)} means)" if bin_s else ""
             ax.set_title(
-                f"{o.name} ({o.kind}): mean {o.instances_mean:.2f}, max {o.instances_max}, "
-                f"{o.cold_starts:,} cold starts",
+                f"{o.name} ({o.kind}): mean {o.instances_mean:.2f}, peak {o.instances_max}"
+                f"{per_bin}, {o.cold_starts:,} cold starts",
                 fontsize=9,
             )
         axes[-1][0].set_xlabel("time since start [h]")
@@ -217,18 +222,24 @@ def latency_cdf_chart(result: Result, out: Path) -> list[Path]:
             )
         slo = result.slo.get("p99")
         if slo:
-            ax.axvline(slo * 1000, color="black", linestyle="--", linewidth=1)
-            ax.text(slo * 1000, 0.3, f" SLO p99 {slo * 1000:g} ms", fontsize=8, ha="left")
+            # in the legend: a label beside the line is clipped when the SLO is near the edge
+            ax.axvline(
+                slo * 1000,
+                color="black",
+                linestyle="--",
+                linewidth=1,
+                label=f"SLO p99 {slo * 1000:g} ms",
+            )
         ax.axhline(0.99, color="#777777", linewidth=0.6, linestyle=":")
         ax.set_xscale("log")
+        plain_log_axis(ax.xaxis)
         ax.set_ylim(0, 1.01)
         ax.set_xlabel("latency [ms], log scale")
         ax.set_ylabel("share of served requests at or below [-]")
-        worst = max(result.options, key=lambda o: o.latency_ms.p999)
-        ax.set_title(
-            f"Latency distribution: the tail is longest for {worst.name} "
-            f"(p99.9 {worst.latency_ms.p999:,.0f} ms)"
+        claim = extreme_claim(
+            {o.name: o.latency_ms.p999 for o in result.options}, "p99.9", "ms", "longest"
         )
+        ax.set_title(f"Latency distribution: {claim}")
         ax.plot(
             [],
             [],

@@ -11,8 +11,20 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
-from costsim.report.style import LINESTYLES, MARKERS, PALETTE, chart_style, save, source_line
+from costsim.report.style import (
+    DURATION_TICKS,
+    LINESTYLES,
+    MARKERS,
+    PALETTE,
+    chart_style,
+    human_duration,
+    plain_log_axis,
+    save,
+    source_line,
+)
+from costsim.units import values_with_units
 
 
 def _source(summary: dict[str, Any]) -> str:
@@ -39,11 +51,40 @@ def slo_p99_ms(summary: dict[str, Any]) -> float | None:
 def _axis(summary: dict[str, Any]) -> tuple[str, np.ndarray | None, list[Any], bool]:
     first = summary["vary"][0]
     values = first["values"]
-    try:
-        x = np.array([float(v) for v in values])
-    except (TypeError, ValueError):
-        x = None
+    # values with units ("0.5rps", "10min") are numbers in the axis's unit, not categories
+    parsed = values_with_units(tuple(values))
+    x: np.ndarray | None
+    if parsed is not None:
+        x = np.array(parsed[0])
+    else:
+        try:
+            x = np.array([float(v) for v in values])
+        except (TypeError, ValueError):
+            x = None
     return first["path"], x, values, bool(first.get("log", first["path"] == "traffic.scale"))
+
+
+def _unit(summary: dict[str, Any]) -> str:
+    first = summary["vary"][0]
+    parsed = values_with_units(tuple(first["values"]))
+    return parsed[1] if parsed is not None else ""
+
+
+def _format_x(ax: Any, summary: dict[str, Any], x: np.ndarray | None, log: bool) -> None:
+    """Log scale where the sweep is logarithmic; plain numbers; durations in human units."""
+    if x is None:
+        return
+    duration = _unit(summary) == "s"
+    if log or (duration and x.min() > 0 and x.max() / x.min() >= 20):
+        ax.set_xscale("log")
+        plain_log_axis(ax.xaxis)
+    if duration:
+        if len(x) <= 8:
+            # the simulated values are round durations (1 min, 10 min, 1 h): tick at them
+            ax.set_xticks(x, [human_duration(v) for v in x])
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        else:
+            ax.xaxis.set_major_formatter(DURATION_TICKS)
 
 
 def _slice(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,11 +93,38 @@ def _slice(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return summary["points"][::stride] if stride else summary["points"]
 
 
-def _label(path: str) -> str:
-    unit = {"traffic.scale": "[x base traffic]"}.get(path)
-    if unit is None:
-        unit = "[MB]" if path.endswith("memory") else "[as in the scenario]"
-    return f"{path} {unit}"
+def _label(path: str, unit: str = "") -> str:
+    if unit == "s":
+        return path  # the ticks say their own unit (250 ms, 10 min)
+    if unit:
+        return f"{path} [{unit}]"
+    shown = {"traffic.scale": "[x base traffic]"}.get(path)
+    if shown is None:
+        shown = "[MB]" if path.endswith("memory") else "[as in the scenario]"
+    return f"{path} {shown}"
+
+
+def _crossover_labels(ax: Any, crossings: list[dict[str, Any]], unit: str = "") -> None:
+    """Label each crossover at the top, staggered so that neighbours never overlap."""
+    for k, c in enumerate(sorted(crossings, key=lambda c: c["at"])):
+        where = f"{c['at']:.3g}"
+        if c.get("at_rps") is not None and unit != "req/s":
+            where += f" ({c['at_rps']:.3g} req/s)"
+        ax.annotate(
+            f"{c['a']} = {c['b']}\n@ {where}",
+            (c["at"], 0.985 - 0.11 * (k % 3)),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            ha="center",
+            va="top",
+            bbox={
+                "boxstyle": "round,pad=0.2",
+                "facecolor": "white",
+                "edgecolor": "#999999",
+                "linewidth": 0.5,
+                "alpha": 0.9,
+            },
+        )
 
 
 def metric_chart(
@@ -94,34 +162,28 @@ def metric_chart(
                 label=name,
             )
         if metric == "cost_usd" and x is not None:
+            _crossover_labels(ax, cross.get("crossovers", []) or [], _unit(summary))
             for c in cross.get("crossovers", []) or []:
                 ax.axvline(c["at"], color="#444444", linewidth=0.8, linestyle=":")
                 if c.get("ci95"):
                     lo, hi = c["ci95"]
                     ax.axvspan(lo, hi, color="#888888", alpha=0.12, linewidth=0)
-                ax.annotate(
-                    f"{c['a']} = {c['b']}\n@ {c['at']:.3g}",
-                    (c["at"], ax.get_ylim()[1]),
-                    fontsize=7,
-                    ha="center",
-                    va="top",
-                )
         slo = slo_p99_ms(summary)
         if metric == "p99_ms" and slo:
-            ax.axhline(slo, color="black", linestyle="--", linewidth=1)
-            ax.text(xs[0], slo, f" SLO p99 {slo:g} ms", va="bottom", fontsize=8)
-        if x is not None and log:
-            ax.set_xscale("log")
+            ax.axhline(slo, color="black", linestyle="--", linewidth=1, label=f"SLO p99 {slo:g} ms")
+        _format_x(ax, summary, x, log)
         if x is None:
             ax.set_xticks(xs, [str(v) for v in values])
         ys = [o[metric]["mean"] for p in pts for o in p["options"]]
         positive = [y for y in ys if y > 0]
         if positive and max(positive) / max(min(positive), 1e-12) > 100:
             ax.set_yscale("log")
-        ax.set_xlabel(_label(path))
+            plain_log_axis(ax.yaxis)
+        ax.set_xlabel(_label(path, _unit(summary)))
         ax.set_ylabel(ylabel)
         ax.set_title(title)
-        ax.legend()
+        # outside the axes: inside, it covers curves or crossover labels
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         source_line(fig, _source(summary))
         return save(fig, out, stem)
 
@@ -151,11 +213,10 @@ def winners_chart(summary: dict[str, Any], cross: dict[str, Any], out: Path) -> 
         )
         ax.set_yticks([0, 1], [r[0] for r in rows])
         ax.set_ylim(-0.6, 1.6)
-        if x is not None and log:
-            ax.set_xscale("log")
+        _format_x(ax, summary, x, log)
         if x is None:
             ax.set_xticks(xs, [str(v) for v in values])
-        ax.set_xlabel(_label(path))
+        ax.set_xlabel(_label(path, _unit(summary)))
         ax.set_title("Who wins where (each square is a simulated point)")
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
         ax.grid(False)

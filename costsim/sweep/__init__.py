@@ -8,8 +8,10 @@ how much paid capacity sits idle, and which memory size suits a function best.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,38 @@ class SweepResult:
     records: list[dict[str, Any]]
     skipped: int = 0
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per point and option: the swept values, the expected
+        traffic [req/s, requests a month], and each metric's mean and 95 % interval."""
+        import pandas as pd
+
+        rows = []
+        for p in self.summary["points"]:
+            for o in p["options"]:
+                row: dict[str, Any] = dict(p["params"])
+                for key in ("mean_rps", "requests_per_month"):
+                    if key in p:
+                        row[key] = p[key]
+                row.update({"option": o["name"], "kind": o["kind"]})
+                for metric, stats in sorted(o.items()):
+                    if isinstance(stats, dict) and "mean" in stats:
+                        row[metric] = stats["mean"]
+                        row[f"{metric}.ci95_low"], row[f"{metric}.ci95_high"] = stats["ci95"]
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        cross = self.crossovers.get("crossovers", [])
+        said = "; ".join(
+            f"{c['a']} = {c['b']} at {c.get('at_text') or format(c['at'], '.3g')}" for c in cross
+        )
+        return (
+            f"<SweepResult {self.summary.get('scenario')}: {len(self.summary['points'])} points "
+            f"x {self.summary.get('replications', 1)} replications"
+            + (f"; {said}" if said else "; no crossovers")
+            + ">"
+        )
+
 
 def run_sweep(
     scenario: Scenario,
@@ -122,21 +156,27 @@ def run_sweep(
     if isinstance(axes, dict):
         axes = [Axis(k, tuple(v)) for k, v in axes.items()]
     scheduler = check_sweep(scenario, axes, replications, tune_goal, scheduler, catalog_files)
-    folder = Path(out) if out is not None else Path(".costsim-sweep") / scenario.name
     tasks = make_tasks(scenario, axes, replications, engine, catalog_files)
     first = tasks[0]
     identity = sweep_identity(
         first.scenario, [(a.path, a.values) for a in axes], engine, first.catalog_files
     )
-    with sweep_folder_lock(folder, identity):
-        try:
-            records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
-        except OSError as exc:
-            # a full disk while storing points: the points stored so far resume the sweep
-            raise write_error(exc, folder) from None
-        result = _analyse(scenario, axes, replications, engine, records, tune_goal, skipped)
+    with contextlib.ExitStack() as stack:
         if out is not None:
-            write_sweep_outputs(result, axes, folder, charts=charts)
+            folder = Path(out)
+        else:
+            # without out nothing is kept: points go to a temporary folder, removed afterwards
+            # (not a hidden .costsim-sweep/ left in the working directory)
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="costsim-sweep-")))
+        with sweep_folder_lock(folder, identity):
+            try:
+                records, skipped = execute(tasks, folder / "points", workers, scheduler, progress)
+            except OSError as exc:
+                # a full disk while storing points: the points stored so far resume the sweep
+                raise write_error(exc, folder) from None
+            result = _analyse(scenario, axes, replications, engine, records, tune_goal, skipped)
+            if out is not None:
+                write_sweep_outputs(result, axes, folder, charts=charts)
     return result
 
 

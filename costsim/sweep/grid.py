@@ -16,14 +16,7 @@ from pydantic import ValidationError
 
 from costsim.errors import InputError
 from costsim.scenario import Scenario
-from costsim.units import DURATION_S, RATE_PER_S, SIZE_MB
-
-#: Unit tables a swept value may use, with the internal unit its numbers are shown in.
-_UNIT_TABLES: dict[str, tuple[dict[str, float], str]] = {
-    "rate": (RATE_PER_S, "req/s"),
-    "duration": (DURATION_S, "s"),
-    "size": (SIZE_MB, "MB"),
-}
+from costsim.units import values_with_units
 
 
 @dataclass(frozen=True)
@@ -38,7 +31,7 @@ class Axis:
         """The values as floats (for root finding and charts), in :attr:`unit` when they carry
         one (``0.5rps,2rps`` -> 0.5, 2.0 req/s; ``128MB,1GB`` -> 128, 1024 MB); None when they
         are not numbers."""
-        parsed = _with_units(self.values)
+        parsed = values_with_units(self.values)
         if parsed is not None:
             return np.array(parsed[0])
         try:
@@ -49,32 +42,8 @@ class Axis:
     @property
     def unit(self) -> str:
         """The unit :meth:`numeric` is in (``req/s``, ``s``, ``MB``), or ``""``."""
-        parsed = _with_units(self.values)
+        parsed = values_with_units(self.values)
         return parsed[1] if parsed is not None else ""
-
-
-def _with_units(values: tuple[Any, ...]) -> tuple[list[float], str] | None:
-    """Values that all carry units of one kind, as numbers in its internal unit."""
-    from costsim.units import _PATTERN
-
-    texts = [v for v in values if isinstance(v, str)]
-    if not texts or len(texts) != len(values):
-        return None
-    for table, unit in _UNIT_TABLES.values():
-        out = []
-        for text in texts:
-            match = _PATTERN.match(text)
-            if not match or not match.group(2):
-                break
-            factor = table.get(match.group(2)) or next(
-                (f for u, f in table.items() if u and u.lower() == match.group(2).lower()), None
-            )
-            if factor is None:
-                break
-            out.append(float(match.group(1)) * factor)
-        else:
-            return out, unit
-    return None
 
 
 def parse_vary(text: str) -> Axis:
@@ -97,7 +66,7 @@ def parse_vary(text: str) -> Axis:
         try:
             if len(parts) != 4:
                 raise ValueError
-            ends = _with_units((parts[1], parts[2]))
+            ends = values_with_units((parts[1], parts[2]))
             if ends is not None:
                 (a, b), suffix = ends[0], {"req/s": "rps"}.get(ends[1], ends[1])
             else:

@@ -46,8 +46,9 @@ def _catalogs(record: dict[str, Any], files: list[str], pins: dict[str, str]) ->
             raise InputError(
                 f"the sweep priced with catalog file {path}, which is gone; pass it with --catalog"
             )
-    cats = CatalogSet.builtin().with_pins(dict(record.get("catalogs", {})))
-    return cats.with_files([*stored, *files]).with_pins(pins)
+    cats = CatalogSet.builtin().with_files(list(stored))
+    cats = cats.with_pins(dict(record.get("catalogs", {})))
+    return cats.with_files(list(files)).with_pins(pins)
 
 
 def reprice_record(record: dict[str, Any], cats: CatalogSet) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.errors import InputError
+from costsim.kinds import KINDS
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
 from costsim.sweep.grid import scenario_data
@@ -41,10 +42,16 @@ def _scale_dist(dist: Any, factor: float) -> bool:
     return bool(keys)
 
 
+def _has(option: dict[str, Any], field: str) -> bool:
+    """Whether the option's kind has ``field`` (so the factor applies to it, whatever the kind)."""
+    kind = KINDS.get(str(option.get("kind")))
+    return kind is not None and field in kind.model.model_fields
+
+
 def _free_tier_off(data: dict[str, Any]) -> bool:
     hit = False
     for o in data["options"]:
-        if o.get("kind") == "serverless" and o.get("free_tier", True):
+        if _has(o, "free_tier") and o.get("free_tier", True):
             o["free_tier"] = False
             hit = True
     return hit
@@ -52,15 +59,17 @@ def _free_tier_off(data: dict[str, Any]) -> bool:
 
 def _cold_start_x2(data: dict[str, Any]) -> bool:
     return any(
-        _scale_dist(o.get("cold_start"), 2.0)
-        for o in data["options"]
-        if o.get("kind") == "serverless"
+        _scale_dist(o.get("cold_start"), 2.0) for o in data["options"] if _has(o, "cold_start")
     )
 
 
 def _duration(factor: float) -> Callable[[dict[str, Any]], bool]:
     def change(data: dict[str, Any]) -> bool:
-        return _scale_dist(data.get("workload", {}).get("duration"), factor)
+        hit = _scale_dist(data.get("workload", {}).get("duration"), factor)
+        # an application has no workload: each function's own duration is scaled instead
+        for spec in (data.get("application") or {}).get("functions", {}).values():
+            hit = _scale_dist(spec.get("duration"), factor) or hit
+        return hit
 
     return change
 
@@ -68,7 +77,7 @@ def _duration(factor: float) -> Callable[[dict[str, Any]], bool]:
 def _ops_cost(data: dict[str, Any]) -> bool:
     hit = False
     for o in data["options"]:
-        if o.get("kind") == "bare_metal" and not o.get("ops_usd_per_server_month"):
+        if _has(o, "ops_usd_per_server_month") and not o.get("ops_usd_per_server_month"):
             o["ops_usd_per_server_month"] = OPS_USD_PER_SERVER_MONTH
             hit = True
     return hit
@@ -77,7 +86,7 @@ def _ops_cost(data: dict[str, Any]) -> bool:
 def _savings_plan(data: dict[str, Any]) -> bool:
     hit = False
     for o in data["options"]:
-        if o.get("kind") == "vps" and not o.get("savings_plan_discount"):
+        if _has(o, "savings_plan_discount") and not o.get("savings_plan_discount"):
             o["savings_plan_discount"] = SAVINGS_PLAN_DISCOUNT
             hit = True
     return hit

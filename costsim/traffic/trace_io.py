@@ -12,7 +12,7 @@ import numpy as np
 
 from costsim.errors import InputError
 from costsim.fileio import MAX_TRACE_BYTES, check_regular, open_regular
-from costsim.stats.distributions import MAX_DURATION_S, Empirical
+from costsim.stats.distributions import MAX_DURATION_S
 
 TIME_COLUMNS = ("timestamp", "time", "t", "arrival_s")
 AZURE_2019_PERCENTILES = (0, 1, 25, 50, 75, 99, 100)
@@ -242,36 +242,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def azure_2019_durations(path: str, functions: set[str]) -> Empirical:
-    """An empirical duration distribution [s] for the selected functions.
-
-    Built from the percentile columns (ms) of ``function_durations_percentiles.anon.dNN.csv``;
-    with several functions, the percentile points are averaged weighted by invocation count.
-    """
-    cols = [f"percentile_Average_{p}" for p in AZURE_2019_PERCENTILES]
-    points = np.zeros(len(cols))
-    weight = 0.0
-    for line, row in _open_rows(path):
-        if row.get("HashFunction") not in functions:
-            continue
-        missing = [c for c in (*cols, "Count") if c not in row]
-        if missing:
-            raise InputError(f"missing column {missing[0]!r}", file=path, line=1)
-        count = _number(row["Count"], path, line, "Count", minimum=0.0)
-        values = np.array([_number(row[c], path, line, c, minimum=0.0) for c in cols])
-        points += count * values
-        weight += count
-    if weight == 0:
-        raise InputError("no duration percentiles for the selected functions", file=path)
-    ms = np.maximum.accumulate(points / weight)
-    return Empirical(
-        dist="empirical",
-        percentiles={
-            float(p): float(v) / 1000.0 for p, v in zip(AZURE_2019_PERCENTILES, ms, strict=True)
-        },
-    )
 
 
 def read_azure_2021(

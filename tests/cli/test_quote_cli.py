@@ -94,3 +94,35 @@ def test_quote_commands_json(argv, total, capsys, monkeypatch) -> None:
     code, out, _ = run([*argv, "--json"], capsys, monkeypatch)
     assert code == 0
     assert json.loads(out)["total_usd"] == total
+
+
+def test_lambda_init_and_catalog_addons(capsys, monkeypatch) -> None:
+    """Lambda INIT, SnapStart and response streaming (pricing-facts.md 1a rates, our
+    arithmetic, no free tier): 1M x 200 ms + 10,000 inits of 500 ms at 1 GB = 205,000 GB-s
+    ($3.42); a month of 1 GB snapshot cache ($3.95) and 10,000 1 GB restores ($1.40); 1M 8 MB
+    responses stream 1,953.125 GB beyond 6 MB each ($15.63): with requests, $24.59."""
+    argv = [
+        "quote", "aws-lambda", "--requests", "1000000", "--duration-ms", "200",
+        "--memory-mb", "1024", "--cold-starts", "10000", "--init-ms", "500",
+        "--response-mb", "8", "--extra", "aws-lambda/snapstart",
+        "--extra", "aws-lambda/response-streaming", "--no-free-tier", "--json",
+    ]  # fmt: skip
+    code, out, err = run(argv, capsys, monkeypatch)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["total_usd"] == 24.59
+    assert set(data["components"]) == {
+        "requests",
+        "compute",
+        "snapstart cache",
+        "snapstart restore",
+        "response streaming",
+    }
+
+
+def test_unbilled_price_override_is_one_line(capsys, monkeypatch) -> None:
+    """``--price request=3`` names the flag, the did-you-mean and what Lambda bills."""
+    code, _, err = run([*LAMBDA, "--price", "request=3"], capsys, monkeypatch)
+    assert code == 2
+    assert "--price: aws-lambda x86_64 does not bill 'request'; did you mean 'requests'?" in err
+    assert len(err.strip().splitlines()) == 1

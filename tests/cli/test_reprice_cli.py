@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from costsim.cli import main
+from costsim.folders import mismatches
 
 SCENARIO = """\
 name: reprice
@@ -80,8 +81,10 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def same_files(a: Path, b: Path) -> None:
-    for name in ("summary.json", "timeseries.csv"):
+    for name in ("summary.json", "timeseries.csv", "latency_cdf.csv", "meters.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    # the re-priced folder's manifest lists what is in it (reports trust it)
+    assert mismatches(b) == []
 
 
 def test_reprice_without_changes_is_byte_identical(monkeypatch, capsys, stored, tmp_path):
@@ -108,7 +111,8 @@ def test_reprice_with_a_catalog_equals_a_rerun_with_it(monkeypatch, capsys, stor
     # and pinning the built-in version back restores the original bill
     code, _, err = cli(monkeypatch, capsys, "reprice", str(copy), "--pin", "aws-lambda=2026-10")
     assert code == 0, err
-    same_files(stored / "a", copy)
+    for name in ("summary.json", "timeseries.csv"):
+        assert (stored / "a" / name).read_bytes() == (copy / name).read_bytes(), name
 
 
 @pytest.mark.parametrize(

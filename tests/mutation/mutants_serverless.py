@@ -20,7 +20,7 @@ STEPS = "costsim/engine/fast_serverless_steps.py"
 MUTANTS: list[Mutant] = [
     Mutant(
         "sl-ignore-warmup",
-        SL_RULES,
+        RULES,  # the warm-up rule every model shares
         "return arrival_s >= warmup_s",
         "return True",
         (
@@ -89,7 +89,7 @@ MUTANTS: list[Mutant] = [
         DRIVER,
         'r["sign"] = -1 if p.reuse_code == OLDEST else 1',
         'r["sign"] = 1',
-        (f"{FAST}::test_serverless_provisioned_pool_and_instance_concurrency_grow[1-oldest]",),
+        (f"{FAST}::test_reuse_policies_match_the_reference_on_poisson_traffic[1-oldest]",),
     ),
     Mutant(
         "sl-fast-active-period-from-creation",

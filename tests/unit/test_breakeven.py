@@ -88,7 +88,7 @@ def test_cli_breakeven_prints_business_units(tmp_path, monkeypatch, capsys) -> N
         "--replications",
         "2",
         "--out",
-        str(tmp_path),
+        str(tmp_path / "be"),
     ]
     monkeypatch.setattr(sys, "argv", args)
     with pytest.raises(SystemExit) as info:
@@ -97,5 +97,5 @@ def test_cli_breakeven_prints_business_units(tmp_path, monkeypatch, capsys) -> N
     out = capsys.readouterr().out
     assert info.value.code == 0
     assert "lambda = vps at" in out and "req/s, about" in out and "requests a month" in out
-    doc = json.loads((tmp_path / "breakeven.json").read_text())
+    doc = json.loads((tmp_path / "be" / "breakeven.json").read_text())
     assert doc["crossings"][0]["at_requests_per_month"] > 0

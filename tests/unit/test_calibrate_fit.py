@@ -153,3 +153,21 @@ def test_azure_functions_merge_as_a_mixture_not_an_average() -> None:
     )
     avg_var -= float(np.sum(np.diff(q) * (averaged[1:] + averaged[:-1]) / 2)) ** 2
     assert mix.variance_s2 > 4 * avg_var
+
+
+def test_a_constant_rate_shows_no_cycle_and_no_weekend() -> None:
+    """Two weeks of constant-rate Poisson counts: the noise is not taken for a cycle (the
+    amplitude and weekend factor must stand 3 standard errors out of it)."""
+    minutes = np.random.default_rng(9).poisson(0.05 * 60, 14 * 1440).astype(float)
+    fit = fit_profile(minutes, 0.0, absolute_time=False)
+    assert fit.kind == "constant"
+    assert fit.weekend_factor == 1.0 and fit.peak_to_trough == 1.0
+
+
+def test_a_last_24_hours_export_is_enough_for_a_daily_cycle() -> None:
+    """23 whole hours of a strong cycle are fitted as diurnal."""
+    truth = Diurnal(profile="diurnal", mean_rps=0.5, peak_to_trough=4.0, peak_hour=12.0)
+    minutes = _poisson_minutes(truth, 1, 10)[: 23 * 60]
+    fit = fit_profile(minutes, 0.0, absolute_time=False)
+    assert fit.kind == "diurnal"
+    assert fit.peak_hour == pytest.approx(12.0, abs=0.5)

@@ -181,3 +181,31 @@ def test_selection_picks_one_function_of_a_public_trace() -> None:
     assert one.counts.sum() == sum(int(r.split(",")[3]) for r in rows if r.split(",")[3])
     with pytest.raises(InputError, match="no function column"):
         read_source(str(huawei), selection=Selection(function="99"))
+
+
+def test_azure_app_memory_file_sets_the_memory(tmp_path: Path) -> None:
+    """app_memory_percentiles: the SampleCount-weighted mean of AverageAllocatedMb, rounded up
+    to a whole MB and at least Lambda's 128 MB."""
+    from costsim.calibrate import calibrate, read_sources
+
+    mem = tmp_path / "app_memory_percentiles.anon.d01.csv"
+    head = "HashOwner,HashApp,SampleCount,AverageAllocatedMb," + ",".join(
+        f"AverageAllocatedMb_pct{p}" for p in (1, 5, 25, 50, 75, 95, 99, 100)
+    )
+    mem.write_text(head + "\no1,appA,30,200,1,2,3,4,5,6,7,8\no1,appB,10,120.5,1,2,3,4,5,6,7,8\n")
+    ev = read_sources([str(mem)])
+    assert ev.memory_mb == [(str(mem), (30 * 200 + 10 * 120.5) / 40)]
+    traces = Path(__file__).resolve().parents[2] / "scenarios" / "traces"
+    both = read_sources([str(traces / "function_durations_percentiles.anon.d01.csv"), str(mem)])
+    assert calibrate(both).memory_mb == math.ceil((30 * 200 + 10 * 120.5) / 40)
+
+
+def test_report_lines_win_over_an_access_log_of_the_same_calls() -> None:
+    """A gateway log and the function's REPORT lines are the same invocations: counted once."""
+    from costsim.calibrate import calibrate, read_sources
+
+    both = calibrate(
+        read_sources([str(LOGS / "lambda-tail.txt"), str(LOGS / "apigw-access.jsonl")])
+    )
+    assert both.requests is not None and len(both.requests) == len(INV["start_s"])
+    assert any("apigw-json" in n for n in both.notes)

@@ -12,14 +12,24 @@ import math
 import pytest
 from conftest import fixed, run_serverless, serverless
 
-from costsim.engine.common import EngineOutput, legacy_quantities
+from costsim.engine.common import EngineOutput
 
 pytestmark = pytest.mark.usefixtures("record_latencies")
 
 
 def quantities(out: EngineOutput, granularity_ms: int = 1, minimum_ms: int = 0) -> dict:
-    """The billed quantities of a run under one billing rule (1 ms, no minimum: Lambda)."""
-    return legacy_quantities(out.meters, granularity_ms, minimum_ms)
+    """What a per-request billing rule (default 1 ms, no minimum: Lambda) bills for a run:
+    requests and billed seconds, on demand and provisioned, from the duration meters."""
+    h = out.meters.histograms
+    on_demand, prov = h["duration_ms"], h["provisioned_duration_ms"]
+    return {
+        "requests": on_demand.count,
+        "compute_s": on_demand.billed_ms(granularity_ms, minimum_ms) / 1000,
+        "init_s": h["init_ms"].billed_ms(granularity_ms, 0) / 1000,
+        "provisioned_requests": prov.count,
+        "provisioned_compute_s": prov.billed_ms(granularity_ms, minimum_ms) / 1000,
+        "provisioned_instance_s": out.meters.totals["provisioned_instance_s"],
+    }
 
 
 def hist(out: EngineOutput, name: str) -> dict[int, int]:

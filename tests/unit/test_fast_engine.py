@@ -160,8 +160,10 @@ def serverless_platforms(draw: st.DrawFn) -> ServerlessPlatform:
 
 def test_differential_test_varies_every_serverless_parameter() -> None:
     """The list the differential test draws from names every ServerlessPlatform field, and
-    every serverless option field is either one of them (through kinds.serverless_platform)
-    or only read by rating: a new parameter cannot be left out of the comparison."""
+    every serverless option field (and every per-function setting of an application) is either
+    one of them (through kinds.serverless_platform) or only read by rating: a new parameter
+    cannot be left out of the comparison."""
+    from costsim.application.schema import FunctionSettings
     from costsim.scenario import ServerlessOption
 
     assert set(SERVERLESS_VARIED) == {f.name for f in fields(ServerlessPlatform)}
@@ -174,36 +176,99 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "reuse": {"reuse"},
         "provisioned_concurrency": {"provisioned"},
         "instance_concurrency": {"instance_concurrency"},
+        "timeout": {"timeout_s"},
     }
     rating_only = {
         "name", "kind", "provider", "arch", "plan", "billing_granularity", "init_billed",
         "free_tier", "ephemeral_storage", "extras", "prices",
     }  # fmt: skip
-    assert set(ServerlessOption.model_fields) == set(to_platform) | rating_only
-    assert set().union(*to_platform.values()) <= set(SERVERLESS_VARIED)
+    # an application's per-function pools: each is a ServerlessPlatform built from these
+    per_function = {
+        "memory": {"memory_mb"},
+        "keep_alive": {"keep_alive_s"},
+        "reserved_concurrency": {"concurrency_limit"},
+        "provisioned": {"provisioned"},
+        "cold_start": {"cold_start"},
+    }
+    assert set(ServerlessOption.model_fields) == set(to_platform) | rating_only | {"functions"}
+    assert set(FunctionSettings.model_fields) == set(per_function)
+    mapped = set().union(*to_platform.values(), *per_function.values())
+    assert mapped <= set(SERVERLESS_VARIED)
+
+
+#: Every fleet platform parameter and the values the differential test draws it from. A
+#: parameter missing here fails test_differential_test_varies_every_fleet_parameter.
+FLEET_VARIED = {
+    "count": st.integers(0, 4),
+    "workers": st.sampled_from([1, 2, 4]),
+    "balancer": st.sampled_from(BALANCERS),
+    "queue_limit": st.sampled_from([None, 0, 1, 5]),
+    "queue_timeout_s": st.sampled_from([None, 0.0, 0.25, 2.0]),
+    "autoscale": None,  # drawn from AUTOSCALE_VARIED, or None for a fixed fleet
+    # warm-up ends on the 0.25 / 0.5 s grid, so arrivals exactly at its end are common
+    "latency_warmup_s": st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0]),
+}
+#: Every autoscaling parameter (minimum and maximum are drawn together, minimum <= maximum).
+AUTOSCALE_VARIED = {
+    "minimum": None,
+    "maximum": None,
+    "target_utilization": st.sampled_from([0.3, 0.6, 1.0]),
+    "boot_time_s": st.sampled_from([0.0, 0.5, 1.0, 5.0, 1e9]),
+    "cooldown_s": st.sampled_from([0.0, 1.0, 10.0]),
+    "evaluation_period_s": st.sampled_from([0.5, 0.7, 1.0, 2.0]),
+}
+MIN_MAX = [(lo, hi) for lo in range(3) for hi in range(max(lo, 1), 6)]
 
 
 @st.composite
 def fleet_platforms(draw: st.DrawFn) -> FleetPlatform:
     scaling = None
     if draw(st.booleans()):
-        lo = draw(st.integers(0, 2))
-        scaling = autoscale(
-            minimum=lo,
-            maximum=draw(st.integers(max(lo, 1), 5)),
-            target_utilization=draw(st.sampled_from([0.3, 0.6, 1.0])),
-            boot_time_s=draw(st.sampled_from([0.0, 0.5, 1.0, 5.0])),
-            cooldown_s=draw(st.sampled_from([0.0, 1.0, 10.0])),
-            evaluation_period_s=draw(st.sampled_from([0.5, 0.7, 1.0, 2.0])),
-        )
-    return fleet(
-        count=draw(st.integers(1, 4)),
-        workers=draw(st.sampled_from([1, 2, 4])),
-        balancer=draw(st.sampled_from(BALANCERS)),
-        queue_limit=draw(st.sampled_from([None, 0, 1, 5])),
-        queue_timeout_s=draw(st.sampled_from([None, 0.0, 0.25, 2.0])),
-        autoscale=scaling,
-    )
+        lo, hi = draw(st.sampled_from(MIN_MAX))
+        kw_a = {k: draw(v) for k, v in AUTOSCALE_VARIED.items() if v is not None}
+        scaling = autoscale(minimum=lo, maximum=hi, **kw_a)
+    kw = {k: draw(v) for k, v in FLEET_VARIED.items() if v is not None}
+    return fleet(autoscale=scaling, **kw)
+
+
+def test_differential_test_varies_every_fleet_parameter() -> None:
+    """The lists the fleet differential test draws from name every FleetPlatform and
+    AutoscalePolicy field, and every VPS and bare-metal option field (and the scenario's
+    warm-up) is either one of them (through kinds.fleet.fleet_platform) or only read by rating
+    and sizing: a new fleet parameter cannot be left out of the comparison."""
+    from costsim.kinds.bare_metal import BareMetalOption
+    from costsim.kinds.vps import Autoscale, VpsOption
+    from costsim.platforms.fleet import AutoscalePolicy
+
+    assert set(FLEET_VARIED) == {f.name for f in fields(FleetPlatform)}
+    assert set(AUTOSCALE_VARIED) == {f.name for f in fields(AutoscalePolicy)}
+    to_platform = {
+        "count": {"count"},
+        "workers": {"workers"},
+        "balancer": {"balancer"},
+        "queue_limit": {"queue_limit"},
+        "queue_timeout": {"queue_timeout_s"},
+        "autoscale": {"autoscale", "count"},
+    }
+    to_policy = {
+        "min": "minimum",
+        "max": "maximum",
+        "target_utilization": "target_utilization",
+        "boot_time": "boot_time_s",
+        "cooldown": "cooldown_s",
+        "evaluation_period": "evaluation_period_s",
+    }
+    not_model = {
+        "name", "kind", "instance", "server", "prices", "savings_plan_discount",
+        "sizing_utilization", "commitment_months", "ops_usd_per_server_month",
+        # read only by the application engine (SimPy), which has its own reference tests
+        "background_workers",
+    }  # fmt: skip
+    options = set(VpsOption.model_fields) | set(BareMetalOption.model_fields)
+    assert options == set(to_platform) | not_model
+    assert set().union(*to_platform.values()) | {"latency_warmup_s"} == set(FLEET_VARIED)
+    assert set(Autoscale.model_fields) == set(to_policy)
+    assert set(to_policy.values()) == set(AUTOSCALE_VARIED)
 
 
 @SETTINGS
@@ -220,8 +285,8 @@ def test_fast_serverless_matches_simpy(p: ServerlessPlatform, t: tuple, horizon_
 @SETTINGS
 @given(p=fleet_platforms(), t=traffic, horizon_s=st.sampled_from([5.0, 30.0]))
 def test_fast_fleet_matches_simpy(p: FleetPlatform, t: tuple, horizon_s: float) -> None:
-    """Every balancer, queue limit and timeout, autoscaling with boot delay and cooldown: the
-    fast fleet engine equals the reference."""
+    """Every fleet parameter (see FLEET_VARIED and AUTOSCALE_VARIED): the fast fleet engine
+    gives the reference's counts, latency histogram, bins and meters."""
     seed, n, rate, grid, chunk = t
     arr, dur = _requests(seed, n, rate, grid)
     keep = arr < horizon_s
@@ -245,6 +310,18 @@ def test_serverless_provisioned_pool_and_instance_concurrency_grow(reuse: str, c
     dur = np.full(len(arr), 1.25)
     p = serverless(provisioned=70, instance_concurrency=conc, reuse=reuse, keep_alive_s=0.75)
     compare_serverless(p, arr, dur, 20.0, 61)
+
+
+@pytest.mark.parametrize("reuse", REUSE_POLICIES)
+@pytest.mark.parametrize("conc", [1, 3])
+def test_reuse_policies_match_the_reference_on_poisson_traffic(reuse: str, conc: int) -> None:
+    """Poisson arrivals, lognormal durations and a short keep-alive, so that which warm
+    instance a policy takes decides which instances expire: every reuse policy's index choice
+    gives the reference's meters (instance lifetimes most of all)."""
+    arr, dur = _requests(11, 800, 20.0, None)
+    p = serverless(reuse=reuse, instance_concurrency=conc, keep_alive_s=1.5, provisioned=1)
+    out = compare_serverless(p, arr, dur, 45.0, 97)
+    assert out.counters.cold_starts > 5
 
 
 def test_long_values_overflow_the_dense_histograms_and_their_array() -> None:
@@ -320,6 +397,34 @@ def test_fast_is_registered_as_the_default_engine() -> None:
 
     assert set(ENGINES["fast"]) == set(ENGINES["simpy"]) == {"serverless", "fleet"}
     assert inspect.signature(simulate).parameters["engine"].default == "fast"
+
+
+#: Small fleets, each exercising one model step with a deterministic stream (equal times on a
+#: 0.25 s grid): the targeted differential tests the fleet mutants name.
+FLEET_STEP_CASES = {
+    "warmup": fleet(count=2, workers=2, latency_warmup_s=3.0),
+    "cooldown": fleet(
+        autoscale=autoscale(
+            minimum=1, maximum=4, boot_time_s=0.0, cooldown_s=3.0, evaluation_period_s=1.0
+        )
+    ),
+    "boot": fleet(
+        autoscale=autoscale(
+            minimum=0, maximum=3, boot_time_s=1.5, cooldown_s=0.0, evaluation_period_s=1.0
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLEET_STEP_CASES))
+def test_fast_fleet_step_matches_simpy(case: str) -> None:
+    """One fleet step at a time (warm-up, cooldown, boot delay): bursts of traffic then quiet,
+    so that scale-out, boots and scale-ins all happen, and both engines must agree."""
+    arr1, dur1 = _requests(11, 120, 20.0, 0.25)
+    arr2, dur2 = _requests(12, 40, 4.0, 0.25)
+    arr = np.concatenate([arr1, arr1[-1] + 8.0 + arr2])
+    dur = np.concatenate([dur1, dur2])
+    compare_fleet(FLEET_STEP_CASES[case], arr[arr < 40.0], dur[arr < 40.0], 40.0, 16)
 
 
 def test_fleet_whose_boot_never_completes_ends_in_both_engines() -> None:

@@ -25,7 +25,15 @@ PACKAGE = Path(__file__).resolve().parents[2] / "costsim"
 MODEL_NAMES = {k.model.__name__ for k in KINDS.values()}
 
 #: Modules allowed to name a kind, with why. costsim/kinds/ is the home of kinds.
-ALLOWED: dict[str, str] = {}
+ALLOWED: dict[str, str] = {
+    "calibrate/backtest.py": "replays Lambda REPORT logs, which only a serverless option can",
+    "scenario.py": "re-exports the option models from where they were defined before kinds/",
+    # applications plan each option as pools (serverless) or one service (fleets): that plan is
+    # not yet a method of the kinds' adapters (known debt, issue 15's compiled-engine step)
+    "appsim/plans.py": "plans an application's pools or service per option kind",
+    "appsim/run.py": "runs and prices an application per option kind",
+    "appsim/blocks.py": "words the per-function blocks of serverless pools",
+}
 
 SCENARIO = """\
 name: t
@@ -106,7 +114,8 @@ def test_idle_share_by_kind() -> None:
 
 def _kind_mentions(path: Path) -> list[str]:
     """Places in a module that name a kind: comparisons with a kind tag, isinstance on an
-    option model, dict literals keyed by kind tags, and calls given a kind tag."""
+    option model, dict literals keyed by kind tags, calls given a kind tag, and imports of an
+    option model."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
 
@@ -137,19 +146,23 @@ def _kind_mentions(path: Path) -> list[str]:
             found.append(f"{path.name}:{node.lineno}: a table keyed by kind tags")
         if isinstance(node, ast.Call) and any(is_tag(a) for a in node.args):
             found.append(f"{path.name}:{node.lineno}: passes a kind tag")
+        if isinstance(node, ast.alias) and node.name in MODEL_NAMES:
+            found.append(f"{path.name}:{node.lineno}: imports an option model")
     return found
 
 
 def test_scanner_sees_each_way_of_naming_a_kind(tmp_path: Path) -> None:
-    """The scan below reports a comparison, an isinstance, a per-kind table and a tag passed."""
+    """The scan below reports a comparison, an isinstance, a per-kind table, a tag passed and
+    an option model imported."""
     planted = tmp_path / "planted.py"
     planted.write_text(
         "if opt.kind == 'vps':\n    pass\n"
         "ok = isinstance(opt, ServerlessOption)\n"
         "WORDS = {'serverless': 'functions', 'vps': 'VMs'}\n"
         "usage = Usage('bare_metal', 3600.0)\n"
+        "from costsim.kinds import VpsOption\n"
     )
-    assert len(_kind_mentions(planted)) == 4
+    assert len(_kind_mentions(planted)) == 5
 
 
 def test_nothing_outside_kinds_names_a_kind() -> None:

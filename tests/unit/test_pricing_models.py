@@ -270,3 +270,17 @@ def test_lambda_cpu_follows_memory_up_to_six_vcpu(cats: CatalogSet) -> None:
     assert vcpu_for(3538, billing) == 2.0
     assert vcpu_for(10240, billing) == 10240 / 1769
     assert vcpu_for(20000, billing) == 6.0
+
+
+def test_sparse_periods_with_concurrency_follow_mginf() -> None:
+    """Half a request in flight on instances that take 80 at once (M/G/inf): one instance is
+    active whenever anything is in flight, 1 - exp(-0.5) of the time, in requests x exp(-0.5)
+    periods (arrivals that find nothing in flight), not L/c of the time."""
+    import math
+
+    requests = 2_628_000
+    h = active_periods_ms(requests, 500, 80, float(MONTH_S))
+    assert h.count == round(requests * math.exp(-0.5))
+    share = h.total_ms / 1000 / float(MONTH_S)
+    # each period is a whole number of milliseconds (0.649 s here), hence the 0.1 % tolerance
+    assert share == pytest.approx(1 - math.exp(-0.5), rel=1e-3)

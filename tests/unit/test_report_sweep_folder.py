@@ -66,3 +66,17 @@ def test_report_date_is_today_unless_pinned(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     assert report_date(summary) == "1970-01-01"
     assert report_date(summary, "2026-11-02") == "2026-11-02"
+
+
+def test_report_of_a_sweep_over_unit_values(tmp_path: Path) -> None:
+    """Regression: winner ranges of '0.5rps'-style values raised "Unknown format code 'g'"."""
+    out = tmp_path / "units"
+    run_sweep(
+        scenario_from_text(SCENARIO),
+        {"traffic.mean_rps": ["0.5rps", "50rps"]},
+        workers=1,
+        out=out,
+        charts=False,
+    )
+    write_report(out, date="2026-11-01", html=False)
+    assert "from traffic.mean_rps = 0.5rps" in (out / "report.md").read_text()

@@ -71,3 +71,10 @@ def test_crossovers_on_a_unit_axis_come_with_req_s_and_requests_a_month() -> Non
     assert c["at_requests_per_month"] == pytest.approx(c["at_rps"] * MONTH_S)
     assert "req/s, about" in c["at_text"]
     assert result.summary["points"][1]["mean_rps"] == pytest.approx(5.0)
+
+
+def test_sweep_without_out_leaves_no_folder_behind(tmp_path, monkeypatch) -> None:
+    """Issue 16: without ``out`` a sweep left a hidden ``.costsim-sweep/`` in the cwd."""
+    monkeypatch.chdir(tmp_path)
+    run_sweep(scenario_from_text(SCENARIO), {"traffic.scale": [1.0]}, workers=1)
+    assert list(tmp_path.iterdir()) == []

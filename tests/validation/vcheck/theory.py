@@ -25,6 +25,10 @@ CITATIONS: dict[str, str] = {
     "sevastyanov": "B. A. Sevastyanov, An ergodic theorem for Markov processes and its "
     "application to telephone systems with refusals, *Theory of Probability and its "
     "Applications* 2(1):104-112, 1957 (Erlang B holds for any service distribution).",
+    "renewal": "S. M. Ross, *Stochastic Processes*, 2nd ed., Wiley, 1996 (section 3.6, "
+    "renewal-reward processes); a TTL cache's refresh rate for Poisson requests.",
+    "kleinrock-mg1": "L. Kleinrock, *Queueing Systems, Volume 1: Theory*, Wiley, 1975 "
+    "(section 5.7, the Pollaczek-Khinchine mean-value formula for M/G/1).",
     "simfaas": "N. Mahmoudi, H. Khazaei, SimFaaS: A Performance Simulator for Serverless "
     "Computing Platforms, *CLOSER 2021*, pp. 23-33 (arXiv:2102.08904); PyPI `simfaas` 0.2.2.",
     "pacsltk": "N. Mahmoudi, H. Khazaei, Performance Modeling of Serverless Computing "

@@ -1,0 +1,244 @@
+"""An application on a fleet of servers (VPS or bare metal), run as one service.
+
+The fleet has ``servers`` servers with ``workers`` slots each; requests wait for a slot in FIFO
+order, in one shared queue or in the queue of the server the balancer chose (the rules of
+:mod:`costsim.engine.simpy_fleet`: :func:`~costsim.platforms.rules.choose_server`, ``queue_limit``
+and ``queue_timeout`` drop and count). On a slot:
+
+- a route request runs its authorizer check (its duration, on a cache miss), then its steps in
+  process: a synchronous call is the callee's duration on the same worker, with no cold start
+  and no gateway;
+- a send is a job on a local queue, served by the same workers in FIFO order with the
+  requests, or by ``background_workers`` slots per server when the option sets them, one job per
+  message (a local queue has no batches); a failed job is retried (1 min, then 2 min later) up
+  to the function's ``async_retries``;
+- a workflow is a job runner: the coordinator holds no slot, and each task is a job.
+
+The fleet is fixed (autoscaling applications is not simulated yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from costsim.application.schema import Route, SendStep
+from costsim.engine.app.flow import DROPPED, OK, SUB_UNIFORM, Host, Proc, queue_names
+from costsim.engine.app.stats import AppOutput, QueueStats
+from costsim.engine.common import ColdDraws
+from costsim.platforms.rules import billed_duration_s, choose_server
+
+ASYNC_ERROR_RETRY_S = (60.0, 120.0)
+SHARED = 0
+ROUND_ROBIN = 1
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    """A fixed fleet (no prices).
+
+    Attributes
+    ----------
+    billing_granularity_s, billing_minimum_s : float
+        How a server's lifetime rounds, for the billed-lifetime list [s].
+    """
+
+    servers: int
+    workers: int
+    background_workers: int | None = None
+    balancer_code: int = 0
+    queue_limit: int | None = None
+    queue_timeout_s: float | None = None
+    billing_granularity_s: float = 1.0
+    billing_minimum_s: float = 0.0
+
+
+class _Slots:
+    """Slots of one kind (front or background) on every server, with the balancer."""
+
+    def __init__(self, env: simpy.Environment, plan: FleetPlan, per_server: int) -> None:
+        self.plan = plan
+        self.shared = plan.balancer_code == SHARED
+        if self.shared:
+            self.servers = [simpy.Resource(env, capacity=plan.servers * per_server)]
+        else:
+            self.servers = [simpy.Resource(env, capacity=per_server) for _ in range(plan.servers)]
+        self.rr = 0
+
+    def pick(self, u: float) -> simpy.Resource:
+        if self.shared:
+            return self.servers[0]
+        code = self.plan.balancer_code
+        k = choose_server(
+            code,
+            np.array([r.count for r in self.servers]),
+            np.array([len(r.queue) for r in self.servers]),
+            self.rr,
+            u,
+        )
+        if code == ROUND_ROBIN:
+            self.rr += 1
+        return self.servers[k]
+
+
+class FleetHost(Host):
+    """One service on a fixed fleet; see the module docstring for the rules."""
+
+    kind = "fleet"
+
+    def __init__(self, plan: FleetPlan, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.front = _Slots(self.env, plan, plan.workers)
+        self.back = (
+            _Slots(self.env, plan, plan.background_workers) if plan.background_workers else None
+        )
+        self.slots_per_server = plan.workers + (plan.background_workers or 0)
+        self.uniform = ColdDraws(lambda g, n: g.random(n), self._stream(SUB_UNIFORM))
+        self.busy_s = 0.0
+        self.queue_stats = {name: QueueStats() for name in queue_names(self.app)}
+        self.consumers = queue_names(self.app)
+
+    def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Any]:
+        """Wait for a slot; returns (resource, request), or None when dropped."""
+        slots = self.back if background and self.back is not None else self.front
+        res = slots.pick(self.uniform.next())
+        limit = self.plan.queue_limit
+        if limit is not None and res.count >= res.capacity and len(res.queue) >= limit:
+            return None
+        req = res.request()
+        timeout = self.plan.queue_timeout_s
+        if timeout is None:
+            yield req
+        else:
+            got = yield req | self.wait_until(self.env.now + timeout)
+            if req not in got:
+                req.cancel()
+                return None
+        return res, req, self.env.now
+
+    def _free(self, held: Any) -> None:
+        res, req, start = held
+        res.release(req)
+        end = self.env.now
+        weight = 1.0 / self.slots_per_server
+        if end > start:
+            self.busy_s += weight * (min(end, self.horizon_s) - min(start, self.horizon_s))
+            self.bins.add_interval(self.bins.busy_s, start, end, weight)
+
+    def _inline(self, fn: str, items: int = 1) -> Proc:
+        """``fn`` run in process on the worker already held."""
+        stats = self.functions[fn]
+        start = self.env.now
+        outcome = yield from self.body(fn, items)
+        stats.record_run(self.env.now - start, provisioned=False)
+        return outcome
+
+    def invoke(self, fn: str) -> Proc:
+        stats = self.functions[fn]
+        stats.arrived += 1
+        outcome = yield from self._inline(fn)
+        stats.served += 1
+        stats.errors += outcome != OK
+        return outcome
+
+    def task(self, fn: str) -> Proc:
+        stats = self.functions[fn]
+        held = yield from self._slot()
+        if held is None:
+            stats.arrived += 1
+            stats.dropped += 1
+            return DROPPED
+        outcome = yield from self.invoke(fn)
+        self._free(held)
+        return outcome
+
+    def handle(self, route: Route) -> Proc:
+        if route.workflow is not None and route.authorizer is None:
+            return (yield from self.workflow(route))
+        held = yield from self._slot()
+        if held is None:
+            return DROPPED
+        outcome = yield from self.authorize(route)
+        if outcome == OK and route.steps is not None:
+            outcome = yield from self.steps(route.steps)
+        self._free(held)
+        if outcome == OK and route.workflow is not None:
+            outcome = yield from self.workflow(route)
+        return outcome
+
+    def send(self, step: SendStep) -> None:
+        name = step.send
+        queue = self.queue_stats.get(name) if name in self.consumers else None
+        if queue is not None and (step.via == "queue" or name in self.app.queues):
+            queue.messages += 1
+            fn = self.consumers[name]
+        else:
+            queue, fn = None, name
+        self.env.process(self._job(fn, queue, self.env.now))
+
+    def _job(
+        self, fn: str, queue: QueueStats | None, sent_s: float
+    ) -> Generator[simpy.Event, Any, None]:
+        spec = self.app.functions[fn]
+        stats = self.functions[fn]
+        stats.arrived += 1
+        errors = 0
+        while True:
+            held = yield from self._slot(background=True)
+            if held is None:
+                stats.dropped += 1
+                return
+            if queue is not None:
+                queue.receives += 1
+                queue.wait.add(self.env.now - sent_s)
+            outcome = yield from self._inline(fn)
+            self._free(held)
+            if outcome == OK:
+                stats.served += 1
+                return
+            stats.errors += 1
+            if errors >= spec.async_retries:
+                stats.dropped += 1
+                if queue is not None:
+                    queue.dead_lettered += 1
+                return
+            yield self.wait_until(self.env.now + ASYNC_ERROR_RETRY_S[errors])
+            errors += 1
+            stats.retried += 1
+
+    def finish(self) -> AppOutput:
+        n = self.plan.servers
+        for _ in range(n):
+            self.bins.add_interval(self.bins.alive_s, 0.0, self.horizon_s, 1.0)
+        life = billed_duration_s(
+            self.horizon_s, self.plan.billing_granularity_s, self.plan.billing_minimum_s
+        )
+        out = AppOutput(
+            kind="fleet",
+            horizon_s=self.horizon_s,
+            routes=self.routes,
+            functions=self.functions,
+            queues=self.queue_stats,
+            workflows=self.workflows,
+            bins=self.bins,
+            alive_s=n * self.horizon_s,
+            busy_s=self.busy_s,
+            max_instances=n,
+            capacity_per_instance=self.slots_per_server,
+            servers=n,
+            instance_billed_s=[life] * n,
+        )
+        return out
+
+
+def run_fleet_app(plan: FleetPlan, *args: Any, **kwargs: Any) -> AppOutput:
+    """Simulate an application on a fixed fleet.
+
+    The arguments after ``plan`` are those of :class:`~costsim.engine.app.flow.Host`.
+    """
+    return FleetHost(plan, *args, **kwargs).run()

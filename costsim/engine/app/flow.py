@@ -1,0 +1,354 @@
+"""What a request does, written once for every host: bodies, routes, authorizers, workflows.
+
+A host (serverless pools, or a fleet of servers) says what a synchronous call, a workflow task
+and a send mean on it (:meth:`Host.invoke`, :meth:`Host.task`, :meth:`Host.send`); this module
+walks the application over them. Every wait is an event at an exact absolute time
+(:func:`~costsim.engine.simpy_serverless.schedule_at`), URGENT, so that at equal times work in
+progress moves before new arrivals.
+
+Outcomes are ordered by severity (``OK < ERROR < THROTTLED < DROPPED``); a request's outcome is
+the worst on its path, and a failed synchronous call ends its caller's remaining steps.
+
+Authorizer cache rule: a client's result is valid from the authorizer's response for
+``cache_ttl`` (still valid at exactly ``response + cache_ttl``); requests that arrive while the
+client's first check is still running miss too and each calls the authorizer (API Gateway does
+not coalesce them).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Generator, Iterable
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.core import URGENT
+
+from costsim.application.schema import (
+    Application,
+    CallState,
+    ChoiceState,
+    MapState,
+    ParallelState,
+    Retry,
+    Route,
+    SendStep,
+    State,
+    Step,
+)
+from costsim.engine.app.stats import AppOutput, FunctionStats, RouteStats, WorkflowStats
+from costsim.engine.common import ColdDraws
+from costsim.engine.metrics import TimeBins
+from costsim.engine.simpy_serverless import schedule_at
+from costsim.meters import ms_ceil
+from costsim.traffic import STREAM_ARRIVALS, STREAM_DURATIONS, STREAM_OPTIONS, stream
+from costsim.traffic.context import StreamContext
+
+OK, ERROR, THROTTLED, DROPPED = 0, 1, 2, 3
+#: Priority of route arrivals: after everything else at the same time (URGENT is 0).
+ARRIVAL = 1
+#: Sub-streams of an option's random streams (after the single-function engine's 0 and 1).
+SUB_COLD, SUB_ERRORS, SUB_ROUTE, SUB_UNIFORM, SUB_ITEMS = 2, 3, 4, 5, 6
+
+Proc = Generator[simpy.Event, Any, int]
+
+
+def name_key(name: str) -> int:
+    """Stable stream id of a function or route name."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def _uniforms(gen: np.random.Generator, n: int) -> np.ndarray:
+    return gen.random(n)
+
+
+class Host:
+    """The shared part of an application host: draws, stats, bodies, routes and workflows.
+
+    Parameters
+    ----------
+    app : Application
+        The application.
+    horizon_s, warmup_s : float
+        Simulated period, and the warm-up whose arrivals stay out of latency statistics [s].
+    seed : int
+        Scenario seed.
+    option_key : int
+        The option's stream id (see :func:`costsim.traffic.option_stream_key`).
+    bins : TimeBins
+        Per-bin counters of the option.
+    """
+
+    kind = "serverless"
+
+    def __init__(
+        self,
+        app: Application,
+        horizon_s: float,
+        warmup_s: float,
+        seed: int,
+        option_key: int,
+        bins: TimeBins,
+        base_dir: Any = None,
+    ) -> None:
+        self.env = simpy.Environment()
+        self.app = app
+        self.horizon_s = horizon_s
+        self.warmup_s = warmup_s
+        self.seed = seed
+        self.option_key = option_key
+        self.bins = bins
+        self.base_dir = base_dir
+        self.functions = {name: FunctionStats() for name in app.functions}
+        self.routes = {r.name: RouteStats() for r in app.routes}
+        self.workflows = {
+            r.name: WorkflowStats(kind=r.workflow.type, memory_mb=r.workflow.memory)
+            for r in app.routes
+            if r.workflow is not None
+        }
+        # Durations come from the scenario's stream of each function, shared by every option,
+        # so that options see the same work (as far as their event orders allow).
+        self.duration_draws = {
+            name: ColdDraws(spec.duration.sample, stream(seed, STREAM_DURATIONS, name_key(name)))
+            for name, spec in app.functions.items()
+        }
+        self.error_draws = {
+            name: ColdDraws(_uniforms, self._stream(SUB_ERRORS, name_key(name)))
+            for name in app.functions
+        }
+        self.route_draws = {
+            r.name: ColdDraws(_uniforms, self._stream(SUB_ROUTE, name_key(r.name)))
+            for r in app.routes
+        }
+        self.item_gens = {r.name: self._stream(SUB_ITEMS, name_key(r.name)) for r in app.routes}
+        self.caches: dict[str, dict[int, float]] = {r.name: {} for r in app.routes}
+
+    def _stream(self, *key: int) -> np.random.Generator:
+        return stream(self.seed, STREAM_OPTIONS, self.option_key, *key)
+
+    # -- what a host defines -------------------------------------------------------------
+    def invoke(self, fn: str) -> Proc:
+        """A synchronous call of ``fn`` from within a request; returns its outcome."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def task(self, fn: str) -> Proc:
+        """A workflow task running ``fn``; returns its outcome."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def send(self, step: SendStep) -> None:
+        """An asynchronous send: the caller goes on at once."""
+        raise NotImplementedError
+
+    def handle(self, route: Route) -> Proc:
+        """One request of ``route``, from arrival to answer; returns its outcome."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def finish(self) -> AppOutput:
+        """Close the books after the run (instances' alive time, servers' billing)."""
+        raise NotImplementedError
+
+    # -- shared pieces -------------------------------------------------------------------
+    def wait_until(self, t_s: float) -> simpy.Event:
+        """An event at exactly ``t_s`` [s], ahead of arrivals at the same time."""
+        return schedule_at(self.env, t_s, URGENT)
+
+    def body(self, fn: str, items: int = 1) -> Proc:
+        """``fn``'s own work (``items`` messages of it), then the steps it makes, in order."""
+        spec = self.app.functions[fn]
+        draws = self.duration_draws[fn]
+        own_s = 0.0
+        for _ in range(items):
+            own_s += draws.next()
+        if own_s > 0:
+            yield self.wait_until(self.env.now + own_s)
+        failed = False
+        for _ in range(items):
+            failed |= spec.error_rate > 0 and self.error_draws[fn].next() < spec.error_rate
+        if failed:
+            return ERROR
+        for _ in range(items):
+            outcome = yield from self.steps(spec.steps)
+            if outcome != OK:
+                return outcome
+        return OK
+
+    def steps(self, steps: Iterable[Step]) -> Proc:
+        """Run calls and sends in order; a failed call ends the rest."""
+        for step in steps:
+            if isinstance(step, SendStep):
+                self.send(step)
+                continue
+            outcome = yield from self.invoke(step.call)
+            if outcome != OK:
+                return outcome
+        return OK
+
+    def authorize(self, route: Route) -> Proc:
+        """The route's authorizer check, through the per-client cache."""
+        auth = route.authorizer
+        if auth is None:
+            return OK
+        cache = self.caches[route.name]
+        client = min(int(self.route_draws[route.name].next() * auth.clients), auth.clients - 1)
+        valid_until = cache.get(client)
+        if valid_until is not None and self.env.now <= valid_until:
+            return OK
+        outcome = yield from self.invoke(auth.function)
+        if outcome == OK and auth.cache_ttl > 0:
+            cache[client] = self.env.now + auth.cache_ttl
+        return outcome
+
+    def route_steps(self, route: Route) -> Proc:
+        """Authorizer, then the route's steps or its workflow."""
+        outcome = yield from self.authorize(route)
+        if outcome != OK:
+            return outcome
+        if route.workflow is not None:
+            return (yield from self.workflow(route))
+        assert route.steps is not None
+        return (yield from self.steps(route.steps))
+
+    def request(self, route: Route, t0_s: float) -> Generator[simpy.Event, Any, None]:
+        """One request of ``route`` arriving at ``t0_s`` [s], with its accounting."""
+        stats = self.routes[route.name]
+        outcome = yield from self.handle(route)
+        now = self.env.now
+        b = self.bins.index(now)
+        if outcome == THROTTLED:
+            stats.throttled += 1
+            self.bins.throttled[b] += 1
+            return
+        if outcome == DROPPED:
+            stats.dropped += 1
+            self.bins.dropped[b] += 1
+            return
+        stats.served += 1
+        stats.errors += outcome == ERROR
+        self.bins.served[b] += 1
+        stats.time_in_system_s += now - t0_s
+        if t0_s >= self.warmup_s:
+            stats.latency.add(now - t0_s)
+
+    def arrivals(self, index: int, route: Route) -> Generator[simpy.Event, Any, None]:
+        """Walk the route's arrivals, starting one request process each."""
+        ctx = StreamContext(
+            seed=self.seed,
+            # keyed by the route's name alone: reordering or adding routes leaves it unchanged
+            key=(STREAM_ARRIVALS, 1, name_key(route.name)),
+            horizon_s=self.horizon_s,
+            base_dir=self.base_dir,
+        )
+        stats = self.routes[route.name]
+        for times, _given in route.traffic.requests(ctx):
+            for t_s in times.tolist():
+                if t_s > self.env.now:
+                    yield schedule_at(self.env, t_s, ARRIVAL)
+                stats.arrived += 1
+                self.bins.arrivals[self.bins.index(t_s)] += 1
+                self.env.process(self.request(route, t_s))
+
+    def run(self) -> AppOutput:
+        """Simulate every route until all work has drained."""
+        for i, route in enumerate(self.app.routes):
+            self.env.process(self.arrivals(i, route))
+        self.env.run()
+        return self.finish()
+
+    # -- workflows -----------------------------------------------------------------------
+    def workflow(self, route: Route) -> Proc:
+        """One execution of the route's workflow."""
+        wf = route.workflow
+        assert wf is not None
+        stats = self.workflows[route.name]
+        stats.executions += 1
+        start = self.env.now
+        outcome = yield from self.states(route, wf.states, wf.retry)
+        stats.duration_ms[ms_ceil(self.env.now - start)] += 1
+        return outcome
+
+    def states(self, route: Route, states: list[State], retry: Retry | None) -> Proc:
+        """Run states in sequence; the first failure ends the branch."""
+        for state in states:
+            outcome = yield from self.state(route, state, retry)
+            if outcome != OK:
+                return outcome
+        return OK
+
+    def state(self, route: Route, state: State, retry: Retry | None) -> Proc:
+        """One state (each state entered is one transition)."""
+        stats = self.workflows[route.name]
+        stats.transitions += 1
+        if isinstance(state, CallState):
+            return (yield from self.attempt(route, state.call, state.retry or retry))
+        if isinstance(state, ParallelState):
+            procs = [self.env.process(self.states(route, b, retry)) for b in state.parallel]
+            yield simpy.AllOf(self.env, procs)
+            return max(int(p.value or 0) for p in procs)
+        if isinstance(state, MapState):
+            return (yield from self.map(route, state, state.retry or retry))
+        assert isinstance(state, ChoiceState)
+        u = self.route_draws[route.name].next()
+        acc = 0.0
+        chosen = state.choice[-1]
+        for option in state.choice:
+            acc += option.p
+            if u < acc:
+                chosen = option
+                break
+        return (yield from self.states(route, chosen.states, retry))
+
+    def map(self, route: Route, state: MapState, retry: Retry | None) -> Proc:
+        """Run ``state.map`` once per item, at most ``max_concurrency`` at a time."""
+        assert state.items is not None
+        n = max(0, round(float(state.items.sample(self.item_gens[route.name], 1)[0])))
+        self.workflows[route.name].transitions += n  # each item's task is a state entered
+        if n == 0:
+            return OK
+        todo = iter(range(n))
+        results: list[int] = []
+
+        def lane() -> Generator[simpy.Event, Any, None]:
+            for _ in todo:
+                results.append((yield from self.attempt(route, state.map, retry)))
+
+        width = min(n, state.max_concurrency or n)
+        yield simpy.AllOf(self.env, [self.env.process(lane()) for _ in range(width)])
+        return max(results)
+
+    def attempt(self, route: Route, fn: str, retry: Retry | None) -> Proc:
+        """A task with its retries; each retry waits ``interval * backoff**k``, one transition."""
+        stats = self.workflows[route.name]
+        attempt = 1
+        while True:
+            outcome = yield from self.task(fn)
+            rate = retry.error_rate if retry is not None else 0.0
+            if outcome == OK and rate > 0 and self.route_draws[route.name].next() < rate:
+                outcome = ERROR
+            if outcome == OK or retry is None or attempt >= retry.max_attempts:
+                return outcome
+            wait_s = retry.interval * retry.backoff ** (attempt - 1)
+            yield self.wait_until(self.env.now + wait_s)
+            attempt += 1
+            stats.transitions += 1
+            stats.retried += 1
+            self.functions[fn].retried += 1
+
+
+def queue_names(app: Application) -> dict[str, str]:
+    """Every queue a send can reach, declared or implicit, with its consumer function."""
+    out = {name: q.consumer for name, q in app.queues.items() if q.consumer is not None}
+
+    def visit(steps: Iterable[Step]) -> None:
+        for step in steps:
+            if isinstance(step, SendStep) and step.via == "queue" and step.send not in out:
+                out[step.send] = step.send
+
+    for route in app.routes:
+        visit(route.steps or [])
+    for spec in app.functions.values():
+        visit(spec.steps)
+    return out

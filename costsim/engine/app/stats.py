@@ -1,0 +1,151 @@
+"""What the application engine measures: per route, function, queue and workflow.
+
+Accounting, per route and per function: ``arrived = served + throttled + dropped``.
+
+- A route request is *served* when it gets an answer (an error answer included, counted again
+  in ``errors``), *throttled* when a synchronous call on its path was refused for concurrency,
+  and *dropped* when a server queue refused or timed it out.
+- A function invocation request (a synchronous call, an asynchronous event, a queue message) is
+  *served* when it ran to an answer (errors included for synchronous calls), *throttled* when a
+  synchronous call was refused, and *dropped* when an asynchronous event or a message was
+  dead-lettered: too old after throttles, or failed on every attempt.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from costsim.engine.metrics import LatencyHistogram, TimeBins
+from costsim.meters import MsHistogram, ms_ceil
+
+
+def ms_histogram(counter: Counter[int]) -> MsHistogram:
+    """An exact :class:`MsHistogram` from a ``Counter`` of whole milliseconds."""
+    if not counter:
+        return MsHistogram()
+    values = np.array(sorted(counter), dtype=np.int64)
+    counts = np.array([counter[v] for v in values.tolist()], dtype=np.int64)
+    return MsHistogram(values, counts)
+
+
+@dataclass
+class RouteStats:
+    """One route: its requests and their end-to-end latency (cold starts on the path included)."""
+
+    arrived: int = 0
+    served: int = 0
+    throttled: int = 0
+    dropped: int = 0
+    errors: int = 0
+    latency: LatencyHistogram = field(default_factory=LatencyHistogram)
+    #: Sum of time in system over every finished request [s] (Little's law: L = lambda W).
+    time_in_system_s: float = 0.0
+
+
+@dataclass
+class FunctionStats:
+    """One function: its invocation requests, and on serverless its pool of instances.
+
+    ``duration_ms`` counts each execution's billed wall time (its own work plus the time it
+    waited on synchronous calls) in whole milliseconds, ``init_ms`` each cold start's init.
+    """
+
+    arrived: int = 0
+    served: int = 0
+    throttled: int = 0
+    dropped: int = 0
+    errors: int = 0
+    retried: int = 0
+    invocations: int = 0
+    cold_starts: int = 0
+    provisioned_served: int = 0
+    duration_ms: Counter[int] = field(default_factory=Counter)
+    provisioned_duration_ms: Counter[int] = field(default_factory=Counter)
+    init_ms: Counter[int] = field(default_factory=Counter)
+    lifetime_ms: Counter[int] = field(default_factory=Counter)
+    alive_s: float = 0.0
+    busy_s: float = 0.0
+    max_instances: int = 0
+    provisioned_instance_s: float = 0.0
+
+    def record_run(self, duration_s: float, provisioned: bool) -> None:
+        """Count one execution of ``duration_s`` [s]."""
+        self.invocations += 1
+        target = self.provisioned_duration_ms if provisioned else self.duration_ms
+        target[ms_ceil(duration_s)] += 1
+        if provisioned:
+            self.provisioned_served += 1
+
+
+@dataclass
+class QueueStats:
+    """One message queue: messages in, receives (consumer batches), dead letters, waits.
+
+    ``expired`` counts messages still waiting when everything else had drained: no consumer can
+    ever take them (a consumer with reserved concurrency 0), so they leave by the queue's
+    retention period, unprocessed.
+    """
+
+    messages: int = 0
+    receives: int = 0
+    dead_lettered: int = 0
+    expired: int = 0
+    wait: LatencyHistogram = field(default_factory=LatencyHistogram)
+
+
+@dataclass
+class WorkflowStats:
+    """The workflow of one route: executions, state transitions (retries included), durations."""
+
+    kind: str = "standard"
+    memory_mb: float = 64.0
+    executions: int = 0
+    transitions: int = 0
+    retried: int = 0
+    duration_ms: Counter[int] = field(default_factory=Counter)
+
+
+@dataclass
+class AppOutput:
+    """Everything the application engine measured for one option over the horizon.
+
+    Attributes
+    ----------
+    alive_s, busy_s : float
+        Integrals over the horizon of instances (servers) alive and of busy
+        instance-equivalents [s].
+    capacity_per_instance : int
+        Slots per instance (1 on serverless; workers + background workers on a server).
+    """
+
+    kind: str
+    horizon_s: float
+    routes: dict[str, RouteStats]
+    functions: dict[str, FunctionStats]
+    queues: dict[str, QueueStats]
+    workflows: dict[str, WorkflowStats]
+    bins: TimeBins
+    alive_s: float = 0.0
+    busy_s: float = 0.0
+    max_instances: int = 0
+    capacity_per_instance: int = 1
+    servers: int = 0
+    instance_billed_s: list[float] = field(default_factory=list)
+
+    def latency(self) -> LatencyHistogram:
+        """All routes' end-to-end latencies in one histogram."""
+        total = LatencyHistogram()
+        for stats in self.routes.values():
+            total.counts += stats.latency.counts
+            total.total_s += stats.latency.total_s
+        return total
+
+    def totals(self) -> dict[str, int]:
+        """Route-level request counts summed over routes, plus cold starts over functions."""
+        keys = ("arrived", "served", "throttled", "dropped", "errors")
+        out = {k: sum(getattr(r, k) for r in self.routes.values()) for k in keys}
+        out["cold_starts"] = sum(f.cold_starts for f in self.functions.values())
+        return out

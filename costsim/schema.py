@@ -1,0 +1,484 @@
+"""The scenario's JSON Schema (for editor completion) and its reference page, docs/SCENARIO.md.
+
+Both come from the pydantic models themselves, so they cannot drift from what ``validate``
+accepts: fields, types, bounds and defaults are the models'; units come from the validators a
+field carries (durations, sizes, rates are written with units); the meaning of each field is
+:data:`FIELD_DOCS`. ``costsim schema`` prints the schema; ``costsim schema --markdown`` prints
+the reference page, and a test checks that docs/SCENARIO.md is current.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from costsim.units import format_duration
+
+#: Unit kind of a field, by the validator function that parses it.
+_UNIT_OF_VALIDATOR = {
+    "duration_field": "duration",
+    "parse_duration_s": "duration",
+    "parse_size_mb": "size",
+    "parse_rate_per_s": "rate",
+}
+#: How a value of each unit kind is written, for the schema and the reference.
+UNIT_FORMS = {
+    "duration": (
+        "250ms, 10min, 7d, 2 hours",
+        r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-zµ]+\s*$",
+    ),
+    "size": ("128MB, 1.5GB", r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z]*\s*$"),
+    "rate": (
+        "5rps, 300rpm, 30 req/s",
+        r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[A-Za-z/]*\s*$",
+    ),
+}
+
+#: What each field means, by ``Model.field`` or by field name (shared meaning).
+FIELD_DOCS: dict[str, str] = {
+    "Scenario.name": "Name of the scenario, used in outputs and file names.",
+    "Scenario.description": "One line on what the scenario asks.",
+    "Scenario.horizon": "Simulated time; usage is scaled to a 730-hour month before pricing. "
+    "Cover one period of the traffic (a week for weekly patterns).",
+    "Scenario.warmup": "Requests arriving before this time are left out of latency statistics "
+    "(counts and costs still include them).",
+    "Scenario.seed": "Seed of every random stream; the same seed gives the same bytes.",
+    "Scenario.traffic": "The arrival process: one profile, or {sum: [profile, ...]}.",
+    "Scenario.workload": "What one request does.",
+    "Scenario.options": "The hosting options to compare (serverless, vps, bare_metal).",
+    "Scenario.slo": "Service-level objectives an option must meet to be chosen.",
+    "Scenario.catalogs": "Pin a catalog version (aws-lambda: '2026-10') or name a catalog "
+    "file of your own (relative to the scenario).",
+    "Workload.duration": "Service time of one request on the reference machine.",
+    "Workload.cpu_bound": "Share of the duration that is CPU work; on serverless it scales "
+    "with the CPU share memory buys (1,769 MB = 1 vCPU).",
+    "Workload.reference_memory": "Function memory at which the duration was measured.",
+    "Workload.threads": "Threads the code keeps busy; single-threaded code gains nothing "
+    "above 1 vCPU.",
+    "Workload.payload": "Response size per request, for data-transfer cost.",
+    "name": "Name of the option, unique in the scenario; sweeps address options by it.",
+    "kind": "Which kind of hosting this option is.",
+    "ServerlessOption.provider": "Catalog key of the function product (aws-lambda, "
+    "azure-functions, gcp-cloud-run, cloudflare-workers, ...).",
+    "arch": "CPU architecture; chooses the priced variant on AWS Lambda.",
+    "plan": "The priced variant for products not split by architecture (consumption, "
+    "flex-consumption, request-based, instance-based, standard).",
+    "memory": "Memory of each function instance; it buys CPU share on Lambda.",
+    "cold_start": "Initialisation time of a new instance (a distribution). The default is "
+    "not a measurement: measure your runtime and set it.",
+    "keep_alive": "How long an idle instance stays warm before it is reclaimed.",
+    "concurrency_limit": "Most instances running or initialising at once (account limit).",
+    "scale_rate": "A token bucket on new instances: {instances, per}; unset, the product's "
+    "published rate (AWS Lambda: 1,000 per 10 s per function).",
+    "ServerlessOption.timeout": "Longest an invocation may run (default: the product's limit, "
+    "15 min on AWS Lambda); a longer one holds its instance that long, is billed that long and "
+    "is counted timed_out, not served.",
+    "Workload.arm64_speedup": "How many times faster a request runs on arm64 than on x86_64, "
+    "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
+    "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
+    "oldest or random.",
+    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not).",
+    "instance_concurrency": "Requests one instance serves at once (Cloud Run style).",
+    "billing_granularity": "Duration billing increment (default: from the catalog).",
+    "init_billed": "Whether initialisation is billed (default: from the catalog).",
+    "ServerlessOption.free_tier": "Count the provider's monthly free allowance, as if this "
+    "function had it to itself.",
+    "ephemeral_storage": "Temporary disk per instance (above the included 512 MB is billed).",
+    "extras": "Priced add-ons billed per invocation: a key (api-gateway-http) or "
+    "{catalog, item, per_request}.",
+    "prices": "Price overrides by price name, in the catalog's units.",
+    "workers": "Concurrent requests per instance (server).",
+    "balancer": "How requests are spread: shared_queue, round_robin, random, least_connections.",
+    "queue_limit": "Most requests waiting per fleet; later ones are dropped.",
+    "queue_timeout": "Longest wait in the queue; requests waiting longer are dropped.",
+    "VpsOption.instance": "Catalog key of the virtual machine (hetzner-cx33, t3.medium, ...).",
+    "VpsOption.count": "Fixed number of instances (or give autoscale).",
+    "autoscale": "Target tracking on utilisation instead of a fixed count.",
+    "savings_plan_discount": "Discount of a savings plan or reservation on the machines.",
+    "BareMetalOption.server": "Catalog key of the server (hetzner-ax42, ...).",
+    "BareMetalOption.count": "Number of servers; omitted, costsim sizes the fleet for the peak.",
+    "sizing_utilization": "Target utilisation at the peak when costsim sizes the fleet.",
+    "commitment_months": "Months over which the setup fee is spread.",
+    "ops_usd_per_server_month": "Operations cost per server and month (staff, spares) [USD].",
+    "Autoscale.min": "Fewest instances.",
+    "Autoscale.max": "Most instances.",
+    "target_utilization": "Utilisation the group steers to.",
+    "boot_time": "Delay from launch until a new instance serves (billed from launch).",
+    "cooldown": "Wait after a scaling action before the next.",
+    "evaluation_period": "How often the policy looks at utilisation.",
+    "ScaleRate.instances": "New instances the bucket allows per period.",
+    "ScaleRate.per": "The bucket's period.",
+    "Slo.p99": "Highest acceptable p99 latency.",
+    "throttle_rate": "Highest acceptable share of throttled requests.",
+    "drop_rate": "Highest acceptable share of dropped requests.",
+    "Extra.key": "An add-on catalog key (api-gateway-http, ...).",
+    "Extra.catalog": "A catalog name, with item, for any catalog item.",
+    "Extra.item": "The item of catalog.",
+    "per_request": "Quantity per invocation (6 state transitions, 0.05 authorizer calls).",
+    "Extra.free_tier": "Override the option's free_tier for this extra.",
+    "scale": "Multiplies the traffic's rate (or a schedule's count).",
+    "profile": "Which traffic profile this is.",
+    "mean_rps": "Mean arrival rate.",
+    "peak_to_trough": "Ratio of the busiest to the quietest hour of the day.",
+    "peak_hour": "Hour of the day (0-24) of the peak.",
+    "weekend_factor": "Rate on Saturdays and Sundays relative to weekdays.",
+    "growth_per_month": "Relative growth of the rate per month.",
+    "base_rps": "Rate before and after the spike.",
+    "start": "When the spike starts.",
+    "ramp": "Time to reach the peak.",
+    "peak_multiplier": "Peak rate relative to the base rate.",
+    "decay": "Time constant of the exponential decay after the peak.",
+    "every": "Period of the batches.",
+    "Schedule.count": "Invocations per batch.",
+    "window": "Span over which each batch's invocations arrive.",
+    "offset": "Start of the first batch.",
+    "spread": "How arrivals are placed: uniform, equidistant or poisson (schedule); "
+    "how counts are spread in each interval (replay).",
+    "states": "The MMPP's states, each {rate, mean_sojourn}.",
+    "transitions": "Jump probabilities between states (default: uniform).",
+    "rate": "Arrival rate in this state.",
+    "mean_sojourn": "Mean time spent in this state.",
+    "sum": "Independent profiles added together.",
+    "format": "Trace format: timestamps, counts, azure-2019, azure-2021.",
+    "path": "The trace file, relative to the scenario file.",
+    "interval": "Length of one count interval of a count series.",
+    "function": "The function (hash) to replay from an Azure trace.",
+    "app": "The application (hash) to replay from an Azure trace.",
+    "top": "Replay the n busiest functions of an Azure trace.",
+    "durations_path": "Azure durations file, for per-function durations.",
+    "dist": "Which distribution this is.",
+    "value": "The fixed value.",
+    "Exponential.mean": "Mean of the exponential distribution.",
+    "Gamma.mean": "Mean of the gamma distribution.",
+    "cv": "Coefficient of variation (standard deviation / mean).",
+    "median": "Median (50th percentile).",
+    "Lognormal.p99": "99th percentile.",
+    "percentiles": "Quantiles {probability: value} to interpolate between.",
+    "samples": "Observed values to resample.",
+    "of": "Components {weight, duration} of the mixture.",
+    "Workload.cpu_time": "CPU time per request, for products that bill CPU time (Cloudflare "
+    "Workers); when not given, the cpu_bound share of each duration is taken as CPU time.",
+    "scale_mode": "How a request log is scaled: superpose (shifted copies of the log, keeping "
+    "its burstiness) or duplicate (each request repeated at the same instant).",
+    "scale_shift": "Largest random offset of each superposed copy of a log.",
+    "Weibull.scale": "Scale of the Weibull distribution.",
+    "shape": "Shape of the Weibull distribution (below 1: heavier tail than exponential).",
+    "_Component.weight": "Relative weight of this component in the mixture.",
+    "_Component.duration": "The component's distribution.",
+    "Scenario.application": "Many functions as one system: functions, routes (each with its "
+    "own traffic) and queues, instead of one traffic and workload.",
+    "ServerlessOption.functions": "Per-function settings of an application on this option "
+    "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
+    "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "
+    "capping) this function.",
+    "FunctionSettings.provisioned": "Instances of this function kept warm all the time.",
+    "background_workers": "For an application: slots per server kept for asynchronous jobs "
+    "(queued sends); without them, jobs share the workers with requests.",
+    "Application.functions": "The application's functions by name, each {duration, ...}.",
+    "Application.routes": "Entry points, each with its own traffic and steps or workflow.",
+    "Application.queues": "Message queues by name, each with its consumer function.",
+    "Route.name": "Name of the route, used in per-route results.",
+    "Route.traffic": "The route's own arrival process (a traffic profile).",
+    "Route.authorizer": "A custom authorizer function called before the route, with a cache.",
+    "Route.steps": "Calls and sends the route makes, in order.",
+    "Route.workflow": "A Step Functions style workflow the route starts instead of steps.",
+    "Route.gateway": "The API gateway add-on that prices the route's requests (none: no gateway).",
+    "Authorizer.function": "The authorizer function.",
+    "Authorizer.cache_ttl": "How long an authorizer result is cached per client.",
+    "Authorizer.clients": "Distinct clients sharing the traffic (each has its own cache entry).",
+    "Workflow.type": "Step Functions workflow type: standard (per transition) or express.",
+    "Workflow.states": "The workflow's states in order.",
+    "Workflow.retry": "Retry policy applied to the workflow's states.",
+    "Workflow.memory": "Memory an express workflow is billed for.",
+    "Retry.error_rate": "Probability that an attempt fails.",
+    "Retry.max_attempts": "Most attempts, the first included.",
+    "Retry.interval": "Wait before the first retry.",
+    "Retry.backoff": "Factor by which the wait grows after each retry.",
+    "CallStep.call": "The function called synchronously (the caller waits).",
+    "SendStep.send": "The function (or queue consumer) sent an event asynchronously.",
+    "SendStep.via": "How it is sent: queue (a message queue) or async (an asynchronous "
+    "invocation).",
+    "CallState.call": "The function the state runs.",
+    "CallState.retry": "Retry policy of this state.",
+    "MapState.map": "The function run once per item.",
+    "MapState.items": "Items per execution, as a distribution of a count (no unit), e.g. "
+    "{dist: fixed, value: 25}.",
+    "MapState.max_concurrency": "Most items in flight (none: all at once).",
+    "MapState.retry": "Retry policy of each item.",
+    "ParallelState.parallel": "Branches run at once; the state waits for all of them.",
+    "ChoiceState.choice": "Branches, one taken per execution with its probability.",
+    "ChoiceBranch.p": "Probability that this branch is taken.",
+    "ChoiceBranch.states": "The branch's states in order.",
+}
+
+
+def _unit_kind(info: Any) -> str | None:
+    for meta in getattr(info, "metadata", []):
+        func = getattr(meta, "func", None)
+        name = getattr(func, "__name__", "")
+        if name in _UNIT_OF_VALIDATOR:
+            return _UNIT_OF_VALIDATOR[name]
+    import typing
+
+    for arg in typing.get_args(info.annotation):
+        for meta in getattr(arg, "__metadata__", ()):
+            name = getattr(getattr(meta, "func", None), "__name__", "")
+            if name in _UNIT_OF_VALIDATOR:
+                return _UNIT_OF_VALIDATOR[name]
+    return None
+
+
+def docstring_attributes(model: type[BaseModel]) -> dict[str, str]:
+    """The numpydoc ``Attributes`` section of a model's docstring: field name -> its text."""
+    import inspect
+    import re
+
+    doc = inspect.cleandoc(model.__doc__ or "")
+    if "Attributes\n----------" not in doc:
+        return {}
+    section = doc.split("Attributes\n----------", 1)[1]
+    section = re.split(r"\n\S[^\n]*\n-{3,}", section, maxsplit=1)[0]
+    out: dict[str, str] = {}
+    current: list[str] = []
+    for line in section.splitlines():
+        if line and not line.startswith(" "):
+            current = [f.strip() for f in line.split(":", 1)[0].split(",")]
+            out.update({f: "" for f in current})
+        elif line.strip() and current:
+            for f in current:
+                out[f] = (out[f] + " " + line.strip()).strip()
+    return out
+
+
+def field_doc(model: type[BaseModel], name: str) -> str:
+    """The meaning of ``model.name``: :data:`FIELD_DOCS`, else the model's own numpydoc
+    ``Attributes`` entry, else the field's description (empty if undocumented)."""
+    info = model.model_fields[name]
+    return (
+        FIELD_DOCS.get(f"{model.__name__}.{name}")
+        or docstring_attributes(model).get(name)
+        or FIELD_DOCS.get(name)
+        or (info.description or "")
+    )
+
+
+def _human_default(kind: str | None, value: Any) -> Any:
+    if kind == "duration" and isinstance(value, (int, float)) and value:
+        return format_duration(float(value))
+    if kind == "size" and isinstance(value, (int, float)) and value:
+        return f"{value:g}MB" if value < 1024 or value % 1024 else f"{value / 1024:g}GB"
+    if kind == "rate" and isinstance(value, (int, float)):
+        return f"{value:g}rps"
+    return value
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file, as users write it (with units)."""
+    from costsim.scenario import Scenario, _models
+
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "costsim scenario"
+    defs = schema.setdefault("$defs", {})
+    defs.pop("LineMap", None)
+    from costsim.traffic.mmpp import MmppState
+
+    models: list[type[BaseModel]] = [*_models(), MmppState]
+    for model in models:
+        target = schema if model is Scenario else defs.get(model.__name__)
+        if target is None:
+            continue
+        props = target.get("properties", {})
+        for name, info in model.model_fields.items():
+            if info.exclude:
+                props.pop(name, None)
+                continue
+            prop = props.get(name)
+            if prop is None:
+                continue
+            kind = _unit_kind(info)
+            doc = field_doc(model, name)
+            if kind is not None:
+                example, pattern = UNIT_FORMS[kind]
+                unit_schema = {"anyOf": [{"type": "string", "pattern": pattern}, {"const": 0}]}
+                if kind != "duration":
+                    unit_schema["anyOf"][1] = {"type": "number", "minimum": 0}
+                keep = {k: prop[k] for k in ("default", "title") if k in prop}
+                nullable = any(a.get("type") == "null" for a in prop.get("anyOf", []))
+                prop.clear()
+                prop.update(
+                    unit_schema if not nullable else {"anyOf": [unit_schema, {"type": "null"}]}
+                )
+                prop.update(keep)
+                if "default" in prop:
+                    prop["default"] = _human_default(kind, prop["default"])
+                doc = f"{doc} A {kind} with its unit, e.g. {example}.".strip()
+            if doc:
+                prop["description"] = doc
+        target.get("required", [])
+    items = defs.get("MapState", {}).get("properties", {}).get("items")
+    if items is not None:
+        # a count distribution: its values have no unit, unlike the duration distributions
+        items.clear()
+        items.update(
+            {
+                "anyOf": [{"type": "object", "required": ["dist"]}, {"type": "null"}],
+                "default": None,
+                "description": FIELD_DOCS["MapState.items"],
+            }
+        )
+    parallel = defs.get("ParallelState", {}).get("properties", {}).get("parallel")
+    if parallel is not None and isinstance(parallel.get("items"), dict):
+        # a branch is one state or a list of states run in sequence
+        branch = parallel["items"]
+        parallel["items"] = {"anyOf": [branch, branch.get("items", {})]}
+    extras = defs.get("ServerlessOption", {}).get("properties", {}).get("extras")
+    if extras is not None:
+        # an extra may be written as its bare key (extras: [api-gateway-http])
+        extras["items"] = {"anyOf": [{"type": "string"}, extras.get("items", {})]}
+    for key in ("base_dir", "source_file", "line_map"):
+        schema.get("properties", {}).pop(key, None)
+    return schema
+
+
+def schema_text() -> str:
+    """The schema as stable, indented JSON text."""
+    return json.dumps(scenario_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def _type_words(model: type[BaseModel], name: str) -> str:
+    import typing
+
+    info = model.model_fields[name]
+    kind = _unit_kind(info)
+    if kind is not None:
+        return kind
+    ann = info.annotation
+    args = [a for a in typing.get_args(ann) if a is not type(None)]
+    if typing.get_origin(ann) is typing.Literal:
+        return " / ".join(f"`{a}`" for a in typing.get_args(ann))
+    simple = {int: "integer", float: "number", bool: "true/false", str: "text"}
+    origin = typing.get_origin(ann)
+    if origin is list:
+        return "list"
+    if origin is dict:
+        return "mapping"
+    if ann in simple:
+        return simple[ann]
+    if args and all(a in simple for a in args):
+        return " or ".join(simple[a] for a in args)
+    nested = [a.__name__ for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        nested = [ann.__name__]
+    if name in ("cold_start", "duration"):
+        return "distribution"
+    if name == "traffic":
+        return "profile"
+    return " or ".join(nested) or "value"
+
+
+def _default_words(model: type[BaseModel], name: str) -> str:
+    from pydantic_core import PydanticUndefined
+
+    info = model.model_fields[name]
+    if info.is_required():
+        return "**required**"
+    if info.default_factory is not None:
+        value = info.default_factory()  # type: ignore[call-arg]
+        if isinstance(value, BaseModel):
+            return "`" + json.dumps(value.model_dump(mode="json"), sort_keys=True) + "`"
+        return f"`{json.dumps(value)}`"
+    if info.default is PydanticUndefined or info.default is None:
+        return "none"
+    shown = _human_default(_unit_kind(info), info.default)
+    if isinstance(shown, bool):
+        return f"`{str(shown).lower()}`"
+    if isinstance(shown, float) and shown == int(shown):
+        shown = int(shown)
+    return f"`{shown}`" if shown != "" else '`""`'
+
+
+#: Sections of the reference: a title and the models it documents.
+SECTIONS: list[tuple[str, list[str]]] = [
+    ("The file", ["Scenario", "Workload", "Slo"]),
+    (
+        "Options",
+        [
+            "ServerlessOption",
+            "Extra",
+            "ScaleRate",
+            "FunctionSettings",
+            "VpsOption",
+            "Autoscale",
+            "BareMetalOption",
+        ],
+    ),
+    (
+        "Traffic profiles",
+        ["Constant", "Diurnal", "Spike", "Schedule", "Mmpp", "MmppState", "Replay", "Sum"],
+    ),
+    (
+        "Duration distributions",
+        ["Fixed", "Exponential", "Lognormal", "Gamma", "Weibull", "Empirical", "Mixture"],
+    ),
+    (
+        "Applications (many functions, one system)",
+        [
+            "Application",
+            "FunctionSpec",
+            "Route",
+            "Authorizer",
+            "QueueSpec",
+            "Workflow",
+            "Retry",
+            "CallStep",
+            "SendStep",
+            "CallState",
+            "MapState",
+            "ParallelState",
+            "ChoiceState",
+            "ChoiceBranch",
+        ],
+    ),
+]
+
+
+def scenario_reference() -> str:
+    """docs/SCENARIO.md: every field of a scenario file with its unit, default and meaning."""
+    from costsim.scenario import _models
+    from costsim.traffic.mmpp import MmppState
+
+    found: list[type[BaseModel]] = [*_models(), MmppState]
+    models = {m.__name__: m for m in found}
+    lines = [
+        "# Scenario files: every field",
+        "",
+        "Generated by `costsim schema --markdown` from the models that validate scenario files;",
+        "a test fails when this page is not current. `costsim schema` prints the JSON Schema",
+        "(point your editor's YAML language server at it for completion). Durations, sizes and",
+        "rates are written with units: durations `250ms`, `10min`, `7d`, `2 hours`, `1 week`",
+        "(a bare number is refused, except 0); sizes `128MB`, `1.5GB` (1 GB = 1024 MB); rates",
+        "`5rps`, `300rpm`, `30 req/s`.",
+        "",
+    ]
+    for title, names in SECTIONS:
+        lines += [f"## {title}", ""]
+        for name in names:
+            model = models.get(name)
+            if model is None:
+                continue
+            doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+            lines += [f"### {name}", "", " ".join(doc.split()), ""]
+            lines += ["| field | type | default | meaning |", "|---|---|---|---|"]
+            for field, info in model.model_fields.items():
+                if info.exclude:
+                    continue
+                meaning = field_doc(model, field).replace("|", "\\|")
+                lines.append(
+                    f"| `{field}` | {_type_words(model, field)} | "
+                    f"{_default_words(model, field)} | {meaning} |"
+                )
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
