@@ -84,11 +84,17 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _kill_at(cmd: list[str], out: Path, delay_s: float, in_write: bool) -> list[int]:
+def _kill_at(
+    cmd: list[str], out: Path, delay_s: float, in_write: bool, with_workers: bool = False
+) -> list[int]:
     """Start ``cmd``, SIGKILL it after ``delay_s`` (counted from the staged folder's appearance
-    when ``in_write``); returns the pids of its children at the moment of the kill."""
+    when ``in_write``, from its first child process when ``with_workers``); returns the pids of
+    its children at the moment of the kill."""
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start = time.monotonic()
+    if with_workers:
+        while proc.poll() is None and time.monotonic() - start < 60 and not _children(proc.pid):
+            time.sleep(0.01)
     if in_write:
         prefix = f".{out.name}.costsim-new-"
         while proc.poll() is None and time.monotonic() - start < 60:
@@ -182,7 +188,7 @@ def test_killed_sweep_keeps_a_whole_result_stops_its_workers_and_resumes(
         )
 
     subprocess.run(sweep(ref1, 1), env=_env(), check=True, capture_output=True)
-    full_s = _timed(sweep(ref2, 2))
+    subprocess.run(sweep(ref2, 2), env=_env(), check=True, capture_output=True)
     old = _snapshot(ref1, skip_dirs=("points",))
     new = _snapshot(ref2, skip_dirs=("points",))
     assert old != new and "summary.json" in new
@@ -191,11 +197,16 @@ def test_killed_sweep_keeps_a_whole_result_stops_its_workers_and_resumes(
     workers_seen = 0
     seen = {"old": 0, "new": 0}
     shutil.copytree(ref1, out)
-    # the kills chain: each sweep resumes from what the one before left in points/
+    # odd kills fall in the writing phase and chain (each sweep resumes from what the one
+    # before left in points/); even kills start again from the old result and fall while the
+    # workers compute
     for trial in range(TRIALS):
         in_write = trial % 2 == 1
-        delay = rng.uniform(0, 0.3) if in_write else rng.uniform(0.1, 0.8) * full_s
-        kids = _kill_at(sweep(out, 2), out, delay, in_write)
+        if not in_write:
+            shutil.rmtree(out)
+            shutil.copytree(ref1, out)
+        delay = rng.uniform(0, 0.3) if in_write else rng.uniform(0, 0.5)
+        kids = _kill_at(sweep(out, 2), out, delay, in_write, with_workers=not in_write)
         now = _snapshot(out, skip_dirs=("points",))
         assert now in (old, new), f"trial {trial}: a mixed sweep folder: {sorted(now)}"
         seen["old" if now == old else "new"] += 1
