@@ -145,7 +145,7 @@ def run(
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
         check_writable(out, kind="run")
-    # the guard first: a run it refuses gets its one error line, not an estimate before it
+    # refusals come before the time estimate, so an error is the only line printed
     check_resources(scn, force=force)
     say_before_run(scn, engine)
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:
