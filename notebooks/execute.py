@@ -3,7 +3,8 @@
 Run by ``make reports`` (``python notebooks/execute.py [NOTEBOOK ...]``). The result is
 deterministic: no timings, no kernel version, cells numbered from 1 in order, and a hash of the
 code cells in ``metadata.costsim.sources_sha256`` so that ``tests/test_notebooks.py`` can tell a
-notebook whose code changed after it was executed.
+notebook whose code changed after it was executed. ``COSTSIM_NOTEBOOK_BATCH=1`` tells notebooks
+to leave out widgets, whose ids are random.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def main(argv: list[str]) -> int:
     """Execute the notebooks named in ``argv`` (default: all in this folder)."""
     # The committed outputs are the full ones, not the test suite's short horizons.
     os.environ.pop("COSTSIM_QUICK", None)
+    # Widgets carry random model ids and need someone at a browser; notebooks print a hint.
+    os.environ["COSTSIM_NOTEBOOK_BATCH"] = "1"
     paths = [Path(a).resolve() for a in argv] or sorted(HERE.glob("*.ipynb"))
     for path in paths:
         print(f"notebooks/{path.name}", flush=True)
