@@ -56,6 +56,13 @@ reports: $(STAMP)
 	$(BIN)/costsim sweep scenarios/hello-api.yaml --vary traffic.scale=log:0.01:30:25 \
 	  --replications 3 --out reports/hello-api/sweep > /dev/null
 	$(BIN)/costsim report reports/hello-api > /dev/null
+	$(MAKE) notebooks
+
+# Execute every notebook in place, so they are committed with their outputs (~30 s; needs the
+# dev extras' nbclient). Deterministic: no timings or kernel versions are kept.
+.PHONY: notebooks
+notebooks: $(DEV_STAMP)
+	$(BIN)/python notebooks/execute.py
 
 # Every model against queueing theory, SimFaaS and published prices; writes docs/VALIDATION.md.
 # Slower than `make test` (several minutes); `make test` runs the fast subset.
