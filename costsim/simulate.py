@@ -328,7 +328,8 @@ def simulate(
         slo=slo,
         catalog_dates=dates,
         scenario_file=display_path(scenario.source_file),
-        catalog_files=[str(p.resolve()) for p in catalog_files_for(scenario, catalog_files)],
+        # relative to the working folder when inside it, like scenario_file: portable results
+        catalog_files=[display_path(str(p)) for p in catalog_files_for(scenario, catalog_files)],
     )
 
 
