@@ -85,6 +85,7 @@ OPTION_METRICS = (
     "cold_starts",
     "throttled",
     "dropped",
+    "timed_out",
     "cold_start_rate",
     "throttle_rate",
     "drop_rate",
