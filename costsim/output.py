@@ -80,3 +80,43 @@ def write_run_outputs(
         if charts is not None:
             staged += charts(result, stage)
     return [out / p.relative_to(stage) for p in staged]
+
+
+def replace_run_files(
+    folder: Path,
+    files: dict[str, str | bytes],
+    redraw: Callable[[Path], list[Path]] | None = None,
+) -> list[Path]:
+    """Replace a run's folder with ``files`` written over its current data files, at once.
+
+    A re-priced run keeps its other data files (meters, latency distribution); its charts show
+    the old bill and catalog dates, so they are redrawn by ``redraw`` (given the staged folder)
+    or left out for ``costsim report`` to draw.
+
+    Returns
+    -------
+    list of Path
+        The files written or redrawn (their final paths under ``folder``).
+    """
+    import shutil
+
+    from costsim.folders import MANIFEST
+
+    with replaced_folder(folder) as stage:
+        for path in sorted(folder.iterdir()):
+            stale = path.suffix in (".png", ".svg") or path.name.startswith("report.")
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and path.name not in files
+                and path.name != MANIFEST
+                and not path.name.startswith(".")
+                and not stale
+            ):
+                shutil.copy2(path, stage / path.name)
+        for name, data in files.items():
+            write_atomic(stage / name, data)
+        staged = [stage / name for name in files]
+        if redraw is not None:
+            staged += redraw(stage)
+    return [folder / p.relative_to(stage) for p in staged]

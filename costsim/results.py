@@ -120,6 +120,8 @@ class OptionResult:
     )
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Requests that ran past the product's timeout: not served, billed to the timeout.
+    timed_out: int = 0
     #: What the option used (:class:`costsim.meters.Meters`, written to ``meters.json``); None for
     #: a result loaded back from a ``summary.json``.
     meters: Meters | None = None
@@ -146,6 +148,7 @@ class OptionResult:
                 "cold_starts": self.cold_starts,
                 "throttled": self.throttled,
                 "dropped": self.dropped,
+                "timed_out": self.timed_out,
             }
         )
         row.update({f"latency_ms.{k}": v for k, v in self.latency_ms.__dict__.items()})
@@ -177,6 +180,7 @@ class OptionResult:
                 "cold_starts": self.cold_starts,
                 "throttled": self.throttled,
                 "dropped": self.dropped,
+                "timed_out": self.timed_out,
             },
             "latency_ms": {k: _round(v) for k, v in self.latency_ms.__dict__.items()},
             "instances": {

@@ -97,6 +97,10 @@ class Workload(_Strict):
     cpu_time : float or None
         CPU time per request [s], for products that bill CPU time (Cloudflare Workers); when
         not given, the ``cpu_bound`` share of each duration is taken as CPU time.
+    arm64_speedup : float
+        How many times faster a request runs on an arm64 (Graviton) function than on x86_64,
+        where ``duration`` was measured [1]. 1.0 (the default) takes them as equal, so ``arch``
+        changes only the price; measure your code on both before setting it.
     """
 
     duration: Distribution
@@ -105,6 +109,7 @@ class Workload(_Strict):
     threads: int = Field(default=1, ge=1, le=64)
     payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
     cpu_time: DurationS | None = Field(default=None, ge=0, le=3600.0)
+    arm64_speedup: float = Field(default=1.0, gt=0.1, le=10.0, allow_inf_nan=False)
 
 
 class Slo(_Strict):

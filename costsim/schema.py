@@ -70,8 +70,13 @@ FIELD_DOCS: dict[str, str] = {
     "not a measurement: measure your runtime and set it.",
     "keep_alive": "How long an idle instance stays warm before it is reclaimed.",
     "concurrency_limit": "Most instances running or initialising at once (account limit).",
-    "scale_rate": "A token bucket on new instances: {instances, per}; AWS allows 1,000 per "
-    "10 s per function.",
+    "scale_rate": "A token bucket on new instances: {instances, per}; unset, the product's "
+    "published rate (AWS Lambda: 1,000 per 10 s per function).",
+    "ServerlessOption.timeout": "Longest an invocation may run (default: the product's limit, "
+    "15 min on AWS Lambda); a longer one holds its instance that long, is billed that long and "
+    "is counted timed_out, not served.",
+    "Workload.arm64_speedup": "How many times faster a request runs on arm64 than on x86_64, "
+    "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
     "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
     "oldest or random.",
     "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not).",
@@ -162,6 +167,50 @@ FIELD_DOCS: dict[str, str] = {
     "shape": "Shape of the Weibull distribution (below 1: heavier tail than exponential).",
     "_Component.weight": "Relative weight of this component in the mixture.",
     "_Component.duration": "The component's distribution.",
+    "Scenario.application": "Many functions as one system: functions, routes (each with its "
+    "own traffic) and queues, instead of one traffic and workload.",
+    "ServerlessOption.functions": "Per-function settings of an application on this option "
+    "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
+    "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "
+    "capping) this function.",
+    "FunctionSettings.provisioned": "Instances of this function kept warm all the time.",
+    "background_workers": "For an application: slots per server kept for asynchronous jobs "
+    "(queued sends); without them, jobs share the workers with requests.",
+    "Application.functions": "The application's functions by name, each {duration, ...}.",
+    "Application.routes": "Entry points, each with its own traffic and steps or workflow.",
+    "Application.queues": "Message queues by name, each with its consumer function.",
+    "Route.name": "Name of the route, used in per-route results.",
+    "Route.traffic": "The route's own arrival process (a traffic profile).",
+    "Route.authorizer": "A custom authorizer function called before the route, with a cache.",
+    "Route.steps": "Calls and sends the route makes, in order.",
+    "Route.workflow": "A Step Functions style workflow the route starts instead of steps.",
+    "Route.gateway": "The API gateway add-on that prices the route's requests (none: no gateway).",
+    "Authorizer.function": "The authorizer function.",
+    "Authorizer.cache_ttl": "How long an authorizer result is cached per client.",
+    "Authorizer.clients": "Distinct clients sharing the traffic (each has its own cache entry).",
+    "Workflow.type": "Step Functions workflow type: standard (per transition) or express.",
+    "Workflow.states": "The workflow's states in order.",
+    "Workflow.retry": "Retry policy applied to the workflow's states.",
+    "Workflow.memory": "Memory an express workflow is billed for.",
+    "Retry.error_rate": "Probability that an attempt fails.",
+    "Retry.max_attempts": "Most attempts, the first included.",
+    "Retry.interval": "Wait before the first retry.",
+    "Retry.backoff": "Factor by which the wait grows after each retry.",
+    "CallStep.call": "The function called synchronously (the caller waits).",
+    "SendStep.send": "The function (or queue consumer) sent an event asynchronously.",
+    "SendStep.via": "How it is sent: queue (a message queue) or async (an asynchronous "
+    "invocation).",
+    "CallState.call": "The function the state runs.",
+    "CallState.retry": "Retry policy of this state.",
+    "MapState.map": "The function run once per item.",
+    "MapState.items": "Items per execution, as a distribution of a count (no unit), e.g. "
+    "{dist: fixed, value: 25}.",
+    "MapState.max_concurrency": "Most items in flight (none: all at once).",
+    "MapState.retry": "Retry policy of each item.",
+    "ParallelState.parallel": "Branches run at once; the state waits for all of them.",
+    "ChoiceState.choice": "Branches, one taken per execution with its probability.",
+    "ChoiceBranch.p": "Probability that this branch is taken.",
+    "ChoiceBranch.states": "The branch's states in order.",
 }
 
 
@@ -181,11 +230,35 @@ def _unit_kind(info: Any) -> str | None:
     return None
 
 
+def docstring_attributes(model: type[BaseModel]) -> dict[str, str]:
+    """The numpydoc ``Attributes`` section of a model's docstring: field name -> its text."""
+    import inspect
+    import re
+
+    doc = inspect.cleandoc(model.__doc__ or "")
+    if "Attributes\n----------" not in doc:
+        return {}
+    section = doc.split("Attributes\n----------", 1)[1]
+    section = re.split(r"\n\S[^\n]*\n-{3,}", section, maxsplit=1)[0]
+    out: dict[str, str] = {}
+    current: list[str] = []
+    for line in section.splitlines():
+        if line and not line.startswith(" "):
+            current = [f.strip() for f in line.split(":", 1)[0].split(",")]
+            out.update({f: "" for f in current})
+        elif line.strip() and current:
+            for f in current:
+                out[f] = (out[f] + " " + line.strip()).strip()
+    return out
+
+
 def field_doc(model: type[BaseModel], name: str) -> str:
-    """The meaning of ``model.name`` (empty if undocumented)."""
+    """The meaning of ``model.name``: :data:`FIELD_DOCS`, else the model's own numpydoc
+    ``Attributes`` entry, else the field's description (empty if undocumented)."""
     info = model.model_fields[name]
     return (
         FIELD_DOCS.get(f"{model.__name__}.{name}")
+        or docstring_attributes(model).get(name)
         or FIELD_DOCS.get(name)
         or (info.description or "")
     )
@@ -245,6 +318,22 @@ def scenario_schema() -> dict[str, Any]:
             if doc:
                 prop["description"] = doc
         target.get("required", [])
+    items = defs.get("MapState", {}).get("properties", {}).get("items")
+    if items is not None:
+        # a count distribution: its values have no unit, unlike the duration distributions
+        items.clear()
+        items.update(
+            {
+                "anyOf": [{"type": "object", "required": ["dist"]}, {"type": "null"}],
+                "default": None,
+                "description": FIELD_DOCS["MapState.items"],
+            }
+        )
+    parallel = defs.get("ParallelState", {}).get("properties", {}).get("parallel")
+    if parallel is not None and isinstance(parallel.get("items"), dict):
+        # a branch is one state or a list of states run in sequence
+        branch = parallel["items"]
+        parallel["items"] = {"anyOf": [branch, branch.get("items", {})]}
     extras = defs.get("ServerlessOption", {}).get("properties", {}).get("extras")
     if extras is not None:
         # an extra may be written as its bare key (extras: [api-gateway-http])
@@ -316,7 +405,15 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("The file", ["Scenario", "Workload", "Slo"]),
     (
         "Options",
-        ["ServerlessOption", "Extra", "ScaleRate", "VpsOption", "Autoscale", "BareMetalOption"],
+        [
+            "ServerlessOption",
+            "Extra",
+            "ScaleRate",
+            "FunctionSettings",
+            "VpsOption",
+            "Autoscale",
+            "BareMetalOption",
+        ],
     ),
     (
         "Traffic profiles",
@@ -324,7 +421,26 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ),
     (
         "Duration distributions",
-        ["Fixed", "Exponential", "Lognormal", "Gamma", "Empirical", "Mixture"],
+        ["Fixed", "Exponential", "Lognormal", "Gamma", "Weibull", "Empirical", "Mixture"],
+    ),
+    (
+        "Applications (many functions, one system)",
+        [
+            "Application",
+            "FunctionSpec",
+            "Route",
+            "Authorizer",
+            "QueueSpec",
+            "Workflow",
+            "Retry",
+            "CallStep",
+            "SendStep",
+            "CallState",
+            "MapState",
+            "ParallelState",
+            "ChoiceState",
+            "ChoiceBranch",
+        ],
     ),
 ]
 

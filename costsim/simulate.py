@@ -157,6 +157,7 @@ def _summarise(
         cold_starts=c.cold_starts,
         throttled=c.throttled,
         dropped=c.dropped,
+        timed_out=c.timed_out,
         latency_ms=LatencySummary(
             mean=h.mean_s() * 1000,
             p50=h.quantile_s(0.50) * 1000,
@@ -206,7 +207,7 @@ def simulate_option(
     (OptionResult, {catalog: version}, {catalog: as_of})
     """
     if scenario.application is not None:
-        from costsim.application.run import simulate_application_option
+        from costsim.appsim.run import simulate_application_option
 
         return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
@@ -297,7 +298,7 @@ def simulate(
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scenario.application is not None and engine != "simpy":
-        from costsim.application.run import application_engine_error
+        from costsim.appsim.run import application_engine_error
 
         raise application_engine_error(scenario)
     check_resources(scenario, force=force)
@@ -351,7 +352,7 @@ def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = 
     """
     cats = catalogs_for(scenario, catalog_files)
     if scenario.application is not None:
-        from costsim.application.run import check_application_catalogs
+        from costsim.appsim.run import check_application_catalogs
 
         check_application_catalogs(scenario, cats)
         return

@@ -151,7 +151,9 @@ def rates(arrived: int, throttled: int, dropped: int) -> tuple[float, float]:
 def run_outcome(option: Mapping[str, Any]) -> Outcome:
     """The :class:`Outcome` of one option of a run's ``summary.json``."""
     req = option["requests"]
-    throttle, drop = rates(req["arrived"], req["throttled"], req["dropped"])
+    # a request cut at the product's timeout was not served: it is lost like a dropped one
+    lost = req["dropped"] + req.get("timed_out", 0)
+    throttle, drop = rates(req["arrived"], req["throttled"], lost)
     return Outcome(
         option["name"], option["cost_usd"]["total"], option["latency_ms"]["p99"], throttle, drop
     )

@@ -178,6 +178,11 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
         "simulated cold starts come from the scenario's keep_alive and reuse; their init times "
         "are drawn from its cold_start distribution, not the logged ones"
     )
+    if not req.cold[: min(len(req), 1)].all():
+        notes.append(
+            "the log starts with a warm invocation, but the replay starts with no environment: "
+            "expect extra simulated cold starts at the start"
+        )
     return Backtest(
         option=str(opt.get("name")), period_s=period_s, memory_mb=memory_mb, rows=rows, notes=notes
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import TextColumn
 
-from costsim.cli.common import check_writable, console, err_console, progress_bar
+from costsim.cli.common import check_writable, console, err_console, progress_bar, write_error
 from costsim.errors import InputError
 
 
@@ -61,7 +61,7 @@ def breakeven(
         vary = "traffic.scale=log:0.01:100:5"
     axis = parse_vary(vary)
     if out is not None:
-        check_writable(out)
+        check_writable(out, kind="add")
     with progress_bar(TextColumn("[bold]breakeven"), "{task.completed} runs") as bar:
         task = bar.add_task("breakeven", total=None)
         result = find_breakeven(
@@ -92,13 +92,15 @@ def breakeven(
         f"{replications} replications (the same seed at every point)[/dim]"
     )
     if out is not None:
-        from costsim.folders import replaced_folder
+        path = out / "breakeven.json"
         from costsim.output import write_atomic
 
-        # replaced whole, like every result folder
-        with replaced_folder(out) as stage:
-            write_atomic(stage / "breakeven.json", json.dumps(result.as_dict(), indent=1) + "\n")
-        console.print(f"[dim]Wrote {out / 'breakeven.json'}[/dim]")
+        # one file added beside others: atomic, and a symlink named so is replaced, not followed
+        try:
+            write_atomic(path, json.dumps(result.as_dict(), indent=1) + "\n")
+        except OSError as exc:
+            raise write_error(exc, out) from None
+        console.print(f"[dim]Wrote {path}[/dim]")
 
 
 def register(app: typer.Typer) -> None:

@@ -40,8 +40,7 @@ def reprice(
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")] = True,
 ) -> None:
     """Re-price a run (from meters.json) or a sweep (from its points) without simulating."""
-    from costsim.folders import replaced_folder
-    from costsim.output import write_atomic
+    from costsim.output import replace_run_files
     from costsim.pricing.reprice import load_json, reprice_folder
 
     start = time.perf_counter()
@@ -55,22 +54,25 @@ def reprice(
         console.print(f"Re-priced sweep {folder}: {len(written)} files in {took:.2f} s")
         return
     out, names = reprice_folder(folder, list(catalog or []), pins)
-    drawn = charts and (folder / "cost.png").exists()
-    # the whole folder is replaced at once, with a fresh manifest, as `costsim run` writes it
-    with replaced_folder(folder, kind="run") as stage:
-        write_atomic(stage / "summary.json", out.summary_json)
-        write_atomic(stage / "meters.json", out.meters_json)
-        if out.timeseries_csv is not None:
-            write_atomic(stage / "timeseries.csv", out.timeseries_csv)
-        for name in KEPT:
-            if (folder / name).is_file():
-                write_atomic(stage / name, (folder / name).read_bytes())
-        if drawn:
-            # the cost chart shows the bill: redrawn from the new files
-            from costsim.report.charts import run_charts
-            from costsim.report.load import load_output, result_from_output
+    files: dict[str, str | bytes] = {
+        "summary.json": out.summary_json,
+        "meters.json": out.meters_json,
+    }
+    if out.timeseries_csv is not None:
+        files["timeseries.csv"] = out.timeseries_csv
+    redraw = None
+    if charts and (folder / "cost.png").exists():
+        # the run drew charts: they show the old bill until redrawn
+        from costsim.report.charts import run_charts
+        from costsim.report.load import load_output, result_from_output
 
-            names += [p.name for p in run_charts(result_from_output(load_output(stage)), stage)]
+        def redraw(stage: Path) -> list[Path]:
+            return run_charts(result_from_output(load_output(stage)), stage)
+
+    # the whole folder at once: a kill leaves the old result or the re-priced one, and its
+    # manifest matches its files
+    written = replace_run_files(folder, files, redraw)
+    names = sorted({*names, *(p.name for p in written)})
     took = time.perf_counter() - start
     console.print(f"Re-priced {folder} ({', '.join(names)}) in {took:.2f} s", soft_wrap=True)
 

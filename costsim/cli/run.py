@@ -48,7 +48,8 @@ def print_summary(result: Result) -> None:
     for o in result.options:
         n = max(o.arrived, 1)
         p99 = _fmt_ms(o.latency_ms.p99)
-        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, o.dropped)):
+        lost = o.dropped + o.timed_out
+        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, lost)):
             p99 += " !"
             missing = True
         table.add_row(
@@ -59,11 +60,14 @@ def print_summary(result: Result) -> None:
             p99,
             f"{100 * o.cold_starts / n:.2f}%",
             f"{100 * o.throttled / n:.2f}%",
-            f"{100 * o.dropped / n:.2f}%",
+            f"{100 * lost / n:.2f}%",
             f"{100 * o.utilization:.1f}%",
         )
     console.print(table)
     notes = ["* cheapest"]
+    cut = [f"{o.name} {o.timed_out:,}" for o in result.options if o.timed_out]
+    if cut:
+        notes.append(f"dropped includes requests cut at the timeout ({', '.join(cut)})")
     if missing:
         limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
         notes.append(f"! misses the SLO ({limit}{rule.lost_words()})")
@@ -141,7 +145,7 @@ def run(
         scn = scn.model_copy(update={"seed": seed})
     if out is not None:
         check_writable(out, kind="run")
-    # the guard first: a run it refuses gets its one error line, not an estimate before it
+    # refusals come before the time estimate, so an error is the only line printed
     check_resources(scn, force=force)
     say_before_run(scn, engine)
     with progress_bar(TextColumn("[bold]{task.description}"), "{task.percentage:>3.0f}%") as bar:

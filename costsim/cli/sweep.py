@@ -58,8 +58,7 @@ def sweep(
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
     from costsim.checks import checked_scenario
     from costsim.estimate import task_weights, with_horizon
-    from costsim.guards import check_resources
-    from costsim.sweep import parse_vary, run_sweep
+    from costsim.sweep import check_sweep, parse_vary, run_sweep
     from costsim.sweep.grid import apply_point, grid
 
     scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
@@ -72,9 +71,9 @@ def sweep(
         raise InputError("--workers must be >= 1", field="--workers")
     if out is not None:
         check_writable(out)
+    # refusals come before the time estimate, so an error is the only line printed
+    check_sweep(scn, axes, replications, tune_goal, scheduler, list(catalog or []))
     points = [apply_point(scn, params) for params in grid(axes)]
-    for point in points:
-        check_resources(point)  # refuse what cannot fit before announcing anything
     say_before_sweep(scn, points, engine, replications, workers)
     # the bar and its ETA advance by each task's expected requests, not by task count: a
     # point at 100x the traffic is 100x the work

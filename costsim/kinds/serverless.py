@@ -100,7 +100,11 @@ class ServerlessOption(Strict):
     )
     keep_alive: DurationS = Field(default=600.0, ge=0)
     concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
+    #: New instances per period; unset, the product's published rate (Lambda: 1,000 per 10 s).
     scale_rate: ScaleRate | None = None
+    #: Longest an invocation may run; unset, the product's limit (Lambda: 15 min). A longer one
+    #: holds its instance that long, is billed that long and is counted ``timed_out``.
+    timeout: DurationS | None = Field(default=None, gt=0, le=86400.0)
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
@@ -182,10 +186,49 @@ def extra_item(
     return cat, item
 
 
-def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> ServerlessPlatform:
-    """The pool model for a serverless option (no billing rule: rating reads its meters)."""
-    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
-    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
+def product_limits(
+    opt: ServerlessOption, item: FunctionItem, ctx: OptionContext
+) -> dict[str, float]:
+    """The timeout [s] and scale rate (burst, per second) the pool runs with: the option's where
+    it sets them, else the product's published limits (none: unlimited).
+
+    Raises
+    ------
+    InputError
+        At ``timeout`` when it is above what the product allows.
+    """
+    lim = item.limits
+    if opt.timeout is not None and lim.timeout_s is not None and opt.timeout > lim.timeout_s:
+        raise ctx.error(
+            f"{opt.provider} allows invocations of at most {lim.timeout_s:g} s, got "
+            f"{opt.timeout:g} s",
+            "timeout",
+        )
+    timeout_s = opt.timeout if opt.timeout is not None else lim.timeout_s
+    out: dict[str, float] = {"timeout_s": math.inf if timeout_s is None else float(timeout_s)}
+    if opt.scale_rate is not None:
+        out["scale_burst"] = float(opt.scale_rate.instances)
+        out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per
+    elif lim.scale_instances is not None and lim.scale_per_s is not None:
+        out["scale_burst"] = float(lim.scale_instances)
+        out["scale_rate_per_s"] = lim.scale_instances / lim.scale_per_s
+    return out
+
+
+def serverless_platform(
+    opt: ServerlessOption, warmup_s: float = 0.0, limits: Mapping[str, Any] | None = None
+) -> ServerlessPlatform:
+    """The pool model for a serverless option (no billing rule: rating reads its meters).
+
+    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
+    (or none) and no timeout apply.
+    """
+    lim = dict(limits or {})
+    if opt.scale_rate is not None:
+        lim.setdefault("scale_burst", float(opt.scale_rate.instances))
+        lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per)
+    burst = float(lim.get("scale_burst", math.inf))
+    rate = float(lim.get("scale_rate_per_s", math.inf))
     return ServerlessPlatform(
         memory_mb=opt.memory,
         cold_start=opt.cold_start,
@@ -197,6 +240,7 @@ def serverless_platform(opt: ServerlessOption, warmup_s: float = 0.0) -> Serverl
         provisioned=opt.provisioned_concurrency,
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
+        timeout_s=float(lim.get("timeout_s", math.inf)),
     )
 
 
@@ -262,20 +306,26 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         for j, extra in enumerate(opt.extras):
             acat, aitem = extra_item(extra, j, ctx, cats)
             extras.append((extra, acat, aitem))
-        return Resolved(cat, item, tuple(extras), {"granularity_ms": granularity_ms(opt, ctx)})
+        settings = {"granularity_ms": granularity_ms(opt, ctx), **product_limits(opt, item, ctx)}
+        return Resolved(cat, item, tuple(extras), settings)
 
     def platform(
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
     ) -> ServerlessPlatform:
-        """The pool model (no billing rule: rating reads the meters its engine emits)."""
-        return serverless_platform(opt, ctx.warmup_s)
+        """The pool model (no billing rule: rating reads the meters its engine emits), with the
+        product's limits where the option sets none."""
+        return serverless_platform(opt, ctx.warmup_s, resolved.settings)
 
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
     ) -> Iterable[Chunk]:
-        """Durations scaled by the CPU share the option's memory buys."""
+        """Durations scaled by the CPU share the option's memory buys, and on arm64 by the
+        workload's ``arm64_speedup``."""
         w = ctx.workload
         factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
+        if opt.arch == "arm64":
+            # only where the workload says arm64 runs it faster (or slower)
+            factor /= w.arm64_speedup
         if factor == 1.0:
             return chunks
         return (Chunk(c.arrival_s, c.duration_s * factor) for c in chunks)

@@ -17,7 +17,13 @@ from costsim.meters import Meters
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
 from costsim.pricing.models import FLAT_METRICS, month_factor
 from costsim.pricing.overrides import check_overrides
-from costsim.pricing.rate import rate_components, rate_function, rate_machines, rate_servers
+from costsim.pricing.rate import (
+    check_amounts,
+    rate_components,
+    rate_function,
+    rate_machines,
+    rate_servers,
+)
 from costsim.pricing.registry import CatalogSet
 
 CENT = Decimal("0.01")
@@ -115,6 +121,9 @@ class Bill:
 
     lines: list[tuple[str, Decimal]]
     catalogs: list[Catalog] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_amounts(self.lines)
 
     @property
     def components(self) -> dict[str, Decimal]:

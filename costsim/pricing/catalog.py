@@ -241,6 +241,35 @@ class FunctionBilling(BaseModel):
         return self
 
 
+class FunctionLimits(BaseModel):
+    """The platform limits a function product applies by default (a scenario may override
+    them within the product's bounds).
+
+    Attributes
+    ----------
+    timeout_s : float or None
+        Longest an invocation may run [s]; a longer one is cut there and fails (Lambda: 900).
+    scale_instances, scale_per_s : int and float, or None
+        New execution environments a function may start per period: at most
+        ``scale_instances`` every ``scale_per_s`` seconds (Lambda: 1,000 every 10 s).
+    source : str or None
+        Where the limits are published.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    timeout_s: float | None = Field(default=None, gt=0, le=86400.0)
+    scale_instances: int | None = Field(default=None, ge=1, le=10**6)
+    scale_per_s: float | None = Field(default=None, gt=0, le=86400.0)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _scale_pair(self) -> FunctionLimits:
+        if (self.scale_instances is None) != (self.scale_per_s is None):
+            raise ValueError("give scale_instances and scale_per_s together")
+        return self
+
+
 class FunctionItem(BaseModel):
     """One priced variant of a function product (e.g. the x86_64 architecture)."""
 
@@ -248,6 +277,7 @@ class FunctionItem(BaseModel):
 
     item_kind: Literal["function"] = Field(default="function", exclude=True)
     billing: FunctionBilling
+    limits: FunctionLimits = Field(default_factory=FunctionLimits)
     components: list[Component] = Field(min_length=1)
     source: str | None = None
 

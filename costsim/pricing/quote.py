@@ -101,6 +101,45 @@ class FunctionUsage:
     response_mb: float = 0.0
     traffic_hours: float | None = None
 
+    def __post_init__(self) -> None:
+        # bounds where the stated usage is read: beyond them, histograms of integer ms
+        # overflow and Decimal rounding fails, long before any real bill
+        for name, limit in _USAGE_LIMITS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise InputError("must be a finite number >= 0", field=_flag(name))
+            if value > limit:
+                raise InputError(f"must be at most {limit:g}, got {value:g}", field=_flag(name))
+
+
+#: Largest monthly usage a quote takes, per field: a quadrillion requests, 11.6-day requests,
+#: 100,000 instances (the scenario limit), a month of hours.
+_USAGE_LIMITS: dict[str, float] = {
+    "requests": 1e15,
+    "duration_ms": 1e9,
+    "memory_mb": 1e7,
+    "ephemeral_storage_mb": 1e7,
+    "provisioned_concurrency": 1e5,
+    "provisioned_hours": MONTH_H,
+    "provisioned_requests": 1e15,
+    "provisioned_duration_ms": 1e9,
+    "vcpu": 1000.0,
+    "concurrency": 1e5,
+    "cpu_ms": 1e9,
+    "transitions": 1e15,
+    "egress_gb": 1e12,
+    "cold_starts": 1e15,
+    "init_ms": 1e9,
+    "response_mb": 1e6,
+    "traffic_hours": MONTH_H,
+}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
 
 def _count(x: float) -> int:
     """A stated monthly count as a whole number (a quote may say 7.44e6)."""

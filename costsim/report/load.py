@@ -215,6 +215,7 @@ def result_from_output(out: Output) -> Result:
                 cold_starts=int(req["cold_starts"]),
                 throttled=int(req["throttled"]),
                 dropped=int(req["dropped"]),
+                timed_out=int(req.get("timed_out", 0)),
                 latency_ms=LatencySummary(**o["latency_ms"]),
                 instances_mean=float(o["instances"]["mean"]),
                 instances_max=int(o["instances"]["max"]),

@@ -47,7 +47,15 @@ from costsim.sweep.lock import sweep_folder_lock, sweep_identity
 from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
 from costsim.sweep.tasks import OPTION_METRICS
 
-__all__ = ["GOALS", "MAX_SWEEP_RUNS", "Axis", "SweepResult", "parse_vary", "run_sweep"]
+__all__ = [
+    "GOALS",
+    "MAX_SWEEP_RUNS",
+    "Axis",
+    "SweepResult",
+    "check_sweep",
+    "parse_vary",
+    "run_sweep",
+]
 
 #: Most runs (points x replications) one sweep may hold: each is a full simulation, its record
 #: is kept in memory, and the grid is checked point by point before any starts.
@@ -147,20 +155,7 @@ def run_sweep(
     """
     if isinstance(axes, dict):
         axes = [Axis(k, tuple(v)) for k, v in axes.items()]
-    if not axes:
-        raise InputError("give at least one --vary PATH=VALUES", field="--vary")
-    if not 1 <= replications <= 1000:
-        raise InputError("replications must be 1..1000", field="--replications")
-    if tune_goal not in GOALS:
-        raise InputError(f"tune goal must be one of {', '.join(GOALS)}", field="--tune-goal")
-    if scheduler is not None:
-        scheduler = check_scheduler(scheduler)
-    _check_grid_size(axes, replications)
-    # every point checked as run checks it (catalogs, resource guard) before any work starts;
-    # traces are read once, they do not change along the grid
-    for params in grid(axes):
-        check_run_inputs(apply_point(scenario, params), catalog_files, traces=False)
-    check_traces(scenario)
+    scheduler = check_sweep(scenario, axes, replications, tune_goal, scheduler, catalog_files)
     tasks = make_tasks(scenario, axes, replications, engine, catalog_files)
     first = tasks[0]
     identity = sweep_identity(
@@ -183,6 +178,39 @@ def run_sweep(
             if out is not None:
                 write_sweep_outputs(result, axes, folder, charts=charts)
     return result
+
+
+def check_sweep(
+    scenario: Scenario,
+    axes: list[Axis],
+    replications: int,
+    tune_goal: str = "balanced",
+    scheduler: str | None = None,
+    catalog_files: list[str | Path] | None = None,
+) -> str | None:
+    """Every check of a sweep before any work: flags, the grid's size, each point as ``run``
+    checks it (catalogs, the resource guard), the traces once.
+
+    Returns
+    -------
+    str or None
+        The scheduler address in its full form (``tcp://host:port``).
+    """
+    if not axes:
+        raise InputError("give at least one --vary PATH=VALUES", field="--vary")
+    if not 1 <= replications <= 1000:
+        raise InputError("replications must be 1..1000", field="--replications")
+    if tune_goal not in GOALS:
+        raise InputError(f"tune goal must be one of {', '.join(GOALS)}", field="--tune-goal")
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)
+    _check_grid_size(axes, replications)
+    # every point checked as run checks it (catalogs, resource guard) before any work starts;
+    # traces are read once, they do not change along the grid
+    for params in grid(axes):
+        check_run_inputs(apply_point(scenario, params), catalog_files, traces=False)
+    check_traces(scenario)
+    return scheduler
 
 
 def _check_grid_size(axes: list[Axis], replications: int) -> None:

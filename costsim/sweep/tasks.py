@@ -141,9 +141,11 @@ def run_task(task: Task) -> dict[str, Any]:
                     "cold_starts": o.cold_starts,
                     "throttled": o.throttled,
                     "dropped": o.dropped,
+                    "timed_out": o.timed_out,
                     "cold_start_rate": o.cold_starts / n,
                     "throttle_rate": o.throttled / n,
-                    "drop_rate": o.dropped / n,
+                    # cut at the product's timeout: lost like a dropped request
+                    "drop_rate": (o.dropped + o.timed_out) / n,
                     "instances_mean": o.instances_mean,
                     "busy_mean": o.busy_mean,
                     "utilization": o.utilization,

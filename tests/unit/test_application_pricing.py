@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from costsim import scenario_from_text, simulate
-from costsim.application.pricing import (
+from costsim.appsim.pricing import (
     rate_addon,
     rate_express_workflow,
     rate_standard_workflow,

@@ -160,8 +160,10 @@ def serverless_platforms(draw: st.DrawFn) -> ServerlessPlatform:
 
 def test_differential_test_varies_every_serverless_parameter() -> None:
     """The list the differential test draws from names every ServerlessPlatform field, and
-    every serverless option field is either one of them (through kinds.serverless_platform)
-    or only read by rating: a new parameter cannot be left out of the comparison."""
+    every serverless option field (and every per-function setting of an application) is either
+    one of them (through kinds.serverless_platform) or only read by rating: a new parameter
+    cannot be left out of the comparison."""
+    from costsim.application.schema import FunctionSettings
     from costsim.scenario import ServerlessOption
 
     assert set(SERVERLESS_VARIED) == {f.name for f in fields(ServerlessPlatform)}
@@ -179,8 +181,18 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "name", "kind", "provider", "arch", "plan", "billing_granularity", "init_billed",
         "free_tier", "ephemeral_storage", "extras", "prices",
     }  # fmt: skip
-    assert set(ServerlessOption.model_fields) == set(to_platform) | rating_only
-    assert set().union(*to_platform.values()) <= set(SERVERLESS_VARIED)
+    # an application's per-function pools: each is a ServerlessPlatform built from these
+    per_function = {
+        "memory": {"memory_mb"},
+        "keep_alive": {"keep_alive_s"},
+        "reserved_concurrency": {"concurrency_limit"},
+        "provisioned": {"provisioned"},
+        "cold_start": {"cold_start"},
+    }
+    assert set(ServerlessOption.model_fields) == set(to_platform) | rating_only | {"functions"}
+    assert set(FunctionSettings.model_fields) == set(per_function)
+    mapped = set().union(*to_platform.values(), *per_function.values())
+    assert mapped <= set(SERVERLESS_VARIED)
 
 
 #: Every fleet platform parameter and the values the differential test draws it from. A

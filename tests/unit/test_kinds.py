@@ -28,11 +28,11 @@ MODEL_NAMES = {k.model.__name__ for k in KINDS.values()}
 ALLOWED: dict[str, str] = {
     "calibrate/backtest.py": "replays Lambda REPORT logs, which only a serverless option can",
     "scenario.py": "re-exports the option models from where they were defined before kinds/",
-    # known gap: the application runner (many functions per option) plans each kind itself;
-    # routing it through the adapters is the next step of issue 13, listed here, not hidden
-    "application/blocks.py": "application runner: per-kind blocks of summary.json",
-    "application/plans.py": "application runner: a plan per kind (function pools or a fleet)",
-    "application/run.py": "application runner: dispatches on the option's kind",
+    # applications plan each option as pools (serverless) or one service (fleets): that plan is
+    # not yet a method of the kinds' adapters (known debt, issue 15's compiled-engine step)
+    "appsim/plans.py": "plans an application's pools or service per option kind",
+    "appsim/run.py": "runs and prices an application per option kind",
+    "appsim/blocks.py": "words the per-function blocks of serverless pools",
 }
 
 SCENARIO = """\

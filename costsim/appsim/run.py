@@ -10,15 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from costsim.application.blocks import (
+from costsim.application.schema import Application
+from costsim.appsim.blocks import (
     function_blocks,
     latency_summary,
     queue_blocks,
     route_blocks,
     timeseries,
 )
-from costsim.application.plans import fleet_plan, serverless_plan
-from costsim.application.pricing import (
+from costsim.appsim.plans import fleet_plan, serverless_plan
+from costsim.appsim.pricing import (
     Lines,
     PoolBilling,
     merged_meters,
@@ -30,7 +31,6 @@ from costsim.application.pricing import (
     rate_standard_workflow,
     workflow_histogram,
 )
-from costsim.application.schema import Application
 from costsim.engine.app import (
     AppOutput,
     FleetPlan,
