@@ -41,7 +41,8 @@ class FileNamed(BaseModel):
     (``keep_alive``) as its alias. Validation takes either name (files are validated by alias
     only, see :func:`costsim.scenario.scenario_from_data`); dumps and the JSON Schema use the
     file's names, so stored scenarios and ``--vary`` paths read as the files do. Unknown fields
-    are refused, so a typo is an error, not a default.
+    are refused, so a typo is an error, not a default. A model's numpydoc ``Attributes`` use the
+    file's names too: the JSON Schema shows them to people writing files.
     """
 
     model_config = ConfigDict(

@@ -88,13 +88,13 @@ class Workload(_Strict):
     cpu_bound : float
         Share of the duration that is CPU work. On serverless it scales with the CPU share that
         memory buys (1,769 MB = 1 vCPU, at most 6); the rest (waiting on I/O) does not.
-    reference_memory_mb : float
+    reference_memory : float
         Function memory at which ``duration`` was measured [MB].
     threads : int
         Threads the code can keep busy; single-threaded code gains nothing above 1 vCPU.
-    payload_mb : float
+    payload : float
         Response size per request [MB], for data-transfer cost.
-    cpu_time_s : float or None
+    cpu_time : float or None
         CPU time per request [s], for products that bill CPU time (Cloudflare Workers); when
         not given, the ``cpu_bound`` share of each duration is taken as CPU time.
     arm64_speedup : float
@@ -125,7 +125,7 @@ class Scenario(_Strict):
 
     Attributes
     ----------
-    horizon_s : float
+    horizon : float
         Simulated time [s].
     traffic, workload : Profile, Workload
         One function's traffic and work. For an ``application`` scenario both are derived:

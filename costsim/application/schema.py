@@ -68,7 +68,7 @@ class Retry(_Strict):
         Probability that one attempt fails (on top of throttles, which are always retried).
     max_attempts : int
         Attempts in all, the first included (Step Functions ``MaxAttempts`` + 1).
-    interval_s : float
+    interval : float
         Wait before the first retry [s].
     backoff : float
         Factor by which each further wait grows.
@@ -206,9 +206,9 @@ class FunctionSpec(_Strict):
     ----------
     duration : Distribution
         Its own run time per invocation [s], calls it makes not included.
-    memory_mb : float or None
+    memory : float or None
         Memory on serverless [MB]; the option's ``memory`` when omitted.
-    keep_alive_s : float or None
+    keep_alive : float or None
         Idle time before an instance is reclaimed [s]; the option's when omitted.
     reserved_concurrency : int or None
         Concurrent executions reserved for (and capping) this function; none shares the account.
@@ -219,7 +219,7 @@ class FunctionSpec(_Strict):
         retried; a synchronous caller gets the error).
     async_retries : int
         Retries of a failed asynchronous event (AWS default 2).
-    max_event_age_s : float
+    max_event_age : float
         Longest an asynchronous event waits through throttles before it is dead-lettered [s].
     steps : list
         Calls and sends the function itself makes after its own work, in order.
@@ -247,12 +247,12 @@ class QueueSpec(_Strict):
         The function that processes the messages.
     batch_size : int
         Most messages one consumer invocation takes (its duration is the sum of theirs).
-    batching_window_s : float
+    batching_window : float
         Longest the oldest waiting message is held to fill a batch [s] (SQS
         ``MaximumBatchingWindowInSeconds``); 0 invokes as soon as a message is there.
     max_concurrency : int or None
         Most consumer invocations in flight for this queue (SQS ``MaximumConcurrency``).
-    visibility_timeout_s : float
+    visibility_timeout : float
         Time before a message whose processing failed can be received again [s].
     max_receives : int
         Receives before a failing message goes to the dead-letter queue.

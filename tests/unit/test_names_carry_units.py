@@ -75,3 +75,20 @@ def test_file_fields_are_the_aliases() -> None:
     names = file_fields(ServerlessOption)
     assert "keep_alive" in names and "keep_alive_s" not in names
     assert names["memory"] is ServerlessOption.model_fields["memory_mb"]
+
+
+def test_the_json_schema_names_only_file_names() -> None:
+    """Every model's properties in ``costsim schema`` are its file names, none a Python name."""
+    from costsim.schema import scenario_schema
+
+    schema = scenario_schema()
+    compared = 0
+    for model in [*_models(), MmppState]:
+        target = schema if model.__name__ == "Scenario" else schema["$defs"].get(model.__name__)
+        if target is None:
+            continue
+        compared += 1
+        shown = set(target.get("properties", {}))
+        files = {name for name, info in file_fields(model).items() if not info.exclude}
+        assert shown == files, model.__name__
+    assert compared > 30
