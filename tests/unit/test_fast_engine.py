@@ -64,10 +64,6 @@ def assert_same(ref: EngineOutput, fast: EngineOutput) -> None:
         np.testing.assert_array_equal(getattr(fast.bins, name), getattr(ref.bins, name), name)
     np.testing.assert_allclose(fast.bins.alive_s, ref.bins.alive_s, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(fast.bins.busy_s, ref.bins.busy_s, rtol=1e-9, atol=1e-9)
-    assert fast.quantities.keys() == ref.quantities.keys()
-    for key, value in ref.quantities.items():
-        assert fast.quantities[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
-    np.testing.assert_allclose(fast.instance_billed_s, ref.instance_billed_s, rtol=1e-12)
     assert_same_meters(ref.meters, fast.meters)
     assert fast.alive_s == pytest.approx(ref.alive_s, rel=1e-9, abs=1e-9)
     assert fast.busy_s == pytest.approx(ref.busy_s, rel=1e-9, abs=1e-9)
