@@ -69,7 +69,18 @@ def _granular_s(
 
 
 def _init_separate(item: FunctionItem) -> bool:
-    """Whether the item prices init time on a line of its own (``init_gb_s``)."""
+    """Whether the item prices init time on a line of its own (``init_gb_s``).
+
+    Parameters
+    ----------
+    item : FunctionItem
+        The priced variant.
+
+    Returns
+    -------
+    bool
+        True when a component bills ``init_gb_s``.
+    """
     return any(c.metric == "init_gb_s" for c in item.components)
 
 
