@@ -219,6 +219,27 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
+def span_words(seconds: float) -> str:
+    """A duration [s] in words for sentences: ``1 day``, ``7 days``, ``30 minutes``, ``250 ms``.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration [s].
+
+    Returns
+    -------
+    str
+        The largest unit in which the value is at least 1, to three significant digits,
+        singular for exactly 1.
+    """
+    for unit, size in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
+        if abs(seconds) >= size:
+            value = float(f"{seconds / size:.3g}")
+            return f"{value:g} {unit}" + ("" if value == 1 else "s")
+    return f"{seconds * 1000:.3g} ms"
+
+
 #: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit
 #: its numbers are shown in.
 _UNIT_TABLES: dict[str, tuple[dict[str, float], str]] = {

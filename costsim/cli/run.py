@@ -20,7 +20,7 @@ from costsim.cli.common import (
 from costsim.errors import InputError
 from costsim.results import Result
 from costsim.slo import SloRule, rates
-from costsim.units import format_duration
+from costsim.units import format_duration, span_words
 
 
 def _fmt_ms(ms: float) -> str:
@@ -214,9 +214,7 @@ def traffic(
     if out is not None:
         check_writable(out, kind="add")
     summary = summarise_traffic(scn)
-    table = Table(
-        title=f"{scn.name}: traffic over {scn.horizon / 86400:g} days", title_justify="left"
-    )
+    table = Table(title=f"{scn.name}: traffic over {span_words(scn.horizon)}", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("profile", scn.traffic.describe())

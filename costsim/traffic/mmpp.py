@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from costsim.traffic.context import StreamContext
 from costsim.traffic.profiles import BaseProfile, DurationS, RatePerS, RequestStream
+from costsim.units import span_words
 
 
 class MmppState(BaseModel):
@@ -112,7 +113,9 @@ class Mmpp(BaseProfile):
             yield arrivals, None
 
     def describe(self) -> str:
-        parts = ", ".join(f"{s.rate:g} req/s for ~{s.mean_sojourn:g} s" for s in self.states)
+        parts = ", ".join(
+            f"{s.rate:g} req/s for ~{span_words(s.mean_sojourn)}" for s in self.states
+        )
         return self._scaled(f"bursty (MMPP): {parts}; mean {self.mean_rate_rps:g} req/s")
 
 
