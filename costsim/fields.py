@@ -7,9 +7,9 @@ from these, so ``250ms`` and ``128MB`` are read one way everywhere.
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from costsim.units import duration_field, parse_size_mb
 
@@ -32,10 +32,55 @@ MAX_SPAN_S = 10 * 365 * 86400.0
 MAX_PHASE_S = 86400.0
 
 
+def _numeric(annotation: Any) -> bool:
+    """Whether a field annotation is a number (``int``, ``float``, optional or annotated)."""
+    if annotation is bool:
+        return False
+    if annotation in (int, float):
+        return True
+    args = get_args(annotation)
+    return bool(args) and bool not in args and any(_numeric(a) for a in args)
+
+
+def refuse_booleans(model: type[BaseModel], data: Any) -> Any:
+    """Turn ``true``/``false`` given for a number field into text, so it fails as not a number.
+
+    pydantic reads ``true`` as 1 for ``int`` and ``float`` fields; in a scenario ``workers:
+    true`` or ``count: false`` is a slip, so the field's own check reports it ("expected a whole
+    number, got 'true'"), located like any other error.
+
+    Parameters
+    ----------
+    model : type of BaseModel
+        The model being validated.
+    data : Any
+        Its raw input.
+
+    Returns
+    -------
+    Any
+        ``data``, with booleans of number fields replaced by ``"true"``/``"false"``.
+    """
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, field in model.model_fields.items():
+        for key in {name, field.alias or name}:
+            if isinstance(out.get(key), bool) and _numeric(field.annotation):
+                out[key] = "true" if out[key] else "false"
+    return out
+
+
 class Strict(BaseModel):
-    """A frozen model that refuses unknown fields (so a typo is an error, not a default)."""
+    """A frozen model that refuses unknown fields (so a typo is an error, not a default), and
+    booleans where it expects a number."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
 
 class OneOf:

@@ -131,6 +131,10 @@ _SHORT_FIELDS = frozenset(
 )
 
 
+#: Text that is only a number, with no unit.
+_BARE_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
 def duration_field(value: object, info: object) -> float:
     """Validate a scenario-file duration [s]: like :func:`parse_duration_s`, but a bare non-zero
     number is refused when the validation context sets :data:`UNITS_REQUIRED`.
@@ -149,6 +153,8 @@ def duration_field(value: object, info: object) -> float:
     """
     context = getattr(info, "context", None) or {}
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, str) and _BARE_NUMBER.match(value):
+        number = float(value)  # "10" quoted is as bare as 10
     # zero needs no unit, and a non-finite number gets parse_duration_s's own message
     if number and math.isfinite(number) and context.get(UNITS_REQUIRED):
         field = str(getattr(info, "field_name", "") or "")

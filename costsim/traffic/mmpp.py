@@ -10,11 +10,12 @@ stationary distribution of the jump chain).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from costsim.fields import refuse_booleans
 from costsim.traffic.context import StreamContext
 from costsim.traffic.profiles import BaseProfile, DurationS, RatePerS, RequestStream
 from costsim.units import span_words
@@ -24,6 +25,11 @@ class MmppState(BaseModel):
     """One state of the modulating chain."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
     rate: RatePerS = Field(ge=0)
     mean_sojourn: DurationS = Field(gt=0)

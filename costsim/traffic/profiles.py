@@ -17,11 +17,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from costsim.fields import refuse_booleans
 from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.context import StreamContext
 from costsim.units import duration_field, parse_rate_per_s, span_words
@@ -79,6 +80,11 @@ class BaseProfile(BaseModel):
     """What every traffic profile offers."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
     scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
 
