@@ -22,7 +22,7 @@ from pydantic import (
 
 from costsim.application.schema import Application
 from costsim.errors import InputError
-from costsim.fields import MAX_INSTANCES, DurationS, Name, PriceOverrides, SizeMB
+from costsim.fields import MAX_INSTANCES, DurationS, Name, PriceOverrides, SizeMB, file_fields
 from costsim.fields import Strict as _Strict
 from costsim.kinds import KINDS
 from costsim.kinds.bare_metal import BareMetalOption
@@ -105,17 +105,17 @@ class Workload(_Strict):
 
     duration: Distribution
     cpu_bound: float = Field(default=0.0, ge=0, le=1)
-    reference_memory: SizeMB = Field(default=1769.0, gt=0)
+    reference_memory_mb: SizeMB = Field(default=1769.0, gt=0, alias="reference_memory")
     threads: int = Field(default=1, ge=1, le=64)
-    payload: SizeMB = Field(default=0.0, ge=0, le=1024.0**2)
-    cpu_time: DurationS | None = Field(default=None, ge=0, le=3600.0)
+    payload_mb: SizeMB = Field(default=0.0, ge=0, le=1024.0**2, alias="payload")
+    cpu_time_s: DurationS | None = Field(default=None, ge=0, le=3600.0, alias="cpu_time")
     arm64_speedup: float = Field(default=1.0, gt=0.1, le=10.0, allow_inf_nan=False)
 
 
 class Slo(_Strict):
     """Service-level objectives an option must meet."""
 
-    p99: DurationS | None = Field(default=None, gt=0)
+    p99_s: DurationS | None = Field(default=None, gt=0, alias="p99")
     throttle_rate: float | None = Field(default=None, ge=0, le=1)
     drop_rate: float | None = Field(default=None, ge=0, le=1)
 
@@ -138,10 +138,12 @@ class Scenario(_Strict):
 
     name: Name
     description: str = ""
-    horizon: DurationS = Field(default=30 * 86400.0, ge=MIN_HORIZON_S, le=MAX_HORIZON_S)
+    horizon_s: DurationS = Field(
+        default=30 * 86400.0, ge=MIN_HORIZON_S, le=MAX_HORIZON_S, alias="horizon"
+    )
     #: Requests arriving before this time are left out of latency statistics (a warm-up, so
     #: that an empty start does not skew percentiles); counts and costs still include them.
-    warmup: DurationS = Field(default=0.0, ge=0, le=MAX_HORIZON_S)
+    warmup_s: DurationS = Field(default=0.0, ge=0, le=MAX_HORIZON_S, alias="warmup")
     seed: int = Field(default=0, ge=0, lt=2**63)
     # Required unless an application is given, which derives them (_derive_from_application):
     # typed as always present, because after validation they always are.
@@ -164,7 +166,7 @@ class Scenario(_Strict):
             if option.name in seen:
                 raise ValueError(f"two options are named {option.name!r}; names must be unique")
             seen.add(option.name)
-        if self.warmup >= self.horizon:
+        if self.warmup_s >= self.horizon_s:
             raise ValueError("warmup must be shorter than the horizon")
         return self
 
@@ -191,7 +193,7 @@ class Scenario(_Strict):
             parts.extend(traffic._parts() if isinstance(traffic, Sum) else [traffic])
         total = parts[0] if len(parts) == 1 else Sum.model_validate({"sum": parts})
         demand = mean_demand_s(app)
-        counts = [r.traffic.expected_count(0.0, self.horizon) for r in app.routes]
+        counts = [r.traffic.expected_count(0.0, self.horizon_s) for r in app.routes]
         weight = sum(counts)
         mean_s = sum(c * demand[r.name] for c, r in zip(counts, app.routes, strict=True))
         mean_s = mean_s / weight if weight > 0 else max(demand.values())
@@ -379,7 +381,7 @@ def _with_nested(model: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def _field_names() -> set[str]:
-    return {name for model in _models() for name in model.model_fields}
+    return {name for model in _models() for name in file_fields(model)}
 
 
 def _tagged_models() -> dict[str, type[BaseModel]]:
@@ -422,15 +424,16 @@ def _known_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
                 )
                 model = tagged or model
             continue
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
+        fields = file_fields(model) if model is not None else {}
+        if not isinstance(part, str) or part not in fields:
             model = None
             continue
-        model = _nested_model(model.model_fields[part].annotation)
+        model = _nested_model(fields[part].annotation)
         if model is None and isinstance(node, dict):
             model = next((tags[v] for v in node.values() if isinstance(v, str) and v in tags), None)
     if model is None:
         return sorted(_field_names())
-    return sorted(name for name, f in model.model_fields.items() if not f.exclude)
+    return sorted(name for name, f in file_fields(model).items() if not f.exclude)
 
 
 class ScenarioErrors(InputError):
@@ -502,7 +505,8 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
         )
     _one_shape(data, line_map)
     try:
-        scenario = Scenario.model_validate(data, context={UNITS_REQUIRED: True})
+        # files use the files' names only (keep_alive, not the Python keep_alive_s)
+        scenario = Scenario.model_validate(data, context={UNITS_REQUIRED: True}, by_name=False)
     except ValidationError as exc:
         raise_all(_located_errors(exc, data, line_map))
         raise  # unreachable: a ValidationError holds at least one error

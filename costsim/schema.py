@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
+from costsim.fields import file_fields
 from costsim.units import format_duration
 
 #: Unit kind of a field, by the validator function that parses it.
@@ -254,14 +256,27 @@ def docstring_attributes(model: type[BaseModel]) -> dict[str, str]:
     return out
 
 
+def _field(model: type[BaseModel], name: str) -> tuple[str, str, FieldInfo]:
+    """``(file name, Python name, FieldInfo)`` of a field given by either name."""
+    info = file_fields(model).get(name) or model.model_fields[name]
+    python = next(n for n, i in model.model_fields.items() if i is info)
+    return info.alias or python, python, info
+
+
 def field_doc(model: type[BaseModel], name: str) -> str:
     """The meaning of ``model.name``: :data:`FIELD_DOCS`, else the model's own numpydoc
-    ``Attributes`` entry, else the field's description (empty if undocumented)."""
-    info = model.model_fields[name]
+    ``Attributes`` entry, else the field's description (empty if undocumented).
+
+    ``name`` is the file's name of the field (``keep_alive``) or its Python name
+    (``keep_alive_s``); :data:`FIELD_DOCS` is keyed by the file's names.
+    """
+    file_name, python, info = _field(model, name)
+    attributes = docstring_attributes(model)
     return (
-        FIELD_DOCS.get(f"{model.__name__}.{name}")
-        or docstring_attributes(model).get(name)
-        or FIELD_DOCS.get(name)
+        FIELD_DOCS.get(f"{model.__name__}.{file_name}")
+        or attributes.get(python)
+        or attributes.get(file_name)
+        or FIELD_DOCS.get(file_name)
         or (info.description or "")
     )
 
@@ -293,7 +308,7 @@ def scenario_schema() -> dict[str, Any]:
         if target is None:
             continue
         props = target.get("properties", {})
-        for name, info in model.model_fields.items():
+        for name, info in file_fields(model).items():
             if info.exclude:
                 props.pop(name, None)
                 continue
@@ -353,7 +368,7 @@ def schema_text() -> str:
 def _type_words(model: type[BaseModel], name: str) -> str:
     import typing
 
-    info = model.model_fields[name]
+    _, _, info = _field(model, name)
     kind = _unit_kind(info)
     if kind is not None:
         return kind
@@ -384,7 +399,7 @@ def _type_words(model: type[BaseModel], name: str) -> str:
 def _default_words(model: type[BaseModel], name: str) -> str:
     from pydantic_core import PydanticUndefined
 
-    info = model.model_fields[name]
+    _, _, info = _field(model, name)
     if info.is_required():
         return "**required**"
     if info.default_factory is not None:
@@ -474,7 +489,7 @@ def scenario_reference() -> str:
             doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
             lines += [f"### {name}", "", " ".join(doc.split()), ""]
             lines += ["| field | type | default | meaning |", "|---|---|---|---|"]
-            for field, info in model.model_fields.items():
+            for field, info in file_fields(model).items():
                 if info.exclude:
                     continue
                 meaning = field_doc(model, field).replace("|", "\\|")

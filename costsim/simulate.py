@@ -127,7 +127,7 @@ def _summarise(
     detail: dict[str, object],
 ) -> OptionResult:
     h = out.latency
-    horizon = scenario.horizon
+    horizon = scenario.horizon_s
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
     bins = out.bins
@@ -212,12 +212,12 @@ def simulate_option(
         return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
     runners = ENGINES[engine]
-    bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
-    timing = (scenario.horizon, bins)
+    bins = TimeBins(scenario.horizon_s, default_bin_count(scenario.horizon_s))
+    timing = (scenario.horizon_s, bins)
     draws = _option_draws(scenario, opt.name)
     chunks: Iterable[Chunk] = traffic if traffic is not None else request_chunks(scenario)
     done = 0
-    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon_s)
 
     def tick(n: int) -> None:
         nonlocal done
@@ -250,7 +250,7 @@ def shared_traffic(scenario: Scenario) -> list[Chunk] | None:
     """The whole request stream, when it is small enough to hold once for all options."""
     if len(scenario.options) < 2:
         return None
-    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon_s)
     if not math.isfinite(expected) or expected > SHARED_TRAFFIC_MAX_REQUESTS * 0.8:
         return None
     chunks = []
@@ -312,16 +312,16 @@ def simulate(
         options.append(result)
         versions.update(v)
         dates.update(d)
-    bins = default_bin_count(scenario.horizon)
+    bins = default_bin_count(scenario.horizon_s)
     slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
     return Result(
         scenario=scenario.name,
         seed=scenario.seed,
-        horizon_s=scenario.horizon,
+        horizon_s=scenario.horizon_s,
         engine=engine,
         catalogs=versions,
         options=options,
-        bin_width_s=scenario.horizon / bins,
+        bin_width_s=scenario.horizon_s / bins,
         description=scenario.description,
         traffic=scenario.traffic.describe(),
         costsim_version=__version__,

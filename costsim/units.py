@@ -157,7 +157,8 @@ def duration_field(value: object, info: object) -> float:
         number = float(value)  # "10" quoted is as bare as 10
     # zero needs no unit, and a non-finite number gets parse_duration_s's own message
     if number and math.isfinite(number) and context.get(UNITS_REQUIRED):
-        field = str(getattr(info, "field_name", "") or "")
+        # the Python name carries the unit (horizon_s); the file's name is the same without it
+        field = str(getattr(info, "field_name", "") or "").removesuffix("_s")
         raise ValueError(bare_duration_message(float(number), field))
     return parse_duration_s(value)
 

@@ -95,11 +95,11 @@ def say_before_run(scn: Any, engine: str, runs: int = 1, workers: int = 1) -> No
     slow = contention()
     predicted = runtime_s(scn, engine, runs, workers) * slow
     if predicted >= ANNOUNCE_AFTER_S:
-        quick = scn.model_copy(update={"horizon": quick_horizon_s(scn)})
+        quick = scn.model_copy(update={"horizon_s": quick_horizon_s(scn)})
         tip = ""
-        if quick.horizon < scn.horizon:
+        if quick.horizon_s < scn.horizon_s:
             tip = (
-                f"; --quick ({format_duration(quick.horizon)}) takes "
+                f"; --quick ({format_duration(quick.horizon_s)}) takes "
                 f"{say_duration(runtime_s(quick, engine, runs, workers) * slow)}"
             )
         err_console.print(f"estimated run time {say_duration(predicted)}{tip}", soft_wrap=True)
@@ -191,7 +191,7 @@ def validate(
     read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
     console.print(
         f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
-        f"{format_duration(scn.horizon)}, about {est.requests:,.0f} requests{read})",
+        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{read})",
         soft_wrap=True,
     )
 
@@ -214,7 +214,9 @@ def traffic(
     if out is not None:
         check_writable(out, kind="add")
     summary = summarise_traffic(scn)
-    table = Table(title=f"{scn.name}: traffic over {span_words(scn.horizon)}", title_justify="left")
+    table = Table(
+        title=f"{scn.name}: traffic over {span_words(scn.horizon_s)}", title_justify="left"
+    )
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("profile", scn.traffic.describe())

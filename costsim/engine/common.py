@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -105,10 +105,6 @@ class EngineOutput:
     ----------
     meters : Meters
         The catalog-independent meters rating reads (see :mod:`costsim.meters`).
-    quantities : dict
-        Usage quantities by metric name (see :mod:`costsim.results`), over the horizon.
-    instance_billed_s : list of float
-        For fleets: the billed lifetime of each instance [s], after rounding.
     alive_s, busy_s : float
         Integrals over the horizon of instances alive and of busy instance-equivalents [s].
     max_instances : int
@@ -119,8 +115,6 @@ class EngineOutput:
     latency: LatencyHistogram
     bins: TimeBins
     meters: Meters
-    quantities: dict[str, float] = field(default_factory=dict)
-    instance_billed_s: list[float] = field(default_factory=list)
     alive_s: float = 0.0
     busy_s: float = 0.0
     max_instances: int = 0

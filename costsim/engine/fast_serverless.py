@@ -24,6 +24,7 @@ from costsim.engine.common import (
     serverless_meters,
 )
 from costsim.engine.fast_common import chunk_arrays, grow, grow_rows, new_heap
+from costsim.engine.fast_serverless_loop import close, drain, idle_slots, run_chunk
 from costsim.engine.fast_serverless_state import (
     ID,
     MRU,
@@ -38,7 +39,6 @@ from costsim.engine.fast_serverless_state import (
     STATE,
     Arrays,
 )
-from costsim.engine.fast_serverless_steps import close, drain, idle_slots, run_chunk
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram
 from costsim.platforms.serverless import ServerlessPlatform

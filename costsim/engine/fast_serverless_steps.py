@@ -1,17 +1,19 @@
-"""The compiled serverless loop and its model steps: the SimPy reference's semantics, in numba.
+"""The model steps of the compiled serverless loop: the SimPy reference's semantics, in numba.
 
-One event loop (:func:`run_chunk`) walks a chunk of arrivals and handles completions from an
-event heap in SimPy's order (time, then completions before arrivals, then scheduling order), so
-counts, meters, the latency histogram and the time bins come out exactly as the reference's.
-Each model step (arrive, pick, launch, start, finish, reclaim, retire, close) is one compiled
-function over one state record, the parameters record and the pool's arrays (see
-:mod:`costsim.engine.fast_serverless_state`), inlined into the loop by numba; the decisions
+One event loop (:func:`~costsim.engine.fast_serverless_loop.run_chunk`) walks a chunk of
+arrivals and handles completions from an event heap in SimPy's order (time, then completions
+before arrivals, then scheduling order), so counts, meters, the latency histogram and the time
+bins come out exactly as the reference's. Each model step (arrive, pick, launch, start, finish,
+reclaim, retire; the close is the loop's) is one compiled function over one state record, the
+parameters record and the pool's arrays (see :mod:`costsim.engine.fast_serverless_state`),
+inlined into the loop by numba; the decisions
 inside them are the rules of :mod:`costsim.platforms.rules` and
 :mod:`costsim.platforms.serverless_rules`, compiled.
 
 numba's disk cache is keyed by the file that defines each compiled function, not by the files
-of what it inlines or calls: after editing the state module or a rule, clear the cache
-(``find costsim -name '*.nb[ic]' -delete``) or the loop cached here keeps the old code.
+of what it inlines or calls: after editing this file, the state module or a rule, clear the
+cache (``find costsim -name '*.nb[ic]' -delete``) or the loop of
+:mod:`costsim.engine.fast_serverless_loop` keeps the old code.
 
 Where the reference looks at every instance on every arrival, the loop keeps structures that
 reach the same decisions looking only at the instances that can matter:
@@ -57,9 +59,7 @@ from costsim.engine.fast_common import (
     keep_alive_expired,
     latency_bucket,
     ms_ceil,
-    njit,
     njit_inline,
-    retire_at_close_s,
     run_time_s,
     times_out,
 )
@@ -75,7 +75,6 @@ from costsim.engine.fast_serverless_state import (
     H_PDUR,
     ID,
     IDLE,
-    NEXT,
     O_HEAD,
     PROV,
     READY,
@@ -91,7 +90,17 @@ from costsim.engine.fast_serverless_state import (
 
 @njit_inline
 def _record(s, a, row: int, value_ms: int) -> None:
-    """Count ``value_ms`` [ms] in histogram ``row`` (the caller made room in the overflow)."""
+    """Count ``value_ms`` [ms] in histogram ``row`` (the caller made room in the overflow).
+
+    Parameters
+    ----------
+    s, a : record
+        The pool's state and arrays.
+    row : int
+        The histogram (``H_DUR``, ``H_INIT``, ``H_LIFE``, ...).
+    value_ms : int
+        The value, rounded up to a whole millisecond [ms].
+    """
     if value_ms < DENSE_MS:
         a.hist[row, value_ms] += 1
     else:
@@ -102,7 +111,17 @@ def _record(s, a, row: int, value_ms: int) -> None:
 
 @njit_inline
 def _retire(p, s, a, slot: int, end_s: float) -> None:
-    """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
+    """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s].
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    slot : int
+        The instance's slot.
+    end_s : float
+        When it retires [s]; its life is metered up to the horizon.
+    """
     created_s = a.slot_f[CREATED, slot]
     end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
@@ -113,7 +132,13 @@ def _retire(p, s, a, slot: int, end_s: float) -> None:
 
 @njit_inline
 def _finish(p, s, a) -> None:
-    """Complete the first request on the heap: free its share of the instance, count it."""
+    """Complete the first request on the heap: free its share of the instance, count it.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    """
     s.now_s = a.ht[0]
     code = a.ha[0]
     end_s = a.hv[0]
@@ -144,7 +169,15 @@ def _finish(p, s, a) -> None:
 
 @njit_inline
 def _reclaim(p, s, a, t_s: float) -> None:
-    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s]."""
+    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s].
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Now [s].
+    """
     ka_s = p.keep_alive_s
     si = a.slot_i
     scratch = a.scratch
@@ -172,7 +205,22 @@ def _reclaim(p, s, a, t_s: float) -> None:
 
 @njit_inline
 def _pick(p, s, a, t_s: float, u: float) -> int:
-    """Slot of the warm instance to use (provisioned first), or -1."""
+    """Slot of the warm instance to use (provisioned first), or -1.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Arrival time [s].
+    u : float
+        A uniform draw in [0, 1), read for ``reuse: random``.
+
+    Returns
+    -------
+    int
+        The slot, taken off its idle list (and free set when full); -1 when none is free.
+    """
     if p.lean:
         for lst in (1, 0):
             tail = a.ends[2 * lst + 1]
@@ -201,7 +249,22 @@ def _pick(p, s, a, t_s: float, u: float) -> int:
 
 @njit_inline
 def _launch(p, s, a, t_s: float, init_s: float) -> int:
-    """Start a new on-demand instance at ``t_s`` [s], ready after ``init_s`` [s]; its slot."""
+    """Start a new on-demand instance at ``t_s`` [s], ready after ``init_s`` [s]; its slot.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Launch time [s].
+    init_s : float
+        Its cold start [s].
+
+    Returns
+    -------
+    int
+        The slot of the new instance.
+    """
     s.n_free_slots -= 1
     slot = a.slots_free[s.n_free_slots]
     a.slot_f[CREATED, slot] = t_s
@@ -223,7 +286,17 @@ def _launch(p, s, a, t_s: float, init_s: float) -> int:
 
 @njit_inline
 def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
-    """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start."""
+    """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    slot : int
+        The instance's slot.
+    t_s, dur_s, init_s : float
+        Arrival time, duration and cold start (0 when warm) [s].
+    """
     if a.slot_i[ACTIVE, slot] == 0:
         a.slot_f[ACTIVE_SINCE, slot] = t_s
     a.slot_i[ACTIVE, slot] += 1
@@ -245,7 +318,19 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
 
 @njit_inline
 def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> None:
-    """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle."""
+    """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s, dur_s : float
+        Arrival time and duration [s].
+    u : float
+        A uniform draw in [0, 1), read for ``reuse: random``.
+    cold : numpy.ndarray
+        The block of cold-start durations [s], read from ``s.cold_pos`` on.
+    """
     b = bin_index(t_s, p.bin_width_s, p.n_bins)
     s.arrived += 1
     a.b_arrivals[b] += 1
@@ -265,76 +350,3 @@ def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> No
         slot = _launch(p, s, a, t_s, init_s)
         a.b_cold[b] += 1
     _start(p, s, a, slot, t_s, dur_s, init_s)
-
-
-@njit
-def run_chunk(arr, dur, cold, uni, start: int, params, state, a) -> int:
-    """Simulate arrivals ``start..`` of a chunk; return the index reached.
-
-    ``arr``/``dur`` are arrival times and durations [s], ``cold`` a block of cold-start
-    durations [s] read from ``state.cold_pos`` on, ``uni`` one uniform per request (read only
-    for ``reuse: random``). Stops before an arrival that could find no free slot, no room on
-    the heap or in the overflow array, or no cold-start draw left.
-    """
-    p = params[0]
-    s = state[0]
-    n = len(arr)
-    hcap = len(a.ht)
-    ocap = a.overflow.shape[1]
-    n_cold = len(cold)
-    for i in range(start, n):
-        # an arrival records at most one value per completion before it, per reclaimed
-        # instance and two of its own
-        if (
-            s.n_free_slots == 0
-            or s.heap_n >= hcap
-            or s.cold_pos >= n_cold
-            or s.ov_n + s.heap_n + s.n_alive + 2 > ocap
-        ):
-            return i
-        t_s = arr[i]
-        if t_s > s.now_s:
-            while s.heap_n > 0 and a.ht[0] <= t_s:
-                _finish(p, s, a)
-            s.now_s = t_s
-        _arrive(p, s, a, t_s, dur[i], uni[i] if p.has_u else 0.0, cold)
-    return n
-
-
-@njit
-def drain(params, state, a) -> None:
-    """Run the remaining completions."""
-    p = params[0]
-    s = state[0]
-    while s.heap_n > 0:
-        _finish(p, s, a)
-
-
-@njit
-def idle_slots(a, out: np.ndarray) -> int:
-    """Write the slots of both idle lists into ``out``; return how many."""
-    k = 0
-    for lst in (1, 0):
-        j = a.ends[2 * lst]
-        while j >= 0:
-            out[k] = j
-            k += 1
-            j = a.slot_i[NEXT, j]
-    return k
-
-
-@njit
-def close(params, state, a, slots: np.ndarray) -> None:
-    """Retire the instances in ``slots`` (every one alive, in id order): the reference's close."""
-    p = params[0]
-    s = state[0]
-    for slot in slots:
-        end_s = retire_at_close_s(
-            a.slot_i[ACTIVE, slot],
-            a.slot_i[PROV, slot] != 0,
-            a.slot_f[IDLE, slot],
-            p.keep_alive_s,
-            p.horizon_s,
-        )
-        _retire(p, s, a, slot, end_s)
-    s.n_alive = 0

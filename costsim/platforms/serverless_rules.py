@@ -22,6 +22,11 @@ def admits_new_instance(n_alive: int, concurrency_limit: int, tokens: float) -> 
         Most instances alive at once [instances].
     tokens : float
         Tokens in the scale-rate bucket, already refilled to now [instances].
+
+    Returns
+    -------
+    bool
+        True when a new instance may start (below the limit, a token left).
     """
     return n_alive < concurrency_limit and tokens >= 1.0
 
@@ -30,12 +35,37 @@ def times_out(duration_s: float, timeout_s: float) -> bool:
     """Whether a request of ``duration_s`` [s] runs into the function timeout [s].
 
     A request exactly as long as the timeout completes.
+
+    Parameters
+    ----------
+    duration_s : float
+        The request's duration [s].
+    timeout_s : float
+        The function timeout [s].
+
+    Returns
+    -------
+    bool
+        True when the duration exceeds the timeout.
     """
     return duration_s > timeout_s
 
 
 def run_time_s(duration_s: float, timeout_s: float) -> float:
-    """How long a request occupies its instance [s]: its duration, cut at the timeout [s]."""
+    """How long a request occupies its instance [s]: its duration, cut at the timeout [s].
+
+    Parameters
+    ----------
+    duration_s : float
+        The request's duration [s].
+    timeout_s : float
+        The function timeout [s].
+
+    Returns
+    -------
+    float
+        ``min(duration_s, timeout_s)`` [s].
+    """
     return min(duration_s, timeout_s)
 
 
@@ -46,6 +76,24 @@ def retire_at_close_s(
 
     An idle on-demand instance lives out its keep-alive; a provisioned one, or one still busy,
     lives to the horizon.
+
+    Parameters
+    ----------
+    active : int
+        Requests the instance is serving [requests].
+    provisioned : bool
+        Whether it is a provisioned instance.
+    idle_since_s : float
+        When it last became idle [s].
+    keep_alive_s : float
+        How long an idle instance stays warm [s].
+    horizon_s : float
+        End of the simulated time [s].
+
+    Returns
+    -------
+    float
+        Retirement time [s].
     """
     if active == 0 and not provisioned:
         return idle_since_s + keep_alive_s

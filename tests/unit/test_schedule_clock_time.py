@@ -24,7 +24,7 @@ options:
 
 def test_at_places_every_batch_in_its_clock_window():
     scn = scenario_from_text(BASE % 'at: "02:00"')
-    assert scn.traffic.offset == 7200.0
+    assert scn.traffic.offset_s == 7200.0
     ctx = StreamContext(seed=1, key=(0,), horizon_s=3 * 86400.0, chunk_size=1 << 12)
     t = np.concatenate([a for a, _ in scn.traffic.requests(ctx)])
     assert len(t) == 1500

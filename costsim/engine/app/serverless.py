@@ -204,9 +204,9 @@ class _Queue:
         self.consumer = consumer
         self.batch_size = spec.batch_size if spec else 1
         self.max_concurrency = spec.max_concurrency if spec else None
-        self.visibility_timeout_s = spec.visibility_timeout if spec else 30.0
+        self.visibility_timeout_s = spec.visibility_timeout_s if spec else 30.0
         self.max_receives = spec.max_receives if spec else 3
-        self.batching_window_s = spec.batching_window if spec else 0.0
+        self.batching_window_s = spec.batching_window_s if spec else 0.0
         self.timer_at_s: float | None = None
         self.waiting: deque[tuple[float, int]] = deque()  # (sent at [s], receives so far)
         self.in_flight = 0
@@ -319,7 +319,7 @@ class ServerlessHost(Host):
         while True:
             got = self._acquire(fn)
             if got is None:
-                if self.env.now + backoff_s - sent_s > spec.max_event_age:
+                if self.env.now + backoff_s - sent_s > spec.max_event_age_s:
                     stats.dropped += 1
                     return
                 yield self.wait_until(self.env.now + backoff_s)

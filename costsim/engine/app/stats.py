@@ -133,7 +133,6 @@ class AppOutput:
     max_instances: int = 0
     capacity_per_instance: int = 1
     servers: int = 0
-    instance_billed_s: list[float] = field(default_factory=list)
 
     def latency(self) -> LatencyHistogram:
         """All routes' end-to-end latencies in one histogram."""
