@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import pytest
 
-from costsim.pricing.quote import FunctionUsage, quote_function
+from costsim.pricing.quote import FunctionUsage, quote_addon, quote_function
 from costsim.pricing.registry import CatalogSet
 
 
@@ -182,3 +182,39 @@ def test_cloudflare_workers_pricing_examples(
     use = FunctionUsage(requests=requests, cpu_ms=cpu_ms)
     q = quote_function(cats, "cloudflare-workers", "standard", use)
     assert q.total_cents() == usd(published)
+
+
+def test_step_functions_express_100m_x_10s_quote(cats: CatalogSet) -> None:
+    """Step Functions pricing page, Express example (pricing-facts.md section 12b): 100M
+    workflows of 10 s at 64 MB = 62.5M GB-s (17,361.11 GB-h): requests $100.00; the page's
+    duration $382.97 multiplies its rounded GB-hour rates (0.06 / 0.03 / 0.01642), so its total
+    is $482.97; the price list's GB-second rates the catalog holds give $60.01 + $119.95 +
+    $202.92 = $382.88, total $482.88 (the same figure as the rating test in
+    tests/unit/test_application_pricing.py, here through ``quote``)."""
+    use = FunctionUsage(requests=100e6, duration_ms=10_000, memory_mb=64)
+    q = quote_function(cats, "aws-step-functions", "express", use)
+    assert q.components_cents() == {
+        "requests": usd("100.00"),
+        "duration": usd("60.01"),
+        "duration tier 2": usd("119.95"),
+        "duration tier 3": usd("202.92"),
+    }
+    assert q.total_cents() == usd("482.88")
+
+
+def test_step_functions_express_nested_workshop_quote(cats: CatalogSet) -> None:
+    """AWS Step Functions workshop, module 13 (pricing-facts.md section 12d): 1,000 Express
+    executions of 11,300 ms at 64 MB: ($0.000001 + 113 x $0.0000001042) x 1,000 = $0.0127746,
+    published as $0.01."""
+    use = FunctionUsage(requests=1000, duration_ms=11_300, memory_mb=64)
+    q = quote_function(cats, "aws-step-functions", "express", use, free_tier=False)
+    assert q.total_cents() == usd("0.01")
+
+
+def test_sqs_third_party_example_quote(cats: CatalogSet) -> None:
+    """SQS, third-party worked example (pricing-facts.md section 13a, adhdecode-articles-4
+    "SQS cost per million messages"): 6.3M requests x $0.40/M = $2.52, free tier ignored; with
+    the 1M free requests, $2.12."""
+    use = FunctionUsage(requests=6.3e6)
+    assert quote_addon(cats, "sqs-standard", use, free_tier=False).total_cents() == usd("2.52")
+    assert quote_addon(cats, "sqs-standard", use).total_cents() == usd("2.12")
