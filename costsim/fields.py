@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
 from costsim.units import duration_field, parse_size_mb
@@ -34,6 +34,45 @@ MAX_SPAN_S = 10 * 365 * 86400.0
 MAX_PHASE_S = 86400.0
 
 
+def _numeric(annotation: Any) -> bool:
+    """Whether a field annotation is a number (``int``, ``float``, optional or annotated)."""
+    if annotation is bool:
+        return False
+    if annotation in (int, float):
+        return True
+    args = get_args(annotation)
+    return bool(args) and bool not in args and any(_numeric(a) for a in args)
+
+
+def refuse_booleans(model: type[BaseModel], data: Any) -> Any:
+    """Turn ``true``/``false`` given for a number field into text, so it fails as not a number.
+
+    pydantic reads ``true`` as 1 for ``int`` and ``float`` fields; in a scenario ``workers:
+    true`` or ``count: false`` is a slip, so the field's own check reports it ("expected a whole
+    number, got 'true'"), located like any other error.
+
+    Parameters
+    ----------
+    model : type of BaseModel
+        The model being validated.
+    data : Any
+        Its raw input.
+
+    Returns
+    -------
+    Any
+        ``data``, with booleans of number fields replaced by ``"true"``/``"false"``.
+    """
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, field in model.model_fields.items():
+        for key in {name, field.alias or name}:
+            if isinstance(out.get(key), bool) and _numeric(field.annotation):
+                out[key] = "true" if out[key] else "false"
+    return out
+
+
 class FileNamed(BaseModel):
     """A frozen model whose Python names carry units and whose files keep their own names.
 
@@ -48,6 +87,12 @@ class FileNamed(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        """Refuse ``true``/``false`` for number fields (see :func:`refuse_booleans`)."""
+        return refuse_booleans(cls, data)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied, its keys given by Python or file name.

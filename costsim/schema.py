@@ -136,6 +136,8 @@ FIELD_DOCS: dict[str, str] = {
     "Schedule.count": "Invocations per batch.",
     "window": "Span over which each batch's invocations arrive.",
     "offset": "Start of the first batch.",
+    "at": 'Clock time of the first batch on day one ("02:00"; time 0 is Monday 00:00), '
+    "instead of offset.",
     "spread": "How arrivals are placed: uniform, equidistant or poisson (schedule); "
     "how counts are spread in each interval (replay).",
     "states": "The MMPP's states, each {rate, mean_sojourn}.",

@@ -131,6 +131,10 @@ _SHORT_FIELDS = frozenset(
 )
 
 
+#: Text that is only a number, with no unit.
+_BARE_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
 def duration_field(value: object, info: object) -> float:
     """Validate a scenario-file duration [s]: like :func:`parse_duration_s`, but a bare non-zero
     number is refused when the validation context sets :data:`UNITS_REQUIRED`.
@@ -149,6 +153,8 @@ def duration_field(value: object, info: object) -> float:
     """
     context = getattr(info, "context", None) or {}
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, str) and _BARE_NUMBER.match(value):
+        number = float(value)  # "10" quoted is as bare as 10
     # zero needs no unit, and a non-finite number gets parse_duration_s's own message
     if number and math.isfinite(number) and context.get(UNITS_REQUIRED):
         # the Python name carries the unit (horizon_s); the file's name is the same without it
@@ -218,6 +224,27 @@ def format_duration(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:g}s"
     return f"{seconds * 1000:g}ms"
+
+
+def span_words(seconds: float) -> str:
+    """A duration [s] in words for sentences: ``1 day``, ``7 days``, ``30 minutes``, ``250 ms``.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration [s].
+
+    Returns
+    -------
+    str
+        The largest unit in which the value is at least 1, to three significant digits,
+        singular for exactly 1.
+    """
+    for unit, size in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
+        if abs(seconds) >= size:
+            value = float(f"{seconds / size:.3g}")
+            return f"{value:g} {unit}" + ("" if value == 1 else "s")
+    return f"{seconds * 1000:.3g} ms"
 
 
 #: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit

@@ -150,16 +150,8 @@ def _serverless_lines(
     init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
     meters: dict[str, Meters] = {}
     billing: dict[str, PoolBilling] = {}
+    check_pool_memory(scenario, idx, opt, item, plan)
     for name, p in plan.pools.items():
-        lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-        if not lo <= p.memory_mb <= hi:
-            raise scenario.error(
-                f"{name}: {opt.provider} memory must be within {lo:g}-{hi:g} MB, "
-                f"got {p.memory_mb:g} MB",
-                "options",
-                idx,
-                "functions" if name in opt.functions else "memory",
-            )
         config: dict[str, object] = {
             "function": name,
             "memory_mb": p.memory_mb,
@@ -365,13 +357,42 @@ def application_engine_error(scenario: Scenario) -> InputError:
     )
 
 
+def check_pool_memory(
+    scenario: Scenario, idx: int, opt: ServerlessOption, item: FunctionItem, plan: ServerlessPlan
+) -> None:
+    """Each function's memory within the product's range, located where the memory was set.
+
+    Raises
+    ------
+    InputError
+        At ``options.N.functions.NAME.memory``, ``application.functions.NAME.memory`` or
+        ``options.N.memory``, whichever gave the function its memory.
+    """
+    app = _app(scenario)
+    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
+    for name, p in plan.pools.items():
+        if lo <= p.memory_mb <= hi:
+            continue
+        own = opt.functions.get(name)
+        where: tuple[str | int, ...] = ("options", idx, "memory")
+        if own is not None and own.memory_mb:
+            where = ("options", idx, "functions", name, "memory")
+        elif app.functions[name].memory_mb:
+            where = ("application", "functions", name, "memory")
+        raise scenario.error(
+            f"{name}: {opt.provider} memory must be within {lo:g}-{hi:g} MB, "
+            f"got {p.memory_mb:g} MB",
+            *where,
+        )
+
+
 def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
     """Resolve every catalog item an application run would need, without simulating."""
     app = _app(scenario)
     for idx, opt in enumerate(scenario.options):
         if isinstance(opt, ServerlessOption):
-            _function_catalog(scenario, idx, opt, cats)
-            serverless_plan(scenario, idx, opt)
+            _, item = _function_catalog(scenario, idx, opt, cats)
+            check_pool_memory(scenario, idx, opt, item, serverless_plan(scenario, idx, opt))
         else:
             fleet_plan(scenario, idx, opt, _machine(scenario, idx, opt, cats)[2])
     for i, route in enumerate(app.routes):

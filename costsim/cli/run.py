@@ -20,7 +20,7 @@ from costsim.cli.common import (
 from costsim.errors import InputError
 from costsim.results import Result
 from costsim.slo import SloRule, rates
-from costsim.units import format_duration
+from costsim.units import format_duration, span_words
 
 
 def _fmt_ms(ms: float) -> str:
@@ -215,7 +215,7 @@ def traffic(
         check_writable(out, kind="add")
     summary = summarise_traffic(scn)
     table = Table(
-        title=f"{scn.name}: traffic over {scn.horizon_s / 86400:g} days", title_justify="left"
+        title=f"{scn.name}: traffic over {span_words(scn.horizon_s)}", title_justify="left"
     )
     table.add_column("measure")
     table.add_column("value", justify="right")

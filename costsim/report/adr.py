@@ -38,6 +38,7 @@ from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
 from costsim.slo import SloRule, pick, run_outcome
+from costsim.units import span_words
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
@@ -137,12 +138,11 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
     doc.add(Para(md_escape(sentence(" ".join(q.removeprefix("Question: ") for q in question)))))
     arrived = options[0]["requests"]["arrived"]
-    days = s["horizon_s"] / 86400
     doc.add(
         Para(
             f"Traffic: {s.get('traffic', '?')}. The simulation replays {arrived:,} requests over "
-            f"{days:g} days ({arrived / s['horizon_s']:,.3g} req/s on average); costs are scaled "
-            "to a 730-hour month."
+            f"{span_words(s['horizon_s'])} ({arrived / s['horizon_s']:,.3g} req/s on average); "
+            "costs are scaled to a 730-hour month."
         )
     )
     doc.add(Heading(2, "Decision Drivers"))

@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 from costsim.fields import FileNamed
 from costsim.traffic.context import StreamContext
 from costsim.traffic.profiles import BaseProfile, DurationS, RatePerS, RequestStream
+from costsim.units import span_words
 
 
 class MmppState(FileNamed):
@@ -111,7 +112,9 @@ class Mmpp(BaseProfile):
             yield arrivals, None
 
     def describe(self) -> str:
-        parts = ", ".join(f"{s.rate_rps:g} req/s for ~{s.mean_sojourn_s:g} s" for s in self.states)
+        parts = ", ".join(
+            f"{s.rate_rps:g} req/s for ~{span_words(s.mean_sojourn_s)}" for s in self.states
+        )
         return self._scaled(f"bursty (MMPP): {parts}; mean {self.mean_rate_rps:g} req/s")
 
 

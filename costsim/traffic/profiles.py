@@ -15,16 +15,17 @@ is a Monday, 00:00. ``scale`` multiplies any profile.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from costsim.fields import FileNamed
 from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.context import StreamContext
-from costsim.units import duration_field, parse_rate_per_s
+from costsim.units import duration_field, parse_rate_per_s, span_words
 
 RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
 DurationS = Annotated[float, BeforeValidator(duration_field)]
@@ -34,6 +35,45 @@ WEEK_S = 7 * DAY_S
 MONTH_S = 730 * 3600.0
 
 RequestStream = Iterator[tuple[np.ndarray, np.ndarray | None]]
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def clock_time_s(text: object) -> float:
+    """Seconds after midnight of a 24-hour clock time ``"HH:MM"`` or ``"HH:MM:SS"``.
+
+    Parameters
+    ----------
+    text : object
+        The value given in the scenario.
+
+    Returns
+    -------
+    float
+        Seconds since 00:00 [s].
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not such a clock time.
+    """
+    match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(
+            f'at must be a 24-hour clock time such as "02:00" or "14:30:00", not {text!r}'
+        )
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def _clock(offset_s: float) -> str:
+    """``offset_s`` [s] after Monday 00:00 as ``02:00`` (same day) or ``day 2, 02:00``."""
+    day, rest = divmod(round(offset_s), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+    return clock if day == 0 else f"day {day + 1}, {clock}"
 
 
 class BaseProfile(FileNamed):
@@ -215,7 +255,8 @@ class Spike(BaseProfile):
     def describe(self) -> str:
         return self._scaled(
             f"flash crowd: {self.base_rps:g} req/s rising x{self.peak_multiplier:g} at "
-            f"{self.start_s:g} s over {self.ramp_s:g} s, decaying in {self.decay_s:g} s"
+            f"{span_words(self.start_s)} over {span_words(self.ramp_s)}, decaying in "
+            f"{span_words(self.decay_s)}"
         )
 
 
@@ -233,7 +274,29 @@ class Schedule(BaseProfile):
     count: int = Field(ge=0, le=10**9)
     window_s: DurationS = Field(default=60.0, gt=0, alias="window")
     offset_s: DurationS = Field(default=0.0, ge=0, alias="offset")
+    at: str | None = None
     spread: Literal["uniform", "equidistant", "poisson"] = "uniform"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clock_time(cls, data: object) -> object:
+        """``at: "02:00"`` is the first batch's clock time on day one: ``offset`` = 2 h."""
+        if not isinstance(data, dict) or data.get("at") is None:
+            return data
+        if any(data.get(k) not in (None, 0, 0.0) for k in ("offset", "offset_s")):
+            raise ValueError("give either at (a clock time) or offset (a duration), not both")
+        try:
+            offset_s = clock_time_s(data["at"])
+        except ValueError:
+            return data  # the field validator of ``at`` names the problem
+        return {**data, "offset": f"{offset_s:g}s"}
+
+    @field_validator("at")
+    @classmethod
+    def _clock_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            clock_time_s(value)
+        return value
 
     @model_validator(mode="after")
     def _window_fits(self) -> Schedule:
@@ -293,7 +356,8 @@ class Schedule(BaseProfile):
             yield np.concatenate(buffer), None
 
     def describe(self) -> str:
+        start = f", from {_clock(self.offset_s)}" if self.offset_s else ""
         return (
-            f"batches of {self.batch} every {self.every_s:g} s over {self.window_s:g} s "
-            f"({self.spread})"
+            f"batches of {self.batch:,} every {span_words(self.every_s)} over "
+            f"{span_words(self.window_s)} ({self.spread}){start}"
         )
