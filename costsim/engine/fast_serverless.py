@@ -25,6 +25,7 @@ from costsim.engine.common import (
 )
 from costsim.engine.fast_common import chunk_arrays, grow, grow_rows, new_heap
 from costsim.engine.fast_serverless_state import (
+    ACTIVE_SINCE,
     ID,
     MRU,
     NEXT,
@@ -42,6 +43,7 @@ from costsim.engine.fast_serverless_steps import close, drain, idle_slots, run_c
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.platforms.serverless_rules import NO_PERIOD_S
 
 
 def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarray:
@@ -82,6 +84,7 @@ class _Pool:
         # provisioned instances: slots and ids 0.., alive, idle and ready from 0, all free
         slot_i[ID, :n_prov] = np.arange(n_prov)
         slot_i[PROV, :n_prov] = 1
+        slot_f[ACTIVE_SINCE, :n_prov] = NO_PERIOD_S
         if n_prov:
             slot_i[PREV, :n_prov] = np.arange(-1, n_prov - 1)
             slot_i[NEXT, :n_prov] = np.arange(1, n_prov + 1)
@@ -128,7 +131,7 @@ class _Pool:
 
     def _needed(self) -> int:
         s = self.s
-        return int(s["heap_n"] + s["n_alive"] + 2)
+        return int(s["heap_n"] + 2 * s["n_alive"] + 2)
 
     def grow(self) -> None:
         """Make room for the next arrival: slots, heap or overflow, whichever is short."""

@@ -51,6 +51,7 @@ from costsim.engine.fast_common import (
     bucket_refill,
     busy_within_horizon_s,
     clip_to_horizon_s,
+    continues_active_period,
     counts_in_latency,
     heap_pop,
     heap_push,
@@ -87,6 +88,7 @@ from costsim.engine.fast_serverless_state import (
     list_unlink,
     mru_in_list,
 )
+from costsim.platforms.serverless_rules import NO_PERIOD_S
 
 
 @njit_inline
@@ -101,8 +103,22 @@ def _record(s, a, row: int, value_ms: int) -> None:
 
 
 @njit_inline
+def _close_period(s, a, slot: int) -> None:
+    """Record the open activity period of ``slot``, which ended when it last went idle."""
+    since_s = a.slot_f[ACTIVE_SINCE, slot]
+    if since_s == NO_PERIOD_S:
+        return
+    period_s = a.slot_f[IDLE, slot] - since_s
+    s.active_s += period_s
+    _record(s, a, H_PACTIVE if a.slot_i[PROV, slot] else H_ACTIVE, ms_ceil(period_s))
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
+
+
+@njit_inline
 def _retire(p, s, a, slot: int, end_s: float) -> None:
     """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
+    if a.slot_i[ACTIVE, slot] == 0:
+        _close_period(s, a, slot)
     created_s = a.slot_f[CREATED, slot]
     end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
@@ -123,10 +139,8 @@ def _finish(p, s, a) -> None:
     a.slot_i[ACTIVE, slot] = active
     prov = a.slot_i[PROV, slot]
     if active == 0:
+        # the activity period stays open: the next request may continue it
         a.slot_f[IDLE, slot] = end_s
-        period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]
-        s.active_s += period_s
-        _record(s, a, H_PACTIVE if prov else H_ACTIVE, ms_ceil(period_s))
         list_push(a, slot, prov)
     if not p.lean and active == p.conc - 1:
         if prov:
@@ -207,7 +221,7 @@ def _launch(p, s, a, t_s: float, init_s: float) -> int:
     a.slot_f[CREATED, slot] = t_s
     a.slot_f[IDLE, slot] = t_s
     a.slot_f[READY, slot] = t_s + init_s
-    a.slot_f[ACTIVE_SINCE, slot] = t_s
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
     a.slot_i[ID, slot] = s.next_id
     a.slot_i[ACTIVE, slot] = 0
     a.slot_i[PROV, slot] = 0
@@ -224,7 +238,10 @@ def _launch(p, s, a, t_s: float, init_s: float) -> int:
 @njit_inline
 def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start."""
-    if a.slot_i[ACTIVE, slot] == 0:
+    if a.slot_i[ACTIVE, slot] == 0 and not continues_active_period(
+        a.slot_f[ACTIVE_SINCE, slot], a.slot_f[IDLE, slot], t_s
+    ):
+        _close_period(s, a, slot)
         a.slot_f[ACTIVE_SINCE, slot] = t_s
     a.slot_i[ACTIVE, slot] += 1
     timed_out = times_out(dur_s, p.timeout_s)
@@ -283,13 +300,13 @@ def run_chunk(arr, dur, cold, uni, start: int, params, state, a) -> int:
     ocap = a.overflow.shape[1]
     n_cold = len(cold)
     for i in range(start, n):
-        # an arrival records at most one value per completion before it, per reclaimed
-        # instance and two of its own
+        # an arrival records at most two values per reclaimed instance (its last activity
+        # period and its lifetime) and two of its own (a period it ends, init and duration)
         if (
             s.n_free_slots == 0
             or s.heap_n >= hcap
             or s.cold_pos >= n_cold
-            or s.ov_n + s.heap_n + s.n_alive + 2 > ocap
+            or s.ov_n + s.heap_n + 2 * s.n_alive + 2 > ocap
         ):
             return i
         t_s = arr[i]

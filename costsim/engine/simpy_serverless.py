@@ -44,7 +44,9 @@ from costsim.platforms.rules import (
 )
 from costsim.platforms.serverless import ServerlessPlatform
 from costsim.platforms.serverless_rules import (
+    NO_PERIOD_S,
     admits_new_instance,
+    continues_active_period,
     retire_at_close_s,
     run_time_s,
     times_out,
@@ -90,7 +92,7 @@ class _Instance:
         self.id = iid
         self.created_s = created_s
         self.idle_since_s = created_s
-        self.active_since_s = created_s
+        self.active_since_s = NO_PERIOD_S  # no activity period open yet
         self.ready_s = ready_s
         self.active = 0
         self.provisioned = provisioned
@@ -133,7 +135,19 @@ class _Pool:
         self.max_instances = max(self.max_instances, len(self.alive))
         return inst
 
+    def _close_period(self, inst: _Instance) -> None:
+        """Record the instance's open activity period, which ended when it last went idle."""
+        if inst.active_since_s == NO_PERIOD_S:
+            return
+        period_s = inst.idle_since_s - inst.active_since_s
+        self.active_s += period_s
+        which = "provisioned_active_period_ms" if inst.provisioned else "active_period_ms"
+        self.hist[which][ms_ceil(period_s)] += 1
+        inst.active_since_s = NO_PERIOD_S
+
     def _retire(self, inst: _Instance, end_s: float) -> None:
+        if inst.active == 0:
+            self._close_period(inst)
         end_s = clip_to_horizon_s(end_s, self.horizon_s)
         if end_s > inst.created_s:
             self.alive_s += end_s - inst.created_s
@@ -195,7 +209,10 @@ class _Pool:
             self.counters.cold_starts += 1
             self.bins.cold_starts[b] += 1
             self.hist["init_ms"][ms_ceil(init_s)] += 1
-        if inst.active == 0:
+        if inst.active == 0 and not continues_active_period(
+            inst.active_since_s, inst.idle_since_s, t_s
+        ):
+            self._close_period(inst)
             inst.active_since_s = t_s
         inst.active += 1
         timed_out = times_out(dur_s, p.timeout_s)
@@ -217,11 +234,8 @@ class _Pool:
     ) -> None:
         inst.active -= 1
         if inst.active == 0:
+            # the activity period stays open: the next request may continue it
             inst.idle_since_s = end_s
-            period_s = end_s - inst.active_since_s
-            self.active_s += period_s
-            which = "provisioned_active_period_ms" if inst.provisioned else "active_period_ms"
-            self.hist[which][ms_ceil(period_s)] += 1
         if timed_out:
             self.counters.timed_out += 1
             return

@@ -142,3 +142,72 @@ def test_instance_billing_run_and_quote_agree(
     )
     quote = quote_function(CatalogSet.builtin(), catalog, item, use)
     assert result.cost.total.quantize(Decimal("0.01")) == quote.total.quantize(Decimal("0.01"))
+
+
+STEADY = """\
+name: steady
+horizon: 1h
+seed: 2
+traffic: {{profile: schedule, every: 1h, window: 1h, count: {count}, spread: equidistant}}
+workload: {{duration: {{dist: fixed, value: {duration_ms}ms}}}}
+options:
+  - {{name: f, kind: serverless, provider: {provider}, plan: {plan}, memory: {memory_mb}MB,
+     free_tier: false, cold_start: {{dist: fixed, value: 0ms}}, keep_alive: 10min,
+     instance_concurrency: {concurrency}}}
+"""
+
+#: (catalog, item, memory [MB], requests in the hour, duration [ms], instance concurrency in
+#: the run and in the quote): requests apart (each its own period: 1 req/s of 120 ms) and
+#: packed (40 req/s of 250 ms: 10 in flight, on 10 instances or on one). Packed on one, the
+#: run's instance takes up to 16, so that a completion a few ulps after the next arrival does
+#: not spill that request onto a second instance; the quote packs the 10 in flight on one.
+PER_PERIOD = [
+    ("gcp-cloud-run", "request-based", 512, 3600, 120, 1, 1),
+    ("gcp-cloud-run", "request-based", 512, 144_000, 250, 16, 10),
+    ("gcp-cloud-run", "request-based", 1024, 144_000, 250, 1, 1),
+    ("azure-functions", "flex-consumption", 2048, 3600, 120, 1, 1),
+    ("azure-functions", "flex-consumption", 2048, 144_000, 250, 16, 10),
+]
+
+
+@pytest.mark.parametrize(
+    ("catalog", "item", "memory_mb", "count", "duration_ms", "concurrency", "quote_concurrency"),
+    PER_PERIOD,
+)
+def test_active_period_billing_run_and_quote_agree(
+    tmp_path: Path,
+    catalog: str,
+    item: str,
+    memory_mb: int,
+    count: int,
+    duration_ms: int,
+    concurrency: int,
+    quote_concurrency: int,
+) -> None:
+    """Billed per activity period (Cloud Run request-based, Azure Flex on demand): an hour of
+    evenly spaced requests in a run and a quote of the same hour (``traffic_hours: 1``) agree
+    to the cent, requests apart (each its own period) and packed (instances never idle, as
+    Microsoft Learn's Flex example takes them)."""
+    text = STEADY.format(
+        count=count,
+        duration_ms=duration_ms,
+        provider=catalog,
+        plan=item,
+        memory_mb=memory_mb,
+        concurrency=concurrency,
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    for engine in ("simpy", "fast"):
+        result = costsim.simulate(costsim.load_scenario(path), engine=engine).options[0]
+        assert result.served == count
+        use = FunctionUsage(
+            requests=count,
+            duration_ms=duration_ms,
+            memory_mb=memory_mb,
+            concurrency=quote_concurrency,
+            traffic_hours=1,
+        )
+        quote = quote_function(CatalogSet.builtin(), catalog, item, use, free_tier=False)
+        hourly = (result.cost.total / 730).quantize(Decimal("0.01"))
+        assert hourly == quote.total.quantize(Decimal("0.01")), engine
