@@ -225,12 +225,16 @@ def product_limits(
 
 
 def serverless_platform(
-    opt: ServerlessOption, warmup_s: float = 0.0, limits: Mapping[str, Any] | None = None
+    opt: ServerlessOption,
+    warmup_s: float = 0.0,
+    limits: Mapping[str, Any] | None = None,
+    min_ready: int = 0,
 ) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters).
 
     ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
-    (or none) and no timeout apply.
+    (or none) and no timeout apply. ``min_ready`` always-ready instances are kept at all times
+    (the product's minimum), whatever the option's provisioned concurrency.
     """
     lim = dict(limits or {})
     if opt.scale_rate is not None:
@@ -246,7 +250,7 @@ def serverless_platform(
         scale_burst=burst,
         scale_rate_per_s=rate,
         reuse=opt.reuse,
-        provisioned=opt.provisioned_concurrency,
+        provisioned=max(opt.provisioned_concurrency, min_ready),
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
         timeout_s=float(lim.get("timeout_s", math.inf)),
@@ -322,8 +326,17 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
     ) -> ServerlessPlatform:
         """The pool model (no billing rule: rating reads the meters its engine emits), with the
-        product's limits where the option sets none."""
-        return serverless_platform(opt, ctx.warmup_s, resolved.settings)
+        product's limits where the option sets none.
+
+        A product that always bills some instances (``min_instances``: Azure Premium keeps at
+        least one) runs them as always-ready instances that serve, so that scale-out instances
+        start only beyond them, as on the product.
+        """
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        return serverless_platform(
+            opt, ctx.warmup_s, resolved.settings, min_ready=item.billing.min_instances
+        )
 
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext

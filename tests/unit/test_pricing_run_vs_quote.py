@@ -211,3 +211,32 @@ def test_active_period_billing_run_and_quote_agree(
         quote = quote_function(CatalogSet.builtin(), catalog, item, use, free_tier=False)
         hourly = (result.cost.total / 730).quantize(Decimal("0.01"))
         assert hourly == quote.total.quantize(Decimal("0.01")), engine
+
+
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
+def test_azure_premium_minimum_instance_serves_low_traffic(tmp_path: Path, engine: str) -> None:
+    """Azure Functions Premium always bills at least one instance (Azure docs "Azure Functions
+    Premium plan"; pricing-facts.md section 5: EP1 1 vCPU + 3.5 GB = $0.21605/h, $157.72 for
+    the 730-hour month). With ``provisioned_concurrency: 0`` that instance is warm and serves:
+    a month of low traffic (0.1 req/s of 120 ms, one at a time) needs no scale-out instance,
+    so the run bills the one instance, $157.72, as the quote of no stated usage does; before,
+    the run billed scale-out instances on top of it."""
+    text = """\
+name: premium
+horizon: 730h
+seed: 4
+traffic: {profile: schedule, every: 730h, window: 730h, count: 262800, spread: equidistant}
+workload: {duration: {dist: fixed, value: 120ms}}
+options:
+  - {name: ep1, kind: serverless, provider: azure-functions, plan: premium-ep1, memory: 3584MB}
+"""
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = costsim.simulate(costsim.load_scenario(path), engine=engine).options[0]
+    assert result.served == 262_800 and result.cold_starts == 0
+    assert result.instances_max == 1
+    quote = quote_function(
+        CatalogSet.builtin(), "azure-functions", "premium-ep1", FunctionUsage(memory_mb=3584)
+    )
+    assert result.cost.total.quantize(Decimal("0.01")) == Decimal("157.72")
+    assert quote.total.quantize(Decimal("0.01")) == Decimal("157.72")
