@@ -125,8 +125,29 @@ class _Pool:
         self.active_s = 0.0
         self.provisioned_served = 0
         self.max_instances = 0
-        for _ in range(p.provisioned):
-            self._new_instance(0.0, 0.0, provisioned=True)
+        #: provisioned instances, oldest first: a fall of the schedule takes the newest
+        self.prov_stack: list[_Instance] = []
+        self.level = 0
+        self.reprovision(0.0, p.provisioned)
+
+    def reprovision(self, t_s: float, level: int, _event: object = None) -> None:
+        """Bring the provisioned count to ``level`` at ``t_s`` [s]: new warm instances, or the
+        newest provisioned ones turned on demand (see :class:`ServerlessPlatform`)."""
+        for _ in range(level - self.level):
+            self.prov_stack.append(self._new_instance(t_s, t_s, provisioned=True))
+        for _ in range(self.level - level):
+            inst = self.prov_stack.pop()
+            if inst.active == 0:
+                self._close_period(inst)
+                inst.idle_since_s = t_s
+            else:
+                # its provisioned activity period ends here, an on-demand one begins
+                period_s = t_s - inst.active_since_s
+                self.active_s += period_s
+                self.hist["provisioned_active_period_ms"][ms_ceil(period_s)] += 1
+                inst.active_since_s = t_s
+            inst.provisioned = False
+        self.level = level
 
     def _new_instance(self, t_s: float, ready_s: float, provisioned: bool) -> _Instance:
         inst = _Instance(self.next_id, t_s, ready_s, provisioned)
@@ -227,10 +248,17 @@ class _Pool:
         if end_s > t_s:
             self.busy_s += busy_within_horizon_s(t_s, end_s, self.horizon_s, weight)
             self.bins.add_interval(self.bins.busy_s, t_s, end_s, weight)
-        schedule_at(self.env, end_s, URGENT, partial(self._finish, inst, end_s, timed_out))
+        schedule_at(
+            self.env, end_s, URGENT, partial(self._finish, inst, end_s, timed_out, inst.provisioned)
+        )
 
     def _finish(
-        self, inst: _Instance, end_s: float, timed_out: bool, _event: object = None
+        self,
+        inst: _Instance,
+        end_s: float,
+        timed_out: bool,
+        on_provisioned: bool,
+        _event: object = None,
     ) -> None:
         inst.active -= 1
         if inst.active == 0:
@@ -240,7 +268,7 @@ class _Pool:
             self.counters.timed_out += 1
             return
         self.counters.served += 1
-        if inst.provisioned:
+        if on_provisioned:  # where it started: its duration is metered there
             self.provisioned_served += 1
         self.bins.served[self.bins.index(end_s)] += 1
 
@@ -274,6 +302,9 @@ def run_serverless(
     """
     env = simpy.Environment()
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
+    # scheduled before any arrival, so at equal times after completions, before arrivals
+    for t_s, level in platform.provisioned_changes:
+        schedule_at(env, t_s, ARRIVAL, partial(pool.reprovision, t_s, level))
 
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:
@@ -299,8 +330,8 @@ def run_serverless(
             "alive_instance_s": pool.alive_s,
             "busy_instance_s": pool.busy_s,
             "active_instance_s": pool.active_s,
-            "provisioned_instance_s": platform.provisioned * horizon_s,
         },
+        provisioned_steps=platform.provisioned_steps,
         counts={"provisioned_served": pool.provisioned_served, "instances_launched": pool.next_id},
         config=platform.meter_config,
     )
