@@ -103,7 +103,8 @@ class _Pool:
         changes = p.provisioned_changes
         s["n_alive"] = s["next_id"] = s["max_instances"] = n_prov
         self.a = Arrays(
-            slot_f, slot_i, ends, slots_free, f_prov, np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros((2, cap)),
+            slot_f, slot_i, ends, slots_free, f_prov,
+            np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros((2, cap)),
             *new_heap(256),
             np.zeros((len(SERVERLESS_HISTOGRAMS), DENSE_MS), dtype=np.int64),
             np.zeros((2, 1024), dtype=np.int64),

@@ -136,9 +136,8 @@ class _Pool:
             return
         period_s = inst.idle_since_s - inst.active_since_s
         self.stats.active_s += period_s
-        which = self.stats.provisioned_active_period_ms if inst.provisioned else (
-            self.stats.active_period_ms
-        )
+        stats = self.stats
+        which = stats.provisioned_active_period_ms if inst.provisioned else stats.active_period_ms
         which[ms_ceil(period_s)] += 1
         inst.active_since_s = NO_PERIOD_S
 
