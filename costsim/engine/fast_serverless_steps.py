@@ -378,9 +378,11 @@ def run_chunk(arr, dur, cold, uni, start: int, params, state, a) -> int:
     hcap = len(a.ht)
     ocap = a.overflow.shape[1]
     n_cold = len(cold)
+    n_pc = len(a.pc_t)
     for i in range(start, n):
         t_s = arr[i]
-        if t_s > s.now_s:
+        # a change due now is pending only when the loop stopped for room in the middle of it
+        if t_s > s.now_s or (s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s):
             if not _advance(p, s, a, t_s):
                 return i
             s.now_s = t_s
