@@ -292,6 +292,10 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
             "instance_lifetime_ms": _hist(
                 _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
             ),
+            # ... in one enabled period each
+            "provisioned_period_ms": _hist(
+                _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
+            ),
         },
         totals={
             "provisioned_instance_s": use.provisioned_concurrency * use.provisioned_hours * 3600.0,
