@@ -75,6 +75,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "ServerlessOption",
             "Extra",
             "ScaleRate",
+            "ScheduleWindow",
             "FunctionSettings",
             "VpsOption",
             "Autoscale",

@@ -81,7 +81,21 @@ FIELD_DOCS: dict[str, str] = {
     "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
     "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
     "oldest or random.",
-    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not).",
+    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not); "
+    "with a provisioned_schedule, the count outside its windows.",
+    "provisioned_schedule": "Windows of provisioned concurrency (ScheduleWindow): the count is "
+    "the largest of the windows open, at least provisioned_concurrency. A rise adds warm "
+    "instances (no cold start); a fall turns the newest provisioned instances on demand, which "
+    "are reclaimed after keep_alive. Day 0 of the run is a Monday (cron dates: 2024-01-01).",
+    "ScheduleWindow.count": "Provisioned instances while the window is open.",
+    "ScheduleWindow.start": "Dated window: when it opens, from the start of the run (with end).",
+    "ScheduleWindow.end": "Dated window: when it closes, after start.",
+    "ScheduleWindow.at": "Daily or weekly window: opening time of day, HH:MM (with until).",
+    "ScheduleWindow.until": "Closing time of day, HH:MM; before at, the window ends the next day.",
+    "ScheduleWindow.days": "Weekdays the at/until window opens on (mon ... sun); unset, every day.",
+    "ScheduleWindow.cron": "A 5-field cron expression (minute hour day month weekday): the window "
+    "opens at every minute it matches (with duration).",
+    "ScheduleWindow.duration": "How long a cron window stays open after each firing.",
     "instance_concurrency": "Requests one instance serves at once (Cloud Run style).",
     "billing_granularity": "Duration billing increment (default: from the catalog).",
     "init_billed": "Whether initialisation is billed (default: from the catalog).",

@@ -226,6 +226,37 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def clock_time_s(text: object) -> float:
+    """Seconds after midnight of a 24-hour clock time ``"HH:MM"`` or ``"HH:MM:SS"``.
+
+    The one reader of times of day: schedule traffic's ``at`` and provisioned-concurrency
+    windows' ``at``/``until``.
+
+    Parameters
+    ----------
+    text : object
+        The value given in the scenario.
+
+    Returns
+    -------
+    float
+        Seconds since 00:00 [s].
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not such a clock time.
+    """
+    match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"a time of day is written HH:MM (00:00-23:59), got {text!r}")
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
 def span_words(seconds: float) -> str:
     """A duration [s] in words for sentences: ``1 day``, ``7 days``, ``30 minutes``, ``250 ms``.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, TypeAdapter
 
 from costsim.fields import DurationS, Name, SizeMB
 from costsim.fields import Strict as _Strict
@@ -297,3 +297,23 @@ ParallelState.model_rebuild()
 ChoiceBranch.model_rebuild()
 ChoiceState.model_rebuild()
 Workflow.model_rebuild()
+
+#: Every model of the application schema, for the error messages and the JSON Schema; listed,
+#: not walked, because the workflow states nest recursively.
+APPLICATION_MODELS: tuple[type[BaseModel], ...] = (
+    Application,
+    FunctionSpec,
+    FunctionSettings,
+    Route,
+    Authorizer,
+    QueueSpec,
+    Workflow,
+    Retry,
+    CallStep,
+    SendStep,
+    CallState,
+    MapState,
+    ParallelState,
+    ChoiceState,
+    ChoiceBranch,
+)

@@ -18,7 +18,7 @@ from costsim.engine.fast_common import njit, retire_at_close_s
 from costsim.engine.fast_serverless_state import ACTIVE, IDLE, NEXT, PROV
 
 # the steps are private to the compiled engine: this loop and its tests are their callers
-from costsim.engine.fast_serverless_steps import _arrive, _finish, _retire
+from costsim.engine.fast_serverless_steps import _advance, _arrive, _retire
 
 
 @njit
@@ -54,28 +54,30 @@ def run_chunk(arr, dur, cold, uni, start: int, params, state, a) -> int:
     hcap = len(a.ht)
     ocap = a.overflow.shape[1]
     n_cold = len(cold)
+    n_pc = len(a.pc_t)
     for i in range(start, n):
-        # an arrival records at most one value per completion before it, per reclaimed
-        # instance and two of its own
+        t_s = arr[i]
+        # a change due now is pending only when the loop stopped for room in the middle of it
+        if t_s > s.now_s or (s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s):
+            if not _advance(p, s, a, t_s):
+                return i
+            s.now_s = t_s
+        # an arrival records at most two values per reclaimed instance (its last activity
+        # period and its lifetime) and two of its own (a period it ends, init and duration)
         if (
             s.n_free_slots == 0
             or s.heap_n >= hcap
             or s.cold_pos >= n_cold
-            or s.ov_n + s.heap_n + s.n_alive + 2 > ocap
+            or s.ov_n + s.heap_n + 2 * s.n_alive + 2 > ocap
         ):
             return i
-        t_s = arr[i]
-        if t_s > s.now_s:
-            while s.heap_n > 0 and a.ht[0] <= t_s:
-                _finish(p, s, a)
-            s.now_s = t_s
         _arrive(p, s, a, t_s, dur[i], uni[i] if p.has_u else 0.0, cold)
     return n
 
 
 @njit
-def drain(params, state, a) -> None:
-    """Run the remaining completions.
+def drain(params, state, a) -> bool:
+    """Run the remaining completions and schedule changes.
 
     Parameters
     ----------
@@ -83,11 +85,15 @@ def drain(params, state, a) -> None:
         One-element record arrays: the pool's parameters and its state.
     a : record
         The pool's arrays.
+
+    Returns
+    -------
+    bool
+        False when a change needs the arrays grown first (see
+        :func:`~costsim.engine.fast_serverless_steps._advance`); the caller grows them and
+        calls again.
     """
-    p = params[0]
-    s = state[0]
-    while s.heap_n > 0:
-        _finish(p, s, a)
+    return _advance(params[0], state[0], a, np.inf)
 
 
 @njit

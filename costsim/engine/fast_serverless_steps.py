@@ -53,6 +53,7 @@ from costsim.engine.fast_common import (
     bucket_refill,
     busy_within_horizon_s,
     clip_to_horizon_s,
+    continues_active_period,
     counts_in_latency,
     heap_pop,
     heap_push,
@@ -86,6 +87,7 @@ from costsim.engine.fast_serverless_state import (
     list_unlink,
     mru_in_list,
 )
+from costsim.platforms.serverless_rules import NO_PERIOD_S
 
 
 @njit_inline
@@ -110,6 +112,26 @@ def _record(s, a, row: int, value_ms: int) -> None:
 
 
 @njit_inline
+def _close_period(s, a, slot: int) -> None:
+    """Record the open activity period of ``slot``, which ended when it last went idle.
+
+    Parameters
+    ----------
+    s, a : record
+        The pool's state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    slot : int
+        The instance's slot.
+    """
+    since_s = a.slot_f[ACTIVE_SINCE, slot]
+    if since_s == NO_PERIOD_S:
+        return
+    period_s = a.slot_f[IDLE, slot] - since_s
+    s.active_s += period_s
+    _record(s, a, H_PACTIVE if a.slot_i[PROV, slot] else H_ACTIVE, ms_ceil(period_s))
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
+
+
+@njit_inline
 def _retire(p, s, a, slot: int, end_s: float) -> None:
     """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s].
 
@@ -122,6 +144,8 @@ def _retire(p, s, a, slot: int, end_s: float) -> None:
     end_s : float
         When it retires [s]; its life is metered up to the horizon.
     """
+    if a.slot_i[ACTIVE, slot] == 0:
+        _close_period(s, a, slot)
     created_s = a.slot_f[CREATED, slot]
     end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
@@ -143,15 +167,13 @@ def _finish(p, s, a) -> None:
     code = a.ha[0]
     end_s = a.hv[0]
     s.heap_n = heap_pop(a.ht, a.ho, a.ha, a.hv, s.heap_n)
-    slot = code >> 1
+    slot = code >> 2
     active = a.slot_i[ACTIVE, slot] - 1
     a.slot_i[ACTIVE, slot] = active
     prov = a.slot_i[PROV, slot]
     if active == 0:
+        # the activity period stays open: the next request may continue it
         a.slot_f[IDLE, slot] = end_s
-        period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]
-        s.active_s += period_s
-        _record(s, a, H_PACTIVE if prov else H_ACTIVE, ms_ceil(period_s))
         list_push(a, slot, prov)
     if not p.lean and active == p.conc - 1:
         if prov:
@@ -162,7 +184,7 @@ def _finish(p, s, a) -> None:
         s.timed_out += 1
         return
     s.served += 1
-    if prov:
+    if code & 2:  # started on a provisioned instance: its duration is metered there
         s.provisioned_served += 1
     a.b_served[bin_index(end_s, p.bin_width_s, p.n_bins)] += 1
 
@@ -270,7 +292,7 @@ def _launch(p, s, a, t_s: float, init_s: float) -> int:
     a.slot_f[CREATED, slot] = t_s
     a.slot_f[IDLE, slot] = t_s
     a.slot_f[READY, slot] = t_s + init_s
-    a.slot_f[ACTIVE_SINCE, slot] = t_s
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
     a.slot_i[ID, slot] = s.next_id
     a.slot_i[ACTIVE, slot] = 0
     a.slot_i[PROV, slot] = 0
@@ -297,7 +319,10 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     t_s, dur_s, init_s : float
         Arrival time, duration and cold start (0 when warm) [s].
     """
-    if a.slot_i[ACTIVE, slot] == 0:
+    if a.slot_i[ACTIVE, slot] == 0 and not continues_active_period(
+        a.slot_f[ACTIVE_SINCE, slot], a.slot_f[IDLE, slot], t_s
+    ):
+        _close_period(s, a, slot)
         a.slot_f[ACTIVE_SINCE, slot] = t_s
     a.slot_i[ACTIVE, slot] += 1
     timed_out = times_out(dur_s, p.timeout_s)
@@ -311,7 +336,7 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     if end_s > t_s:
         s.busy_s += busy_within_horizon_s(t_s, end_s, p.horizon_s, p.weight)
         add_interval(a.b_busy, t_s, end_s, p.weight, p.horizon_s, p.bin_width_s, p.n_bins)
-    code = 2 * slot + (1 if timed_out else 0)
+    code = 4 * slot + 2 * a.slot_i[PROV, slot] + (1 if timed_out else 0)
     s.heap_n = heap_push(a.ht, a.ho, a.ha, a.hv, s.heap_n, max(end_s, s.now_s), s.seq, code, end_s)
     s.seq += 1
 
@@ -350,3 +375,110 @@ def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> No
         slot = _launch(p, s, a, t_s, init_s)
         a.b_cold[b] += 1
     _start(p, s, a, slot, t_s, dur_s, init_s)
+
+
+@njit_inline
+def _provision(p, s, a, t_s: float) -> None:
+    """Add one warm provisioned instance at ``t_s`` [s] (no cold start).
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        When the schedule raises the provisioned count [s].
+    """
+    s.n_free_slots -= 1
+    slot = a.slots_free[s.n_free_slots]
+    a.slot_f[CREATED, slot] = t_s
+    a.slot_f[IDLE, slot] = t_s
+    a.slot_f[READY, slot] = t_s
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
+    a.slot_i[ID, slot] = s.next_id
+    a.slot_i[ACTIVE, slot] = 0
+    a.slot_i[PROV, slot] = 1
+    s.next_id += 1
+    s.n_alive += 1
+    s.max_instances = max(s.max_instances, s.n_alive)
+    list_push(a, slot, 1)
+    if not p.lean:
+        s.nf_prov = free_insert(a.f_prov, s.nf_prov, slot, a.slot_i, p.sign)
+    a.prov_stack[s.n_prov] = slot
+    s.n_prov += 1
+
+
+@njit_inline
+def _unprovision(p, s, a, t_s: float) -> None:
+    """Turn the newest provisioned instance on demand at ``t_s`` [s].
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        When the schedule lowers the provisioned count [s].
+    """
+    s.n_prov -= 1
+    slot = a.prov_stack[s.n_prov]
+    si = a.slot_i
+    active = si[ACTIVE, slot]
+    if active == 0:
+        _close_period(s, a, slot)
+        list_unlink(a, slot, 1)
+    else:
+        # its provisioned activity period ends here, an on-demand one begins
+        period_s = t_s - a.slot_f[ACTIVE_SINCE, slot]
+        s.active_s += period_s
+        _record(s, a, H_PACTIVE, ms_ceil(period_s))
+        a.slot_f[ACTIVE_SINCE, slot] = t_s
+    if not p.lean and active < p.conc:
+        k = free_find(a.f_prov, s.nf_prov, p.sign * si[ID, slot], si, p.sign)
+        s.nf_prov = free_remove(a.f_prov, s.nf_prov, k)
+        s.nf_other = free_insert(a.f_other, s.nf_other, slot, si, p.sign)
+    si[PROV, slot] = 0
+    if active == 0:
+        a.slot_f[IDLE, slot] = t_s
+        list_push(a, slot, 0)
+
+
+@njit_inline
+def _advance(p, s, a, t_s: float) -> bool:
+    """Run the completions and the provisioned schedule's changes due by ``t_s`` [s], in time
+    order (a completion first at equal times).
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Run what is due up to this time [s] (``inf``: everything left).
+
+    Returns
+    -------
+    bool
+        False when a change needs more free slots or overflow room than there is
+        (``need_slots`` says how many slots); the caller grows the arrays and calls again.
+    """
+    n_pc = len(a.pc_t)
+    while True:
+        due_c = s.heap_n > 0 and a.ht[0] <= t_s
+        due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s
+        if due_c and (not due_p or a.ht[0] <= a.pc_t[s.pc_pos]):
+            _finish(p, s, a)
+        elif due_p:
+            t_pc = a.pc_t[s.pc_pos]
+            level = a.pc_n[s.pc_pos]
+            rise = level - s.pc_level
+            if rise > s.n_free_slots or s.ov_n + s.n_alive + 2 > a.overflow.shape[1]:
+                s.need_slots = max(rise, 1)
+                return False
+            s.need_slots = 0
+            s.now_s = max(s.now_s, t_pc)
+            for _ in range(rise):
+                _provision(p, s, a, t_pc)
+            for _ in range(-rise):
+                _unprovision(p, s, a, t_pc)
+            s.pc_level = level
+            s.pc_pos += 1
+        else:
+            return True

@@ -22,8 +22,10 @@ from costsim.fields import (
     Strict,
 )
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
+from costsim.kinds.schedule import ScheduleWindow
 from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.schedule import provisioned_steps
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
 from costsim.pricing.bill import ExtraSpec as PricedExtra
 from costsim.pricing.bill import PricingSpec
@@ -116,6 +118,9 @@ class ServerlessOption(Strict):
     timeout_s: DurationS | None = Field(default=None, gt=0, le=86400.0, alias="timeout")
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
+    #: Windows of provisioned concurrency over the run (dated, daily/weekly or cron), each with
+    #: its count; outside every window, ``provisioned_concurrency``.
+    provisioned_schedule: list[ScheduleWindow] = Field(default_factory=list, max_length=1000)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
     # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
     # durations (and their sums) finite
@@ -135,6 +140,11 @@ class ServerlessOption(Strict):
         if self.provisioned_concurrency > self.concurrency_limit:
             raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
         return self
+
+    @property
+    def most_provisioned(self) -> int:
+        """The largest provisioned count the option ever asks for."""
+        return max([self.provisioned_concurrency, *(w.count for w in self.provisioned_schedule)])
 
 
 def function_item(
@@ -227,13 +237,24 @@ def product_limits(
 
 
 def serverless_platform(
-    opt: ServerlessOption, warmup_s: float = 0.0, limits: Mapping[str, Any] | None = None
+    opt: ServerlessOption,
+    warmup_s: float = 0.0,
+    limits: Mapping[str, Any] | None = None,
+    min_ready: int = 0,
+    horizon_s: float = 0.0,
 ) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters).
 
     ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
-    (or none) and no timeout apply.
+    (or none) and no timeout apply. ``min_ready`` always-ready instances are kept at all times
+    (the product's minimum), whatever the option's provisioned concurrency. The
+    ``provisioned_schedule`` is turned into change points over ``horizon_s`` [s].
     """
+    steps = provisioned_steps(
+        max(opt.provisioned_concurrency, min_ready),
+        tuple(w.window() for w in opt.provisioned_schedule),
+        horizon_s,
+    )
     lim = dict(limits or {})
     if opt.scale_rate is not None:
         lim.setdefault("scale_burst", float(opt.scale_rate.instances))
@@ -248,7 +269,8 @@ def serverless_platform(
         scale_burst=burst,
         scale_rate_per_s=rate,
         reuse=opt.reuse,
-        provisioned=opt.provisioned_concurrency,
+        provisioned=steps[0][1],
+        provisioned_changes=steps[1:],
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
         timeout_s=float(lim.get("timeout_s", math.inf)),
@@ -313,6 +335,15 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def resolve(self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
         """The function item and every extra's item (see :func:`function_item`)."""
         cat, item = function_item(opt, ctx, cats)
+        for j, w in enumerate(opt.provisioned_schedule):
+            if w.count > opt.concurrency_limit:
+                raise ctx.error(
+                    f"a window's count ({w.count}) cannot exceed concurrency_limit "
+                    f"({opt.concurrency_limit})",
+                    "provisioned_schedule",
+                    j,
+                    "count",
+                )
         extras = []
         for j, extra in enumerate(opt.extras):
             acat, aitem = extra_item(extra, j, ctx, cats)
@@ -324,8 +355,24 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
     ) -> ServerlessPlatform:
         """The pool model (no billing rule: rating reads the meters its engine emits), with the
-        product's limits where the option sets none."""
-        return serverless_platform(opt, ctx.warmup_s, resolved.settings)
+        product's limits where the option sets none.
+
+        A product that always bills some instances (``min_instances``: Azure Premium keeps at
+        least one) runs them as always-ready instances that serve, so that scale-out instances
+        start only beyond them, as on the product.
+        """
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        try:
+            return serverless_platform(
+                opt,
+                ctx.warmup_s,
+                resolved.settings,
+                min_ready=item.billing.min_instances,
+                horizon_s=ctx.horizon_s,
+            )
+        except ValueError as exc:  # a cron window firing too often over the horizon
+            raise ctx.error(str(exc), "provisioned_schedule") from None
 
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
@@ -374,7 +421,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             arch=opt.arch,
             ephemeral_storage_mb=opt.ephemeral_storage_mb,
             init_billed=self._init_billed(opt, resolved),
-            provisioned_concurrency=opt.provisioned_concurrency,
+            provisioned_concurrency=opt.most_provisioned,
             instance_concurrency=opt.instance_concurrency,
             response_mb=ctx.workload.payload_mb,
         )
@@ -411,9 +458,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
 
     def estimate(self, opt: ServerlessOption, ctx: OptionContext, requests: float) -> SizeEstimate:
         """At most the provisioned instances plus one per request, up to the account limit."""
-        return SizeEstimate(
-            instances=opt.provisioned_concurrency + min(opt.concurrency_limit, requests)
-        )
+        return SizeEstimate(instances=opt.most_provisioned + min(opt.concurrency_limit, requests))
 
     def cost_driver(self, bins: TimeBins) -> np.ndarray:
         """Served requests per bin: a function's bill follows its invocations."""

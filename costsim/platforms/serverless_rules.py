@@ -102,3 +102,38 @@ def retire_at_close_s(
 
 #: No timeout [s]: every request runs to its end.
 NO_TIMEOUT_S = math.inf
+
+#: Activity periods of one instance that are closer than this are one period [s]: the meters'
+#: resolution, 1 ms. A request that starts as the previous one ends (the next arrival of a
+#: steady stream, 40 req/s x 250 ms) continues the instance's period, although float arrival
+#: and completion times differ there by a few ulps; an idle gap of 1 ms or more ends it.
+ACTIVE_PERIOD_GAP_S = 0.001
+#: ``active since`` of an instance with no open activity period (none yet, or just recorded).
+NO_PERIOD_S = -1.0
+
+
+def continues_active_period(period_start_s: float, idle_since_s: float, now_s: float) -> bool:
+    """Whether a request starting at ``now_s`` [s] on an idle instance continues its last
+    activity period (from ``period_start_s`` to ``idle_since_s`` [s]), or that period is over.
+
+    Products that bill an instance per activity period (Azure Flex Consumption on demand, Cloud
+    Run request-based) see one period while requests follow each other without a gap of
+    :data:`ACTIVE_PERIOD_GAP_S`; the engines record a period when it is over (a later request
+    after a gap, or the instance's retirement). An instance with no open period
+    (``period_start_s`` is :data:`NO_PERIOD_S`) starts a new one.
+
+    Parameters
+    ----------
+    period_start_s : float
+        Start of the instance's last activity period [s], or :data:`NO_PERIOD_S`.
+    idle_since_s : float
+        When that period's last request ended [s].
+    now_s : float
+        When the new request starts [s].
+
+    Returns
+    -------
+    bool
+        True when the new request continues that period.
+    """
+    return period_start_s != NO_PERIOD_S and now_s - idle_since_s < ACTIVE_PERIOD_GAP_S

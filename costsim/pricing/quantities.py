@@ -159,10 +159,13 @@ def provisioned_busy_s(meters: Meters, item: FunctionItem) -> Decimal:
 
 
 def provisioned_s(meters: Meters, item: FunctionItem) -> Decimal:
-    """Provisioned (always-ready) instance time [s], rounded up per instance to the period.
+    """Provisioned (always-ready) instance time [s], each enabled period rounded up.
 
-    Lambda rounds each provisioned configuration's time up to 5 minutes; the run's total is
-    shared evenly by the configured instances (``provisioned_concurrency`` in the config).
+    Lambda meters provisioned concurrency "from the time you enable it on your function until
+    you disable it, rounded up to the nearest 5 minutes" (``provisioned_granularity_s``): each
+    provisioned instance's enabled period (``provisioned_period_ms``, one per window of a
+    schedule) is rounded on its own. Meters stored before that meter existed hold only the
+    total, which is shared evenly by the configured instances (``provisioned_concurrency``).
 
     Parameters
     ----------
@@ -174,6 +177,10 @@ def provisioned_s(meters: Meters, item: FunctionItem) -> Decimal:
     Decimal
         Billed instance-seconds [s].
     """
+    if "provisioned_period_ms" in meters.histograms:
+        period_ms = max(1, round(item.billing.provisioned_granularity_s * 1000))
+        billed = meters.histograms["provisioned_period_ms"].billed_ms(period_ms)
+        return Decimal(billed) / MS_PER_S
     total = meter_total(meters, "provisioned_instance_s", item)
     if total <= 0:
         return Decimal(0)

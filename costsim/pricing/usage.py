@@ -302,6 +302,10 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
             "instance_lifetime_ms": one_value_histogram(
                 whole_count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
             ),
+            # ... in one enabled period each
+            "provisioned_period_ms": one_value_histogram(
+                whole_count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
+            ),
         },
         totals={
             "provisioned_instance_s": use.provisioned_concurrency * use.provisioned_hours * 3600.0,

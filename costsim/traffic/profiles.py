@@ -15,7 +15,6 @@ is a Monday, 00:00. ``scale`` multiplies any profile.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -25,7 +24,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from costsim.fields import FileNamed
 from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.context import StreamContext
-from costsim.units import duration_field, parse_rate_per_s, span_words
+from costsim.units import clock_time_s, duration_field, parse_rate_per_s, span_words
 
 RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
 DurationS = Annotated[float, BeforeValidator(duration_field)]
@@ -35,36 +34,6 @@ WEEK_S = 7 * DAY_S
 MONTH_S = 730 * 3600.0
 
 RequestStream = Iterator[tuple[np.ndarray, np.ndarray | None]]
-
-
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
-
-
-def clock_time_s(text: object) -> float:
-    """Seconds after midnight of a 24-hour clock time ``"HH:MM"`` or ``"HH:MM:SS"``.
-
-    Parameters
-    ----------
-    text : object
-        The value given in the scenario.
-
-    Returns
-    -------
-    float
-        Seconds since 00:00 [s].
-
-    Raises
-    ------
-    ValueError
-        If ``text`` is not such a clock time.
-    """
-    match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise ValueError(
-            f'at must be a 24-hour clock time such as "02:00" or "14:30:00", not {text!r}'
-        )
-    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return float(hours * 3600 + minutes * 60 + seconds)
 
 
 def _clock(offset_s: float) -> str:

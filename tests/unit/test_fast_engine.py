@@ -143,6 +143,11 @@ SERVERLESS_VARIED = {
     "instance_concurrency": st.sampled_from([1, 1, 2, 4]),
     "latency_warmup_s": st.sampled_from([0.0, 0.0, 0.75, 3.0]),
     "timeout_s": st.sampled_from([math.inf, math.inf, 0.3, 1.0]),
+    # a provisioned schedule: rises, falls to 0, changes on the arrival grid, and one rise
+    # past the first 64 slots (the loop stops and the driver grows the arrays)
+    "provisioned_changes": st.sampled_from(
+        [(), (), ((1.0, 2),), ((0.5, 4), (2.0, 1), (3.5, 0)), ((0.25, 3), (0.75, 0), (1.5, 70))]
+    ),
 }
 SCALE_BUCKETS = [(math.inf, math.inf), (1.0, 0.5), (3.0, 2.0)]
 
@@ -172,6 +177,7 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "scale_rate": {"scale_burst", "scale_rate_per_s"},
         "reuse": {"reuse"},
         "provisioned_concurrency": {"provisioned"},
+        "provisioned_schedule": {"provisioned", "provisioned_changes"},
         "instance_concurrency": {"instance_concurrency"},
         "timeout": {"timeout_s"},
     }

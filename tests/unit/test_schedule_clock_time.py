@@ -36,8 +36,8 @@ def test_at_places_every_batch_in_its_clock_window():
 @pytest.mark.parametrize(
     ("field", "needle"),
     [
-        ('at: "25:00"', "traffic.at: at must be a 24-hour clock time"),
-        ('at: "2am"', "traffic.at: at must be a 24-hour clock time"),
+        ('at: "25:00"', "traffic.at: a time of day is written HH:MM"),
+        ('at: "2am"', "traffic.at: a time of day is written HH:MM"),
         ('at: "02:00", offset: 1h', "give either at (a clock time) or offset"),
     ],
 )
@@ -61,3 +61,10 @@ def test_bad_clock_times_are_located_errors(field, needle):
 )
 def test_span_words(seconds, words):
     assert span_words(seconds) == words
+
+
+def test_unquoted_clock_times_stay_clock_times():
+    """YAML 1.1 reads an unquoted ``14:30`` as the base-60 integer 870; costsim's loader keeps
+    it as text (as YAML 1.2 does), so ``at: 14:30`` means half past two in the afternoon."""
+    scn = scenario_from_text(BASE % "at: 14:30")
+    assert scn.traffic.offset_s == 14.5 * 3600
