@@ -80,7 +80,17 @@ class Arrays(NamedTuple):
 
 @njit_inline
 def list_push(a, slot: int, lst: int) -> None:
-    """Add ``slot`` to idle list ``lst``, after every instance idle as long or longer."""
+    """Add ``slot`` to idle list ``lst``, after every instance idle as long or longer.
+
+    Parameters
+    ----------
+    a : record
+        The pool's arrays (:class:`Arrays`).
+    slot : int
+        The instance, its idle time already set.
+    lst : int
+        The list: 0 on-demand, 1 provisioned.
+    """
     ends = a.ends
     si = a.slot_i
     idle_s = a.slot_f[IDLE, slot]
@@ -102,7 +112,17 @@ def list_push(a, slot: int, lst: int) -> None:
 
 @njit_inline
 def list_unlink(a, slot: int, lst: int) -> None:
-    """Remove ``slot`` from idle list ``lst``."""
+    """Remove ``slot`` from idle list ``lst``.
+
+    Parameters
+    ----------
+    a : record
+        The pool's arrays (:class:`Arrays`).
+    slot : int
+        The instance.
+    lst : int
+        The list: 0 on-demand, 1 provisioned.
+    """
     si = a.slot_i
     prev = si[PREV, slot]
     nxt = si[NEXT, slot]
@@ -119,7 +139,26 @@ def list_unlink(a, slot: int, lst: int) -> None:
 @njit
 def free_find(fr: np.ndarray, n: int, key: int, si: np.ndarray, sign: int) -> int:
     """Position of the instance with ``sign * id == key`` (or where it goes) in the free set
-    ``fr`` of size ``n``, which is sorted by ``sign * id``."""
+    ``fr`` of size ``n``, which is sorted by ``sign * id``.
+
+    Parameters
+    ----------
+    fr : numpy.ndarray
+        The free set: slots sorted by ``sign * id``.
+    n : int
+        Its size.
+    key : int
+        ``sign * id`` of the instance sought.
+    si : numpy.ndarray
+        The slots' integer fields (``ID`` row).
+    sign : int
+        1, or -1 for ``reuse: oldest`` (descending ids).
+
+    Returns
+    -------
+    int
+        The first position whose key is not below ``key`` (binary search).
+    """
     lo = 0
     hi = n
     while lo < hi:
@@ -133,7 +172,26 @@ def free_find(fr: np.ndarray, n: int, key: int, si: np.ndarray, sign: int) -> in
 
 @njit
 def free_insert(fr: np.ndarray, n: int, slot: int, si: np.ndarray, sign: int) -> int:
-    """Add ``slot`` to the free set ``fr`` of size ``n``, keeping its order; return the size."""
+    """Add ``slot`` to the free set ``fr`` of size ``n``, keeping its order; return the size.
+
+    Parameters
+    ----------
+    fr : numpy.ndarray
+        The free set: slots sorted by ``sign * id``.
+    n : int
+        Its size.
+    slot : int
+        The instance to add.
+    si : numpy.ndarray
+        The slots' integer fields (``ID`` row).
+    sign : int
+        1, or -1 for ``reuse: oldest``.
+
+    Returns
+    -------
+    int
+        The new size, ``n + 1``.
+    """
     key = sign * si[ID, slot]
     k = n
     if n > 0 and sign * si[ID, fr[n - 1]] > key:
@@ -146,7 +204,22 @@ def free_insert(fr: np.ndarray, n: int, slot: int, si: np.ndarray, sign: int) ->
 
 @njit
 def free_remove(fr: np.ndarray, n: int, k: int) -> int:
-    """Remove position ``k`` from the free set ``fr`` of size ``n``; return the size."""
+    """Remove position ``k`` from the free set ``fr`` of size ``n``; return the size.
+
+    Parameters
+    ----------
+    fr : numpy.ndarray
+        The free set.
+    n : int
+        Its size.
+    k : int
+        The position to remove.
+
+    Returns
+    -------
+    int
+        The new size, ``n - 1``.
+    """
     for j in range(k, n - 1):
         fr[j] = fr[j + 1]
     return n - 1
@@ -154,7 +227,20 @@ def free_remove(fr: np.ndarray, n: int, k: int) -> int:
 
 @njit_inline
 def mru_in_list(a, tail: int) -> int:
-    """The instance ``mru`` prefers in an idle list: its tail, or one idle as long."""
+    """The instance ``mru`` prefers in an idle list: its tail, or one idle as long.
+
+    Parameters
+    ----------
+    a : record
+        The pool's arrays (:class:`Arrays`).
+    tail : int
+        The list's tail (the instance idle most recently).
+
+    Returns
+    -------
+    int
+        The slot :func:`prefer_warm` prefers among the instances idle since the tail's time.
+    """
     sf = a.slot_f
     si = a.slot_i
     best = tail
@@ -180,6 +266,26 @@ def in_free_set(p, a, fr: np.ndarray, n: int, t_s: float, u: float) -> int:
     end, where removing it moves nothing. ``mru`` compares the candidates with
     :func:`prefer_warm`; ``random`` takes the candidate :func:`choose_warm` names by position.
     With one request per instance every free instance is ready.
+
+    Parameters
+    ----------
+    p : record
+        The pool's parameters (``policy``, ``conc``).
+    a : record
+        The pool's arrays (:class:`Arrays`).
+    fr : numpy.ndarray
+        The free set.
+    n : int
+        Its size.
+    t_s : float
+        Arrival time [s]; an instance still initialising is not ready.
+    u : float
+        A uniform draw in [0, 1), read for ``reuse: random``.
+
+    Returns
+    -------
+    int
+        The chosen position in ``fr``, or -1 when no free instance is ready.
     """
     policy = p.policy
     check_ready = p.conc > 1
