@@ -188,12 +188,13 @@ def takes_request(p, a, slot: int, t_s: float) -> bool:
 def in_free_set(p, a, fr: np.ndarray, n: int, t_s: float, u: float) -> int:
     """Position in the free set ``fr`` (size ``n``) of the warm instance to use, or -1.
 
-    The candidates are the free instances that can take a request (:func:`takes_request`). Ids are given in creation order, so
-    creation times rise with the id: ``newest`` (latest created, ties to the highest id) is the
-    last ready candidate in id order, and ``oldest`` the first, so for ``oldest`` the free sets
-    are kept in descending id order (``sign``) and both take the ready candidate nearest the
-    end, where removing it moves nothing. ``mru`` compares the candidates with
-    :func:`prefer_warm`; ``random`` takes the candidate :func:`choose_warm` names by position.
+    The candidates are the free instances that can take a request (:func:`takes_request`).
+    Ids are given in creation order, so creation times rise with the id: ``newest`` (latest
+    created, ties to the highest id) is the last candidate in id order, and ``oldest`` the
+    first, so for ``oldest`` the free sets are kept in descending id order (``sign``) and both
+    take the candidate nearest the end, where removing it moves nothing. ``mru`` compares the
+    candidates with :func:`prefer_warm`; ``random`` takes the candidate :func:`choose_warm`
+    names by position.
     With one request per instance every free instance is an idle one, ready and (the reclaim
     has seen to it) within its lifetime.
     """

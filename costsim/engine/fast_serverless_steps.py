@@ -201,9 +201,7 @@ def _reclaim(p, s, a, t_s: float) -> None:
         m = _by_id(a, m, slot)
     for j in range(m):
         slot = a.scratch[j]
-        end_s = idle_retire_s(
-            a.slot_f[CREATED, slot], a.slot_f[IDLE, slot], ka_s, p.max_lifetime_s
-        )
+        end_s = idle_retire_s(a.slot_f[CREATED, slot], a.slot_f[IDLE, slot], ka_s, p.max_lifetime_s)
         _retire(p, s, a, slot, end_s)
         if not p.lean:
             k = free_find(a.f_other, s.nf_other, p.sign * si[ID, slot], si, p.sign)

@@ -31,6 +31,7 @@ from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
 from costsim.pricing.registry import CatalogSet
 from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.chunk import Chunk
+from costsim.units import duration_field
 
 if TYPE_CHECKING:
     from costsim.engine.metrics import TimeBins
@@ -41,6 +42,17 @@ ReusePolicy = Annotated[
     BeforeValidator(OneOf(tuple(REUSE_POLICIES), "reuse policy")),
     WithJsonSchema({"type": "string", "enum": list(REUSE_POLICIES)}),
 ]
+
+
+def lifetime_or_off(value: Any, info: Any) -> float:
+    """A maximum instance lifetime as written: a duration [s], or ``off`` (never: ``inf``)."""
+    if isinstance(value, str) and value.strip().lower() == "off":
+        return math.inf
+    return duration_field(value, info)
+
+
+#: A maximum lifetime [s]: a duration with its unit, or ``off`` (held as ``inf``).
+LifetimeS = Annotated[float, BeforeValidator(lifetime_or_off)]
 
 
 class ScaleRate(Strict):
@@ -114,6 +126,9 @@ class ServerlessOption(Strict):
     #: Longest an invocation may run; unset, the product's limit (Lambda: 15 min). A longer one
     #: holds its instance that long, is billed that long and is counted ``timed_out``.
     timeout: DurationS | None = Field(default=None, gt=0, le=86400.0)
+    #: Age at which the platform recycles a busy instance (``off``: never); unset, the
+    #: product's (Lambda: 2 h, off for products that publish none).
+    max_lifetime: LifetimeS | None = Field(default=None, gt=0)
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
@@ -198,8 +213,9 @@ def extra_item(
 def product_limits(
     opt: ServerlessOption, item: FunctionItem, ctx: OptionContext
 ) -> dict[str, float]:
-    """The timeout [s] and scale rate (burst, per second) the pool runs with: the option's where
-    it sets them, else the product's published limits (none: unlimited).
+    """The timeout [s], scale rate (burst, per second) and maximum instance lifetime [s] the pool
+    runs with: the option's where it sets them, else the product's published limits (none:
+    unlimited, never recycled).
 
     Raises
     ------
@@ -214,7 +230,10 @@ def product_limits(
             "timeout",
         )
     timeout_s = opt.timeout if opt.timeout is not None else lim.timeout_s
-    out: dict[str, float] = {"timeout_s": math.inf if timeout_s is None else float(timeout_s)}
+    out: dict[str, float] = {
+        "timeout_s": math.inf if timeout_s is None else float(timeout_s),
+        "max_lifetime_s": max_lifetime_s(opt, item),
+    }
     if opt.scale_rate is not None:
         out["scale_burst"] = float(opt.scale_rate.instances)
         out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per
@@ -224,15 +243,25 @@ def product_limits(
     return out
 
 
+def max_lifetime_s(opt: ServerlessOption, item: FunctionItem | None) -> float:
+    """The maximum instance lifetime [s] of ``opt``: its own ``max_lifetime``, else the product's
+    (``item``'s limits), else never (``inf``)."""
+    if opt.max_lifetime is not None:
+        return float(opt.max_lifetime)
+    life_s = item.limits.max_lifetime_s if item is not None else None
+    return math.inf if life_s is None else float(life_s)
+
+
 def serverless_platform(
     opt: ServerlessOption, warmup_s: float = 0.0, limits: Mapping[str, Any] | None = None
 ) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters).
 
-    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
-    (or none) and no timeout apply.
+    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate and
+    lifetime (or none) and no timeout apply.
     """
     lim = dict(limits or {})
+    lim.setdefault("max_lifetime_s", max_lifetime_s(opt, None))
     if opt.scale_rate is not None:
         lim.setdefault("scale_burst", float(opt.scale_rate.instances))
         lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per)
@@ -250,6 +279,7 @@ def serverless_platform(
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
         timeout_s=float(lim.get("timeout_s", math.inf)),
+        max_lifetime_s=float(lim["max_lifetime_s"]),
     )
 
 
@@ -389,7 +419,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def detail(
         self, opt: ServerlessOption, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
-        """Provider, memory, keep-alive, billing rounding and extras."""
+        """Provider, memory, keep-alive, maximum lifetime, billing rounding and extras."""
         item = resolved.item
         assert isinstance(item, FunctionItem)
         gran_ms = resolved.settings.get("granularity_ms")
@@ -400,6 +430,10 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             "arch": opt.arch,
             "memory_mb": opt.memory,
             "keep_alive_s": opt.keep_alive,
+            # null: never recycled
+            "max_lifetime_s": None
+            if math.isinf(platform.max_lifetime_s)
+            else platform.max_lifetime_s,
             "billing_granularity_ms": gran_ms
             if gran_ms is not None
             else item.billing.granularity_ms,

@@ -147,6 +147,8 @@ SERVERLESS_VARIED = {
     "instance_concurrency": st.sampled_from([1, 1, 2, 4]),
     "latency_warmup_s": st.sampled_from([0.0, 0.0, 0.75, 3.0]),
     "timeout_s": st.sampled_from([math.inf, math.inf, 0.3, 1.0]),
+    # on the 0.25 / 0.5 s grid, so that instances reach their lifetime exactly at arrivals
+    "max_lifetime_s": st.sampled_from([math.inf, math.inf, 0.5, 2.0, 5.0, 20.0]),
 }
 SCALE_BUCKETS = [(math.inf, math.inf), (1.0, 0.5), (3.0, 2.0)]
 
@@ -177,6 +179,7 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "provisioned_concurrency": {"provisioned"},
         "instance_concurrency": {"instance_concurrency"},
         "timeout": {"timeout_s"},
+        "max_lifetime": {"max_lifetime_s"},
     }
     rating_only = {
         "name", "kind", "provider", "arch", "plan", "billing_granularity", "init_billed",
