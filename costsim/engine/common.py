@@ -26,8 +26,10 @@ __all__ = [
 #: random streams or the measurement changes them (2: cold-start draws are taken in cold-start
 #: order; 3: no fleet autoscaling evaluation or boot after the horizon; 4: serverless pools run
 #: with their product's published limits by default, Lambda's 1,000 new instances per 10 s and
-#: 15-minute timeout). Stored sweep points of another revision are recomputed, not resumed.
-RESULTS_REVISION = 4
+#: 15-minute timeout; 5: on-demand instances are recycled at their product's maximum lifetime,
+#: Lambda's 2 h, even when busy). Stored sweep points of another revision are recomputed, not
+#: resumed.
+RESULTS_REVISION = 5
 
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024
