@@ -45,8 +45,11 @@ ReusePolicy = Annotated[
 
 
 def lifetime_or_off(value: Any, info: Any) -> float:
-    """A maximum instance lifetime as written: a duration [s], or ``off`` (never: ``inf``)."""
-    if isinstance(value, str) and value.strip().lower() == "off":
+    """A maximum instance lifetime as written: a duration [s], or ``off`` (never: ``inf``).
+
+    YAML 1.1 reads a bare ``off`` as false, so false means off too.
+    """
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
         return math.inf
     return duration_field(value, info)
 

@@ -187,11 +187,12 @@ What `costsim calibrate` writes when a log does not say, and what the models ass
 | not a preset | Node.js 20 at 256 MB: avg 242 ms, p90 584 ms, no lognormal has both | A. Tanasa, "Lambda Cold Starts Benchmark (20 Nov 2023)", gist adriantanasa/06a9cbc36744ef0bf946255e9e75efbe |
 | keep-alive, AWS Lambda | 10 min | M. Shilkov, "AWS Lambda Cold Starts After 10 Minutes" (2019-08); Shahrad et al., "Serverless in the Wild", USENIX ATC 2020; 5-7 min in Shilkov's 2021 data (mikhailio-hugo `coldstarts/aws/intervals`), 22-65 min in K. Lin's 2019 idle-step test |
 | keep-alive, Azure Functions / Huawei Cloud | about 20 min / 1 min | Shahrad et al. 2020; Joosen et al., "Serverless Cold Starts and Where to Find Them", EuroSys 2025 |
-| maximum environment lifetime, AWS Lambda | **not modelled**: AWS recycles environments after about 2 h even when busy (Xebia, "TIL that AWS Lambda terminates instances preemptively" [secondary]); host VMs recycled about 4 h after creation in 2017 (Y. Cui, theburningmonk.com); AWS states only "a non-deterministic period of time" | reported to the engine owners; with a 2 h lifetime a busy function adds one cold start per environment every 2 h |
+| maximum environment lifetime, AWS Lambda | 2 h (`max_lifetime`; catalog `limits.max_lifetime_s`, x86_64 and arm64; off for the other products, which publish none): an on-demand environment 2 h old takes no new request, finishes those in flight and retires; provisioned ones are replaced warm | AWS Lambda developer guide, "Understanding the Lambda execution environment lifecycle": Lambda "terminates execution environments every few hours to allow for runtime updates and maintenance - even for functions that are invoked continuously" (no figure; AWS re:Post, "Lambda runtime refresh period limit": not published); 2 h measured for busy environments (Xebia, "TIL that AWS Lambda terminates instances preemptively" [secondary]); host VMs recycled about 4 h after creation in 2017 (Y. Cui, theburningmonk.com); provisioned environments "recycled every few hours" too (F. Brazeal, Trek10, 2019) and re-initialised (Lambda pricing page) |
 | Azure 2019 durations | percentiles of 30-second averages, with the true Minimum/Maximum as the 0th/100th points; functions merged as a count-weighted mixture | AzureFunctionsDataset2019.md (github.com/Azure/AzurePublicDataset) |
 | scale on a request log | superposed copies shifted by up to 1 min (bundled trace at x3: 8 cold starts and 5 instances at most, against 18 and 12 when each request is duplicated at its instant) | issue 18; `tests/unit/test_replay_fidelity.py` |
 
 Not yet validated: simulated against measured cold-start counts on published per-request
-measurements of a real platform (public research repositories hold request logs with a
-cold-start flag per request; none is bundled yet).
+measurements of a real platform. The Huawei Cloud cold-start traces (Joosen et al., EuroSys
+2025; github.com/sir-lab/data-release) and Alibaba's FaaSNet traces are hosted outside GitHub
+and were not reachable from the build machines, and no such extract is bundled yet.
 """
