@@ -125,3 +125,22 @@ def test_keep_alive_still_reclaims_before_the_lifetime(engine: str) -> None:
     out = run(engine, serverless(keep_alive_s=2.0, max_lifetime_s=100.0), [0.0, 10.0], 0.125)
     assert out.counters.cold_starts == 2
     assert out.alive_s == 2.375 + 2.375
+
+
+def test_application_pools_recycle_at_the_lifetime_too() -> None:
+    """An application route calling one function (100 ms, 200 ms cold start) at 0, 3.5, 4 and
+    5 s with a 4 s lifetime: the call at 4 s finds its instance exactly 4 s old and starts a new
+    one, so 2 cold starts (1 with the lifetime off). The first instance lives 0-4 s; the second
+    from 4 s for 4 s."""
+    from test_application_engine import app_of, fn
+    from test_application_engine import serverless as app_serverless
+
+    app = app_of(
+        {"functions": {"f": fn(100)}, "routes": [{"name": "r", "steps": [{"call": "f"}]}]},
+        r=(0.0, 3.5, 4.0, 5.0),
+    )
+    off = app_serverless(app, horizon_s=100.0)
+    assert off.functions["f"].cold_starts == 1
+    on = app_serverless(app, horizon_s=100.0, f={"max_lifetime_s": 4.0})
+    assert on.functions["f"].cold_starts == 2
+    assert on.functions["f"].alive_s == pytest.approx(4.0 + 4.0)
