@@ -21,6 +21,7 @@ from costsim.units import format_duration
 #: Unit kind of a field, by the validator function that parses it.
 _UNIT_OF_VALIDATOR = {
     "duration_field": "duration",
+    "lifetime_or_off": "duration",
     "parse_duration_s": "duration",
     "parse_size_mb": "size",
     "parse_rate_per_s": "rate",
@@ -77,6 +78,11 @@ FIELD_DOCS: dict[str, str] = {
     "ServerlessOption.timeout": "Longest an invocation may run (default: the product's limit, "
     "15 min on AWS Lambda); a longer one holds its instance that long, is billed that long and "
     "is counted timed_out, not served.",
+    "ServerlessOption.max_lifetime": "Age at which the platform recycles an instance even while "
+    "it is busy: from then on it takes no new request, finishes those in flight and is retired "
+    "(the next request there is a cold start). `off` never recycles. Unset, the product's "
+    "(AWS Lambda: 2 h, 'every few hours' in the Lambda docs, about 2 h measured; off for products "
+    "that publish none). Provisioned instances are replaced warm and never age out.",
     "Workload.arm64_speedup": "How many times faster a request runs on arm64 than on x86_64, "
     "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
     "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
@@ -408,6 +414,10 @@ def scenario_schema() -> dict[str, Any]:
     if extras is not None:
         # an extra may be written as its bare key (extras: [api-gateway-http])
         extras["items"] = {"anyOf": [{"type": "string"}, extras.get("items", {})]}
+    lifetime = defs.get("ServerlessOption", {}).get("properties", {}).get("max_lifetime")
+    if lifetime is not None and "anyOf" in lifetime:
+        # a duration, or off (never recycled)
+        lifetime["anyOf"].insert(0, {"const": "off"})
     for key in ("base_dir", "source_file", "line_map"):
         schema.get("properties", {}).pop(key, None)
     return schema

@@ -120,6 +120,11 @@ class FunctionLimits(BaseModel):
     scale_instances, scale_per_s : int and float, or None
         New execution environments a function may start per period: at most
         ``scale_instances`` every ``scale_per_s`` seconds (Lambda: 1,000 every 10 s).
+    max_lifetime_s : float or None
+        Age [s] at which the platform recycles an execution environment even when it is busy
+        (Lambda: "every few hours", measured at about 2 h); None for a product that does not.
+    max_lifetime_source : str or None
+        Where the maximum lifetime is published or measured.
     source : str or None
         Where the limits are published.
     """
@@ -129,7 +134,15 @@ class FunctionLimits(BaseModel):
     timeout_s: float | None = Field(default=None, gt=0, le=86400.0)
     scale_instances: int | None = Field(default=None, ge=1, le=10**6)
     scale_per_s: float | None = Field(default=None, gt=0, le=86400.0)
+    max_lifetime_s: float | None = Field(default=None, gt=0, le=365 * 86400.0)
+    max_lifetime_source: str | None = None
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _lifetime_sourced(self) -> FunctionLimits:
+        if self.max_lifetime_s is not None and not self.max_lifetime_source:
+            raise ValueError("max_lifetime_s needs its max_lifetime_source")
+        return self
 
     @model_validator(mode="after")
     def _scale_pair(self) -> FunctionLimits:
