@@ -18,6 +18,19 @@ import numpy as np
 from costsim.meters import Meters
 
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
+#: Columns of ``timeseries_functions.csv`` (applications) after ``option`` and ``function``.
+FUNCTION_TIMESERIES_COLUMNS = (
+    "t_start_s",
+    "arrivals",
+    "invocations",
+    "cold_starts",
+    "throttled",
+    "dropped",
+    "timed_out",
+    "instances",
+    "busy",
+)
+
 TIMESERIES_COLUMNS = (
     "t_start_s",
     "arrivals",
@@ -131,6 +144,14 @@ class OptionResult:
     queues: list[dict[str, Any]] | None = None
     #: Application scenarios only: the meters of each function pool, by function.
     pool_meters: dict[str, Meters] = field(default_factory=dict)
+    #: Application scenarios only: monthly cost per service [USD] (functions, gateway, queues,
+    #: workflows; a fleet's ``servers``), summing to the option's total.
+    services: dict[str, Decimal] | None = None
+    #: Application scenarios only: the measured graph (``from``, ``to``, ``count``,
+    #: ``rate_per_s``).
+    edges: list[dict[str, Any]] | None = None
+    #: Application scenarios only: each function's time series (``timeseries_functions.csv``).
+    function_timeseries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -196,9 +217,15 @@ class OptionResult:
                     ("routes", self.routes),
                     ("functions", self.functions),
                     ("queues", self.queues),
+                    ("edges", self.edges),
                 )
                 if value is not None
             },
+            **(
+                {"services_usd": {k: _money(v) for k, v in self.services.items()}}
+                if self.services is not None
+                else {}
+            ),
         }
 
 
@@ -325,6 +352,22 @@ class Result:
                 writer.writerow([opt.name] + [_cell(ts[c][i]) for c in columns[1:]])
         return buf.getvalue()
 
+    def function_timeseries_csv(self) -> str | None:
+        """``timeseries_functions.csv`` text of an application run (None for a single
+        function): one row per option, function and time bin; an empty cell is a quantity that
+        does not apply (a fleet's functions own no instances)."""
+        if not any(o.function_timeseries for o in self.options):
+            return None
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["option", "function", *FUNCTION_TIMESERIES_COLUMNS])
+        for opt in self.options:
+            for fn, ts in opt.function_timeseries.items():
+                for i in range(len(ts["t_start_s"])):
+                    cells = [ts[c][i] for c in FUNCTION_TIMESERIES_COLUMNS]
+                    writer.writerow([opt.name, fn, *(_cell_or_blank(v) for v in cells)])
+        return buf.getvalue()
+
     def latency_cdf_csv(self) -> str:
         """``latency_cdf.csv`` text: per option, the latency histogram as a cumulative curve.
 
@@ -367,6 +410,12 @@ def _money(value: Decimal) -> float:
 
 def _round(value: float) -> float:
     return float(f"{value:.6g}")
+
+
+def _cell_or_blank(value: Any) -> str:
+    if isinstance(value, float | np.floating) and np.isnan(value):
+        return ""
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -82,6 +82,7 @@ def function_blocks(
             },
             "invocations": f.invocations,
             "cold_starts": f.cold_starts,
+            "timed_out": f.timed_out,
         }
         if out.kind == "serverless":
             block["memory_mb"] = memory_mb[name]
@@ -119,6 +120,57 @@ def queue_blocks(out: AppOutput, requests: dict[str, float]) -> list[dict[str, A
         }
         for name, q in out.queues.items()
     ]
+
+
+def edge_blocks(out: AppOutput) -> list[dict[str, Any]]:
+    """The application's graph as measured: each edge's calls, sends or tasks, and their rate
+    over the horizon [1/s]."""
+    h = out.horizon_s
+    return [
+        {
+            "from": a,
+            "to": b,
+            "kind": kind,
+            "count": n,
+            "rate_per_s": _round(n / h if h > 0 else 0.0),
+        }
+        for (a, b, kind), n in out.edges.items()
+    ]
+
+
+def service_costs(lines: list[tuple[str, Decimal]], services: list[str]) -> dict[str, Decimal]:
+    """Monthly cost per service [USD] from the option's lines and the service of each line
+    (credits included, so the services sum to the option's total)."""
+    out: dict[str, Decimal] = {}
+    for (_, value), service in zip(lines, services, strict=True):
+        out[service] = out.get(service, Decimal(0)) + value
+    return out
+
+
+def function_timeseries(out: AppOutput) -> dict[str, dict[str, np.ndarray]]:
+    """Each function's time series (``timeseries_functions.csv``): invocation requests,
+    executions (by their end), cold starts, throttles, drops, timeouts and, on a serverless
+    option, its instances alive and busy (time means per bin); a fleet's functions own no
+    instances, so those two are NaN there."""
+    series: dict[str, dict[str, np.ndarray]] = {}
+    for name, f in out.functions.items():
+        b = f.bins
+        if b is None:
+            continue
+        pools = out.kind == "serverless"
+        nan = np.full(b.n_bins, np.nan)
+        series[name] = {
+            "t_start_s": np.arange(b.n_bins) * b.width_s,
+            "arrivals": b.arrivals,
+            "invocations": b.invocations,
+            "cold_starts": b.cold_starts,
+            "throttled": b.throttled,
+            "dropped": b.dropped,
+            "timed_out": b.timed_out,
+            "instances": b.alive_s / b.width_s if pools else nan,
+            "busy": b.busy_s / b.width_s if pools else nan,
+        }
+    return series
 
 
 def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:

@@ -6,9 +6,11 @@ import math
 
 from costsim.application.schema import Application
 from costsim.engine.app import FleetPlan, PoolParams, ServerlessPlan
+from costsim.kinds import option_context
+from costsim.kinds.serverless import product_limits
 from costsim.platforms.bare_metal import servers_for_peak
 from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
-from costsim.pricing.catalog import Catalog
+from costsim.pricing.catalog import Catalog, FunctionItem
 from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 
 
@@ -18,10 +20,14 @@ def _app(scenario: Scenario) -> Application:
     return app
 
 
-def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> ServerlessPlan:
-    """Each function's pool on option ``idx``.
+def serverless_plan(
+    scenario: Scenario, idx: int, opt: ServerlessOption, item: FunctionItem
+) -> ServerlessPlan:
+    """Each function's pool on option ``idx``, priced from catalog ``item``.
 
     A setting comes from the option's ``functions`` entry, else the function, else the option.
+    The timeout and the scale rate are the option's, else the product's published limits
+    (:func:`~costsim.kinds.serverless.product_limits`, as for a single function).
     """
     app = _app(scenario)
     if opt.instance_concurrency != 1:
@@ -48,8 +54,9 @@ def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> Serv
             idx,
             "extras",
         )
-    burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
-    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
+    limits = product_limits(opt, item, option_context(scenario, idx))
+    burst = limits.get("scale_burst", math.inf)
+    rate = limits.get("scale_rate_per_s", math.inf)
     pools: dict[str, PoolParams] = {}
     for name, spec in app.functions.items():
         s = opt.functions.get(name)
@@ -76,6 +83,7 @@ def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> Serv
             scale_burst=burst,
             scale_rate_per_s=rate,
             reuse_code=REUSE_POLICIES.index(opt.reuse),
+            timeout_s=limits["timeout_s"],
         )
     reserved_sum = sum(p.reserved or 0 for p in pools.values())
     if reserved_sum > opt.concurrency_limit:

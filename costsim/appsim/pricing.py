@@ -51,7 +51,7 @@ def pool_meters(stats: FunctionStats, horizon_s: float, config: Mapping[str, obj
             "cold_starts": stats.cold_starts,
             "throttled": stats.throttled,
             "dropped": stats.dropped,
-            "timed_out": 0,
+            "timed_out": stats.timed_out,
             "retried": stats.retried,
             "provisioned_served": stats.provisioned_served,
             "instances_launched": stats.cold_starts,

@@ -12,10 +12,13 @@ import numpy as np
 
 from costsim.application.schema import Application
 from costsim.appsim.blocks import (
+    edge_blocks,
     function_blocks,
+    function_timeseries,
     latency_summary,
     queue_blocks,
     route_blocks,
+    service_costs,
     timeseries,
 )
 from costsim.appsim.plans import fleet_plan, serverless_plan
@@ -142,8 +145,13 @@ def _serverless_lines(
     cats: CatalogSet,
     plan: ServerlessPlan,
     used: list[Catalog],
+    line_services: list[str],
 ) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float]]:
-    """The option's lines, each function's cost, the pools' meters and the queues' requests."""
+    """The option's lines, each function's cost, the pools' meters and the queues' requests.
+
+    ``line_services`` receives the service of each line, in order (``functions``, ``gateway``,
+    ``queues``, ``workflows``).
+    """
     app = _app(scenario)
     cat, item = _function_catalog(scenario, idx, opt, cats)
     used.append(cat)
@@ -184,15 +192,18 @@ def _serverless_lines(
             idx,
             "provider",
         ) from None
+    line_services += ["functions"] * len(lines)
     # gateways: every request that reaches one, throttled ones included
     for i, route in enumerate(app.routes):
         if route.gateway is None:
             continue
         gcat, gitem = _gateway(scenario, cats, i, route.gateway)
         used.append(gcat)
-        lines += rate_addon(
+        added = rate_addon(
             gitem, gcat, out.routes[route.name].arrived, scenario.horizon, opt.free_tier
         )
+        lines += added
+        line_services += ["gateway"] * len(added)
     services = {
         name: app.queues[name].service if name in app.queues else "aws-sqs" for name in out.queues
     }
@@ -205,8 +216,12 @@ def _serverless_lines(
     for (catalog, item_name), count in sorted(by_item.items()):
         qcat, qitem = _item(scenario, cats, catalog, item_name, "application", "queues")
         used.append(qcat)
-        lines += rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
-    lines += _workflow_lines(scenario, out, cats, opt.free_tier, used)
+        added = rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
+        lines += added
+        line_services += ["queues"] * len(added)
+    added = _workflow_lines(scenario, out, cats, opt.free_tier, used)
+    lines += added
+    line_services += ["workflows"] * len(added)
     return lines, per_function, meters, requests
 
 
@@ -262,8 +277,9 @@ def simulate_application_option(
     memory: dict[str, float] = {}
     requests: dict[str, float] = {}
     detail: dict[str, Any] = {"application": True}
+    services: list[str] = []
     if isinstance(opt, ServerlessOption):
-        plan = serverless_plan(scenario, idx, opt)
+        plan = serverless_plan(scenario, idx, opt, _function_catalog(scenario, idx, opt, cats)[1])
         out = _engine(
             run_serverless_app,
             app,
@@ -276,7 +292,7 @@ def simulate_application_option(
             scenario.base_dir,
         )
         lines, per_function, meters, requests = _serverless_lines(
-            scenario, idx, opt, out, cats, plan, used
+            scenario, idx, opt, out, cats, plan, used, services
         )
         memory = {n: p.memory_mb for n, p in plan.pools.items()}
         gateways = sorted({r.gateway for r in app.routes if r.gateway is not None})
@@ -307,6 +323,7 @@ def simulate_application_option(
                 opt.commitment_months,
                 opt.ops_usd_per_server_month,
             )
+        services = ["servers"] * len(lines)
         detail.update(
             {field: key, "autoscale": False},
             servers=fplan.servers,
@@ -341,6 +358,9 @@ def simulate_application_option(
         routes=route_blocks(out),
         functions=function_blocks(out, per_function, memory),
         queues=queue_blocks(out, requests),
+        services=service_costs(lines, services),
+        edges=edge_blocks(out),
+        function_timeseries=function_timeseries(out),
         meters=option_meters,
         pool_meters=meters,
     )
@@ -370,8 +390,7 @@ def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
     app = _app(scenario)
     for idx, opt in enumerate(scenario.options):
         if isinstance(opt, ServerlessOption):
-            _function_catalog(scenario, idx, opt, cats)
-            serverless_plan(scenario, idx, opt)
+            serverless_plan(scenario, idx, opt, _function_catalog(scenario, idx, opt, cats)[1])
         else:
             fleet_plan(scenario, idx, opt, _machine(scenario, idx, opt, cats)[2])
     for i, route in enumerate(app.routes):

@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from costsim.report.app_charts import app_charts
 from costsim.report.style import (
     HATCHES,
     LINESTYLES,
@@ -259,4 +260,4 @@ def run_charts(result: Result, out: Path) -> list[Path]:
     paths: list[Path] = []
     for chart in (cost_chart, latency_chart, latency_cdf_chart, instances_chart):
         paths += chart(result, out)
-    return paths
+    return paths + app_charts(result, out, source_text(result))

@@ -37,9 +37,11 @@ from simpy.core import URGENT
 from costsim.application.schema import Application, Route, SendStep
 from costsim.engine.app.flow import (
     DROPPED,
+    ERROR,
     OK,
     SUB_COLD,
     THROTTLED,
+    TIMED_OUT,
     Host,
     Proc,
     name_key,
@@ -49,7 +51,6 @@ from costsim.engine.app.stats import AppOutput, FunctionStats, QueueStats
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
-from costsim.meters import ms_ceil
 from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
 from costsim.traffic.distributions import Distribution
 
@@ -71,6 +72,8 @@ class PoolParams:
     scale_burst: float = float("inf")
     scale_rate_per_s: float = float("inf")
     reuse_code: int = 0
+    #: An execution longer than this is cut and billed to it [s] (the product's limit).
+    timeout_s: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,8 @@ class _Pool:
     def _retire(self, inst: _Instance, end_s: float) -> None:
         end_s = min(end_s, self.horizon_s)
         if end_s > inst.created_s:
-            self.stats.alive_s += end_s - inst.created_s
             self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
-            self.stats.lifetime_ms[ms_ceil(end_s - inst.created_s)] += 1
+            self.stats.alive(inst.created_s, end_s)
 
     def reclaim(self, now_s: float) -> None:
         ka = self.p.keep_alive_s
@@ -178,8 +180,7 @@ class _Pool:
         init_s = self.cold.next()
         inst = self._new(now_s, now_s + init_s, provisioned=False)
         inst.busy = True
-        self.stats.cold_starts += 1
-        self.stats.init_ms[ms_ceil(init_s)] += 1
+        self.stats.cold_start(now_s, init_s)
         self.bins.cold_starts[self.bins.index(now_s)] += 1
         return inst, init_s
 
@@ -189,6 +190,8 @@ class _Pool:
         if end_s > start_s:
             self.stats.busy_s += min(end_s, self.horizon_s) - min(start_s, self.horizon_s)
             self.bins.add_interval(self.bins.busy_s, start_s, end_s, 1.0)
+            if self.stats.bins is not None:
+                self.stats.bins.interval(self.stats.bins.busy_s, start_s, end_s)
 
     def close(self) -> None:
         for inst in self.alive:
@@ -260,32 +263,39 @@ class ServerlessHost(Host):
         return got
 
     def _execute(self, fn: str, got: tuple[_Instance, float], items: int = 1) -> Proc:
-        """Run ``fn`` on the instance ``got`` (after its init, if cold); free it after."""
+        """Run ``fn`` on the instance ``got`` (after its init, if cold); free it after.
+
+        An execution past the pool's timeout ends at the timeout, billed to it, counted
+        ``timed_out`` (not served) and answered with an error.
+        """
         inst, init_s = got
         pool = self.pools[fn]
         start = self.env.now
         if init_s > 0:
             yield self.wait_until(start + init_s)
         run_start = self.env.now
-        outcome = yield from self.body(fn, items)
+        outcome = yield from self.body(fn, items, run_start + pool.p.timeout_s)
         end = self.env.now
         pool.release(inst, start, end)
         pool.in_flight -= 1
         if pool.p.reserved is None:
             self.unreserved_in_flight -= 1
-        self.functions[fn].record_run(end - run_start, inst.provisioned)
+        self.functions[fn].record_run(end - run_start, inst.provisioned, end)
+        if outcome == TIMED_OUT:
+            self.functions[fn].time_out(end)
         self._poll_queues()
         return outcome
 
     # -- what calls, tasks and sends mean here ----------------------------------------------
     def invoke(self, fn: str) -> Proc:
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         got = self._acquire(fn)
         if got is None:
-            stats.throttled += 1
+            stats.throttle(self.env.now)
             return THROTTLED
         outcome = yield from self._execute(fn, got)
+        outcome = ERROR if outcome == TIMED_OUT else outcome
         stats.served += 1
         stats.errors += outcome != OK
         return outcome
@@ -306,21 +316,21 @@ class ServerlessHost(Host):
             self.env.process(self._event(step.send, self.env.now))
             return
         queue.stats.messages += 1
-        self.functions[queue.consumer].arrived += 1
+        self.functions[queue.consumer].arrive(self.env.now)
         queue.waiting.append((self.env.now, 0))
         self._poll(queue)
 
     def _event(self, fn: str, sent_s: float) -> Generator[simpy.Event, Any, None]:
         spec = self.app.functions[fn]
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         backoff_s = 1.0
         errors = 0
         while True:
             got = self._acquire(fn)
             if got is None:
                 if self.env.now + backoff_s - sent_s > spec.max_event_age:
-                    stats.dropped += 1
+                    stats.drop(self.env.now)
                     return
                 yield self.wait_until(self.env.now + backoff_s)
                 backoff_s = min(2 * backoff_s, ASYNC_BACKOFF_MAX_S)
@@ -332,7 +342,7 @@ class ServerlessHost(Host):
                 return
             stats.errors += 1
             if errors >= spec.async_retries:
-                stats.dropped += 1
+                stats.drop(self.env.now)
                 return
             yield self.wait_until(self.env.now + ASYNC_ERROR_RETRY_S[errors])
             errors += 1
@@ -383,7 +393,7 @@ class ServerlessHost(Host):
             back = []
             for sent_s, receives in batch:
                 if receives + 1 >= queue.max_receives:
-                    stats.dropped += 1
+                    stats.drop(self.env.now)
                     queue.stats.dead_lettered += 1
                 else:
                     back.append((sent_s, receives + 1))
@@ -405,7 +415,7 @@ class ServerlessHost(Host):
         for queue in self.queues.values():
             # nothing is left to free a slot: these messages can never be consumed
             queue.stats.expired += len(queue.waiting)
-            self.functions[queue.consumer].dropped += len(queue.waiting)
+            self.functions[queue.consumer].drop(self.env.now, len(queue.waiting))
             queue.waiting.clear()
         out = AppOutput(
             kind="serverless",
