@@ -131,3 +131,26 @@ def test_edges_count_what_was_called_and_sent(result) -> None:  # type: ignore[n
     e = edges[("route:get", "fn:api", "call")]
     assert e["rate_per_s"] == pytest.approx(e["count"] / result.horizon_s, rel=1e-5)
     assert np.isfinite([x["rate_per_s"] for x in lam.edges]).all()
+
+
+def test_traffic_scale_on_an_application_scales_every_route() -> None:
+    """``--vary traffic.scale=3`` multiplies each route's own scale (1 and 0.5 here) by 3; a
+    route's expected count follows; any other top-level traffic path names the working ones."""
+    from costsim.errors import InputError
+    from costsim.sweep.grid import apply_point, set_path
+
+    base = scenario_from_text(SCENARIO.format(seed=1))
+    assert base.application is not None
+    data = base.model_dump(mode="json", exclude={"base_dir", "source_file", "line_map"})
+    data["application"]["routes"][1]["traffic"]["scale"] = 0.5
+    set_path(data, "traffic.scale", 3)
+    assert [r["traffic"]["scale"] for r in data["application"]["routes"]] == [3.0, 1.5]
+    point = apply_point(base, {"traffic.scale": 3})
+    assert point.application is not None
+    for was, now in zip(base.application.routes, point.application.routes, strict=True):
+        h = base.horizon
+        assert now.traffic.expected_count(0, h) == pytest.approx(
+            3 * was.traffic.expected_count(0, h)
+        )
+    with pytest.raises(InputError, match=r"vary traffic.scale \(scales every route\) or "):
+        apply_point(base, {"traffic.mean_rps": 3})
