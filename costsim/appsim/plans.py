@@ -94,7 +94,9 @@ def serverless_plan(
             idx,
             "concurrency_limit",
         )
-    return ServerlessPlan(pools=pools, account_limit=opt.concurrency_limit)
+    return ServerlessPlan(
+        pools=pools, account_limit=opt.concurrency_limit, workflow_type=opt.workflow_type
+    )
 
 
 def fleet_plan(

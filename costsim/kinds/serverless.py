@@ -127,6 +127,10 @@ class ServerlessOption(Strict):
     prices: PriceOverrides = Field(default_factory=dict)
     #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
     functions: dict[str, FunctionSettings] = Field(default_factory=dict)
+    #: For an application scenario: run every workflow on this option as Step Functions
+    #: ``standard`` (billed per state transition) or ``express`` (per request and GB-second);
+    #: unset, each route's ``workflow.type``.
+    workflow_type: Literal["standard", "express"] | None = None
 
     @model_validator(mode="after")
     def _provisioned_within_limit(self) -> ServerlessOption:

@@ -82,6 +82,8 @@ class ServerlessPlan:
 
     pools: dict[str, PoolParams]
     account_limit: int = 1000
+    #: Every workflow runs as this type (``standard`` or ``express``); None: each route's own.
+    workflow_type: str | None = None
 
 
 class _Instance:
@@ -224,6 +226,9 @@ class ServerlessHost(Host):
     def __init__(self, plan: ServerlessPlan, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
+        if plan.workflow_type is not None:
+            for wf in self.workflows.values():
+                wf.kind = plan.workflow_type
         self.pools = {
             name: _Pool(
                 p,
