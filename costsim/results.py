@@ -152,6 +152,10 @@ class OptionResult:
     edges: list[dict[str, Any]] | None = None
     #: Application scenarios only: each function's time series (``timeseries_functions.csv``).
     function_timeseries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: Application scenarios only: the usage the bill is rated from (``meters.json``'s
+    #: ``application`` entry, what ``costsim reprice`` prices again; see
+    #: :mod:`costsim.appsim.rating`).
+    app_usage: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -333,6 +337,7 @@ class Result:
                 o.name: {
                     **o.meters.to_json(),
                     "cost_share": [float(x) for x in o.timeseries.get("cost_share", [])],
+                    **({"application": o.app_usage} if o.app_usage is not None else {}),
                 }
                 for o in self.options
                 if o.meters is not None

@@ -10,7 +10,7 @@ import numpy as np
 from costsim.engine.app import AppOutput
 from costsim.engine.app.stats import ms_histogram
 from costsim.engine.metrics import LatencyHistogram
-from costsim.pricing.rate import MONTH_S
+from costsim.pricing.models import month_factor
 from costsim.results import CostBreakdown, LatencySummary
 
 
@@ -61,6 +61,21 @@ def route_blocks(out: AppOutput) -> list[dict[str, Any]]:
     return blocks
 
 
+def function_cost(c: CostBreakdown) -> dict[str, Any]:
+    """A function's ``cost_usd`` entry: its own monthly cost, before the free allowance."""
+    return {
+        "total": _money(c.total),
+        "components": {k: _money(v) for k, v in c.components.items()},
+        "period": "month",
+        "free_tier": "not applied (it is the account's; see the option's lines)",
+    }
+
+
+def services_block(services: dict[str, Decimal]) -> dict[str, float]:
+    """An option's ``services_usd`` entry [USD/month]."""
+    return {k: _money(v) for k, v in services.items()}
+
+
 def function_blocks(
     out: AppOutput,
     costs: dict[str, CostBreakdown],
@@ -92,13 +107,7 @@ def function_blocks(
                 "busy_mean": _round(f.busy_s / h),
             }
         if name in costs:
-            c = costs[name]
-            block["cost_usd"] = {
-                "total": _money(c.total),
-                "components": {k: _money(v) for k, v in c.components.items()},
-                "period": "month",
-                "free_tier": "not applied (it is the account's; see the option's lines)",
-            }
+            block["cost_usd"] = function_cost(costs[name])
         blocks.append(block)
     return blocks
 
@@ -175,7 +184,8 @@ def function_timeseries(out: AppOutput) -> dict[str, dict[str, np.ndarray]]:
 
 def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
     bins = out.bins
-    horizon_cost = cost_total * Decimal(repr(out.horizon_s)) / MONTH_S
+    # as the single-function chain and `costsim reprice` compute it, to the last bit
+    horizon_cost = cost_total / month_factor(out.horizon_s)
     driver = bins.served.astype(float) if serverless else bins.alive_s
     share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
     return {
@@ -188,4 +198,6 @@ def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[st
         "instances": bins.alive_s / bins.width_s,
         "busy": bins.busy_s / bins.width_s,
         "cost_usd_cumulative": share * float(horizon_cost),
+        # kept so that `costsim reprice` can redo the column above for another bill
+        "cost_share": share,
     }

@@ -22,17 +22,13 @@ from costsim.appsim.blocks import (
     timeseries,
 )
 from costsim.appsim.plans import fleet_plan, serverless_plan
-from costsim.appsim.pricing import (
-    Lines,
-    PoolBilling,
-    merged_meters,
-    pool_meters,
-    queue_requests,
-    rate_addon,
-    rate_express_workflow,
-    rate_pools,
-    rate_standard_workflow,
-    workflow_histogram,
+from costsim.appsim.pricing import merged_meters, pool_meters, queue_requests, workflow_histogram
+from costsim.appsim.rating import (
+    catalog_item,
+    function_product,
+    gateway_item,
+    machine_item,
+    rate_usage,
 )
 from costsim.engine.app import (
     AppOutput,
@@ -43,17 +39,15 @@ from costsim.engine.app import (
 )
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
-from costsim.meters import Meters, MissingMeterError, MsHistogram
-from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
-from costsim.pricing.rate import breakdown, rate_machines, rate_servers
+from costsim.meters import Meters, MsHistogram
+from costsim.pricing.catalog import Catalog, FunctionItem
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, OptionResult
+from costsim.results import OptionResult
 from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 from costsim.traffic import option_stream_key
 
 #: The only engine that runs applications for now.
 APPLICATION_ENGINES = ("simpy",)
-WORKFLOW_CATALOG = "aws-step-functions"
 
 
 def _app(scenario: Scenario) -> Application:
@@ -62,48 +56,21 @@ def _app(scenario: Scenario) -> Application:
     return app
 
 
+def _function_product(opt: ServerlessOption) -> dict[str, str]:
+    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
+    return {"catalog": opt.provider, "item": key, "field": field}
+
+
 def _function_catalog(
     scenario: Scenario, idx: int, opt: ServerlessOption, cats: CatalogSet
 ) -> tuple[Catalog, FunctionItem]:
-    try:
-        cat = cats.get(opt.provider)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, "provider") from None
-    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
-    item = cat.items.get(key)
-    if cat.kind != "function" or not isinstance(item, FunctionItem):
-        raise scenario.error(f"{opt.provider} has no function item {key!r}", "options", idx, field)
-    return cat, item
+    return function_product(cats, _function_product(opt), scenario.error, idx)
 
 
-def _item(
-    scenario: Scenario, cats: CatalogSet, catalog: str, item: str, *path: str | int
-) -> tuple[Catalog, AddonItem | FunctionItem]:
-    try:
-        cat = cats.get(catalog)
-    except InputError as exc:
-        raise scenario.error(exc.message, *path) from None
-    found = cat.items.get(item)
-    if not isinstance(found, AddonItem | FunctionItem):
-        raise scenario.error(f"{catalog} has no item {item!r}; have {', '.join(cat.items)}", *path)
-    return cat, found
-
-
-def _machine(
-    scenario: Scenario, idx: int, opt: VpsOption | BareMetalOption, cats: CatalogSet
-) -> tuple[str, str, Catalog, MachineItem]:
-    key, kinds, field = (
-        (opt.instance, ("vm",), "instance")
-        if isinstance(opt, VpsOption)
-        else (opt.server, ("server",), "server")
-    )
-    try:
-        cat, name = cats.find_item(key, kinds)
-    except InputError as exc:
-        raise scenario.error(exc.message, "options", idx, field) from None
-    item = cat.items[name]
-    assert isinstance(item, MachineItem)
-    return key, field, cat, item
+def _machine(opt: VpsOption | BareMetalOption) -> dict[str, Any]:
+    if isinstance(opt, VpsOption):
+        return {"key": opt.instance, "kinds": ["vm"], "field": "instance"}
+    return {"key": opt.server, "kinds": ["server"], "field": "server"}
 
 
 def fleet_meters(out: AppOutput, plan: FleetPlan) -> Meters:
@@ -127,37 +94,19 @@ def fleet_meters(out: AppOutput, plan: FleetPlan) -> Meters:
     )
 
 
-def _gateway(scenario: Scenario, cats: CatalogSet, i: int, key: str) -> tuple[Catalog, AddonItem]:
-    try:
-        cat, name = cats.find_item(key, ("addon",))
-    except InputError as exc:
-        raise scenario.error(exc.message, "application", "routes", i, "gateway") from None
-    item = cat.items[name]
-    assert isinstance(item, AddonItem)
-    return cat, item
-
-
-def _serverless_lines(
+def _pool_usage(
     scenario: Scenario,
     idx: int,
     opt: ServerlessOption,
     out: AppOutput,
-    cats: CatalogSet,
+    item: FunctionItem,
     plan: ServerlessPlan,
-    used: list[Catalog],
-    line_services: list[str],
-) -> tuple[Lines, dict[str, CostBreakdown], dict[str, Meters], dict[str, float]]:
-    """The option's lines, each function's cost, the pools' meters and the queues' requests.
-
-    ``line_services`` receives the service of each line, in order (``functions``, ``gateway``,
-    ``queues``, ``workflows``).
-    """
+) -> tuple[dict[str, Any], dict[str, Meters], dict[str, float]]:
+    """A serverless option's usage (see :mod:`costsim.appsim.rating`), its pools' meters and
+    each queue's billed requests."""
     app = _app(scenario)
-    cat, item = _function_catalog(scenario, idx, opt, cats)
-    used.append(cat)
     init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
     meters: dict[str, Meters] = {}
-    billing: dict[str, PoolBilling] = {}
     for name, p in plan.pools.items():
         lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
         if not lo <= p.memory_mb <= hi:
@@ -181,29 +130,6 @@ def _serverless_lines(
         if opt.billing_granularity is not None:
             config["billing_granularity_ms"] = max(1, round(opt.billing_granularity * 1000))
         meters[name] = pool_meters(out.functions[name], scenario.horizon, config)
-        billing[name] = PoolBilling(cat, item, opt.free_tier, opt.prices)
-    try:
-        lines, per_function = rate_pools(meters, billing)
-    except MissingMeterError as exc:
-        raise scenario.error(
-            f"{exc}; applications are priced for per-request function products (AWS Lambda "
-            "and alike) for now",
-            "options",
-            idx,
-            "provider",
-        ) from None
-    line_services += ["functions"] * len(lines)
-    # gateways: every request that reaches one, throttled ones included
-    for i, route in enumerate(app.routes):
-        if route.gateway is None:
-            continue
-        gcat, gitem = _gateway(scenario, cats, i, route.gateway)
-        used.append(gcat)
-        added = rate_addon(
-            gitem, gcat, out.routes[route.name].arrived, scenario.horizon, opt.free_tier
-        )
-        lines += added
-        line_services += ["gateway"] * len(added)
     services = {
         name: app.queues[name].service if name in app.queues else "aws-sqs" for name in out.queues
     }
@@ -213,39 +139,47 @@ def _serverless_lines(
         spec = app.queues.get(name)
         key = (spec.service, spec.item) if spec else ("aws-sqs", "standard")
         by_item[key] = by_item.get(key, 0.0) + count
-    for (catalog, item_name), count in sorted(by_item.items()):
-        qcat, qitem = _item(scenario, cats, catalog, item_name, "application", "queues")
-        used.append(qcat)
-        added = rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
-        lines += added
-        line_services += ["queues"] * len(added)
-    added = _workflow_lines(scenario, out, cats, opt.free_tier, used)
-    lines += added
-    line_services += ["workflows"] * len(added)
-    return lines, per_function, meters, requests
+    express = sorted({w.memory_mb for w in out.workflows.values() if w.kind == "express"})
+    usage: dict[str, Any] = {
+        "pools": {name: m.to_json() for name, m in meters.items()},
+        "product": _function_product(opt),
+        "free_tier": opt.free_tier,
+        "prices": dict(opt.prices),
+        # gateways: every request that reaches one, throttled ones included
+        "gateways": [
+            {"route": i, "key": route.gateway, "requests": out.routes[route.name].arrived}
+            for i, route in enumerate(app.routes)
+            if route.gateway is not None
+        ],
+        "queues": [
+            {"catalog": c, "item": it, "requests": n} for (c, it), n in sorted(by_item.items())
+        ],
+        "standard_transitions": sum(
+            w.transitions for w in out.workflows.values() if w.kind == "standard"
+        ),
+        "express": [
+            {"memory_mb": m, "durations": workflow_histogram(out, m).to_json()} for m in express
+        ],
+    }
+    return usage, meters, requests
 
 
-def _workflow_lines(
-    scenario: Scenario, out: AppOutput, cats: CatalogSet, free_tier: bool, used: list[Catalog]
-) -> Lines:
-    lines: Lines = []
-    transitions = sum(w.transitions for w in out.workflows.values() if w.kind == "standard")
-    express = [w for w in out.workflows.values() if w.kind == "express"]
-    if not out.workflows:
-        return lines
-    path = ("application", "routes")
-    if transitions:
-        cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "standard", *path)
-        assert isinstance(item, FunctionItem)
-        used.append(cat)
-        lines += rate_standard_workflow(item, cat, transitions, scenario.horizon, free_tier)
-    for memory_mb in sorted({w.memory_mb for w in express}):
-        cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "express", *path)
-        assert isinstance(item, FunctionItem)
-        used.append(cat)
-        hist = workflow_histogram(out, memory_mb)
-        lines += rate_express_workflow(item, cat, hist, memory_mb, scenario.horizon, free_tier)
-    return lines
+def _fleet_usage(opt: VpsOption | BareMetalOption, meters: Meters) -> dict[str, Any]:
+    """A fleet option's usage: its meters and how its servers are priced."""
+    usage: dict[str, Any] = {
+        "machine": _machine(opt),
+        "meters": meters.to_json(),
+        "prices": dict(opt.prices),
+    }
+    if isinstance(opt, VpsOption):
+        usage.update(rating="machines", savings_plan_discount=opt.savings_plan_discount)
+    else:
+        usage.update(
+            rating="servers",
+            commitment_months=opt.commitment_months,
+            ops_usd_per_server_month=opt.ops_usd_per_server_month,
+        )
+    return usage
 
 
 def simulate_application_option(
@@ -271,15 +205,13 @@ def simulate_application_option(
         bins,
         scenario.base_dir,
     )
-    used: list[Catalog] = []
-    per_function: dict[str, CostBreakdown] = {}
     meters: dict[str, Meters] = {}
     memory: dict[str, float] = {}
     requests: dict[str, float] = {}
     detail: dict[str, Any] = {"application": True}
-    services: list[str] = []
     if isinstance(opt, ServerlessOption):
-        plan = serverless_plan(scenario, idx, opt, _function_catalog(scenario, idx, opt, cats)[1])
+        item = _function_catalog(scenario, idx, opt, cats)[1]
+        plan = serverless_plan(scenario, idx, opt, item)
         out = _engine(
             run_serverless_app,
             app,
@@ -291,48 +223,37 @@ def simulate_application_option(
             scenario.warmup,
             scenario.base_dir,
         )
-        lines, per_function, meters, requests = _serverless_lines(
-            scenario, idx, opt, out, cats, plan, used, services
-        )
+        usage, meters, requests = _pool_usage(scenario, idx, opt, out, item, plan)
+        bill = rate_usage(usage, cats, scenario.horizon, scenario.error, idx)
         memory = {n: p.memory_mb for n, p in plan.pools.items()}
         gateways = sorted({r.gateway for r in app.routes if r.gateway is not None})
+        extras = {c.catalog for c in bill.catalogs[1:]} - {"aws-api-gateway"}
         detail.update(
             provider=opt.provider,
             arch=opt.arch,
             memory_mb=opt.memory,
             keep_alive_s=opt.keep_alive,
             concurrency_limit=opt.concurrency_limit,
-            extras=[*gateways, *sorted({c.catalog for c in used[1:]} - {"aws-api-gateway"})],
+            extras=[*gateways, *sorted(extras)],
             function_memory_mb=memory,
         )
         option_meters = merged_meters(meters, "serverless", scenario.horizon)
     else:
-        key, field, cat, mitem = _machine(scenario, idx, opt, cats)
-        used.append(cat)
+        machine = _machine(opt)
+        cat = machine_item(cats, machine, scenario.error, idx)[0]
         fplan = fleet_plan(scenario, idx, opt, cat)
         out = _engine(run_fleet_app, fplan, *args)
         option_meters = fleet_meters(out, fplan)
-        if isinstance(opt, VpsOption):
-            lines = rate_machines(option_meters, cat, mitem, opt.prices, opt.savings_plan_discount)
-        else:
-            lines = rate_servers(
-                option_meters,
-                cat,
-                mitem,
-                opt.prices,
-                opt.commitment_months,
-                opt.ops_usd_per_server_month,
-            )
-        services = ["servers"] * len(lines)
+        usage = _fleet_usage(opt, option_meters)
+        bill = rate_usage(usage, cats, scenario.horizon, scenario.error, idx)
         detail.update(
-            {field: key, "autoscale": False},
+            {machine["field"]: machine["key"], "autoscale": False},
             servers=fplan.servers,
             workers=fplan.workers,
             background_workers=fplan.background_workers,
         )
-    versions = {c.catalog: c.version for c in used}
-    dates = {c.catalog: c.as_of.isoformat() for c in used}
-    cost = breakdown(lines, versions)
+    versions, dates = bill.versions, bill.dates
+    cost = bill.cost()
     totals = out.totals()
     horizon = scenario.horizon
     inst_mean = out.alive_s / horizon
@@ -356,13 +277,14 @@ def simulate_application_option(
         timeseries=timeseries(out, cost.total, isinstance(opt, ServerlessOption)),
         detail=detail,
         routes=route_blocks(out),
-        functions=function_blocks(out, per_function, memory),
+        functions=function_blocks(out, bill.per_function, memory),
         queues=queue_blocks(out, requests),
-        services=service_costs(lines, services),
+        services=service_costs(bill.lines, bill.services),
         edges=edge_blocks(out),
         function_timeseries=function_timeseries(out),
         meters=option_meters,
         pool_meters=meters,
+        app_usage=usage,
     )
     return result, versions, dates
 
@@ -392,9 +314,11 @@ def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
         if isinstance(opt, ServerlessOption):
             serverless_plan(scenario, idx, opt, _function_catalog(scenario, idx, opt, cats)[1])
         else:
-            fleet_plan(scenario, idx, opt, _machine(scenario, idx, opt, cats)[2])
+            cat = machine_item(cats, _machine(opt), scenario.error, idx)[0]
+            fleet_plan(scenario, idx, opt, cat)
     for i, route in enumerate(app.routes):
         if route.gateway is not None:
-            _gateway(scenario, cats, i, route.gateway)
+            gateway_item(cats, route.gateway, scenario.error, i)
     for name, q in app.queues.items():
-        _item(scenario, cats, q.service, q.item, "application", "queues", name, "service")
+        path = ("application", "queues", name, "service")
+        catalog_item(cats, q.service, q.item, scenario.error, *path)
