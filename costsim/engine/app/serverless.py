@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import numpy as np
 import simpy
 from simpy.core import URGENT
 
@@ -50,8 +49,11 @@ from costsim.engine.app.flow import (
 from costsim.engine.app.stats import AppOutput, FunctionStats, QueueStats
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
+from costsim.engine.simpy_serverless import _Pool as InstancePool
 from costsim.engine.simpy_serverless import schedule_at
-from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
+from costsim.fields import MAX_INSTANCES
+from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.serverless import ServerlessPlatform
 from costsim.traffic.distributions import Distribution
 
 #: Throttled asynchronous events are retried after 1 s, doubling, at most this far apart [s].
@@ -86,120 +88,94 @@ class ServerlessPlan:
     workflow_type: str | None = None
 
 
-class _Instance:
-    __slots__ = ("busy", "created_s", "id", "idle_since_s", "provisioned", "ready_s")
+def pool_platform(p: PoolParams) -> ServerlessPlatform:
+    """The single-function pool model of one application pool (whose procedures it runs).
 
-    def __init__(self, iid: int, created_s: float, ready_s: float, provisioned: bool) -> None:
-        self.id = iid
-        self.created_s = created_s
-        self.idle_since_s = created_s
-        self.ready_s = ready_s
-        self.busy = False
-        self.provisioned = provisioned
+    Its ``concurrency_limit`` is never read here: an application's slots are the account's
+    and the reserved ones (:class:`ServerlessHost`).
+    """
+    return ServerlessPlatform(
+        memory_mb=p.memory_mb,
+        cold_start=p.cold_start,
+        keep_alive_s=p.keep_alive_s,
+        concurrency_limit=MAX_INSTANCES,
+        scale_burst=p.scale_burst,
+        scale_rate_per_s=p.scale_rate_per_s,
+        reuse=REUSE_POLICIES[p.reuse_code],
+        provisioned=p.provisioned,
+        instance_concurrency=1,
+        timeout_s=p.timeout_s,
+    )
 
 
-class _Pool:
-    """The instances of one function."""
+class _Pool(InstancePool):
+    """The instances of one function: the single-function SimPy pool's instance procedures
+    (keep-alive reclaim, warm pick, scale-rate bucket, cold start, lifetimes, close), with
+    executions taken and released by the application host instead of scheduled per request."""
 
     def __init__(
-        self, p: PoolParams, stats: FunctionStats, cold: ColdDraws, horizon_s: float, bins: TimeBins
+        self,
+        env: simpy.Environment,
+        params: PoolParams,
+        stats: FunctionStats,
+        cold: ColdDraws,
+        horizon_s: float,
+        bins: TimeBins,
     ) -> None:
-        self.p = p
+        self.params = params
         self.stats = stats
-        self.cold = cold
-        self.horizon_s = horizon_s
-        self.bins = bins
-        self.alive: list[_Instance] = []
-        self.next_id = 0
+        #: executions running or initialising (the slots this pool holds)
         self.in_flight = 0
-        self.tokens = p.scale_burst
-        self.tokens_at_s = 0.0
-        for _ in range(p.provisioned):
-            self._new(0.0, 0.0, provisioned=True)
-        stats.provisioned_instance_s = p.provisioned * horizon_s
+        super().__init__(env, pool_platform(params), horizon_s, bins, cold)
+        stats.provisioned_instance_s = params.provisioned * horizon_s
 
-    def _new(self, t_s: float, ready_s: float, provisioned: bool) -> _Instance:
-        inst = _Instance(self.next_id, t_s, ready_s, provisioned)
-        self.next_id += 1
-        self.alive.append(inst)
-        self.stats.max_instances = max(self.stats.max_instances, len(self.alive))
-        return inst
+    def _lived(self, created_s: float, end_s: float) -> None:
+        super()._lived(created_s, end_s)
+        if self.stats.bins is not None:
+            self.stats.bins.interval(self.stats.bins.alive_s, created_s, end_s)
 
-    def _retire(self, inst: _Instance, end_s: float) -> None:
-        end_s = min(end_s, self.horizon_s)
-        if end_s > inst.created_s:
-            self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
-            self.stats.alive(inst.created_s, end_s)
+    def _start_cold(self, t_s: float) -> tuple[Any, float]:
+        got = super()._start_cold(t_s)
+        if self.stats.bins is not None:
+            self.stats.bins.count(self.stats.bins.cold_starts, t_s)
+        return got
 
-    def reclaim(self, now_s: float) -> None:
-        ka = self.p.keep_alive_s
-        keep = []
-        for inst in self.alive:
-            if (
-                not inst.busy
-                and not inst.provisioned
-                and keep_alive_expired(inst.idle_since_s, now_s, ka)
-            ):
-                self._retire(inst, inst.idle_since_s + ka)
-            else:
-                keep.append(inst)
-        self.alive = keep
+    def take(self, now_s: float) -> tuple[Any, float] | None:
+        """A warm instance, or a new one with its init time [s]; None when none can start.
 
-    def warm(self, now_s: float) -> _Instance | None:
-        for want_provisioned in (True, False):
-            cands = [
-                i
-                for i in self.alive
-                if i.provisioned == want_provisioned and not i.busy and i.ready_s <= now_s
-            ]
-            if cands:
-                k = choose_warm(
-                    self.p.reuse_code,
-                    np.array([i.idle_since_s for i in cands]),
-                    np.array([i.created_s for i in cands]),
-                    0.0,
-                )
-                return cands[k]
-        return None
-
-    def can_start(self, now_s: float) -> bool:
-        """Whether the scale-rate bucket allows a new instance at ``now_s``."""
-        self.tokens = bucket_refill(
-            self.tokens, self.tokens_at_s, now_s, self.p.scale_burst, self.p.scale_rate_per_s
-        )
-        self.tokens_at_s = now_s
-        return self.tokens >= 1.0
-
-    def take(self, now_s: float) -> tuple[_Instance, float] | None:
-        """A warm instance, or a new one with its init time [s]; None when none can start."""
-        inst = self.warm(now_s)
-        if inst is not None:
-            inst.busy = True
-            return inst, 0.0
-        if not self.can_start(now_s):
-            return None
-        self.tokens -= 1.0
-        init_s = self.cold.next()
-        inst = self._new(now_s, now_s + init_s, provisioned=False)
-        inst.busy = True
-        self.stats.cold_start(now_s, init_s)
-        self.bins.cold_starts[self.bins.index(now_s)] += 1
+        Expired instances are reclaimed first (:meth:`ServerlessHost._acquire` does it, before
+        it checks the slots, as the pool is looked at).
+        """
+        inst = self._pick(now_s, 0.0)
+        init_s = 0.0
+        if inst is None:
+            self._refill(now_s)
+            if self.tokens < 1.0:
+                return None
+            inst, init_s = self._start_cold(now_s)
+        inst.active += 1
         return inst, init_s
 
-    def release(self, inst: _Instance, start_s: float, end_s: float) -> None:
-        inst.busy = False
+    def release(self, inst: Any, start_s: float, end_s: float) -> None:
+        """Free ``inst`` after an execution from ``start_s`` to ``end_s`` [s] (init included)."""
+        inst.active -= 1
         inst.idle_since_s = end_s
         if end_s > start_s:
-            self.stats.busy_s += min(end_s, self.horizon_s) - min(start_s, self.horizon_s)
+            self.busy_s += min(end_s, self.horizon_s) - min(start_s, self.horizon_s)
             self.bins.add_interval(self.bins.busy_s, start_s, end_s, 1.0)
             if self.stats.bins is not None:
                 self.stats.bins.interval(self.stats.bins.busy_s, start_s, end_s)
 
-    def close(self) -> None:
-        for inst in self.alive:
-            end = self.horizon_s if inst.provisioned else inst.idle_since_s + self.p.keep_alive_s
-            self._retire(inst, end)
-        self.alive = []
+    def finish(self) -> None:
+        """Close the pool and hand its instance measurements to the function's stats."""
+        self.close()
+        st = self.stats
+        st.alive_s = self.alive_s
+        st.busy_s = self.busy_s
+        st.max_instances = self.max_instances
+        st.cold_starts = self.counters.cold_starts
+        st.init_ms = self.hist["init_ms"]
+        st.lifetime_ms = self.hist["instance_lifetime_ms"]
 
 
 class _Queue:
@@ -231,6 +207,7 @@ class ServerlessHost(Host):
                 wf.kind = plan.workflow_type
         self.pools = {
             name: _Pool(
+                self.env,
                 p,
                 self.functions[name],
                 ColdDraws(p.cold_start.sample, self._stream(SUB_COLD, name_key(name))),
@@ -249,11 +226,11 @@ class ServerlessHost(Host):
         }
 
     # -- slots -------------------------------------------------------------------------------
-    def _acquire(self, fn: str) -> tuple[_Instance, float] | None:
+    def _acquire(self, fn: str) -> tuple[Any, float] | None:
         pool = self.pools[fn]
         now = self.env.now
-        pool.reclaim(now)
-        reserved = pool.p.reserved
+        pool._reclaim(now)
+        reserved = pool.params.reserved
         if reserved is not None:
             if pool.in_flight >= reserved:
                 return None
@@ -267,7 +244,7 @@ class ServerlessHost(Host):
             self.unreserved_in_flight += 1
         return got
 
-    def _execute(self, fn: str, got: tuple[_Instance, float], items: int = 1) -> Proc:
+    def _execute(self, fn: str, got: tuple[Any, float], items: int = 1) -> Proc:
         """Run ``fn`` on the instance ``got`` (after its init, if cold); free it after.
 
         An execution past the pool's timeout ends at the timeout, billed to it, counted
@@ -279,11 +256,11 @@ class ServerlessHost(Host):
         if init_s > 0:
             yield self.wait_until(start + init_s)
         run_start = self.env.now
-        outcome = yield from self.body(fn, items, run_start + pool.p.timeout_s)
+        outcome = yield from self.body(fn, items, run_start + pool.params.timeout_s)
         end = self.env.now
         pool.release(inst, start, end)
         pool.in_flight -= 1
-        if pool.p.reserved is None:
+        if pool.params.reserved is None:
             self.unreserved_in_flight -= 1
         self.functions[fn].record_run(end - run_start, inst.provisioned, end)
         if outcome == TIMED_OUT:
@@ -386,7 +363,7 @@ class ServerlessHost(Host):
         self._poll(queue)
 
     def _consume(
-        self, queue: _Queue, batch: list[tuple[float, int]], got: tuple[_Instance, float]
+        self, queue: _Queue, batch: list[tuple[float, int]], got: tuple[Any, float]
     ) -> Generator[simpy.Event, Any, None]:
         stats = self.functions[queue.consumer]
         outcome = yield from self._execute(queue.consumer, got, len(batch))
@@ -416,7 +393,7 @@ class ServerlessHost(Host):
 
     def finish(self) -> AppOutput:
         for pool in self.pools.values():
-            pool.close()
+            pool.finish()
         for queue in self.queues.values():
             # nothing is left to free a slot: these messages can never be consumed
             queue.stats.expired += len(queue.waiting)

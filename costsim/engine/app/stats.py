@@ -138,25 +138,11 @@ class FunctionStats:
         if self.bins is not None:
             self.bins.count(self.bins.dropped, t_s, n)
 
-    def cold_start(self, t_s: float, init_s: float) -> None:
-        """Count one cold start at ``t_s`` [s] with an init of ``init_s`` [s]."""
-        self.cold_starts += 1
-        self.init_ms[ms_ceil(init_s)] += 1
-        if self.bins is not None:
-            self.bins.count(self.bins.cold_starts, t_s)
-
     def time_out(self, t_s: float) -> None:
         """Count one execution cut at the timeout, at ``t_s`` [s]."""
         self.timed_out += 1
         if self.bins is not None:
             self.bins.count(self.bins.timed_out, t_s)
-
-    def alive(self, t0_s: float, t1_s: float) -> None:
-        """Count an instance alive over ``[t0_s, t1_s]`` [s] (ended within the horizon)."""
-        self.alive_s += t1_s - t0_s
-        self.lifetime_ms[ms_ceil(t1_s - t0_s)] += 1
-        if self.bins is not None:
-            self.bins.interval(self.bins.alive_s, t0_s, t1_s)
 
 
 @dataclass
