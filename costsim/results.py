@@ -390,6 +390,34 @@ class Result:
         return buf.getvalue()
 
 
+def timeseries_of(bins: Any, driver: np.ndarray, horizon_cost: Decimal) -> dict[str, np.ndarray]:
+    """An option's ``timeseries`` (the columns of ``timeseries.csv``) from its time bins.
+
+    Parameters
+    ----------
+    bins : TimeBins
+        The option's bins (:class:`costsim.engine.metrics.TimeBins`).
+    driver : numpy.ndarray
+        What the cost accrues with, per bin (served requests, instance-seconds).
+    horizon_cost : Decimal
+        The bill over the simulated horizon [USD], shared out over the bins by ``driver``.
+    """
+    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
+    return {
+        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
+        "arrivals": bins.arrivals,
+        "served": bins.served,
+        "cold_starts": bins.cold_starts,
+        "throttled": bins.throttled,
+        "dropped": bins.dropped,
+        "instances": bins.alive_s / bins.width_s,
+        "busy": bins.busy_s / bins.width_s,
+        "cost_usd_cumulative": share * float(horizon_cost),
+        # kept so that `costsim reprice` can redo the column above for another bill
+        "cost_share": share,
+    }
+
+
 def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
     """An option's ``cost_usd`` entry of ``summary.json`` (USD per month)."""
     return {

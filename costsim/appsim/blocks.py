@@ -11,7 +11,7 @@ from costsim.engine.app import AppOutput
 from costsim.engine.app.stats import ms_histogram
 from costsim.engine.metrics import LatencyHistogram
 from costsim.pricing.models import month_factor
-from costsim.results import CostBreakdown, LatencySummary
+from costsim.results import CostBreakdown, LatencySummary, timeseries_of
 
 
 def latency_summary(h: LatencyHistogram) -> LatencySummary:
@@ -183,21 +183,9 @@ def function_timeseries(out: AppOutput) -> dict[str, dict[str, np.ndarray]]:
 
 
 def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
+    """The option's ``timeseries.csv`` columns; cost accrues with requests served on
+    serverless, with server time on a fleet."""
     bins = out.bins
-    # as the single-function chain and `costsim reprice` compute it, to the last bit
-    horizon_cost = cost_total / month_factor(out.horizon_s)
     driver = bins.served.astype(float) if serverless else bins.alive_s
-    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
-    return {
-        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
-        "arrivals": bins.arrivals,
-        "served": bins.served,
-        "cold_starts": bins.cold_starts,
-        "throttled": bins.throttled,
-        "dropped": bins.dropped,
-        "instances": bins.alive_s / bins.width_s,
-        "busy": bins.busy_s / bins.width_s,
-        "cost_usd_cumulative": share * float(horizon_cost),
-        # kept so that `costsim reprice` can redo the column above for another bill
-        "cost_share": share,
-    }
+    # as the single-function chain and `costsim reprice` compute it, to the last bit
+    return timeseries_of(bins, driver, cost_total / month_factor(out.horizon_s))

@@ -13,6 +13,7 @@ import pytest
 
 from costsim.cli import main
 from costsim.folders import mismatches
+from tests.cli.test_reprice_cli import cli
 
 SCENARIO = """\
 name: reprice-app
@@ -83,15 +84,6 @@ items:
 """
 
 FILES = ("summary.json", "timeseries.csv", "timeseries_functions.csv", "meters.json")
-
-
-def cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["costsim", *args])
-    with pytest.raises(SystemExit) as info:
-        main()
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture(scope="module")
