@@ -80,8 +80,10 @@ def function_blocks(
     out: AppOutput,
     costs: dict[str, CostBreakdown],
     memory_mb: dict[str, float],
+    pools: bool,
 ) -> list[dict[str, Any]]:
-    """The per-function block of ``summary.json``."""
+    """The per-function block of ``summary.json`` (``pools``: each function has its own pool
+    of instances, whose memory and instances the block gives)."""
     blocks = []
     h = out.horizon_s
     for name, f in out.functions.items():
@@ -99,7 +101,7 @@ def function_blocks(
             "cold_starts": f.cold_starts,
             "timed_out": f.timed_out,
         }
-        if out.kind == "serverless":
+        if pools:
             block["memory_mb"] = memory_mb[name]
             block["instances"] = {
                 "mean": _round(f.alive_s / h),
@@ -156,17 +158,16 @@ def service_costs(lines: list[tuple[str, Decimal]], services: list[str]) -> dict
     return out
 
 
-def function_timeseries(out: AppOutput) -> dict[str, dict[str, np.ndarray]]:
+def function_timeseries(out: AppOutput, pools: bool) -> dict[str, dict[str, np.ndarray]]:
     """Each function's time series (``timeseries_functions.csv``): invocation requests,
     executions (by their end), cold starts, throttles, drops, timeouts and, on a serverless
-    option, its instances alive and busy (time means per bin); a fleet's functions own no
-    instances, so those two are NaN there."""
+    option (``pools``), its instances alive and busy (time means per bin); a fleet's
+    functions own no instances, so those two are NaN there."""
     series: dict[str, dict[str, np.ndarray]] = {}
     for name, f in out.functions.items():
         b = f.bins
         if b is None:
             continue
-        pools = out.kind == "serverless"
         nan = np.full(b.n_bins, np.nan)
         series[name] = {
             "t_start_s": np.arange(b.n_bins) * b.width_s,
@@ -182,10 +183,9 @@ def function_timeseries(out: AppOutput) -> dict[str, dict[str, np.ndarray]]:
     return series
 
 
-def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
-    """The option's ``timeseries.csv`` columns; cost accrues with requests served on
-    serverless, with server time on a fleet."""
+def timeseries(out: AppOutput, cost_total: Decimal, driver: np.ndarray) -> dict[str, np.ndarray]:
+    """The option's ``timeseries.csv`` columns; cost accrues with ``driver`` (its kind's
+    :meth:`~costsim.kinds.base.OptionKind.cost_driver`)."""
     bins = out.bins
-    driver = bins.served.astype(float) if serverless else bins.alive_s
     # as the single-function chain and `costsim reprice` compute it, to the last bit
     return timeseries_of(bins, driver, cost_total / month_factor(out.horizon_s))

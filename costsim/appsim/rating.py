@@ -10,7 +10,6 @@ with the same catalogs gives.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,17 +22,14 @@ from costsim.appsim.pricing import (
     rate_standard_workflow,
 )
 from costsim.errors import InputError
+from costsim.kinds.app_hosting import Where, function_product, machine_item
 from costsim.meters import Meters, MissingMeterError, MsHistogram
-from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
+from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
 from costsim.pricing.rate import breakdown, rate_machines, rate_servers
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown
 
 WORKFLOW_CATALOG = "aws-step-functions"
-
-#: ``where(message, *path)``: an :class:`InputError` at ``path`` of the scenario (a run), or a
-#: plain one (a re-price, which has no scenario file to point into).
-Where = Callable[..., InputError]
 
 
 def nowhere(message: str, *_path: str | int) -> InputError:
@@ -88,22 +84,6 @@ def _catalog(cats: CatalogSet, name: str, where: Where, *path: str | int) -> Cat
         return cats.get(name)
     except InputError as exc:
         raise where(exc.message, *path) from None
-
-
-def function_product(
-    cats: CatalogSet, product: dict[str, Any], where: Where, idx: int
-) -> tuple[Catalog, FunctionItem]:
-    """The function catalog and item a serverless option's pools are priced from."""
-    cat = _catalog(cats, product["catalog"], where, "options", idx, "provider")
-    item = cat.items.get(product["item"])
-    if cat.kind != "function" or not isinstance(item, FunctionItem):
-        raise where(
-            f"{product['catalog']} has no function item {product['item']!r}",
-            "options",
-            idx,
-            product["field"],
-        )
-    return cat, item
 
 
 def catalog_item(
@@ -199,19 +179,6 @@ def _rate_pools(
         )
         bill.add(lines, "workflows")
     return bill
-
-
-def machine_item(
-    cats: CatalogSet, machine: dict[str, Any], where: Where, idx: int
-) -> tuple[Catalog, MachineItem]:
-    """The catalog and item a fleet's servers are priced from."""
-    try:
-        cat, name = cats.find_item(machine["key"], tuple(machine["kinds"]))
-    except InputError as exc:
-        raise where(exc.message, "options", idx, machine["field"]) from None
-    item = cat.items[name]
-    assert isinstance(item, MachineItem)
-    return cat, item
 
 
 def _rate_fleet(usage: dict[str, Any], cats: CatalogSet, where: Where, idx: int) -> AppBill:

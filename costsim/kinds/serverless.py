@@ -21,6 +21,8 @@ from costsim.fields import (
     SizeMB,
     Strict,
 )
+from costsim.kinds.app_hosting import function_product
+from costsim.kinds.app_serverless import ServerlessAppHost, function_of
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
 from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
@@ -321,6 +323,14 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             extras.append((extra, acat, aitem))
         settings = {"granularity_ms": granularity_ms(opt, ctx), **product_limits(opt, item, ctx)}
         return Resolved(cat, item, tuple(extras), settings)
+
+    def application(
+        self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet
+    ) -> ServerlessAppHost:
+        """One pool per function under the account's limit (:mod:`costsim.kinds.app_serverless`),
+        with the product's limits where the option sets none."""
+        item = function_product(cats, function_of(opt), ctx.scenario.error, ctx.index)[1]
+        return ServerlessAppHost(opt, ctx, item, product_limits(opt, item, ctx))
 
     def platform(
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
