@@ -154,3 +154,24 @@ def test_traffic_scale_on_an_application_scales_every_route() -> None:
         )
     with pytest.raises(InputError, match=r"vary traffic.scale \(scales every route\) or "):
         apply_point(base, {"traffic.mean_rps": 3})
+
+
+def test_record_tables_give_each_route_function_and_service(result) -> None:  # type: ignore[no-untyped-def]
+    """The decision record's application section: one row per route and option (with its
+    p99), per function and option, and per option with each service and the total."""
+    from costsim.report.adr_app import application_blocks
+    from costsim.report.doc import Table
+
+    options = result.to_summary()["options"]
+    tables = [b for b in application_blocks(options) if isinstance(b, Table)]
+    routes, functions, services = tables
+    assert len(routes.rows) == sum(len(o["routes"]) for o in options)
+    get = next(r for r in routes.rows if r[:2] == ["get", "lambda"])
+    lam = next(o for o in options if o["name"] == "lambda")
+    p99 = next(r for r in lam["routes"] if r["name"] == "get")["latency_ms"]["p99"]
+    assert get[5] == (f"{p99:,.0f} ms" if p99 >= 100 else f"{p99:,.1f} ms")
+    assert len(functions.rows) == sum(len(o["functions"]) for o in options)
+    assert services.header == ["option", "functions", "gateway", "queues", "workflows", "servers",
+                               "total"]  # fmt: skip
+    assert [r[0] for r in services.rows] == [o["name"] for o in options]
+    assert application_blocks([{**o, "routes": None} for o in options]) == []
