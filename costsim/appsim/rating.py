@@ -24,6 +24,7 @@ from costsim.appsim.pricing import (
 from costsim.errors import InputError
 from costsim.kinds.app_hosting import Where, function_product, machine_item
 from costsim.meters import Meters, MissingMeterError, MsHistogram
+from costsim.pricing.bill import Bill
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
 from costsim.pricing.rate import breakdown, rate_machines, rate_servers
 from costsim.pricing.registry import CatalogSet
@@ -38,41 +39,27 @@ def nowhere(message: str, *_path: str | int) -> InputError:
 
 
 @dataclass
-class AppBill:
-    """An application option's bill.
+class AppBill(Bill):
+    """An application option's bill: a :class:`~costsim.pricing.bill.Bill` (its lines and
+    the catalogs priced from, the option's own product first) with each line's service and
+    each function's own cost.
 
     Attributes
     ----------
-    lines : list of (str, Decimal)
-        The option's lines [USD/month], credits negative.
     services : list of str
         The service of each line (``functions``, ``gateway``, ``queues``, ``workflows``,
         ``servers``).
     per_function : dict of str to CostBreakdown
         Each function's own cost, before the account's free allowance (serverless).
-    catalogs : list of Catalog
-        The catalogs priced from, the option's own product first.
     """
 
-    lines: Lines = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     per_function: dict[str, CostBreakdown] = field(default_factory=dict)
-    catalogs: list[Catalog] = field(default_factory=list)
 
     def add(self, lines: Lines, service: str) -> None:
         """Append ``lines`` of ``service``."""
         self.lines += lines
         self.services += [service] * len(lines)
-
-    @property
-    def versions(self) -> dict[str, str]:
-        """``{catalog: version}`` of every catalog used."""
-        return {c.catalog: c.version for c in self.catalogs}
-
-    @property
-    def dates(self) -> dict[str, str]:
-        """``{catalog: as_of}`` of every catalog used."""
-        return {c.catalog: c.as_of.isoformat() for c in self.catalogs}
 
     def cost(self) -> CostBreakdown:
         """The option's :class:`CostBreakdown`."""
@@ -134,7 +121,7 @@ def rate_usage(
 def _rate_pools(
     usage: dict[str, Any], cats: CatalogSet, horizon_s: float, where: Where, idx: int
 ) -> AppBill:
-    bill = AppBill()
+    bill = AppBill([])
     cat, item = function_product(cats, usage["product"], where, idx)
     bill.catalogs.append(cat)
     free_tier = bool(usage["free_tier"])
@@ -182,7 +169,7 @@ def _rate_pools(
 
 
 def _rate_fleet(usage: dict[str, Any], cats: CatalogSet, where: Where, idx: int) -> AppBill:
-    bill = AppBill()
+    bill = AppBill([])
     cat, item = machine_item(cats, usage["machine"], where, idx)
     bill.catalogs.append(cat)
     meters = Meters.from_json(usage["meters"])

@@ -18,6 +18,7 @@ from costsim.report.style import (
     plain_log_axis,
     save,
     series_style,
+    stacked_barh,
 )
 from costsim.report.style import source_line as _source_line
 from costsim.results import OptionResult, Result
@@ -118,21 +119,8 @@ def app_cost_chart(result: Result, out: Path, source: str) -> list[Path]:
         services = [s for s in SERVICE_ORDER if any(s in _services(o) for o in options)]
         services += sorted({s for o in options for s in _services(o)} - set(services))
         y = np.arange(len(names))
-        pos = np.zeros(len(names))
-        for j, service in enumerate(services):
-            vals = np.array([_services(o).get(service, 0.0) for o in options])
-            color, hatch = series_style(j)
-            ax.barh(
-                y,
-                vals,
-                left=pos,
-                color=color,
-                hatch=hatch,
-                edgecolor="white",
-                label=service,
-                height=0.6,
-            )
-            pos += vals
+        series = [(s, np.array([_services(o).get(s, 0.0) for o in options])) for s in services]
+        pos, _ = stacked_barh(ax, y, series)
         for i, o in enumerate(options):
             ax.text(pos[i], i, f"  ${float(o.cost.total):,.2f}", va="center", fontsize=9)
         ax.set_yticks(y, names)
