@@ -1,8 +1,12 @@
 """An application on a serverless option: one pool per function, one account limit for all.
 
 Each function is a pool with its own memory, keep-alive, reserved concurrency and provisioned
-instances (the rules of :mod:`costsim.engine.simpy_serverless`: MRU reuse by default,
-provisioned instances first, keep-alive expiry applied when the pool is next looked at). An
+instances, run by the single-function SimPy pool's own procedures
+(:mod:`costsim.engine.simpy_serverless`: MRU reuse by default, provisioned instances first,
+keep-alive expiry applied when the pool is next looked at, the scale-rate bucket, cold starts,
+lifetimes). An
+execution longer than the pool's timeout (the product's limit, Lambda 15 min) ends at the
+timeout, billed to it, counted ``timed_out``, and fails as an error would. An
 invocation needs a free concurrency slot: a function with ``reserved_concurrency`` has exactly
 that many; the others share what the account limit leaves (``limit - sum(reserved)``), as AWS
 Lambda does. Instances initialising count as in flight.
