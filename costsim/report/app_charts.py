@@ -15,6 +15,7 @@ from costsim.report.style import (
     MARKERS,
     PALETTE,
     chart_style,
+    extreme_claim,
     plain_log_axis,
     save,
     series_style,
@@ -40,7 +41,7 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
     with chart_style():
         fig, ax = plt.subplots(figsize=(8, 1.4 + 0.32 * len(routes) * n_opt + 0.3 * len(routes)))
         height = 0.8 / n_opt
-        worst = ("", "", 0.0)
+        p99s: dict[str, float] = {}
         for i, o in enumerate(options):
             by_name = {r["name"]: r for r in o.routes or []}
             ys = np.arange(len(routes)) + (i - (n_opt - 1) / 2) * height
@@ -60,8 +61,7 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
                     color="black",
                 )
             for r, v in zip(routes, p99, strict=True):
-                if v > worst[2]:
-                    worst = (r, o.name, float(v))
+                p99s[f"{r} on {o.name}"] = float(v)
         ax.plot([], [], "s", color="black", markerfacecolor="white", ms=4, label="p50 (marker)")
         ax.plot([], [], "^", color="black", markerfacecolor="white", ms=4, label="p95 (marker)")
         slo = result.slo.get("p99")
@@ -81,9 +81,10 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
         plain_log_axis(ax.xaxis)
         ax.set_xlabel("end-to-end latency, bars p99 [ms], log scale")
         ax.set_ylabel("route")
-        ax.set_title(
-            f"Per-route latency: {worst[0]} on {worst[1]} has the highest p99 ({worst[2]:,.0f} ms)"
+        claim = extreme_claim(p99s, "p99", "ms", "highest").replace(
+            "all options have", "every route on every option has"
         )
+        ax.set_title(f"Per-route latency: {claim}")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         _source_line(fig, source)
         return save(fig, out, "route_latency")

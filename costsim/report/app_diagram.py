@@ -231,11 +231,14 @@ def diagram_chart(result: Result, out: Path, source: str) -> list[Path]:
             ncol=3,
             fontsize=8,
         )
-        n_fn = sum(1 for n in where if n.startswith("fn:"))
-        n_q = sum(1 for n in where if n.startswith("queue:"))
+        counts = [
+            (len(routes), "route"),
+            (sum(1 for n in where if n.startswith("fn:")), "function"),
+            (sum(1 for n in where if n.startswith("queue:")), "queue"),
+        ]
+        parts = ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n)
         ax.set_title(
-            f"The application: {len(routes)} routes, {n_fn} functions, {n_q} queues; "
-            f"edge labels are rates measured on {option.name}",
+            f"The application: {parts}; edge labels are rates measured on {option.name}",
             fontsize=10,
         )
         source_line(fig, source)
