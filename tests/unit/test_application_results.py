@@ -175,3 +175,47 @@ def test_record_tables_give_each_route_function_and_service(result) -> None:  # 
                                "total"]  # fmt: skip
     assert [r[0] for r in services.rows] == [o["name"] for o in options]
     assert application_blocks([{**o, "routes": None} for o in options]) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "field", "words"),
+    [
+        (
+            "{name: vm, kind: vps, autoscale: {min: 1, max: 3}, workers: 2}",
+            "options.1.autoscale",
+            "autoscaling is not simulated for applications yet; give a fixed count",
+        ),
+        (
+            "{name: run, kind: serverless, instance_concurrency: 4}",
+            "options.1.instance_concurrency",
+            "instance_concurrency above 1 is not simulated for applications yet",
+        ),
+        (
+            "{name: fx, kind: serverless, workflow_type: express}",
+            "options.1.workflow_type",
+            "workflow_type needs an application with a workflow route",
+        ),
+    ],
+)
+def test_what_applications_do_not_take_is_one_located_line(
+    option: str, field: str, words: str
+) -> None:
+    """The kinds' application hosts refuse, at the option's line and field, what the
+    application engine does not simulate (an autoscaled fleet, instance concurrency above 1)
+    or what needs a workflow."""
+    from costsim.errors import InputError
+    from costsim.simulate import check_scenario
+
+    text = f"""\
+name: t
+horizon: 1h
+application:
+  functions: {{api: {{duration: {{dist: fixed, value: 10ms}}}}}}
+  routes: [{{name: r, traffic: {{profile: constant, mean_rps: 1}}, steps: [{{call: api}}]}}]
+options:
+  - {{name: lambda, kind: serverless}}
+  - {option}
+"""
+    with pytest.raises(InputError) as info:
+        check_scenario(scenario_from_text(text, file="s.yaml"))
+    assert str(info.value) == f"s.yaml:8: {field}: {words}"
