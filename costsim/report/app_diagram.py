@@ -37,6 +37,25 @@ EDGE_STYLES = {
 LABEL_SPOTS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8, 0.45, 0.55, 0.12, 0.88)
 
 
+#: Bend of an edge drawn backwards (one that closes a cycle), as matplotlib's ``arc3``.
+ARC_RAD = -0.4
+
+
+def arc_point(
+    ax: Any, a: tuple[float, float], b: tuple[float, float], rad: float, t: float
+) -> tuple[float, float]:
+    """The point at ``t`` along matplotlib's ``arc3`` curve from ``a`` to ``b`` (data
+    coordinates): a quadratic Bezier whose control point is the chord's midpoint moved by
+    ``rad`` times the chord, turned, in display coordinates."""
+    (x1, y1), (x2, y2) = ax.transData.transform([a, b])
+    cx = (x1 + x2) / 2 + rad * (y2 - y1)
+    cy = (y1 + y2) / 2 - rad * (x2 - x1)
+    x = (1 - t) ** 2 * x1 + 2 * (1 - t) * t * cx + t**2 * x2
+    y = (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t**2 * y2
+    px, py = ax.transData.inverted().transform((x, y))
+    return float(px), float(py)
+
+
 def rate_words(rate_per_s: float) -> str:
     """A rate for a label: ``12.5/s``, ``40/h``, ``2/d``."""
     for value, unit in ((rate_per_s, "s"), (rate_per_s * 3600.0, "h")):
@@ -59,6 +78,43 @@ def diagram_option(result: Result) -> OptionResult | None:
     return (pools or with_edges)[0]
 
 
+def longest_paths(nodes: list[str], succ: dict[str, list[str]]) -> dict[str, int]:
+    """Each node's column: the longest path to it from a route, over the graph without the
+    edges that close a cycle (found depth first from the routes), so that every other edge
+    points right."""
+    back: set[tuple[str, str]] = set()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in (n for n in nodes if n.startswith("route:")):
+        stack = [(root, iter(succ[root]))]
+        state[root] = 1
+        while stack:
+            node, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                back.add((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ[nxt])))
+    depth = {n: 0 for n in nodes if n.startswith("route:")}
+    for _ in nodes:  # relax: a path has at most as many edges as there are nodes
+        changed = False
+        for a in list(depth):
+            for b in succ[a]:
+                if (
+                    (a, b) not in back
+                    and not b.startswith("route:")
+                    and depth.get(b, -1) <= depth[a]
+                ):
+                    depth[b] = depth[a] + 1
+                    changed = True
+        if not changed:
+            break
+    return depth
+
+
 def layout(edges: list[dict[str, Any]], routes: list[str]) -> dict[str, tuple[int, int]]:
     """Column and row of every node of ``edges`` (routes first, in the order given)."""
     succ: dict[str, list[str]] = defaultdict(list)
@@ -68,16 +124,7 @@ def layout(edges: list[dict[str, Any]], routes: list[str]) -> dict[str, tuple[in
         for n in (e["from"], e["to"]):
             if n not in nodes:
                 nodes.append(n)
-    depth = {n: 0 for n in nodes if n.startswith("route:")}
-    frontier = list(depth)
-    while frontier:
-        nxt = []
-        for n in frontier:
-            for m in succ[n]:
-                if m not in depth:
-                    depth[m] = depth[n] + 1
-                    nxt.append(m)
-        frontier = nxt
+    depth = longest_paths(nodes, succ)
     for n in nodes:
         depth.setdefault(n, 1)
     columns: dict[int, list[str]] = defaultdict(list)
@@ -181,7 +228,7 @@ def diagram_chart(result: Result, out: Path, source: str) -> list[Path]:
                     "linestyle": style,
                     "color": colour,
                     "linewidth": 1.1,
-                    "connectionstyle": "arc3,rad=-0.4" if backward else "arc3,rad=0.0",
+                    "connectionstyle": f"arc3,rad={ARC_RAD}" if backward else "arc3,rad=0.0",
                     "shrinkA": 1,
                     "shrinkB": 1,
                 },
@@ -200,9 +247,9 @@ def diagram_chart(result: Result, out: Path, source: str) -> list[Path]:
                 zorder=4,
             )
             for spot in LABEL_SPOTS:
-                x = xa + spot * (xb - xa)
-                y = ya + spot * (yb - ya)
-                x -= 0.25 if backward else 0.0
+                x, y = xa + spot * (xb - xa), ya + spot * (yb - ya)
+                if backward:
+                    x, y = arc_point(ax, (xa, ya), (xb, yb), ARC_RAD, spot)
                 label.set_position((x, y))
                 box = label.get_window_extent(renderer).expanded(1.08, 1.2)
                 if not any(box.overlaps(other) for other in taken):
