@@ -9,6 +9,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from costsim.report.app_diagram import diagram_chart
 from costsim.report.style import (
@@ -16,6 +17,7 @@ from costsim.report.style import (
     PALETTE,
     chart_style,
     extreme_claim,
+    human_duration,
     plain_log_axis,
     save,
     series_style,
@@ -78,12 +80,23 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
         ax.set_yticks(np.arange(len(routes)), labels)
         ax.invert_yaxis()
         ax.set_xscale("log")
-        plain_log_axis(ax.xaxis)
-        ax.set_xlabel("end-to-end latency, bars p99 [ms], log scale")
+        lo = min((v for v in p99s.values() if v > 0), default=1.0)
+        hi = max(p99s.values(), default=1.0)
+        if hi > 1000 * lo:
+            # many decades (a workflow's minutes next to an API's milliseconds): one tick a
+            # decade, read in human units, so the labels do not run into each other
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: human_duration(v / 1000)))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        else:
+            plain_log_axis(ax.xaxis)
+        ax.set_xlabel("end-to-end latency, bars p99, log scale")
         ax.set_ylabel("route")
-        claim = extreme_claim(p99s, "p99", "ms", "highest").replace(
-            "all options have", "every route on every option has"
-        )
+        # the largest unit that still reads as a two-digit number or more
+        units = (("h", 3.6e6), ("min", 6e4), ("s", 1e3))
+        unit, size = next(((u, f) for u, f in units if hi >= 10 * f), ("ms", 1.0))
+        claim = extreme_claim({k: v / size for k, v in p99s.items()}, "p99", unit, "highest")
+        claim = claim.replace("all options have", "every route on every option has")
         ax.set_title(f"Per-route latency: {claim}")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         _source_line(fig, source)
