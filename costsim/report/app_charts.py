@@ -44,6 +44,7 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
         fig, ax = plt.subplots(figsize=(8, 1.4 + 0.32 * len(routes) * n_opt + 0.3 * len(routes)))
         height = 0.8 / n_opt
         p99s: dict[str, float] = {}
+        lows: list[float] = []
         for i, o in enumerate(options):
             by_name = {r["name"]: r for r in o.routes or []}
             ys = np.arange(len(routes)) + (i - (n_opt - 1) / 2) * height
@@ -52,6 +53,7 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
             ax.barh(
                 ys, p99, height * 0.9, color=color, hatch=hatch, edgecolor="white", label=o.name
             )
+            lows += [float(by_name[r]["latency_ms"]["p50"]) for r in routes]
             for k, key in enumerate(("p50", "p95")):
                 ax.plot(
                     [by_name[r]["latency_ms"][key] for r in routes],
@@ -80,17 +82,20 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
         ax.set_yticks(np.arange(len(routes)), labels)
         ax.invert_yaxis()
         ax.set_xscale("log")
-        lo = min((v for v in p99s.values() if v > 0), default=1.0)
-        hi = max(p99s.values(), default=1.0)
-        if hi > 1000 * lo:
+        # the span drawn: the p50 markers too
+        shown = [*p99s.values(), *lows]
+        lo = min((v for v in shown if v > 0), default=1.0)
+        hi = max(shown, default=1.0)
+        if hi > 100 * lo:
             # many decades (a workflow's minutes next to an API's milliseconds): one tick a
             # decade, read in human units, so the labels do not run into each other
             ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: human_duration(v / 1000)))
             ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.set_xlabel("end-to-end latency, bars p99, log scale")
         else:
             plain_log_axis(ax.xaxis)
-        ax.set_xlabel("end-to-end latency, bars p99, log scale")
+            ax.set_xlabel("end-to-end latency, bars p99 [ms], log scale")
         ax.set_ylabel("route")
         # the largest unit that still reads as a two-digit number or more
         units = (("h", 3.6e6), ("min", 6e4), ("s", 1e3))
