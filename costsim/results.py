@@ -19,6 +19,19 @@ from costsim.meters import Meters
 from costsim.units import span_words
 
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
+#: Columns of ``timeseries_functions.csv`` (applications) after ``option`` and ``function``.
+FUNCTION_TIMESERIES_COLUMNS = (
+    "t_start_s",
+    "arrivals",
+    "invocations",
+    "cold_starts",
+    "throttled",
+    "dropped",
+    "timed_out",
+    "instances",
+    "busy",
+)
+
 TIMESERIES_COLUMNS = (
     "t_start_s",
     "arrivals",
@@ -132,6 +145,18 @@ class OptionResult:
     queues: list[dict[str, Any]] | None = None
     #: Application scenarios only: the meters of each function pool, by function.
     pool_meters: dict[str, Meters] = field(default_factory=dict)
+    #: Application scenarios only: monthly cost per service [USD] (functions, gateway, queues,
+    #: workflows; a fleet's ``servers``), summing to the option's total.
+    services: dict[str, Decimal] | None = None
+    #: Application scenarios only: the measured graph (``from``, ``to``, ``count``,
+    #: ``rate_per_s``).
+    edges: list[dict[str, Any]] | None = None
+    #: Application scenarios only: each function's time series (``timeseries_functions.csv``).
+    function_timeseries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: Application scenarios only: the usage the bill is rated from (``meters.json``'s
+    #: ``application`` entry, what ``costsim reprice`` prices again; see
+    #: :mod:`costsim.appsim.rating`).
+    app_usage: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -197,9 +222,15 @@ class OptionResult:
                     ("routes", self.routes),
                     ("functions", self.functions),
                     ("queues", self.queues),
+                    ("edges", self.edges),
                 )
                 if value is not None
             },
+            **(
+                {"services_usd": {k: _money(v) for k, v in self.services.items()}}
+                if self.services is not None
+                else {}
+            ),
         }
 
 
@@ -307,6 +338,7 @@ class Result:
                 o.name: {
                     **o.meters.to_json(),
                     "cost_share": [float(x) for x in o.timeseries.get("cost_share", [])],
+                    **({"application": o.app_usage} if o.app_usage is not None else {}),
                 }
                 for o in self.options
                 if o.meters is not None
@@ -326,6 +358,22 @@ class Result:
                 writer.writerow([opt.name] + [_cell(ts[c][i]) for c in columns[1:]])
         return buf.getvalue()
 
+    def function_timeseries_csv(self) -> str | None:
+        """``timeseries_functions.csv`` text of an application run (None for a single
+        function): one row per option, function and time bin; an empty cell is a quantity that
+        does not apply (a fleet's functions own no instances)."""
+        if not any(o.function_timeseries for o in self.options):
+            return None
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["option", "function", *FUNCTION_TIMESERIES_COLUMNS])
+        for opt in self.options:
+            for fn, ts in opt.function_timeseries.items():
+                for i in range(len(ts["t_start_s"])):
+                    cells = [ts[c][i] for c in FUNCTION_TIMESERIES_COLUMNS]
+                    writer.writerow([opt.name, fn, *(_cell_or_blank(v) for v in cells)])
+        return buf.getvalue()
+
     def latency_cdf_csv(self) -> str:
         """``latency_cdf.csv`` text: per option, the latency histogram as a cumulative curve.
 
@@ -341,6 +389,34 @@ class Result:
             for v, f in zip(lat_s, frac, strict=True):
                 writer.writerow([opt.name, _cell(float(v) * 1000.0), _cell(f)])
         return buf.getvalue()
+
+
+def timeseries_of(bins: Any, driver: np.ndarray, horizon_cost: Decimal) -> dict[str, np.ndarray]:
+    """An option's ``timeseries`` (the columns of ``timeseries.csv``) from its time bins.
+
+    Parameters
+    ----------
+    bins : TimeBins
+        The option's bins (:class:`costsim.engine.metrics.TimeBins`).
+    driver : numpy.ndarray
+        What the cost accrues with, per bin (served requests, instance-seconds).
+    horizon_cost : Decimal
+        The bill over the simulated horizon [USD], shared out over the bins by ``driver``.
+    """
+    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
+    return {
+        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
+        "arrivals": bins.arrivals,
+        "served": bins.served,
+        "cold_starts": bins.cold_starts,
+        "throttled": bins.throttled,
+        "dropped": bins.dropped,
+        "instances": bins.alive_s / bins.width_s,
+        "busy": bins.busy_s / bins.width_s,
+        "cost_usd_cumulative": share * float(horizon_cost),
+        # kept so that `costsim reprice` can redo the column above for another bill
+        "cost_share": share,
+    }
 
 
 def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
@@ -368,6 +444,12 @@ def _money(value: Decimal) -> float:
 
 def _round(value: float) -> float:
     return float(f"{value:.6g}")
+
+
+def _cell_or_blank(value: Any) -> str:
+    if isinstance(value, float | np.floating) and np.isnan(value):
+        return ""
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -357,6 +357,15 @@ def _check_application(scenario: Scenario) -> None:
             raise scenario.error(
                 "functions: needs an application scenario", "options", i, "functions"
             )
+        if getattr(opt, "workflow_type", None) is not None and (
+            app is None or not any(r.workflow is not None for r in app.routes)
+        ):
+            raise scenario.error(
+                "workflow_type needs an application with a workflow route",
+                "options",
+                i,
+                "workflow_type",
+            )
         if app is None and getattr(opt, "background_workers", None):
             raise scenario.error(
                 "background_workers needs an application scenario",

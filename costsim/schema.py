@@ -193,6 +193,9 @@ FIELD_DOCS: dict[str, str] = {
     "_Component.duration": "The component's distribution.",
     "Scenario.application": "Many functions as one system: functions, routes (each with its "
     "own traffic) and queues, instead of one traffic and workload.",
+    "ServerlessOption.workflow_type": "For an application: run every workflow on this option as "
+    "Step Functions standard (per state transition) or express (per request and GB-second); "
+    "unset, each route's workflow.type.",
     "ServerlessOption.functions": "Per-function settings of an application on this option "
     "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
     "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "

@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from costsim._version import __version__
 from costsim.engine import ENGINES
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
@@ -25,7 +23,7 @@ from costsim.pricing.bill import PricingSpec
 from costsim.pricing.models import month_factor
 from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, timeseries_of
 from costsim.scenario import Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
@@ -130,23 +128,8 @@ def _summarise(
     horizon = scenario.horizon_s
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
-    bins = out.bins
     horizon_cost = cost.total / month_factor(horizon)
-    driver = kind.cost_driver(bins)
-    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
-    timeseries = {
-        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
-        "arrivals": bins.arrivals,
-        "served": bins.served,
-        "cold_starts": bins.cold_starts,
-        "throttled": bins.throttled,
-        "dropped": bins.dropped,
-        "instances": bins.alive_s / bins.width_s,
-        "busy": bins.busy_s / bins.width_s,
-        "cost_usd_cumulative": share * float(horizon_cost),
-        # kept so that `costsim reprice` can redo the column above for another bill
-        "cost_share": share,
-    }
+    timeseries = timeseries_of(out.bins, kind.cost_driver(out.bins), horizon_cost)
     c = out.counters
     return OptionResult(
         name=opt.name,

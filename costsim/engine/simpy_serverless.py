@@ -179,9 +179,31 @@ class _Pool:
             self._close_period(inst)
         end_s = clip_to_horizon_s(end_s, self.horizon_s)
         if end_s > inst.created_s:
-            self.alive_s += end_s - inst.created_s
-            self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
-            self.hist["instance_lifetime_ms"][ms_ceil(end_s - inst.created_s)] += 1
+            self._lived(inst.created_s, end_s)
+
+    def _lived(self, created_s: float, end_s: float) -> None:
+        """Count an instance alive from ``created_s`` to ``end_s`` [s] (within the horizon)."""
+        self.alive_s += end_s - created_s
+        self.bins.add_interval(self.bins.alive_s, created_s, end_s, 1.0)
+        self.hist["instance_lifetime_ms"][ms_ceil(end_s - created_s)] += 1
+
+    def _refill(self, t_s: float) -> None:
+        """Refill the scale-rate bucket up to ``t_s`` [s]."""
+        p = self.p
+        self.tokens = bucket_refill(
+            self.tokens, self.tokens_at_s, t_s, p.scale_burst, p.scale_rate_per_s
+        )
+        self.tokens_at_s = t_s
+
+    def _start_cold(self, t_s: float) -> tuple[_Instance, float]:
+        """A new instance at ``t_s`` [s], paid from the bucket, and its init time [s]."""
+        self.tokens -= 1.0
+        init_s = self.cold.next()
+        inst = self._new_instance(t_s, t_s + init_s, provisioned=False)
+        self.counters.cold_starts += 1
+        self.bins.cold_starts[self.bins.index(t_s)] += 1
+        self.hist["init_ms"][ms_ceil(init_s)] += 1
+        return inst, init_s
 
     def _reclaim(self, now_s: float) -> None:
         ka = self.p.keep_alive_s
@@ -230,20 +252,12 @@ class _Pool:
         inst = self._pick(t_s, u)
         init_s = 0.0
         if inst is None:
-            self.tokens = bucket_refill(
-                self.tokens, self.tokens_at_s, t_s, p.scale_burst, p.scale_rate_per_s
-            )
-            self.tokens_at_s = t_s
+            self._refill(t_s)
             if not admits_new_instance(len(self.alive), p.concurrency_limit, self.tokens):
                 self.counters.throttled += 1
                 self.bins.throttled[b] += 1
                 return
-            self.tokens -= 1.0
-            init_s = self.cold.next()
-            inst = self._new_instance(t_s, t_s + init_s, provisioned=False)
-            self.counters.cold_starts += 1
-            self.bins.cold_starts[b] += 1
-            self.hist["init_ms"][ms_ceil(init_s)] += 1
+            inst, init_s = self._start_cold(t_s)
         if inst.active == 0 and not continues_active_period(
             inst.active_since_s, inst.idle_since_s, t_s
         ):

@@ -27,6 +27,7 @@ from costsim.pricing.registry import CatalogSet
 
 if TYPE_CHECKING:
     from costsim.engine.metrics import TimeBins
+    from costsim.kinds.app_hosting import AppHost
     from costsim.traffic.chunk import Chunk
 
 #: The option model an adapter is written for.
@@ -293,6 +294,17 @@ class OptionKind(ABC, Generic[OptionT]):
             The option as written in the scenario file (to tell defaults from choices).
         """
         return []
+
+    def application(self, opt: OptionT, ctx: OptionContext, cats: CatalogSet) -> AppHost:
+        """How the option hosts the scenario's application: its engine plan (checked against
+        the application), its run, its usage and its words (:mod:`costsim.kinds.app_hosting`).
+
+        Raises
+        ------
+        InputError
+            At the option's field for what the kind cannot host.
+        """
+        raise ctx.error(f"a {self.name} option does not run applications", "kind")
 
     @abstractmethod
     def describe(self, option: Mapping[str, Any]) -> str:

@@ -21,6 +21,8 @@ from costsim.fields import (
     SizeMB,
     Strict,
 )
+from costsim.kinds.app_hosting import function_product
+from costsim.kinds.app_serverless import ServerlessAppHost, function_of
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
 from costsim.kinds.schedule import ScheduleWindow
 from costsim.meters import Meters
@@ -152,6 +154,10 @@ class ServerlessOption(Strict):
     prices: PriceOverrides = Field(default_factory=dict)
     #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
     functions: dict[str, FunctionSettings] = Field(default_factory=dict)
+    #: For an application scenario: run every workflow on this option as Step Functions
+    #: ``standard`` (billed per state transition) or ``express`` (per request and GB-second);
+    #: unset, each route's ``workflow.type``.
+    workflow_type: Literal["standard", "express"] | None = None
 
     @model_validator(mode="after")
     def _provisioned_within_limit(self) -> ServerlessOption:
@@ -383,6 +389,14 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             extras.append((extra, acat, aitem))
         settings = {"granularity_ms": granularity_ms(opt, ctx), **product_limits(opt, item, ctx)}
         return Resolved(cat, item, tuple(extras), settings)
+
+    def application(
+        self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet
+    ) -> ServerlessAppHost:
+        """One pool per function under the account's limit (:mod:`costsim.kinds.app_serverless`),
+        with the product's limits where the option sets none."""
+        item = function_product(cats, function_of(opt), ctx.scenario.error, ctx.index)[1]
+        return ServerlessAppHost(opt, ctx, item, product_limits(opt, item, ctx))
 
     def platform(
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext

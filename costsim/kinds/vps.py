@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from costsim.fields import MAX_INSTANCES, MAX_PHASE_S, DurationS, Strict
+from costsim.kinds.app_fleet import FleetAppHost
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
 from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
 from costsim.meters import Meters
@@ -72,6 +73,18 @@ class VpsKind(OptionKind[VpsOption]):
     def resolve(self, opt: VpsOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
         """The VM type ``instance`` names, from a ``vm`` catalog."""
         return machine_item(opt.instance, "vm", "instance", ctx, cats)
+
+    def application(self, opt: VpsOption, ctx: OptionContext, cats: CatalogSet) -> FleetAppHost:
+        """The application as one service on a fixed fleet (:mod:`costsim.kinds.app_fleet`);
+        an autoscaled group is refused (the application engine's fleet is fixed)."""
+        if opt.autoscale is not None:
+            raise ctx.error(
+                "autoscaling is not simulated for applications yet; give a fixed count",
+                "autoscale",
+            )
+        machine = {"key": opt.instance, "kinds": ["vm"], "field": "instance"}
+        pricing = {"rating": "machines", "savings_plan_discount": opt.savings_plan_discount}
+        return FleetAppHost(opt, ctx, cats, machine, opt.fixed_count, pricing)
 
     def platform(self, opt: VpsOption, resolved: Resolved, ctx: OptionContext) -> FleetPlatform:
         """A fixed fleet, or a target-tracking group starting at its minimum."""

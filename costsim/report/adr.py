@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.output import write_atomic
+from costsim.report.adr_app import application_blocks
 from costsim.report.adr_common import (
     add_assumptions,
     break_even,
@@ -220,6 +221,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    for block in application_blocks(options):
+        doc.add(block)
     blocks = sensitivity_blocks(out.folder, chosen["name"], options)
     if blocks:
         doc.add(Heading(2, "Sensitivity: what would change the decision"))
@@ -268,12 +271,15 @@ def write_report(
     out = load_output(folder)
     written: list[Path] = []
     if out.kind == "run":
+        from costsim.report.app_charts import APP_CHART_STEMS
         from costsim.report.charts import run_charts
 
         if sensitivity is not None:
             written += sensitivity(folder, out.summary)
 
-        stems = ("cost", "latency", "latency_cdf", "instances")
+        stems: tuple[str, ...] = ("cost", "latency", "latency_cdf", "instances")
+        if any(o.get("routes") for o in out.summary["options"]):
+            stems += APP_CHART_STEMS
         if not all((folder / f"{st}.svg").exists() for st in stems):
             written += run_charts(result_from_output(out), folder)
     else:

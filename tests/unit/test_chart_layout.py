@@ -18,7 +18,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from costsim.report import charts, sweep_charts, tornado
+from costsim.report import app_charts, app_diagram, charts, sweep_charts, tornado
 from costsim.report.style import HATCHES, PALETTE, extreme_claim, series_style
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
@@ -65,7 +65,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
         matplotlib.pyplot.close(fig)
         return []
 
-    for module in (charts, sweep_charts, tornado):
+    for module in (charts, sweep_charts, tornado, app_charts, app_diagram):
         monkeypatch.setattr(module, "save", save)
     return seen
 
@@ -80,9 +80,11 @@ def test_run_charts_of_every_example_have_no_overlapping_text(
     scn = load_scenario(path)
     scn = scn.model_copy(update={"horizon_s": min(scn.horizon_s, 7200.0), "warmup_s": 0.0})
     # applications run on the reference engine only (for now)
-    engine = "simpy" if getattr(scn, "application", None) is not None else "fast"
-    charts.run_charts(simulate(scn, engine=engine), tmp_path)
-    assert [stem for stem, _ in checked] == ["cost", "latency", "latency_cdf", "instances"]
+    is_app = getattr(scn, "application", None) is not None
+    charts.run_charts(simulate(scn, engine="simpy" if is_app else "fast"), tmp_path)
+    # an application's run adds per-route latency, cost by service and function, its diagram
+    extra = ["route_latency", "app_cost", "app_diagram"] if is_app else []
+    assert [stem for stem, _ in checked] == ["cost", "latency", "latency_cdf", "instances", *extra]
     assert [(stem, o) for stem, o in checked if o] == []
 
 

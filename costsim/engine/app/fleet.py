@@ -135,12 +135,12 @@ class FleetHost(Host):
         stats = self.functions[fn]
         start = self.env.now
         outcome = yield from self.body(fn, items)
-        stats.record_run(self.env.now - start, provisioned=False)
+        stats.record_run(self.env.now - start, provisioned=False, end_s=self.env.now)
         return outcome
 
     def invoke(self, fn: str) -> Proc:
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         outcome = yield from self._inline(fn)
         stats.served += 1
         stats.errors += outcome != OK
@@ -150,8 +150,8 @@ class FleetHost(Host):
         stats = self.functions[fn]
         held = yield from self._slot()
         if held is None:
-            stats.arrived += 1
-            stats.dropped += 1
+            stats.arrive(self.env.now)
+            stats.drop(self.env.now)
             return DROPPED
         outcome = yield from self.invoke(fn)
         self._free(held)
@@ -186,12 +186,12 @@ class FleetHost(Host):
     ) -> Generator[simpy.Event, Any, None]:
         spec = self.app.functions[fn]
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         errors = 0
         while True:
             held = yield from self._slot(background=True)
             if held is None:
-                stats.dropped += 1
+                stats.drop(self.env.now)
                 return
             if queue is not None:
                 queue.receives += 1
@@ -203,7 +203,7 @@ class FleetHost(Host):
                 return
             stats.errors += 1
             if errors >= spec.async_retries:
-                stats.dropped += 1
+                stats.drop(self.env.now)
                 if queue is not None:
                     queue.dead_lettered += 1
                 return
