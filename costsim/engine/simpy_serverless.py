@@ -174,6 +174,16 @@ class _Pool:
         self.hist[which][ms_ceil(period_s)] += 1
         inst.active_since_s = NO_PERIOD_S
 
+    def _occupy(self, inst: _Instance, t_s: float) -> None:
+        """Give ``inst`` one more request at ``t_s`` [s]; an idle instance opens an activity
+        period unless the request continues its last one (:func:`continues_active_period`)."""
+        if inst.active == 0 and not continues_active_period(
+            inst.active_since_s, inst.idle_since_s, t_s
+        ):
+            self._close_period(inst)
+            inst.active_since_s = t_s
+        inst.active += 1
+
     def _retire(self, inst: _Instance, end_s: float) -> None:
         if inst.active == 0:
             self._close_period(inst)
@@ -258,12 +268,7 @@ class _Pool:
                 self.bins.throttled[b] += 1
                 return
             inst, init_s = self._start_cold(t_s)
-        if inst.active == 0 and not continues_active_period(
-            inst.active_since_s, inst.idle_since_s, t_s
-        ):
-            self._close_period(inst)
-            inst.active_since_s = t_s
-        inst.active += 1
+        self._occupy(inst, t_s)
         timed_out = times_out(dur_s, p.timeout_s)
         run_s = run_time_s(dur_s, p.timeout_s)
         latency_s = init_s + run_s

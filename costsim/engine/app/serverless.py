@@ -58,7 +58,6 @@ from costsim.engine.simpy_serverless import schedule_at
 from costsim.fields import MAX_INSTANCES
 from costsim.platforms.rules import REUSE_POLICIES
 from costsim.platforms.serverless import ServerlessPlatform
-from costsim.platforms.serverless_rules import continues_active_period
 from costsim.traffic.distributions import Distribution
 
 #: Throttled asynchronous events are retried after 1 s, doubling, at most this far apart [s].
@@ -161,12 +160,7 @@ class _Pool(InstancePool):
             if self.tokens < 1.0:
                 return None
             inst, init_s = self._start_cold(now_s)
-        if inst.active == 0 and not continues_active_period(
-            inst.active_since_s, inst.idle_since_s, now_s
-        ):
-            self._close_period(inst)
-            inst.active_since_s = now_s
-        inst.active += 1
+        self._occupy(inst, now_s)
         return inst, init_s
 
     def release(self, inst: Any, start_s: float, end_s: float) -> None:
