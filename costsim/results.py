@@ -131,6 +131,9 @@ class OptionResult:
     queues: list[dict[str, Any]] | None = None
     #: Application scenarios only: the meters of each function pool, by function.
     pool_meters: dict[str, Meters] = field(default_factory=dict)
+    #: Batch scenarios only: each release's jobs, completions within the window and makespan
+    #: [s] (see :meth:`costsim.engine.batches.BatchWindows.summary`).
+    batches: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -196,6 +199,7 @@ class OptionResult:
                     ("routes", self.routes),
                     ("functions", self.functions),
                     ("queues", self.queues),
+                    ("batches", self.batches),
                 )
                 if value is not None
             },

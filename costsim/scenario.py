@@ -31,6 +31,7 @@ from costsim.kinds.serverless import Extra, ExtraSpec, ReusePolicy, ScaleRate, S
 from costsim.kinds.vps import Autoscale, VpsOption
 from costsim.stats.distributions import Distribution, Fixed
 from costsim.traffic.compose import Profile, Sum
+from costsim.traffic.profiles import Schedule
 from costsim.units import UNITS_REQUIRED
 from costsim.yamlio import LineMap, child_of, load_yaml, load_yaml_text
 
@@ -42,6 +43,7 @@ __all__ = [
     "Autoscale",
     "Balancer",
     "BareMetalOption",
+    "Batch",
     "DurationS",
     "Extra",
     "ExtraSpec",
@@ -120,6 +122,19 @@ class Slo(_Strict):
     drop_rate: float | None = Field(default=None, ge=0, le=1)
 
 
+class Batch(_Strict):
+    """Jobs released in batches, each of which must be done within a window.
+
+    Batch ``k`` is every request arriving in ``[offset + k * every, offset + (k + 1) * every)``;
+    it must be served by ``offset + k * every + window``. ``every`` and ``offset`` default to a
+    ``schedule`` traffic profile's; other traffic needs them.
+    """
+
+    window: DurationS = Field(gt=0, le=MAX_HORIZON_S)
+    every: DurationS | None = Field(default=None, gt=0, le=MAX_HORIZON_S)
+    offset: DurationS | None = Field(default=None, ge=0, le=MAX_HORIZON_S)
+
+
 class Scenario(_Strict):
     """A whole scenario file.
 
@@ -134,6 +149,9 @@ class Scenario(_Strict):
         the application engine reads the routes and functions themselves.
     application : Application or None
         Many functions and routes instead of one ``traffic`` + ``workload``.
+    batch : Batch or None
+        The window each released batch of jobs must finish in (``summary.json`` then reports,
+        per option, whether it did and the makespan).
     """
 
     name: Name
@@ -150,6 +168,7 @@ class Scenario(_Strict):
     application: Application | None = None
     options: list[Option] = Field(min_length=1)
     slo: Slo = Field(default_factory=Slo)
+    batch: Batch | None = None
     catalogs: dict[str, str] = Field(default_factory=dict)
 
     #: Folder that relative paths in the scenario are resolved against (not a YAML field).
@@ -200,6 +219,32 @@ class Scenario(_Strict):
         object.__setattr__(self, "traffic", total)
         object.__setattr__(self, "workload", workload)
         return self
+
+    @model_validator(mode="after")
+    def _batch_releases(self) -> Scenario:
+        b = self.batch
+        if b is None:
+            return self
+        if self.application is not None:
+            raise ValueError("batch windows are not measured for application scenarios yet")
+        every, offset = self.batch_releases()
+        if every is None:
+            raise ValueError(
+                "batch.every is required unless the traffic is a schedule: write when batches "
+                "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}"
+            )
+        return self
+
+    def batch_releases(self) -> tuple[float | None, float]:
+        """The batches' release period and first release [s] (``batch.every`` and
+        ``batch.offset``, else the schedule traffic's); period None when neither gives it."""
+        b = self.batch
+        every = b.every if b is not None else None
+        offset = b.offset if b is not None else None
+        if isinstance(self.traffic, Schedule):
+            every = self.traffic.every if every is None else every
+            offset = self.traffic.offset if offset is None else offset
+        return every, offset or 0.0
 
     @model_serializer(mode="wrap")
     def _without_derived(self, handler: SerializerFunctionWrapHandler) -> Any:
@@ -331,6 +376,7 @@ def _models() -> list[type[BaseModel]]:
         Scenario,
         Workload,
         Slo,
+        Batch,
         compose.Sum,
         *compose.PROFILES.values(),
         *distributions.DISTRIBUTIONS.values(),

@@ -15,6 +15,7 @@ import numpy as np
 from costsim._version import __version__
 from costsim.engine import ENGINES
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
@@ -173,7 +174,17 @@ def _summarise(
         latency_cdf=h.cdf(),
         timeseries=timeseries,
         detail=detail,
+        batches=out.batches.summary() if out.batches is not None else None,
     )
+
+
+def batch_windows(scenario: Scenario) -> BatchWindows | None:
+    """The batches an engine tallies for a scenario with ``batch:``, else None."""
+    if scenario.batch is None:
+        return None
+    every_s, offset_s = scenario.batch_releases()
+    assert every_s is not None  # the scenario's validation requires it
+    return BatchWindows(every_s, offset_s, scenario.batch.window, scenario.horizon)
 
 
 def _run_engine(run: Callable[..., EngineOutput], *args: object) -> EngineOutput:
@@ -228,7 +239,8 @@ def simulate_option(
     kind, ctx, resolved, spec = _prepared(scenario, idx, cats)
     platform = kind.platform(opt, resolved, ctx)
     runner = runners[kind.engine_model]
-    out = _run_engine(runner, platform, kind.requests(opt, chunks, ctx), draws, *timing, tick)
+    requests = kind.requests(opt, chunks, ctx)
+    out = _run_engine(runner, platform, requests, draws, *timing, tick, batch_windows(scenario))
     meters = out.meters
     meters.kind = kind.name
     meters.config.update({"pricing": spec.to_json()})

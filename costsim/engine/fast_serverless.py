@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     DENSE_MS,
     SERVERLESS_HISTOGRAMS,
@@ -87,6 +88,7 @@ class _Pool:
             slot_i[NEXT, :n_prov] = np.arange(1, n_prov + 1)
             slot_i[NEXT, n_prov - 1] = -1
             ends[P_HEAD], ends[P_TAIL] = 0, n_prov - 1
+        none = BatchWindows.none()  # the run sets its batches, if any
         slots_free = np.zeros(cap, dtype=np.int64)
         slots_free[: cap - n_prov] = np.arange(cap - 1, n_prov - 1, -1)
         s["n_free_slots"] = cap - n_prov
@@ -101,7 +103,7 @@ class _Pool:
             np.zeros((2, 1024), dtype=np.int64),
             np.zeros(0, dtype=np.int64),  # set per run
             bins.arrivals, bins.served, bins.cold_starts, bins.throttled, bins.alive_s,
-            bins.busy_s,
+            bins.busy_s, none.tally, none.cfg,
         )  # fmt: skip
         #: Values emptied from the overflow array, per histogram row.
         self.long_values = [MsHistogram() for _ in SERVERLESS_HISTOGRAMS]
@@ -181,6 +183,7 @@ def run_serverless(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a serverless pool over the arrivals in ``chunks`` (compiled engine).
 
@@ -197,6 +200,8 @@ def run_serverless(
     pool = _Pool(platform, horizon_s, bins)
     latency = LatencyHistogram()
     pool.a = pool.a._replace(lat_counts=latency.counts)
+    if batches is not None:
+        pool.a = pool.a._replace(batch_tally=batches.tally, batch_cfg=batches.cfg)
     cold = ColdDraws(platform.cold_start.sample, draws.cold)
     block = np.zeros(0)
     has_u = bool(pool.params[0]["has_u"])
@@ -245,4 +250,5 @@ def run_serverless(
         max_instances=int(s["max_instances"]),
         capacity_per_instance=platform.instance_concurrency,
         meters=meters,
+        batches=batches,
     )

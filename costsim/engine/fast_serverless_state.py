@@ -70,6 +70,8 @@ class Arrays(NamedTuple):
     b_throttled: np.ndarray
     b_alive: np.ndarray
     b_busy: np.ndarray
+    batch_tally: np.ndarray  # (batches, 5), see costsim.engine.batches
+    batch_cfg: np.ndarray
 
 
 @njit_inline

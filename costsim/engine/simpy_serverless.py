@@ -32,6 +32,7 @@ from costsim.engine.common import (
     Progress,
     serverless_meters,
 )
+from costsim.engine.batches import BatchWindows
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram, ms_ceil
 from costsim.platforms.rules import (
@@ -123,6 +124,7 @@ class _Pool:
         self.active_s = 0.0
         self.provisioned_served = 0
         self.max_instances = 0
+        self.batches = BatchWindows.none()
         for _ in range(p.provisioned):
             self._new_instance(0.0, 0.0, provisioned=True)
 
@@ -177,6 +179,7 @@ class _Pool:
         b = self.bins.index(t_s)
         self.counters.arrived += 1
         self.bins.arrivals[b] += 1
+        self.batches.arrival(t_s)
         self._reclaim(t_s)
         inst = self._pick(t_s, u)
         init_s = 0.0
@@ -204,6 +207,8 @@ class _Pool:
         end_s = t_s + latency_s
         if not timed_out and counts_in_latency(t_s, p.latency_warmup_s):
             self.latency.add(latency_s)
+        if not timed_out:
+            self.batches.completion(t_s, end_s)
         which = "provisioned_duration_ms" if inst.provisioned else "duration_ms"
         self.hist[which][ms_ceil(run_s)] += 1
         weight = 1.0 / p.instance_concurrency
@@ -249,8 +254,11 @@ def run_serverless(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a serverless pool over the arrivals in ``chunks``.
+
+    ``batches``, when given, is filled with each batch's arrivals and completions.
 
     Returns
     -------
@@ -260,6 +268,8 @@ def run_serverless(
     """
     env = simpy.Environment()
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
+    if batches is not None:
+        pool.batches = batches
 
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:
@@ -299,6 +309,7 @@ def run_serverless(
         max_instances=pool.max_instances,
         capacity_per_instance=platform.instance_concurrency,
         meters=meters,
+        batches=batches,
     )
 
 
