@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from costsim.meters import Meters
+from costsim.units import elapsed_words
 
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
 TIMESERIES_COLUMNS = (
@@ -377,3 +378,31 @@ def _cell(value: Any) -> str:
     if isinstance(value, (np.integer, int)):
         return str(int(value))
     return f"{float(value):.6g}"
+
+
+def batch_words(b: dict[str, Any]) -> str:
+    """An option's ``batches`` block in words, e.g. ``finished within the 2 h window: yes (2 of
+    2 batches on time); makespan up to 38 min 5 s``."""
+    window = elapsed_words(b["window_s"])
+    releases = b["releases"]
+    if not releases:
+        return f"no batch was released within the horizon (window {window})"
+    done = sum(r["finished_within_window"] for r in releases)
+    verdict = "yes" if b["finished_within_window"] else "no"
+    text = (
+        f"finished within the {window} window: {verdict} ({done} of {len(releases)} batches on time"
+    )
+    late = [r for r in releases if not r["finished_within_window"]]
+    if late:
+        r = late[0]
+        lost = r["jobs"] - r["completed"]
+        text += (
+            f"; the batch released at {elapsed_words(r['release_s'])}: "
+            f"{r['jobs'] - r['within_window']:,} of {r['jobs']:,} jobs not done in time"
+        )
+        if lost:
+            text += f", {lost:,} never served"
+    text += ")"
+    if b["makespan_s_max"] is not None:
+        text += f"; makespan up to {elapsed_words(b['makespan_s_max'])}"
+    return text

@@ -227,7 +227,7 @@ class Scenario(_Strict):
             return self
         if self.application is not None:
             raise ValueError("batch windows are not measured for application scenarios yet")
-        every, offset = self.batch_releases()
+        every, _ = self.batch_releases()
         if every is None:
             raise ValueError(
                 "batch.every is required unless the traffic is a schedule: write when batches "

@@ -14,8 +14,8 @@ import numpy as np
 
 from costsim._version import __version__
 from costsim.engine import ENGINES
-from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.batches import BatchWindows
+from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError

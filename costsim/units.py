@@ -219,6 +219,24 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
+def elapsed_words(seconds: float) -> str:
+    """An elapsed time [s] as people say it: ``1 h 12 min``, ``38 min 5 s``, ``4.2 s``, ``250 ms``.
+
+    Above a minute the parts are whole (rounded to the second, so ``59 min 59.6 s`` is ``1 h``).
+    """
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{v} {u}" for v, u in parts if v]
+    return " ".join(shown[:2])
+
+
 #: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit
 #: its numbers are shown in.
 _UNIT_TABLES: dict[str, tuple[dict[str, float], str]] = {

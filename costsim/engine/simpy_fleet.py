@@ -30,6 +30,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     Chunk,
     Counters,
@@ -39,7 +40,6 @@ from costsim.engine.common import (
     Progress,
     fleet_meters,
 )
-from costsim.engine.batches import BatchWindows
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.engine.simpy_serverless import schedule_at
 from costsim.meters import ms_ceil

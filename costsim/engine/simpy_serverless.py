@@ -22,6 +22,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     SERVERLESS_HISTOGRAMS,
     Chunk,
@@ -32,7 +33,6 @@ from costsim.engine.common import (
     Progress,
     serverless_meters,
 )
-from costsim.engine.batches import BatchWindows
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram, ms_ceil
 from costsim.platforms.rules import (

@@ -37,7 +37,9 @@ from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
+from costsim.results import batch_words
 from costsim.slo import SloRule, pick, run_outcome
+from costsim.units import elapsed_words
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
@@ -82,6 +84,7 @@ def _facts(o: dict[str, Any]) -> list[str]:
         f"{req['dropped']:,} ({pct(req['dropped'], n)})",
         f"**Instances:** mean {o['instances']['mean']:.2f}, max {o['instances']['max']}; "
         + utilisation_words(o),
+        *([f"**Batches:** {batch_words(o['batches'])}"] if o.get("batches") else []),
     ]
 
 
@@ -114,6 +117,14 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) 
     word = "meets" if verdict == "Good" else "misses"
     limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
     out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
+    b = o.get("batches")
+    if b and b["releases"]:
+        on_time = b["finished_within_window"]
+        out.append(
+            f"{'Good' if on_time else 'Bad'}, because "
+            + ("every batch" if on_time else "not every batch")
+            + f" finished within the {elapsed_words(b['window_s'])} window"
+        )
     if o["utilization"] < 0.2 and pays_for_idle(o["kind"]):
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
@@ -146,8 +157,17 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
+    window = options[0].get("batches")
     drivers = [
         slo_driver(rule),
+        *(
+            [
+                f"**Batch window:** every batch done within {elapsed_words(window['window_s'])} "
+                "of its release (the makespan, first arrival to last completion, says how close)"
+            ]
+            if window
+            else []
+        ),
         "**Cost:** the monthly bill at the simulated traffic, from dated price catalogs",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -172,6 +192,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
             + f", at {usd(chosen['cost_usd']['total'])} per month ({vs})"
         )
     doc.add(Para(f'Chosen option: "{chosen["name"]}", because {because}.'))
+    if chosen.get("batches"):
+        doc.add(Para(sentence(batch_words(chosen["batches"]))))
     doc.add(Image("cost", "Monthly cost per option, components stacked"))
     doc.add(Heading(3, "Consequences"))
     cons = []

@@ -45,7 +45,7 @@ from costsim.sweep.grid import (
 )
 from costsim.sweep.lock import sweep_folder_lock, sweep_identity
 from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
-from costsim.sweep.tasks import OPTION_METRICS
+from costsim.sweep.tasks import BATCH_METRICS, OPTION_METRICS
 
 __all__ = [
     "GOALS",
@@ -372,7 +372,8 @@ def tidy_rows(result: SweepResult, axes: list[Axis]) -> list[dict[str, Any]]:
     rows = []
     for rec in result.records:
         for opt in rec["options"]:
-            for metric in OPTION_METRICS:
+            extra = [m for m in BATCH_METRICS if m in opt["metrics"]]
+            for metric in [*OPTION_METRICS, *extra]:
                 row: dict[str, Any] = {"point": rec["index"]}
                 for a in axes:
                     row[a.path] = str(rec["params"][a.path])
