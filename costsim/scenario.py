@@ -252,6 +252,10 @@ class Scenario(_Strict):
         if self.application is not None and isinstance(data, dict):
             data.pop("traffic", None)
             data.pop("workload", None)
+        # a scenario without batches dumps as before the field existed: stored sweep points
+        # and sweep folders keyed by the dump still resume
+        if self.batch is None and isinstance(data, dict):
+            data.pop("batch", None)
         return data
 
     def error(self, message: str, *path: str | int) -> InputError:

@@ -45,7 +45,7 @@ from costsim.sweep.grid import (
 )
 from costsim.sweep.lock import sweep_folder_lock, sweep_identity
 from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
-from costsim.sweep.tasks import BATCH_METRICS, OPTION_METRICS
+from costsim.sweep.tasks import BATCH_METRICS, OPTION_METRICS, load_done
 
 __all__ = [
     "GOALS",
@@ -178,6 +178,26 @@ def run_sweep(
             if out is not None:
                 write_sweep_outputs(result, axes, folder, charts=charts)
     return result
+
+
+def stored_runs(
+    scenario: Scenario,
+    axes: list[Axis],
+    replications: int,
+    engine: str,
+    catalog_files: list[str | Path] | None,
+    out: str | Path,
+) -> list[int]:
+    """Per grid point, how many of its replications ``out`` already holds (a rerun resumes
+    them instead of simulating again)."""
+    done = [0] * len(grid(axes))
+    folder = Path(out) / "points"
+    if not folder.is_dir():
+        return done
+    for task in make_tasks(scenario, axes, replications, engine, catalog_files):
+        if load_done(task, folder) is not None:
+            done[task.index] += 1
+    return done
 
 
 def check_sweep(
