@@ -39,7 +39,7 @@ from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
 from costsim.results import batch_words
 from costsim.slo import SloRule, pick, run_outcome
-from costsim.units import elapsed_words
+from costsim.units import elapsed_words, format_duration
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
@@ -264,7 +264,8 @@ def reproduce_command(out: Output, folder_arg: str) -> str:
         )
         first = (
             f"costsim sweep {scenario} {vary} --replications {s.get('replications', 1)} "
-            f"--engine {engine} --out {folder_arg}"
+            f"--horizon {format_duration(float(s['horizon_s']))} --engine {engine} "
+            f"--out {folder_arg}"
         )
     else:
         first = f"costsim run {scenario} --seed {s['seed']} --engine {engine} --out {folder_arg}"
@@ -282,9 +283,12 @@ def write_report(
     """Write ``report.md`` (and ``report.html``) into a run or sweep folder.
 
     Charts the record needs are drawn when the folder lacks them. ``sensitivity(folder,
-    summary)``, when given, writes the run's ``sensitivity.json`` first (``costsim report``
-    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity`, which simulates the scenario
-    file again under each factor); the record then has a sensitivity section.
+    summary)``, when given, writes the folder's ``sensitivity.json`` first (``costsim report``
+    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity` for a run, which simulates the
+    scenario file again under each factor, and
+    :func:`costsim.sweep.crossover_sensitivity.ensure_sweep_sensitivity` for a sweep, which
+    searches each crossover again under each factor); the record then has a sensitivity
+    section.
     Returns the files written.
     """
     out = load_output(folder)
@@ -299,6 +303,8 @@ def write_report(
         if not all((folder / f"{st}.svg").exists() for st in stems):
             written += run_charts(result_from_output(out), folder)
     else:
+        if sensitivity is not None:
+            written += sensitivity(folder, out.summary)
         written += draw_missing(out.summary, out.crossovers, folder)
     command = reproduce_command(out, folder.as_posix())
     day = report_date(out.summary, date)

@@ -18,6 +18,7 @@ from costsim.report.adr_common import (
 )
 from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table, md_escape
 from costsim.report.load import Output
+from costsim.report.sweep_sensitivity import sweep_sensitivity_blocks
 from costsim.slo import SloRule, pick, sweep_outcome
 
 
@@ -160,6 +161,11 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         doc.add(Bullets(facts))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    blocks = sweep_sensitivity_blocks(out.folder, bool(s["vary"][0].get("log")))
+    if blocks:
+        doc.add(Heading(2, "Sensitivity: what moves the crossovers"))
+        for block in blocks:
+            doc.add(block)
     add_assumptions(doc, s, date)
     more_information(doc, s, command)
     return doc

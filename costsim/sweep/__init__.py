@@ -24,6 +24,7 @@ from costsim.errors import InputError
 from costsim.folders import replaced_folder, write_error
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
+from costsim.simulate import display_path
 from costsim.sweep.analysis import (
     GOALS,
     aggregate,
@@ -321,6 +322,8 @@ def _summary(
             {r["seed"] for r in records}, key=[r["seed"] for r in records].index
         ),
         "points": points,
+        # what a report needs to simulate the sweep again (its sensitivity section)
+        "scenario_file": display_path(scenario.source_file),
     }
 
 
