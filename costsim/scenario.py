@@ -220,21 +220,6 @@ class Scenario(_Strict):
         object.__setattr__(self, "workload", workload)
         return self
 
-    @model_validator(mode="after")
-    def _batch_releases(self) -> Scenario:
-        b = self.batch
-        if b is None:
-            return self
-        if self.application is not None:
-            raise ValueError("batch windows are not measured for application scenarios yet")
-        every, _ = self.batch_releases()
-        if every is None:
-            raise ValueError(
-                "batch.every is required unless the traffic is a schedule: write when batches "
-                "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}"
-            )
-        return self
-
     def batch_releases(self) -> tuple[float | None, float]:
         """The batches' release period and first release [s] (``batch.every`` and
         ``batch.offset``, else the schedule traffic's); period None when neither gives it."""
@@ -560,7 +545,24 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
         update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
     )
     _check_application(scenario)
+    _check_batch(scenario)
     return scenario
+
+
+def _check_batch(scenario: Scenario) -> None:
+    """A ``batch:`` needs single-function traffic and a release period, located at the field."""
+    if scenario.batch is None:
+        return
+    if scenario.application is not None:
+        raise scenario.error(
+            "batch windows are not measured for application scenarios yet", "batch"
+        )
+    if scenario.batch_releases()[0] is None:
+        raise scenario.error(
+            "batch.every is required unless the traffic is a schedule: write when batches "
+            "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}",
+            "batch",
+        )
 
 
 def _one_shape(data: dict[str, Any], line_map: LineMap) -> None:

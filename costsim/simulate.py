@@ -183,7 +183,8 @@ def batch_windows(scenario: Scenario) -> BatchWindows | None:
     if scenario.batch is None:
         return None
     every_s, offset_s = scenario.batch_releases()
-    assert every_s is not None  # the scenario's validation requires it
+    if every_s is None:
+        raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
     return BatchWindows(every_s, offset_s, scenario.batch.window, scenario.horizon)
 
 

@@ -130,3 +130,38 @@ options:
     assert [r["makespan_s"] for r in b["releases"]] == [4.0, 4.0]
     assert b["finished_within_window"] and b["makespan_s_max"] == 4.0
     assert "batches" in result.to_summary()["options"][0]
+
+
+def test_batch_template_reports_the_window_per_option(tmp_path) -> None:
+    """`costsim new batch` asks for a 2 h window; a one-day run reports it for every option."""
+    from costsim.checks import checked_scenario
+    from costsim.cli.new import template_text
+    from costsim.simulate import simulate
+
+    path = tmp_path / "nightly.yaml"
+    path.write_text(template_text("batch", "nightly"))
+    scn = checked_scenario(path, size=True)
+    result = simulate(scn.model_copy(update={"horizon": 86400.0}))
+    for o in result.options:
+        assert o.batches is not None and o.batches["window_s"] == 7200.0
+        (rel,) = o.batches["releases"]
+        assert rel["release_s"] == 7200.0 and rel["jobs"] == 20000
+        # the jobs arrive over 30 min: no option can finish before the last one arrives
+        assert rel["makespan_s"] >= 1790.0
+
+
+def test_batch_needs_a_release_period_unless_the_traffic_is_a_schedule(tmp_path) -> None:
+    """batch: {window} on constant traffic is located bad input that says what to add."""
+    from costsim.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\nhorizon: 1d\ntraffic: {profile: constant, mean_rps: 1}\n"
+        "workload: {duration: {dist: fixed, value: 1s}}\nbatch: {window: 2h}\n"
+        "options:\n  - {name: vps, kind: vps}\n"
+    )
+    with pytest.raises(Exception) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert "batch.every is required unless the traffic is a schedule" in text
+    assert "s.yaml" in text
