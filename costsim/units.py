@@ -219,6 +219,19 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
+def short_value(value: Any) -> str:
+    """A swept value for tables, to 3 significant digits with its unit as written
+    (``3.06389rps`` -> ``3.06rps``, ``0.176894`` -> ``0.177``); other text unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:.3g}"
+    match = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/ ]*)", value)
+    if match is None:
+        return value
+    return f"{float(match.group(1)):.3g}{match.group(2)}"
+
+
 def elapsed_words(seconds: float) -> str:
     """An elapsed time [s] as people say it: ``1 h 12 min``, ``38 min 5 s``, ``4.2 s``, ``250 ms``.
 

@@ -172,7 +172,9 @@ def say_before_sweep(
 
 
 def _fmt_value(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    from costsim.units import short_value
+
+    return short_value(value)
 
 
 def _with_warmup(scn: Any, text: str) -> Any:
@@ -197,11 +199,7 @@ def print_sweep(result: Any) -> None:
     for col in ("from", "to", "cheapest"):
         table.add_column(col)
     for w in cross["winners"]:
-        table.add_row(
-            f"{w['from']:g}" if isinstance(w["from"], float) else str(w["from"]),
-            f"{w['to']:g}" if isinstance(w["to"], float) else str(w["to"]),
-            w["option"],
-        )
+        table.add_row(_fmt_value(w["from"]), _fmt_value(w["to"]), w["option"])
     console.print(table)
     if cross["crossovers"]:
         ct = Table(title="cost crossovers (95% interval over replications)", title_justify="left")

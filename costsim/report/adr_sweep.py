@@ -20,6 +20,7 @@ from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table, m
 from costsim.report.load import Output
 from costsim.report.sweep_sensitivity import sweep_sensitivity_blocks
 from costsim.slo import SloRule, pick, sweep_outcome
+from costsim.units import short_value
 
 
 def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
@@ -38,8 +39,8 @@ _RATES = ("cold_start_rate", "throttle_rate", "drop_rate")
 
 
 def _shown(value: Any) -> str:
-    """A swept value for people: numbers compactly, values with units as written."""
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    """A swept value for people: 3 significant digits, with its unit as written."""
+    return short_value(value)
 
 
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
