@@ -219,17 +219,29 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
+def short_number(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, plainly: ``19,000``, ``3.06``, ``0.000123``."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    rounded = float(f"{x:.{digits}g}")
+    if 1e-4 <= abs(rounded) < 1e15:
+        text = f"{rounded:,f}".rstrip("0").rstrip(".")
+        return text
+    return f"{rounded:g}"
+
+
 def short_value(value: Any) -> str:
     """A swept value for tables, to 3 significant digits with its unit as written
-    (``3.06389rps`` -> ``3.06rps``, ``0.176894`` -> ``0.177``); other text unchanged."""
+    (``3.06389rps`` -> ``3.06rps``, ``0.176894`` -> ``0.177``, ``20000`` -> ``20,000``); other
+    text unchanged."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return str(value)
     if isinstance(value, (int, float)):
-        return f"{value:.3g}"
+        return short_number(float(value))
     match = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/ ]*)", value)
     if match is None:
         return value
-    return f"{float(match.group(1)):.3g}{match.group(2)}"
+    return short_number(float(match.group(1))) + match.group(2)
 
 
 def elapsed_words(seconds: float) -> str:

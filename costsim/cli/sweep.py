@@ -191,6 +191,8 @@ def _with_warmup(scn: Any, text: str) -> Any:
 
 def print_sweep(result: Any) -> None:
     """Print who wins where and the crossovers of a sweep."""
+    from costsim.units import short_number
+
     cross = result.crossovers
     var = cross["variable"]
     table = Table(
@@ -212,8 +214,10 @@ def print_sweep(result: Any) -> None:
         for c in cross["crossovers"]:
             row = [
                 f"{c['a']} = {c['b']}",
-                f"{c['at']:.4g}",
-                f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}" if c["ci95"] else "n/a",
+                short_number(c["at"], 4),
+                f"{short_number(c['ci95'][0], 4)} .. {short_number(c['ci95'][1], 4)}"
+                if c["ci95"]
+                else "n/a",
             ]
             row += [c.get("at_text", "")] if rates else []
             ct.add_row(*row, str(c.get("cheaper_below") or ""))
@@ -234,8 +238,21 @@ def print_sweep(result: Any) -> None:
                 _fmt_value(r["params"].get(var)), who, "" if frac is None else f"{100 * frac:.0f}%"
             )
         console.print(st)
+    batch_lines(result.summary)
     for t in cross.get("memory_tuning", []):
         console.print(f"memory tuning of {t['option']} ({t['goal']}): best {t['best']}")
+
+
+def batch_lines(summary: dict[str, Any]) -> None:
+    """For a batch scenario, per option: at how many points every batch finished in its window."""
+    points = summary.get("points", [])
+    if not points or "within_window" not in points[0]["options"][0]:
+        return
+    for k, o in enumerate(points[0]["options"]):
+        on_time = sum(p["options"][k]["within_window"]["mean"] == 1.0 for p in points)
+        console.print(
+            f"{o['name']}: every batch within its window at {on_time} of {len(points)} points"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table, m
 from costsim.report.load import Output
 from costsim.report.sweep_sensitivity import sweep_sensitivity_blocks
 from costsim.slo import SloRule, pick, sweep_outcome
-from costsim.units import short_value
+from costsim.units import elapsed_words, short_value
 
 
 def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
@@ -145,6 +145,13 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"**Throttled:** up to {100 * worst['throttle_rate']:.2f} %; "
             f"**dropped:** up to {100 * worst['drop_rate']:.2f} %",
         ]
+        if any("within_window" in r for r in rows_n):
+            on_time = sum(point_mean(r, "within_window") == 1.0 for r in rows_n)
+            longest = max(point_mean(r, "makespan_s") for r in rows_n)
+            facts.append(
+                f"**Batch window:** every batch on time at {on_time} of {len(points)} points "
+                f"(in every replication); makespan up to {elapsed_words(longest)}"
+            )
         if not pays_for_idle(kinds[n]):
             facts.append("**Idle capacity:** none paid for (billed per use)")
         elif idle.get(n):
