@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.context import StreamContext
-from costsim.units import duration_field, parse_rate_per_s
+from costsim.units import duration_field, format_duration, parse_rate_per_s
 
 RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
 DurationS = Annotated[float, BeforeValidator(duration_field)]
@@ -216,7 +216,8 @@ class Spike(BaseProfile):
     def describe(self) -> str:
         return self._scaled(
             f"flash crowd: {self.base_rps:g} req/s rising x{self.peak_multiplier:g} at "
-            f"{self.start:g} s over {self.ramp:g} s, decaying in {self.decay:g} s"
+            f"{format_duration(self.start)} over {format_duration(self.ramp)}, decaying in "
+            f"{format_duration(self.decay)}"
         )
 
 
@@ -294,6 +295,8 @@ class Schedule(BaseProfile):
             yield np.concatenate(buffer), None
 
     def describe(self) -> str:
+        start = f" from {format_duration(self.offset)}" if self.offset else ""
         return (
-            f"batches of {self.batch} every {self.every:g} s over {self.window:g} s ({self.spread})"
+            f"batches of {self.batch:,} every {format_duration(self.every)}{start}, each spread "
+            f"over {format_duration(self.window)} ({self.spread})"
         )
