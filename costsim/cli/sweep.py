@@ -74,7 +74,7 @@ def sweep(
     # refusals come before the time estimate, so an error is the only line printed
     check_sweep(scn, axes, replications, tune_goal, scheduler, list(catalog or []))
     points = [apply_point(scn, params) for params in grid(axes)]
-    files = list(catalog or [])
+    files: list[str | Path] = list(catalog or [])
     stored = stored_runs(scn, axes, replications, engine, files, out) if out else None
     say_before_sweep(scn, points, engine, replications, workers, stored, out)
     # the bar and its ETA advance by each task's expected requests, not by task count: a
