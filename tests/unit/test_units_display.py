@@ -54,7 +54,13 @@ def test_schedule_and_spike_traffic_read_in_human_units() -> None:
         "batches of 20,000 every 1d from 2h, each spread over 30min (uniform)"
     )
     spike = PROFILES["spike"].model_validate(
-        {"profile": "spike", "base_rps": 1, "peak_multiplier": 10, "start": "1h", "ramp": "5min",
-         "decay": "10min"}
+        {
+            "profile": "spike",
+            "base_rps": 1,
+            "peak_multiplier": 10,
+            "start": "1h",
+            "ramp": "5min",
+            "decay": "10min",
+        }
     )
     assert "at 1h over 5min, decaying in 10min" in spike.describe()
