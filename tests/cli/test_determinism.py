@@ -66,4 +66,5 @@ def test_engines_agree_byte_for_byte_but_for_their_name(
     simpy = _run(monkeypatch, scenario, tmp_path / "simpy", "simpy")
     fast = _run(monkeypatch, scenario, tmp_path / "fast", "fast")
     assert b'"engine": "simpy"' in simpy
+    assert b'"finished_within_window"' in fast
     assert simpy.replace(b'"engine": "simpy"', b'"engine": "fast"') == fast
