@@ -122,6 +122,10 @@ class Slo(_Strict):
     drop_rate: float | None = Field(default=None, ge=0, le=1)
 
 
+#: Most batches a run tallies (each is a row of five numbers and an entry of summary.json).
+MAX_BATCHES = 10_000
+
+
 class Batch(_Strict):
     """Jobs released in batches, each of which must be done within a window.
 
@@ -557,10 +561,17 @@ def _check_batch(scenario: Scenario) -> None:
         raise scenario.error(
             "batch windows are not measured for application scenarios yet", "batch"
         )
-    if scenario.batch_releases()[0] is None:
+    every_s, _ = scenario.batch_releases()
+    if every_s is None:
         raise scenario.error(
             "batch.every is required unless the traffic is a schedule: write when batches "
             "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}",
+            "batch",
+        )
+    if scenario.horizon / every_s > MAX_BATCHES:
+        raise scenario.error(
+            f"{scenario.horizon / every_s:,.0f} batches over the horizon; at most "
+            f"{MAX_BATCHES:,} are tallied: release them less often or simulate less",
             "batch",
         )
 

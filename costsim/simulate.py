@@ -27,7 +27,7 @@ from costsim.pricing.models import month_factor
 from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
-from costsim.scenario import Scenario
+from costsim.scenario import MAX_BATCHES, Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
 
@@ -185,6 +185,8 @@ def batch_windows(scenario: Scenario) -> BatchWindows | None:
     every_s, offset_s = scenario.batch_releases()
     if every_s is None:
         raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
+    if scenario.horizon / every_s > MAX_BATCHES:  # a --horizon longer than the file's
+        raise scenario.error(f"more than {MAX_BATCHES:,} batches over the horizon", "batch")
     return BatchWindows(every_s, offset_s, scenario.batch.window, scenario.horizon)
 
 

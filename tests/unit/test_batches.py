@@ -165,3 +165,19 @@ def test_batch_needs_a_release_period_unless_the_traffic_is_a_schedule(tmp_path)
     text = str(info.value)
     assert "batch.every is required unless the traffic is a schedule" in text
     assert "s.yaml" in text
+
+
+def test_too_many_batches_is_refused_at_the_field(tmp_path) -> None:
+    """Every second for a day would tally 86,400 batches: a located error, not 3 MB of JSON."""
+    from costsim.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\nhorizon: 1d\ntraffic: {profile: constant, mean_rps: 1}\n"
+        "workload: {duration: {dist: fixed, value: 1s}}\nbatch: {window: 1s, every: 1s}\n"
+        "options:\n  - {name: vps, kind: vps}\n"
+    )
+    with pytest.raises(Exception) as info:
+        load_scenario(path)
+    assert "86,400 batches over the horizon" in str(info.value)
+    assert "s.yaml:5" in str(info.value)
