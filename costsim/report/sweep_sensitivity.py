@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from costsim.report.doc import Block, Bullets, Para, Table
+from costsim.report.doc import Block, Bullets, Image, Para, Table
 
 
 def _at(value: float | None, unit: str) -> str:
@@ -63,4 +63,12 @@ def sweep_sensitivity_blocks(folder: Path, log: bool) -> list[Block]:
             notes.append(f"{c['a']} = {c['b']} moves by less than 10 % under every input")
     if notes:
         blocks.append(Bullets(notes))
+    if any(c["factors"] for c in doc["crossovers"]):
+        if not (folder / "crossover_sensitivity.svg").exists():
+            from costsim.report.crossover_chart import crossover_chart
+
+            crossover_chart(doc, folder, log)
+        blocks.append(
+            Image("crossover_sensitivity", "How far each doubted input moves each crossover")
+        )
     return blocks
