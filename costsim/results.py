@@ -389,9 +389,9 @@ def batch_words(b: dict[str, Any]) -> str:
         return f"no batch was released within the horizon (window {window})"
     done = sum(r["finished_within_window"] for r in releases)
     verdict = "yes" if b["finished_within_window"] else "no"
-    text = (
-        f"finished within the {window} window: {verdict} ({done} of {len(releases)} batches on time"
-    )
+    n = len(releases)
+    text = f"finished within the {window} window: {verdict} ({done} of {n} "
+    text += ("batch" if n == 1 else "batches") + " on time"
     late = [r for r in releases if not r["finished_within_window"]]
     if late:
         r = late[0]
@@ -404,5 +404,6 @@ def batch_words(b: dict[str, Any]) -> str:
             text += f", {lost:,} never served"
     text += ")"
     if b["makespan_s_max"] is not None:
-        text += f"; makespan up to {elapsed_words(b['makespan_s_max'])}"
+        text += "; makespan " + ("" if n == 1 else "up to ")
+        text += elapsed_words(b["makespan_s_max"])
     return text

@@ -20,7 +20,7 @@ from costsim.cli.common import (
 from costsim.errors import InputError
 from costsim.results import Result, batch_words
 from costsim.slo import SloRule, rates
-from costsim.units import format_duration
+from costsim.units import elapsed_words, format_duration
 
 
 def _fmt_ms(ms: float) -> str:
@@ -71,7 +71,7 @@ def print_summary(result: Result) -> None:
     if cut:
         notes.append(f"dropped includes requests cut at the timeout ({', '.join(cut)})")
     if missing:
-        limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
+        limit = f"p99 at most {elapsed_words(rule.p99_ms / 1000)}, " if rule.p99_ms else ""
         window = " and every batch within its window" if result.options[0].batches else ""
         notes.append(f"! misses the SLO ({limit}{rule.lost_words()}{window})")
     cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))

@@ -158,3 +158,21 @@ def test_sweep_runtime_counts_only_the_runs_left() -> None:
     big = scn.model_copy(update={"traffic": scn.traffic.model_copy(update={"mean_rps": 50.0})})
     assert sweep_runtime_s([scn, big], "fast", [2, 0]) == sweep_runtime_s([scn], "fast", 2)
     assert sweep_runtime_s([scn, big], "fast", [0, 0]) == 0.0
+
+
+def test_batch_run_says_per_option_whether_it_finished_in_the_window(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """`costsim new batch` then `run --quick`: one line per option with the window and the
+    makespan, in words (1 batch, not "1 batches"); the SLO note reads 10 min, not 600000 ms."""
+    monkeypatch.chdir(tmp_path)
+    assert cli(monkeypatch, capsys, "new", "batch", "--out", "nightly.yaml")[0] == 0
+    args = ["run", "nightly.yaml", "--quick", "--out", "out", "--no-charts"]
+    code, out, err = cli(monkeypatch, capsys, *args)
+    assert code == 0, err
+    text = " ".join(out.split())  # the table wraps long lines
+    assert "lambda: finished within the 2 h window: yes (1 of 1 batch on time); makespan" in text
+    assert "p99 at most 10 min" in text and "600000 ms" not in text
+    assert "every batch within its window" in text
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert all(o["batches"]["window_s"] == 7200.0 for o in summary["options"])
