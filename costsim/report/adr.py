@@ -152,8 +152,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(
         Para(
             f"Traffic: {s.get('traffic', '?')}. The simulation replays {arrived:,} requests over "
-            f"{days:g} days ({arrived / s['horizon_s']:,.3g} req/s on average); costs are scaled "
-            "to a 730-hour month."
+            f"{days:g} {'day' if days == 1 else 'days'} "
+            f"({arrived / s['horizon_s']:,.3g} req/s on average); costs are scaled to a 730-hour "
+            "month."
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
@@ -193,7 +194,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     doc.add(Para(f'Chosen option: "{chosen["name"]}", because {because}.'))
     if chosen.get("batches"):
-        doc.add(Para(sentence(batch_words(chosen["batches"]))))
+        doc.add(Para(sentence(batch_words(chosen["batches"])) + "."))
     doc.add(Image("cost", "Monthly cost per option, components stacked"))
     doc.add(Heading(3, "Consequences"))
     cons = []

@@ -64,3 +64,12 @@ def test_schedule_and_spike_traffic_read_in_human_units() -> None:
         }
     )
     assert "at 1h over 5min, decaying in 10min" in spike.describe()
+
+
+def test_record_latencies_switch_to_larger_units_from_ten_seconds() -> None:
+    """The decision record says "p99 1 min 24 s", not "84,151 ms"; short ones stay in ms."""
+    from costsim.report.adr_common import ms
+
+    assert [ms(40.25), ms(850.0), ms(9_999.0), ms(30_000.0), ms(84_151.0)] == [
+        "40.2 ms", "850 ms", "9,999 ms", "30 s", "1 min 24 s",
+    ]  # fmt: skip
