@@ -164,6 +164,9 @@ class OptionResult:
                 "utilization": self.utilization,
             }
         )
+        if self.batches is not None:
+            row["finished_within_window"] = bool(self.batches["finished_within_window"])
+            row["makespan_s"] = self.batches["makespan_s_max"]
         return row
 
     def __repr__(self) -> str:

@@ -130,6 +130,8 @@ options:
     assert [r["makespan_s"] for r in b["releases"]] == [4.0, 4.0]
     assert b["finished_within_window"] and b["makespan_s_max"] == 4.0
     assert "batches" in result.to_summary()["options"][0]
+    row = result.options[0].row()  # what Result.to_frame() shows
+    assert row["finished_within_window"] is True and row["makespan_s"] == 4.0
 
 
 def test_batch_template_reports_the_window_per_option(tmp_path) -> None:
