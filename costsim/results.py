@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from costsim.meters import Meters
-from costsim.units import elapsed_words
+from costsim.units import elapsed_words, span_words
 
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
 TIMESERIES_COLUMNS = (
@@ -245,7 +245,7 @@ class Result:
         return pd.DataFrame([o.row() for o in self.options]).set_index("option")
 
     def __repr__(self) -> str:
-        lines = [f"<Result {self.scenario}: seed {self.seed}, {self.horizon_s / 86400:g} days>"]
+        lines = [f"<Result {self.scenario}: seed {self.seed}, {span_words(self.horizon_s)}>"]
         lines += [f"  {o!r}" for o in self.options]
         return "\n".join(lines)
 

@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
+from costsim.fields import file_fields
 from costsim.units import format_duration
 
 #: Unit kind of a field, by the validator function that parses it.
@@ -79,7 +81,21 @@ FIELD_DOCS: dict[str, str] = {
     "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
     "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
     "oldest or random.",
-    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not).",
+    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not); "
+    "with a provisioned_schedule, the count outside its windows.",
+    "provisioned_schedule": "Windows of provisioned concurrency (ScheduleWindow): the count is "
+    "the largest of the windows open, at least provisioned_concurrency. A rise adds warm "
+    "instances (no cold start); a fall turns the newest provisioned instances on demand, which "
+    "are reclaimed after keep_alive. Day 0 of the run is a Monday (cron dates: 2024-01-01).",
+    "ScheduleWindow.count": "Provisioned instances while the window is open.",
+    "ScheduleWindow.start": "Dated window: when it opens, from the start of the run (with end).",
+    "ScheduleWindow.end": "Dated window: when it closes, after start.",
+    "ScheduleWindow.at": "Daily or weekly window: opening time of day, HH:MM (with until).",
+    "ScheduleWindow.until": "Closing time of day, HH:MM; before at, the window ends the next day.",
+    "ScheduleWindow.days": "Weekdays the at/until window opens on (mon ... sun); unset, every day.",
+    "ScheduleWindow.cron": "A 5-field cron expression (minute hour day month weekday): the window "
+    "opens at every minute it matches (with duration).",
+    "ScheduleWindow.duration": "How long a cron window stays open after each firing.",
     "instance_concurrency": "Requests one instance serves at once (Cloud Run style).",
     "billing_granularity": "Duration billing increment (default: from the catalog).",
     "init_billed": "Whether initialisation is billed (default: from the catalog).",
@@ -140,6 +156,8 @@ FIELD_DOCS: dict[str, str] = {
     "Schedule.count": "Invocations per batch.",
     "window": "Span over which each batch's invocations arrive.",
     "offset": "Start of the first batch.",
+    "at": 'Clock time of the first batch on day one ("02:00"; time 0 is Monday 00:00), '
+    "instead of offset.",
     "spread": "How arrivals are placed: uniform, equidistant or poisson (schedule); "
     "how counts are spread in each interval (replay).",
     "states": "The MMPP's states, each {rate, mean_sojourn}.",
@@ -258,14 +276,27 @@ def docstring_attributes(model: type[BaseModel]) -> dict[str, str]:
     return out
 
 
+def _field(model: type[BaseModel], name: str) -> tuple[str, str, FieldInfo]:
+    """``(file name, Python name, FieldInfo)`` of a field given by either name."""
+    info = file_fields(model).get(name) or model.model_fields[name]
+    python = next(n for n, i in model.model_fields.items() if i is info)
+    return info.alias or python, python, info
+
+
 def field_doc(model: type[BaseModel], name: str) -> str:
     """The meaning of ``model.name``: :data:`FIELD_DOCS`, else the model's own numpydoc
-    ``Attributes`` entry, else the field's description (empty if undocumented)."""
-    info = model.model_fields[name]
+    ``Attributes`` entry, else the field's description (empty if undocumented).
+
+    ``name`` is the file's name of the field (``keep_alive``) or its Python name
+    (``keep_alive_s``); :data:`FIELD_DOCS` is keyed by the file's names.
+    """
+    file_name, python, info = _field(model, name)
+    attributes = docstring_attributes(model)
     return (
-        FIELD_DOCS.get(f"{model.__name__}.{name}")
-        or docstring_attributes(model).get(name)
-        or FIELD_DOCS.get(name)
+        FIELD_DOCS.get(f"{model.__name__}.{file_name}")
+        or attributes.get(python)
+        or attributes.get(file_name)
+        or FIELD_DOCS.get(file_name)
         or (info.description or "")
     )
 
@@ -297,7 +328,7 @@ def scenario_schema() -> dict[str, Any]:
         if target is None:
             continue
         props = target.get("properties", {})
-        for name, info in model.model_fields.items():
+        for name, info in file_fields(model).items():
             if info.exclude:
                 props.pop(name, None)
                 continue
@@ -357,7 +388,7 @@ def schema_text() -> str:
 def _type_words(model: type[BaseModel], name: str) -> str:
     import typing
 
-    info = model.model_fields[name]
+    _, _, info = _field(model, name)
     kind = _unit_kind(info)
     if kind is not None:
         return kind
@@ -388,7 +419,7 @@ def _type_words(model: type[BaseModel], name: str) -> str:
 def _default_words(model: type[BaseModel], name: str) -> str:
     from pydantic_core import PydanticUndefined
 
-    info = model.model_fields[name]
+    _, _, info = _field(model, name)
     if info.is_required():
         return "**required**"
     if info.default_factory is not None:
@@ -415,6 +446,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "ServerlessOption",
             "Extra",
             "ScaleRate",
+            "ScheduleWindow",
             "FunctionSettings",
             "VpsOption",
             "Autoscale",
@@ -478,7 +510,7 @@ def scenario_reference() -> str:
             doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
             lines += [f"### {name}", "", " ".join(doc.split()), ""]
             lines += ["| field | type | default | meaning |", "|---|---|---|---|"]
-            for field, info in model.model_fields.items():
+            for field, info in file_fields(model).items():
                 if info.exclude:
                     continue
                 meaning = field_doc(model, field).replace("|", "\\|")

@@ -128,7 +128,7 @@ def _summarise(
     detail: dict[str, object],
 ) -> OptionResult:
     h = out.latency
-    horizon = scenario.horizon
+    horizon = scenario.horizon_s
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
     bins = out.bins
@@ -185,9 +185,9 @@ def batch_windows(scenario: Scenario) -> BatchWindows | None:
     every_s, offset_s = scenario.batch_releases()
     if every_s is None:
         raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
-    if scenario.horizon / every_s > MAX_BATCHES:  # a --horizon longer than the file's
+    if scenario.horizon_s / every_s > MAX_BATCHES:  # a --horizon longer than the file's
         raise scenario.error(f"more than {MAX_BATCHES:,} batches over the horizon", "batch")
-    return BatchWindows(every_s, offset_s, scenario.batch.window, scenario.horizon)
+    return BatchWindows(every_s, offset_s, scenario.batch.window_s, scenario.horizon_s)
 
 
 def _run_engine(run: Callable[..., EngineOutput], *args: object) -> EngineOutput:
@@ -226,12 +226,12 @@ def simulate_option(
         return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
     runners = ENGINES[engine]
-    bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
-    timing = (scenario.horizon, bins)
+    bins = TimeBins(scenario.horizon_s, default_bin_count(scenario.horizon_s))
+    timing = (scenario.horizon_s, bins)
     draws = _option_draws(scenario, opt.name)
     chunks: Iterable[Chunk] = traffic if traffic is not None else request_chunks(scenario)
     done = 0
-    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon_s)
 
     def tick(n: int) -> None:
         nonlocal done
@@ -265,7 +265,7 @@ def shared_traffic(scenario: Scenario) -> list[Chunk] | None:
     """The whole request stream, when it is small enough to hold once for all options."""
     if len(scenario.options) < 2:
         return None
-    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon_s)
     if not math.isfinite(expected) or expected > SHARED_TRAFFIC_MAX_REQUESTS * 0.8:
         return None
     chunks = []
@@ -327,16 +327,16 @@ def simulate(
         options.append(result)
         versions.update(v)
         dates.update(d)
-    bins = default_bin_count(scenario.horizon)
+    bins = default_bin_count(scenario.horizon_s)
     slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
     return Result(
         scenario=scenario.name,
         seed=scenario.seed,
-        horizon_s=scenario.horizon,
+        horizon_s=scenario.horizon_s,
         engine=engine,
         catalogs=versions,
         options=options,
-        bin_width_s=scenario.horizon / bins,
+        bin_width_s=scenario.horizon_s / bins,
         description=scenario.description,
         traffic=scenario.traffic.describe(),
         costsim_version=__version__,

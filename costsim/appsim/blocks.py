@@ -15,6 +15,18 @@ from costsim.results import CostBreakdown, LatencySummary
 
 
 def latency_summary(h: LatencyHistogram) -> LatencySummary:
+    """Mean and percentiles of a latency histogram, in milliseconds.
+
+    Parameters
+    ----------
+    h : LatencyHistogram
+        Latencies [s].
+
+    Returns
+    -------
+    LatencySummary
+        Mean, p50, p95, p99 and p99.9 [ms].
+    """
     return LatencySummary(
         mean=h.mean_s() * 1000,
         p50=h.quantile_s(0.50) * 1000,
@@ -122,6 +134,22 @@ def queue_blocks(out: AppOutput, requests: dict[str, float]) -> list[dict[str, A
 
 
 def timeseries(out: AppOutput, cost_total: Decimal, serverless: bool) -> dict[str, np.ndarray]:
+    """The columns of an application option's rows in ``timeseries.csv``.
+
+    Parameters
+    ----------
+    out : AppOutput
+        What the application engine measured, with its time bins.
+    cost_total : Decimal
+        The option's monthly cost [USD]; the horizon's share of it is spread over the bins.
+    serverless : bool
+        Spread the cost by requests served (serverless) rather than by instance time.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Column name -> one value per bin (``t_start_s`` [s], counts, ``cost_usd_cumulative``).
+    """
     bins = out.bins
     horizon_cost = cost_total * Decimal(repr(out.horizon_s)) / MONTH_S
     driver = bins.served.astype(float) if serverless else bins.alive_s

@@ -49,7 +49,7 @@ def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> Serv
             "extras",
         )
     burst = float(opt.scale_rate.instances) if opt.scale_rate else math.inf
-    rate = opt.scale_rate.instances / opt.scale_rate.per if opt.scale_rate else math.inf
+    rate = opt.scale_rate.instances / opt.scale_rate.per_s if opt.scale_rate else math.inf
     pools: dict[str, PoolParams] = {}
     for name, spec in app.functions.items():
         s = opt.functions.get(name)
@@ -64,10 +64,12 @@ def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> Serv
                 "functions",
             )
         pools[name] = PoolParams(
-            memory_mb=(s.memory if s and s.memory else None) or spec.memory or opt.memory,
+            memory_mb=(s.memory_mb if s and s.memory_mb else None)
+            or spec.memory_mb
+            or opt.memory_mb,
             keep_alive_s=next(
                 v
-                for v in (s.keep_alive if s else None, spec.keep_alive, opt.keep_alive)
+                for v in (s.keep_alive_s if s else None, spec.keep_alive_s, opt.keep_alive_s)
                 if v is not None
             ),
             cold_start=(s.cold_start if s and s.cold_start else None) or opt.cold_start,
@@ -106,19 +108,19 @@ def fleet_plan(
         gran, minimum = (billing.granularity_s, billing.minimum_s) if billing else (1.0, 0.0)
     else:
         count = opt.count or servers_for_peak(
-            scenario.traffic.peak_rps(scenario.horizon),
+            scenario.traffic.peak_rps(scenario.horizon_s),
             scenario.workload.duration.mean_s,
             opt.workers + (opt.background_workers or 0),
             opt.sizing_utilization,
         )
-        gran, minimum = scenario.horizon, 0.0
+        gran, minimum = scenario.horizon_s, 0.0
     return FleetPlan(
         servers=count,
         workers=opt.workers,
         background_workers=opt.background_workers,
         balancer_code=BALANCERS.index(opt.balancer),
         queue_limit=opt.queue_limit,
-        queue_timeout_s=opt.queue_timeout,
+        queue_timeout_s=opt.queue_timeout_s,
         billing_granularity_s=gran,
         billing_minimum_s=minimum,
     )

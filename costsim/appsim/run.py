@@ -150,29 +150,21 @@ def _serverless_lines(
     init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
     meters: dict[str, Meters] = {}
     billing: dict[str, PoolBilling] = {}
+    check_pool_memory(scenario, idx, opt, item, plan)
     for name, p in plan.pools.items():
-        lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-        if not lo <= p.memory_mb <= hi:
-            raise scenario.error(
-                f"{name}: {opt.provider} memory must be within {lo:g}-{hi:g} MB, "
-                f"got {p.memory_mb:g} MB",
-                "options",
-                idx,
-                "functions" if name in opt.functions else "memory",
-            )
         config: dict[str, object] = {
             "function": name,
             "memory_mb": p.memory_mb,
             "arch": opt.arch,
-            "ephemeral_storage_mb": opt.ephemeral_storage,
+            "ephemeral_storage_mb": opt.ephemeral_storage_mb,
             "init_billed": init_billed,
             "provisioned_concurrency": p.provisioned,
             "instance_concurrency": 1,
             "response_mb": 0.0,
         }
-        if opt.billing_granularity is not None:
-            config["billing_granularity_ms"] = max(1, round(opt.billing_granularity * 1000))
-        meters[name] = pool_meters(out.functions[name], scenario.horizon, config)
+        if opt.billing_granularity_s is not None:
+            config["billing_granularity_ms"] = max(1, round(opt.billing_granularity_s * 1000))
+        meters[name] = pool_meters(out.functions[name], scenario.horizon_s, config)
         billing[name] = PoolBilling(cat, item, opt.free_tier, opt.prices)
     try:
         lines, per_function = rate_pools(meters, billing)
@@ -191,7 +183,7 @@ def _serverless_lines(
         gcat, gitem = _gateway(scenario, cats, i, route.gateway)
         used.append(gcat)
         lines += rate_addon(
-            gitem, gcat, out.routes[route.name].arrived, scenario.horizon, opt.free_tier
+            gitem, gcat, out.routes[route.name].arrived, scenario.horizon_s, opt.free_tier
         )
     services = {
         name: app.queues[name].service if name in app.queues else "aws-sqs" for name in out.queues
@@ -205,7 +197,7 @@ def _serverless_lines(
     for (catalog, item_name), count in sorted(by_item.items()):
         qcat, qitem = _item(scenario, cats, catalog, item_name, "application", "queues")
         used.append(qcat)
-        lines += rate_addon(qitem, qcat, count, scenario.horizon, opt.free_tier)
+        lines += rate_addon(qitem, qcat, count, scenario.horizon_s, opt.free_tier)
     lines += _workflow_lines(scenario, out, cats, opt.free_tier, used)
     return lines, per_function, meters, requests
 
@@ -223,13 +215,13 @@ def _workflow_lines(
         cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "standard", *path)
         assert isinstance(item, FunctionItem)
         used.append(cat)
-        lines += rate_standard_workflow(item, cat, transitions, scenario.horizon, free_tier)
+        lines += rate_standard_workflow(item, cat, transitions, scenario.horizon_s, free_tier)
     for memory_mb in sorted({w.memory_mb for w in express}):
         cat, item = _item(scenario, cats, WORKFLOW_CATALOG, "express", *path)
         assert isinstance(item, FunctionItem)
         used.append(cat)
         hist = workflow_histogram(out, memory_mb)
-        lines += rate_express_workflow(item, cat, hist, memory_mb, scenario.horizon, free_tier)
+        lines += rate_express_workflow(item, cat, hist, memory_mb, scenario.horizon_s, free_tier)
     return lines
 
 
@@ -246,11 +238,11 @@ def simulate_application_option(
         raise application_engine_error(scenario)
     app = _app(scenario)
     opt = scenario.options[idx]
-    bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
+    bins = TimeBins(scenario.horizon_s, default_bin_count(scenario.horizon_s))
     args = (
         app,
-        scenario.horizon,
-        scenario.warmup,
+        scenario.horizon_s,
+        scenario.warmup_s,
         scenario.seed,
         option_stream_key(opt.name),
         bins,
@@ -268,11 +260,11 @@ def simulate_application_option(
             run_serverless_app,
             app,
             plan,
-            scenario.horizon,
+            scenario.horizon_s,
             bins,
             scenario.seed,
             option_stream_key(opt.name),
-            scenario.warmup,
+            scenario.warmup_s,
             scenario.base_dir,
         )
         lines, per_function, meters, requests = _serverless_lines(
@@ -283,13 +275,13 @@ def simulate_application_option(
         detail.update(
             provider=opt.provider,
             arch=opt.arch,
-            memory_mb=opt.memory,
-            keep_alive_s=opt.keep_alive,
+            memory_mb=opt.memory_mb,
+            keep_alive_s=opt.keep_alive_s,
             concurrency_limit=opt.concurrency_limit,
             extras=[*gateways, *sorted({c.catalog for c in used[1:]} - {"aws-api-gateway"})],
             function_memory_mb=memory,
         )
-        option_meters = merged_meters(meters, "serverless", scenario.horizon)
+        option_meters = merged_meters(meters, "serverless", scenario.horizon_s)
     else:
         key, field, cat, mitem = _machine(scenario, idx, opt, cats)
         used.append(cat)
@@ -317,7 +309,7 @@ def simulate_application_option(
     dates = {c.catalog: c.as_of.isoformat() for c in used}
     cost = breakdown(lines, versions)
     totals = out.totals()
-    horizon = scenario.horizon
+    horizon = scenario.horizon_s
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
     latency = out.latency()
@@ -365,13 +357,42 @@ def application_engine_error(scenario: Scenario) -> InputError:
     )
 
 
+def check_pool_memory(
+    scenario: Scenario, idx: int, opt: ServerlessOption, item: FunctionItem, plan: ServerlessPlan
+) -> None:
+    """Each function's memory within the product's range, located where the memory was set.
+
+    Raises
+    ------
+    InputError
+        At ``options.N.functions.NAME.memory``, ``application.functions.NAME.memory`` or
+        ``options.N.memory``, whichever gave the function its memory.
+    """
+    app = _app(scenario)
+    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
+    for name, p in plan.pools.items():
+        if lo <= p.memory_mb <= hi:
+            continue
+        own = opt.functions.get(name)
+        where: tuple[str | int, ...] = ("options", idx, "memory")
+        if own is not None and own.memory_mb:
+            where = ("options", idx, "functions", name, "memory")
+        elif app.functions[name].memory_mb:
+            where = ("application", "functions", name, "memory")
+        raise scenario.error(
+            f"{name}: {opt.provider} memory must be within {lo:g}-{hi:g} MB, "
+            f"got {p.memory_mb:g} MB",
+            *where,
+        )
+
+
 def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
     """Resolve every catalog item an application run would need, without simulating."""
     app = _app(scenario)
     for idx, opt in enumerate(scenario.options):
         if isinstance(opt, ServerlessOption):
-            _function_catalog(scenario, idx, opt, cats)
-            serverless_plan(scenario, idx, opt)
+            _, item = _function_catalog(scenario, idx, opt, cats)
+            check_pool_memory(scenario, idx, opt, item, serverless_plan(scenario, idx, opt))
         else:
             fleet_plan(scenario, idx, opt, _machine(scenario, idx, opt, cats)[2])
     for i, route in enumerate(app.routes):

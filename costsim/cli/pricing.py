@@ -134,6 +134,14 @@ def quote_aws_lambda(
     response_mb: Annotated[
         float, typer.Option("--response-mb", min=0, help="Response size [MB] (streaming).")
     ] = 0.0,
+    snapstart_version_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--snapstart-version-hours",
+            min=0,
+            help="SnapStart version-hours cached this month [h] (default: one version, 730 h).",
+        ),
+    ] = None,
     extra: ExtraOpt = None,
     price: PriceOpt = None,
     catalog: CatalogOpt = None,
@@ -153,6 +161,7 @@ def quote_aws_lambda(
         cold_starts=cold_starts,
         init_ms=init_ms,
         response_mb=response_mb,
+        snapstart_version_hours=snapstart_version_hours,
     )
     result = quote_function(
         _catalogs(catalog),

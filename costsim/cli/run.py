@@ -20,7 +20,7 @@ from costsim.cli.common import (
 from costsim.errors import InputError
 from costsim.results import Result, batch_words
 from costsim.slo import SloRule, rates
-from costsim.units import elapsed_words, format_duration
+from costsim.units import elapsed_words, format_duration, span_words
 
 
 def _fmt_ms(ms: float) -> str:
@@ -105,11 +105,11 @@ def say_before_run(scn: Any, engine: str, runs: int = 1, workers: int = 1) -> No
     slow = contention()
     predicted = runtime_s(scn, engine, runs, workers) * slow
     if predicted >= ANNOUNCE_AFTER_S:
-        quick = scn.model_copy(update={"horizon": quick_horizon_s(scn)})
+        quick = scn.model_copy(update={"horizon_s": quick_horizon_s(scn)})
         tip = ""
-        if quick.horizon < scn.horizon:
+        if quick.horizon_s < scn.horizon_s:
             tip = (
-                f"; --quick ({format_duration(quick.horizon)}) takes "
+                f"; --quick ({format_duration(quick.horizon_s)}) takes "
                 f"{say_duration(runtime_s(quick, engine, runs, workers) * slow)}"
             )
         err_console.print(f"estimated run time {say_duration(predicted)}{tip}", soft_wrap=True)
@@ -201,7 +201,7 @@ def validate(
     read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
     console.print(
         f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
-        f"{format_duration(scn.horizon)}, about {est.requests:,.0f} requests{read})",
+        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{read})",
         soft_wrap=True,
     )
 
@@ -225,7 +225,7 @@ def traffic(
         check_writable(out, kind="add")
     summary = summarise_traffic(scn)
     table = Table(
-        title=f"{scn.name}: traffic over {scn.horizon / 86400:g} days", title_justify="left"
+        title=f"{scn.name}: traffic over {span_words(scn.horizon_s)}", title_justify="left"
     )
     table.add_column("measure")
     table.add_column("value", justify="right")

@@ -162,11 +162,11 @@ def say_before_sweep(
         )
         return
     quick_h = quick_horizon_s(scn)
-    quick = [p.model_copy(update={"horizon": quick_h}) for p in points]
+    quick = [p.model_copy(update={"horizon_s": quick_h}) for p in points]
     tip = f"; --quick takes {say_duration(sweep_runtime_s(quick, engine, 1, n) * slow)}"
     err_console.print(
         f"estimated sweep time {say_duration(predicted)} ({total} runs)"
-        + (tip if quick_h < scn.horizon or replications > 1 else ""),
+        + (tip if quick_h < scn.horizon_s or replications > 1 else ""),
         soft_wrap=True,
     )
 
@@ -184,9 +184,9 @@ def _with_warmup(scn: Any, text: str) -> Any:
         warmup_s = parse_duration_s(text)
     except ValueError as exc:
         raise InputError(str(exc), field="--warmup") from None
-    if not 0 <= warmup_s < scn.horizon:
+    if not 0 <= warmup_s < scn.horizon_s:
         raise InputError("must be >= 0 and shorter than the horizon", field="--warmup")
-    return scn.model_copy(update={"warmup": warmup_s})
+    return scn.model_copy(update={"warmup_s": warmup_s})
 
 
 def print_sweep(result: Any) -> None:

@@ -47,6 +47,7 @@ admits_new_instance = njit(serverless_rules.admits_new_instance)
 times_out = njit(serverless_rules.times_out)
 run_time_s = njit(serverless_rules.run_time_s)
 retire_at_close_s = njit(serverless_rules.retire_at_close_s)
+continues_active_period = njit(serverless_rules.continues_active_period)
 # The fleet model's rules (see costsim.platforms.fleet_rules), compiled from the SimPy engine's.
 counts_in_latency = njit(rules.counts_in_latency)
 wait_expired = njit(fleet_rules.wait_expired)

@@ -160,7 +160,6 @@ def run_fleet(
         latency=latency,
         bins=bins,
         meters=meters,
-        quantities={"instance_s": alive_s, "instances_launched": float(launched)},
         alive_s=alive_s,
         busy_s=busy_s,
         max_instances=int(st.max_instances[0]),

@@ -32,7 +32,10 @@ STATE = record_dtype(
     ("now_s", "tokens", "tokens_at_s", "lat_total_s", "alive_s", "busy_s", "active_s"),
     ("n_alive", "next_id", "heap_n", "seq", "n_free_slots", "nf_prov", "nf_other", "arrived",
      "served", "cold_starts", "throttled", "timed_out", "provisioned_served", "max_instances",
-     "cold_pos", "ov_n"),
+     "cold_pos", "ov_n",
+     # the provisioned schedule: next change, current count, provisioned instances on the
+     # stack, and the free slots a change waits for (0: none)
+     "pc_pos", "pc_level", "n_prov", "need_slots"),
 )  # fmt: skip
 # Slot rows: slot_f (float), slot_i (int).
 CREATED, IDLE, READY, ACTIVE_SINCE = range(4)
@@ -59,7 +62,7 @@ class Arrays(NamedTuple):
     cand: np.ndarray  # (2, cap) float: stands for the candidates of ``reuse: random``
     ht: np.ndarray  # event heap: time [s]
     ho: np.ndarray  # order key
-    ha: np.ndarray  # 2 * slot + timed out
+    ha: np.ndarray  # 4 * slot + 2 * started on a provisioned instance + timed out
     hv: np.ndarray  # end time [s]
     hist: np.ndarray  # (6, DENSE_MS) counts per whole millisecond
     overflow: np.ndarray  # (2, n) histogram row and value [ms] of values >= DENSE_MS
@@ -70,6 +73,9 @@ class Arrays(NamedTuple):
     b_throttled: np.ndarray
     b_alive: np.ndarray
     b_busy: np.ndarray
+    pc_t: np.ndarray  # times of the provisioned schedule's changes [s]
+    pc_n: np.ndarray  # the count from each change on
+    prov_stack: np.ndarray  # slots of the provisioned instances, oldest first
     batch_tally: np.ndarray  # (batches, 5), see costsim.engine.batches
     batch_cfg: np.ndarray
 

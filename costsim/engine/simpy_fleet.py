@@ -354,7 +354,6 @@ def run_fleet(
         latency=fleet.latency,
         bins=bins,
         meters=meters,
-        quantities={"instance_s": fleet.alive_s, "instances_launched": float(fleet.next_id)},
         alive_s=fleet.alive_s,
         busy_s=fleet.busy_s,
         max_instances=fleet.max_instances,

@@ -45,7 +45,9 @@ from costsim.platforms.rules import (
 )
 from costsim.platforms.serverless import ServerlessPlatform
 from costsim.platforms.serverless_rules import (
+    NO_PERIOD_S,
     admits_new_instance,
+    continues_active_period,
     retire_at_close_s,
     run_time_s,
     times_out,
@@ -91,7 +93,7 @@ class _Instance:
         self.id = iid
         self.created_s = created_s
         self.idle_since_s = created_s
-        self.active_since_s = created_s
+        self.active_since_s = NO_PERIOD_S  # no activity period open yet
         self.ready_s = ready_s
         self.active = 0
         self.provisioned = provisioned
@@ -125,8 +127,29 @@ class _Pool:
         self.provisioned_served = 0
         self.max_instances = 0
         self.batches = BatchWindows.none()
-        for _ in range(p.provisioned):
-            self._new_instance(0.0, 0.0, provisioned=True)
+        #: provisioned instances, oldest first: a fall of the schedule takes the newest
+        self.prov_stack: list[_Instance] = []
+        self.level = 0
+        self.reprovision(0.0, p.provisioned)
+
+    def reprovision(self, t_s: float, level: int, _event: object = None) -> None:
+        """Bring the provisioned count to ``level`` at ``t_s`` [s]: new warm instances, or the
+        newest provisioned ones turned on demand (see :class:`ServerlessPlatform`)."""
+        for _ in range(level - self.level):
+            self.prov_stack.append(self._new_instance(t_s, t_s, provisioned=True))
+        for _ in range(self.level - level):
+            inst = self.prov_stack.pop()
+            if inst.active == 0:
+                self._close_period(inst)
+                inst.idle_since_s = t_s
+            else:
+                # its provisioned activity period ends here, an on-demand one begins
+                period_s = t_s - inst.active_since_s
+                self.active_s += period_s
+                self.hist["provisioned_active_period_ms"][ms_ceil(period_s)] += 1
+                inst.active_since_s = t_s
+            inst.provisioned = False
+        self.level = level
 
     def _new_instance(self, t_s: float, ready_s: float, provisioned: bool) -> _Instance:
         inst = _Instance(self.next_id, t_s, ready_s, provisioned)
@@ -135,7 +158,19 @@ class _Pool:
         self.max_instances = max(self.max_instances, len(self.alive))
         return inst
 
+    def _close_period(self, inst: _Instance) -> None:
+        """Record the instance's open activity period, which ended when it last went idle."""
+        if inst.active_since_s == NO_PERIOD_S:
+            return
+        period_s = inst.idle_since_s - inst.active_since_s
+        self.active_s += period_s
+        which = "provisioned_active_period_ms" if inst.provisioned else "active_period_ms"
+        self.hist[which][ms_ceil(period_s)] += 1
+        inst.active_since_s = NO_PERIOD_S
+
     def _retire(self, inst: _Instance, end_s: float) -> None:
+        if inst.active == 0:
+            self._close_period(inst)
         end_s = clip_to_horizon_s(end_s, self.horizon_s)
         if end_s > inst.created_s:
             self.alive_s += end_s - inst.created_s
@@ -198,7 +233,10 @@ class _Pool:
             self.counters.cold_starts += 1
             self.bins.cold_starts[b] += 1
             self.hist["init_ms"][ms_ceil(init_s)] += 1
-        if inst.active == 0:
+        if inst.active == 0 and not continues_active_period(
+            inst.active_since_s, inst.idle_since_s, t_s
+        ):
+            self._close_period(inst)
             inst.active_since_s = t_s
         inst.active += 1
         timed_out = times_out(dur_s, p.timeout_s)
@@ -215,23 +253,27 @@ class _Pool:
         if end_s > t_s:
             self.busy_s += busy_within_horizon_s(t_s, end_s, self.horizon_s, weight)
             self.bins.add_interval(self.bins.busy_s, t_s, end_s, weight)
-        schedule_at(self.env, end_s, URGENT, partial(self._finish, inst, end_s, timed_out))
+        schedule_at(
+            self.env, end_s, URGENT, partial(self._finish, inst, end_s, timed_out, inst.provisioned)
+        )
 
     def _finish(
-        self, inst: _Instance, end_s: float, timed_out: bool, _event: object = None
+        self,
+        inst: _Instance,
+        end_s: float,
+        timed_out: bool,
+        on_provisioned: bool,
+        _event: object = None,
     ) -> None:
         inst.active -= 1
         if inst.active == 0:
+            # the activity period stays open: the next request may continue it
             inst.idle_since_s = end_s
-            period_s = end_s - inst.active_since_s
-            self.active_s += period_s
-            which = "provisioned_active_period_ms" if inst.provisioned else "active_period_ms"
-            self.hist[which][ms_ceil(period_s)] += 1
         if timed_out:
             self.counters.timed_out += 1
             return
         self.counters.served += 1
-        if inst.provisioned:
+        if on_provisioned:  # where it started: its duration is metered there
             self.provisioned_served += 1
         self.bins.served[self.bins.index(end_s)] += 1
 
@@ -270,6 +312,9 @@ def run_serverless(
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
     if batches is not None:
         pool.batches = batches
+    # scheduled before any arrival, so at equal times after completions, before arrivals
+    for t_s, level in platform.provisioned_changes:
+        schedule_at(env, t_s, ARRIVAL, partial(pool.reprovision, t_s, level))
 
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:
@@ -295,8 +340,8 @@ def run_serverless(
             "alive_instance_s": pool.alive_s,
             "busy_instance_s": pool.busy_s,
             "active_instance_s": pool.active_s,
-            "provisioned_instance_s": platform.provisioned * horizon_s,
         },
+        provisioned_steps=platform.provisioned_steps,
         counts={"provisioned_served": pool.provisioned_served, "instances_launched": pool.next_id},
         config=platform.meter_config,
     )

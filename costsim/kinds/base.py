@@ -54,12 +54,12 @@ class OptionContext:
     @property
     def horizon_s(self) -> float:
         """Simulated time [s]."""
-        return float(self.scenario.horizon)
+        return float(self.scenario.horizon_s)
 
     @property
     def warmup_s(self) -> float:
         """Requests arriving before this time [s] are left out of latency statistics."""
-        return float(self.scenario.warmup)
+        return float(self.scenario.warmup_s)
 
     @property
     def traffic(self) -> Any:

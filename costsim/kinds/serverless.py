@@ -22,8 +22,10 @@ from costsim.fields import (
     Strict,
 )
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
+from costsim.kinds.schedule import ScheduleWindow
 from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.schedule import provisioned_steps
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
 from costsim.pricing.bill import ExtraSpec as PricedExtra
 from costsim.pricing.bill import PricingSpec
@@ -50,7 +52,7 @@ class ScaleRate(Strict):
     """
 
     instances: int = Field(ge=1, le=MAX_INSTANCES)
-    per: DurationS = Field(gt=0)
+    per_s: DurationS = Field(gt=0, alias="per")
 
 
 class Extra(Strict):
@@ -103,26 +105,31 @@ class ServerlessOption(Strict):
     #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
     #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
     plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
-    memory: SizeMB = Field(default=128.0, gt=0)
+    memory_mb: SizeMB = Field(default=128.0, gt=0, alias="memory")
     cold_start: Distribution = Field(
         default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
     )
-    keep_alive: DurationS = Field(default=600.0, ge=0, le=MAX_SPAN_S)
+    keep_alive_s: DurationS = Field(default=600.0, ge=0, le=MAX_SPAN_S, alias="keep_alive")
     concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
     #: New instances per period; unset, the product's published rate (Lambda: 1,000 per 10 s).
     scale_rate: ScaleRate | None = None
     #: Longest an invocation may run; unset, the product's limit (Lambda: 15 min). A longer one
     #: holds its instance that long, is billed that long and is counted ``timed_out``.
-    timeout: DurationS | None = Field(default=None, gt=0, le=86400.0)
+    timeout_s: DurationS | None = Field(default=None, gt=0, le=86400.0, alias="timeout")
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
+    #: Windows of provisioned concurrency over the run (dated, daily/weekly or cron), each with
+    #: its count; outside every window, ``provisioned_concurrency``.
+    provisioned_schedule: list[ScheduleWindow] = Field(default_factory=list, max_length=1000)
     instance_concurrency: int = Field(default=1, ge=1, le=1000)
     # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
     # durations (and their sums) finite
-    billing_granularity: DurationS | None = Field(default=None, gt=0, le=3600)
+    billing_granularity_s: DurationS | None = Field(
+        default=None, gt=0, le=3600, alias="billing_granularity"
+    )
     init_billed: bool | None = None
     free_tier: bool = True
-    ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
+    ephemeral_storage_mb: SizeMB = Field(default=512.0, ge=0, alias="ephemeral_storage")
     extras: list[ExtraSpec] = Field(default_factory=list)
     prices: PriceOverrides = Field(default_factory=dict)
     #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
@@ -133,6 +140,11 @@ class ServerlessOption(Strict):
         if self.provisioned_concurrency > self.concurrency_limit:
             raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
         return self
+
+    @property
+    def most_provisioned(self) -> int:
+        """The largest provisioned count the option ever asks for."""
+        return max([self.provisioned_concurrency, *(w.count for w in self.provisioned_schedule)])
 
 
 def function_item(
@@ -160,9 +172,9 @@ def function_item(
         have = ", ".join(cat.items)
         raise ctx.error(f"{opt.provider} has no {field} {key!r}; have {have}", field)
     lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-    if not lo <= opt.memory <= hi:
+    if not lo <= opt.memory_mb <= hi:
         raise ctx.error(
-            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory:g} MB",
+            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory_mb:g} MB",
             "memory",
         )
     return cat, item
@@ -207,17 +219,17 @@ def product_limits(
         At ``timeout`` when it is above what the product allows.
     """
     lim = item.limits
-    if opt.timeout is not None and lim.timeout_s is not None and opt.timeout > lim.timeout_s:
+    if opt.timeout_s is not None and lim.timeout_s is not None and opt.timeout_s > lim.timeout_s:
         raise ctx.error(
             f"{opt.provider} allows invocations of at most {lim.timeout_s:g} s, got "
-            f"{opt.timeout:g} s",
+            f"{opt.timeout_s:g} s",
             "timeout",
         )
-    timeout_s = opt.timeout if opt.timeout is not None else lim.timeout_s
+    timeout_s = opt.timeout_s if opt.timeout_s is not None else lim.timeout_s
     out: dict[str, float] = {"timeout_s": math.inf if timeout_s is None else float(timeout_s)}
     if opt.scale_rate is not None:
         out["scale_burst"] = float(opt.scale_rate.instances)
-        out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per
+        out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per_s
     elif lim.scale_instances is not None and lim.scale_per_s is not None:
         out["scale_burst"] = float(lim.scale_instances)
         out["scale_rate_per_s"] = lim.scale_instances / lim.scale_per_s
@@ -225,28 +237,40 @@ def product_limits(
 
 
 def serverless_platform(
-    opt: ServerlessOption, warmup_s: float = 0.0, limits: Mapping[str, Any] | None = None
+    opt: ServerlessOption,
+    warmup_s: float = 0.0,
+    limits: Mapping[str, Any] | None = None,
+    min_ready: int = 0,
+    horizon_s: float = 0.0,
 ) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters).
 
     ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
-    (or none) and no timeout apply.
+    (or none) and no timeout apply. ``min_ready`` always-ready instances are kept at all times
+    (the product's minimum), whatever the option's provisioned concurrency. The
+    ``provisioned_schedule`` is turned into change points over ``horizon_s`` [s].
     """
+    steps = provisioned_steps(
+        max(opt.provisioned_concurrency, min_ready),
+        tuple(w.window() for w in opt.provisioned_schedule),
+        horizon_s,
+    )
     lim = dict(limits or {})
     if opt.scale_rate is not None:
         lim.setdefault("scale_burst", float(opt.scale_rate.instances))
-        lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per)
+        lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per_s)
     burst = float(lim.get("scale_burst", math.inf))
     rate = float(lim.get("scale_rate_per_s", math.inf))
     return ServerlessPlatform(
-        memory_mb=opt.memory,
+        memory_mb=opt.memory_mb,
         cold_start=opt.cold_start,
-        keep_alive_s=opt.keep_alive,
+        keep_alive_s=opt.keep_alive_s,
         concurrency_limit=opt.concurrency_limit,
         scale_burst=burst,
         scale_rate_per_s=rate,
         reuse=opt.reuse,
-        provisioned=opt.provisioned_concurrency,
+        provisioned=steps[0][1],
+        provisioned_changes=steps[1:],
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
         timeout_s=float(lim.get("timeout_s", math.inf)),
@@ -267,12 +291,12 @@ def granularity_ms(opt: ServerlessOption, ctx: OptionContext) -> int | None:
     InputError
         At ``billing_granularity`` when it is not a whole number of milliseconds.
     """
-    if opt.billing_granularity is None:
+    if opt.billing_granularity_s is None:
         return None
-    gran_ms = whole_ms(opt.billing_granularity)
+    gran_ms = whole_ms(opt.billing_granularity_s)
     if gran_ms is None:
         raise ctx.error(
-            f"{opt.billing_granularity * 1000:g} ms is not a whole number of milliseconds; "
+            f"{opt.billing_granularity_s * 1000:g} ms is not a whole number of milliseconds; "
             "give one such as 1ms or 100ms",
             "billing_granularity",
         )
@@ -280,10 +304,10 @@ def granularity_ms(opt: ServerlessOption, ctx: OptionContext) -> int | None:
 
 
 def workload_cpu_s(workload: Any, meters: Meters) -> float | None:
-    """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
+    """CPU time of the served requests [s]: ``served x workload.cpu_time_s``, or the CPU-bound
     share of the measured durations; None when the workload says nothing about CPU."""
-    if workload.cpu_time is not None:
-        return float(meters.counts.get("served", 0)) * workload.cpu_time
+    if workload.cpu_time_s is not None:
+        return float(meters.counts.get("served", 0)) * workload.cpu_time_s
     if workload.cpu_bound > 0:
         ms = sum(
             meters.histograms[h].total_ms
@@ -311,6 +335,15 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def resolve(self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
         """The function item and every extra's item (see :func:`function_item`)."""
         cat, item = function_item(opt, ctx, cats)
+        for j, w in enumerate(opt.provisioned_schedule):
+            if w.count > opt.concurrency_limit:
+                raise ctx.error(
+                    f"a window's count ({w.count}) cannot exceed concurrency_limit "
+                    f"({opt.concurrency_limit})",
+                    "provisioned_schedule",
+                    j,
+                    "count",
+                )
         extras = []
         for j, extra in enumerate(opt.extras):
             acat, aitem = extra_item(extra, j, ctx, cats)
@@ -322,8 +355,24 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
     ) -> ServerlessPlatform:
         """The pool model (no billing rule: rating reads the meters its engine emits), with the
-        product's limits where the option sets none."""
-        return serverless_platform(opt, ctx.warmup_s, resolved.settings)
+        product's limits where the option sets none.
+
+        A product that always bills some instances (``min_instances``: Azure Premium keeps at
+        least one) runs them as always-ready instances that serve, so that scale-out instances
+        start only beyond them, as on the product.
+        """
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        try:
+            return serverless_platform(
+                opt,
+                ctx.warmup_s,
+                resolved.settings,
+                min_ready=item.billing.min_instances,
+                horizon_s=ctx.horizon_s,
+            )
+        except ValueError as exc:  # a cron window firing too often over the horizon
+            raise ctx.error(str(exc), "provisioned_schedule") from None
 
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
@@ -331,7 +380,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         """Durations scaled by the CPU share the option's memory buys, and on arm64 by the
         workload's ``arm64_speedup``."""
         w = ctx.workload
-        factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
+        factor = duration_factor(opt.memory_mb, w.reference_memory_mb, w.cpu_bound, w.threads)
         if opt.arch == "arm64":
             # only where the workload says arm64 runs it faster (or slower)
             factor /= w.arm64_speedup
@@ -368,20 +417,20 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         if resolved.settings.get("granularity_ms") is not None:
             config["billing_granularity_ms"] = resolved.settings["granularity_ms"]
         config.update(
-            memory_mb=opt.memory,
+            memory_mb=opt.memory_mb,
             arch=opt.arch,
-            ephemeral_storage_mb=opt.ephemeral_storage,
+            ephemeral_storage_mb=opt.ephemeral_storage_mb,
             init_billed=self._init_billed(opt, resolved),
-            provisioned_concurrency=opt.provisioned_concurrency,
+            provisioned_concurrency=opt.most_provisioned,
             instance_concurrency=opt.instance_concurrency,
-            response_mb=ctx.workload.payload,
+            response_mb=ctx.workload.payload_mb,
         )
         return config
 
     def add_workload_meters(self, meters: Meters, ctx: OptionContext) -> None:
         """Response bytes (every served response carries the payload out) and CPU time."""
         served = meters.counts.get("served", 0)
-        meters.totals.setdefault("bytes_out", served * ctx.workload.payload * 1024.0**2)
+        meters.totals.setdefault("bytes_out", served * ctx.workload.payload_mb * 1024.0**2)
         cpu_s = workload_cpu_s(ctx.workload, meters)
         if cpu_s is not None:
             meters.totals.setdefault("cpu_s", cpu_s)
@@ -398,8 +447,8 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         return {
             "provider": opt.provider,
             "arch": opt.arch,
-            "memory_mb": opt.memory,
-            "keep_alive_s": opt.keep_alive,
+            "memory_mb": opt.memory_mb,
+            "keep_alive_s": opt.keep_alive_s,
             "billing_granularity_ms": gran_ms
             if gran_ms is not None
             else item.billing.granularity_ms,
@@ -409,9 +458,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
 
     def estimate(self, opt: ServerlessOption, ctx: OptionContext, requests: float) -> SizeEstimate:
         """At most the provisioned instances plus one per request, up to the account limit."""
-        return SizeEstimate(
-            instances=opt.provisioned_concurrency + min(opt.concurrency_limit, requests)
-        )
+        return SizeEstimate(instances=opt.most_provisioned + min(opt.concurrency_limit, requests))
 
     def cost_driver(self, bins: TimeBins) -> np.ndarray:
         """Served requests per bin: a function's bill follows its invocations."""

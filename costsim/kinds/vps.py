@@ -22,9 +22,11 @@ class Autoscale(Strict):
     min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
     max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
     target_utilization: float = Field(default=0.6, gt=0, le=1)
-    boot_time: DurationS = Field(default=60.0, ge=0, le=MAX_PHASE_S)
-    cooldown: DurationS = Field(default=300.0, ge=0, le=MAX_PHASE_S)
-    evaluation_period: DurationS = Field(default=60.0, gt=0, le=MAX_PHASE_S)
+    boot_time_s: DurationS = Field(default=60.0, ge=0, le=MAX_PHASE_S, alias="boot_time")
+    cooldown_s: DurationS = Field(default=300.0, ge=0, le=MAX_PHASE_S, alias="cooldown")
+    evaluation_period_s: DurationS = Field(
+        default=60.0, gt=0, le=MAX_PHASE_S, alias="evaluation_period"
+    )
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Autoscale:
@@ -78,7 +80,12 @@ class VpsKind(OptionKind[VpsOption]):
         if opt.autoscale is not None:
             a = opt.autoscale
             autoscale = AutoscalePolicy(
-                a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
+                a.min,
+                a.max,
+                a.target_utilization,
+                a.boot_time_s,
+                a.cooldown_s,
+                a.evaluation_period_s,
             )
             count = a.min
         return fleet_platform(opt, count, autoscale, ctx)
@@ -113,7 +120,7 @@ class VpsKind(OptionKind[VpsOption]):
         if opt.autoscale is not None:
             # evaluations run until the horizon and then until the fleet drains
             drain_s = finite(ctx.horizon_s + 20 * finite(ctx.mean_duration_s()))
-            events = finite(drain_s / opt.autoscale.evaluation_period)
+            events = finite(drain_s / opt.autoscale.evaluation_period_s)
         return fleet_estimate(opt, instances, ctx, requests, events)
 
     def assumptions(

@@ -30,7 +30,12 @@ class ServerlessPlatform:
     reuse : str
         Warm-instance policy, one of :data:`REUSE_POLICIES`.
     provisioned : int
-        Always-warm instances (provisioned concurrency).
+        Always-warm instances (provisioned concurrency) from time 0.
+    provisioned_changes : tuple of (float, int)
+        Later changes of that count from a schedule: ``(t_s, count)``, ``t_s`` rising [s]. A
+        rise adds warm provisioned instances at ``t_s`` (no cold start); a fall turns the
+        newest provisioned instances into on-demand ones, which serve on and are reclaimed
+        after ``keep_alive_s`` of idleness like any other.
     instance_concurrency : int
         Requests one instance serves at once.
     latency_warmup_s : float
@@ -53,6 +58,13 @@ class ServerlessPlatform:
     instance_concurrency: int
     latency_warmup_s: float = 0.0
     timeout_s: float = math.inf
+    provisioned_changes: tuple[tuple[float, int], ...] = ()
+
+    @property
+    def provisioned_steps(self) -> tuple[tuple[float, int], ...]:
+        """The provisioned count over time: ``(t_s, count)`` from 0 [s] (see
+        :func:`costsim.platforms.schedule.provisioned_steps`)."""
+        return ((0.0, self.provisioned), *self.provisioned_changes)
 
     @property
     def reuse_code(self) -> int:

@@ -78,6 +78,10 @@ class FunctionUsage:
         Mean init (cold-start) duration of those [ms].
     response_mb : float
         Response size per request [MB] (response streaming bills what is beyond 6 MB).
+    snapstart_version_hours : float or None
+        SnapStart version-hours cached this month [h]: the hours each published version is
+        active, summed over versions (None: one version the whole 730-hour month). The
+        Lambda page's SnapStart example caches one version for a 31-day month, 744 h.
     traffic_hours : float or None
         Hours of the month the on-demand requests arrive in, evenly [h] (None: all 730); it
         sets how many requests are in flight, hence the instance activity periods.
@@ -99,6 +103,7 @@ class FunctionUsage:
     cold_starts: float = 0.0
     init_ms: float = 0.0
     response_mb: float = 0.0
+    snapstart_version_hours: float | None = None
     traffic_hours: float | None = None
 
     def __post_init__(self) -> None:
@@ -133,6 +138,7 @@ _USAGE_LIMITS: dict[str, float] = {
     "cold_starts": 1e15,
     "init_ms": 1e9,
     "response_mb": 1e6,
+    "snapstart_version_hours": 1e7,
     "traffic_hours": MONTH_H,
 }
 
@@ -250,6 +256,8 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
     }
     if use.vcpu is not None:
         config["vcpu"] = use.vcpu
+    if use.snapstart_version_hours is not None:
+        config["snapstart_version_s"] = use.snapstart_version_hours * 3600.0
     counts = {
         "arrived": requests + pc_requests,
         "served": requests + pc_requests,
@@ -282,6 +290,10 @@ def quote_meters(use: FunctionUsage, item: FunctionItem) -> Meters:
             ),
             # provisioned (always-ready) instances live the hours they are on
             "instance_lifetime_ms": _hist(
+                _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
+            ),
+            # ... in one enabled period each
+            "provisioned_period_ms": _hist(
                 _count(use.provisioned_concurrency), use.provisioned_hours * 3_600_000.0
             ),
         },

@@ -39,7 +39,7 @@ from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
 from costsim.results import batch_words
 from costsim.slo import SloRule, pick, run_outcome
-from costsim.units import elapsed_words, format_duration
+from costsim.units import elapsed_words, format_duration, span_words
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
@@ -148,13 +148,11 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
     doc.add(Para(md_escape(sentence(" ".join(q.removeprefix("Question: ") for q in question)))))
     arrived = options[0]["requests"]["arrived"]
-    days = s["horizon_s"] / 86400
     doc.add(
         Para(
             f"Traffic: {s.get('traffic', '?')}. The simulation replays {arrived:,} requests over "
-            f"{days:g} {'day' if days == 1 else 'days'} "
-            f"({arrived / s['horizon_s']:,.3g} req/s on average); costs are scaled to a 730-hour "
-            "month."
+            f"{span_words(s['horizon_s'])} ({arrived / s['horizon_s']:,.3g} req/s on average); "
+            "costs are scaled to a 730-hour month."
         )
     )
     doc.add(Heading(2, "Decision Drivers"))

@@ -307,7 +307,7 @@ def _summary(
         "scenario": scenario.name,
         "description": scenario.description,
         "seed": scenario.seed,
-        "horizon_s": scenario.horizon,
+        "horizon_s": scenario.horizon_s,
         "engine": engine,
         "catalogs": dict(sorted(catalogs.items())),
         "catalog_as_of": dict(sorted(as_of.items())),

@@ -131,7 +131,7 @@ def ensure_sweep_sensitivity(folder: Path, summary: dict[str, Any]) -> list[Path
         return []
     try:
         scn = load_scenario(source)
-        scn = scn.model_copy(update={"seed": summary["seed"], "horizon": summary["horizon_s"]})
+        scn = scn.model_copy(update={"seed": summary["seed"], "horizon_s": summary["horizon_s"]})
         doc = crossover_sensitivity(
             scn, axis, crossovers["crossovers"], engine=str(summary.get("engine", "fast"))
         )

@@ -200,10 +200,10 @@ def expected_rps(scenario: Scenario) -> float | None:
     """The scenario's expected mean arrival rate over its horizon [req/s], or None when it
     cannot be known without reading a trace that is not there."""
     try:
-        count = scenario.traffic.expected_count(0.0, scenario.horizon)
+        count = scenario.traffic.expected_count(0.0, scenario.horizon_s)
     except Exception:  # a replayed trace that cannot be read here: no business units
         return None
-    return float(count) / scenario.horizon
+    return float(count) / scenario.horizon_s
 
 
 def rate_at(x: float, xs: np.ndarray, rates: list[float], log: bool) -> float:

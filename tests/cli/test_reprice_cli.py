@@ -23,6 +23,9 @@ workload:
   cpu_bound: 0.5
 options:
   - {name: lambda, kind: serverless, memory: 256MB, extras: [api-gateway-http]}
+  - {name: scheduled, kind: serverless, memory: 512MB, provisioned_concurrency: 1,
+     provisioned_schedule: [{count: 4, start: 10min, end: 47min},
+                            {count: 2, cron: "30 0 * * *", duration: 7min}]}
   - {name: run, kind: serverless, provider: gcp-cloud-run, plan: request-based, memory: 512MB,
      instance_concurrency: 10}
   - {name: runi, kind: serverless, provider: gcp-cloud-run, plan: instance-based, memory: 512MB,

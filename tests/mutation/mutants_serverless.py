@@ -16,6 +16,7 @@ SL_RULES = "costsim/platforms/serverless_rules.py"
 DRIVER = "costsim/engine/fast_serverless.py"
 STATE = "costsim/engine/fast_serverless_state.py"
 STEPS = "costsim/engine/fast_serverless_steps.py"
+PCS = "tests/unit/test_provisioned_schedule.py"
 
 MUTANTS: list[Mutant] = [
     Mutant(
@@ -94,8 +95,29 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "sl-fast-active-period-from-creation",
         STEPS,
-        "period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]",
-        "period_s = end_s - a.slot_f[CREATED, slot]",
+        "period_s = a.slot_f[IDLE, slot] - since_s",
+        "period_s = a.slot_f[IDLE, slot] - a.slot_f[CREATED, slot]",
         (f"{FAST}::test_long_values_overflow_the_dense_histograms_and_their_array",),
+    ),
+    Mutant(
+        "sl-active-period-exact-equality",
+        SL_RULES,
+        "now_s - idle_since_s < ACTIVE_PERIOD_GAP_S",
+        "now_s - idle_since_s <= 0.0",
+        (f"{SL}::test_requests_back_to_back_on_one_instance_are_one_active_period",),
+    ),
+    Mutant(
+        "sl-schedule-window-end-one-step-late",
+        "costsim/platforms/schedule.py",
+        "edges.setdefault(t_close, [])",
+        "edges.setdefault(t_close + 60.0, [])",
+        (f"{PCS}::test_windows_combine_by_the_largest_count_over_the_base",),
+    ),
+    Mutant(
+        "sl-fast-schedule-change-after-arrivals",
+        STEPS,
+        "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s",
+        "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] < t_s",
+        (f"{PCS}::test_schedule_is_followed_with_zero_cold_start_in_both_engines",),
     ),
 ]

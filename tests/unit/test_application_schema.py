@@ -65,14 +65,14 @@ def test_application_parses_every_step_and_state_kind() -> None:
     app = s.application
     assert app is not None
     route, nightly = app.routes
-    assert route.authorizer is not None and route.authorizer.cache_ttl == 300.0
+    assert route.authorizer is not None and route.authorizer.cache_ttl_s == 300.0
     assert isinstance(route.steps[1], SendStep) and route.steps[1].via == "queue"
     assert nightly.workflow is not None and nightly.gateway is None
     call, par, mapped, _choice = nightly.workflow.states
     assert isinstance(call, CallState) and isinstance(par, ParallelState)
     assert len(par.parallel[0]) == 1 and len(par.parallel[1]) == 2  # one state or a sequence
     assert isinstance(mapped, MapState) and mapped.max_concurrency == 10
-    assert s.options[0].functions["ingest"].memory == 1024.0  # type: ignore[union-attr]
+    assert s.options[0].functions["ingest"].memory_mb == 1024.0  # type: ignore[union-attr]
 
 
 def test_traffic_and_workload_are_derived_from_the_routes() -> None:
@@ -289,7 +289,7 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
         s, {"application.routes.0.traffic.scale": 2, "options.lambda.memory": "512MB"}
     )
     assert point.application is not None and point.application.routes[0].traffic.scale == 2
-    assert point.options[0].memory == 512.0
+    assert point.options[0].memory_mb == 512.0
     assert point.traffic.expected_count(0, 3600) == pytest.approx(2 * 5 * 3600 + 48)
     assert "traffic" not in s.model_dump() and "workload" not in s.model_dump()
 

@@ -143,7 +143,7 @@ def test_batch_template_reports_the_window_per_option(tmp_path) -> None:
     path = tmp_path / "nightly.yaml"
     path.write_text(template_text("batch", "nightly"))
     scn = checked_scenario(path, size=True)
-    result = simulate(scn.model_copy(update={"horizon": 86400.0}))
+    result = simulate(scn.model_copy(update={"horizon_s": 86400.0}))
     for o in result.options:
         assert o.batches is not None and o.batches["window_s"] == 7200.0
         (rel,) = o.batches["releases"]

@@ -78,7 +78,7 @@ def test_run_charts_of_every_example_have_no_overlapping_text(
     from costsim.simulate import simulate
 
     scn = load_scenario(path)
-    scn = scn.model_copy(update={"horizon": min(scn.horizon, 7200.0), "warmup": 0.0})
+    scn = scn.model_copy(update={"horizon_s": min(scn.horizon_s, 7200.0), "warmup_s": 0.0})
     # applications run on the reference engine only (for now)
     engine = "simpy" if getattr(scn, "application", None) is not None else "fast"
     charts.run_charts(simulate(scn, engine=engine), tmp_path)

@@ -43,29 +43,6 @@ def test_elapsed_words(seconds, words) -> None:
     assert elapsed_words(seconds) == words
 
 
-def test_schedule_and_spike_traffic_read_in_human_units() -> None:
-    """The record's "Traffic:" sentence: 1d and 30min, not 86400 s and 1800 s."""
-    from costsim.traffic.compose import PROFILES
-
-    schedule = PROFILES["schedule"].model_validate(
-        {"profile": "schedule", "every": "1d", "offset": "2h", "count": 20000, "window": "30min"}
-    )
-    assert schedule.describe() == (
-        "batches of 20,000 every 1d from 2h, each spread over 30min (uniform)"
-    )
-    spike = PROFILES["spike"].model_validate(
-        {
-            "profile": "spike",
-            "base_rps": 1,
-            "peak_multiplier": 10,
-            "start": "1h",
-            "ramp": "5min",
-            "decay": "10min",
-        }
-    )
-    assert "at 1h over 5min, decaying in 10min" in spike.describe()
-
-
 def test_record_latencies_switch_to_larger_units_from_ten_seconds() -> None:
     """The decision record says "p99 1 min 24 s", not "84,151 ms"; short ones stay in ms."""
     from costsim.report.adr_common import ms

@@ -30,7 +30,7 @@ from costsim.application.schema import Route, SendStep
 from costsim.engine.app.flow import DROPPED, OK, SUB_UNIFORM, Host, Proc, queue_names
 from costsim.engine.app.stats import AppOutput, QueueStats
 from costsim.engine.common import ColdDraws
-from costsim.platforms.rules import billed_duration_s, choose_server
+from costsim.platforms.rules import choose_server
 
 ASYNC_ERROR_RETRY_S = (60.0, 120.0)
 SHARED = 0
@@ -215,9 +215,6 @@ class FleetHost(Host):
         n = self.plan.servers
         for _ in range(n):
             self.bins.add_interval(self.bins.alive_s, 0.0, self.horizon_s, 1.0)
-        life = billed_duration_s(
-            self.horizon_s, self.plan.billing_granularity_s, self.plan.billing_minimum_s
-        )
         out = AppOutput(
             kind="fleet",
             horizon_s=self.horizon_s,
@@ -231,7 +228,6 @@ class FleetHost(Host):
             max_instances=n,
             capacity_per_instance=self.slots_per_server,
             servers=n,
-            instance_billed_s=[life] * n,
         )
         return out
 

@@ -103,7 +103,7 @@ class Host:
         self.functions = {name: FunctionStats() for name in app.functions}
         self.routes = {r.name: RouteStats() for r in app.routes}
         self.workflows = {
-            r.name: WorkflowStats(kind=r.workflow.type, memory_mb=r.workflow.memory)
+            r.name: WorkflowStats(kind=r.workflow.type, memory_mb=r.workflow.memory_mb)
             for r in app.routes
             if r.workflow is not None
         }
@@ -198,8 +198,8 @@ class Host:
         if valid_until is not None and self.env.now <= valid_until:
             return OK
         outcome = yield from self.invoke(auth.function)
-        if outcome == OK and auth.cache_ttl > 0:
-            cache[client] = self.env.now + auth.cache_ttl
+        if outcome == OK and auth.cache_ttl_s > 0:
+            cache[client] = self.env.now + auth.cache_ttl_s
         return outcome
 
     def route_steps(self, route: Route) -> Proc:
@@ -330,7 +330,7 @@ class Host:
                 outcome = ERROR
             if outcome == OK or retry is None or attempt >= retry.max_attempts:
                 return outcome
-            wait_s = retry.interval * retry.backoff ** (attempt - 1)
+            wait_s = retry.interval_s * retry.backoff ** (attempt - 1)
             yield self.wait_until(self.env.now + wait_s)
             attempt += 1
             stats.transitions += 1

@@ -51,6 +51,7 @@ from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
 from costsim.meters import ms_ceil
 from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
+from costsim.platforms.serverless_rules import NO_PERIOD_S, continues_active_period
 from costsim.traffic.distributions import Distribution
 
 #: Throttled asynchronous events are retried after 1 s, doubling, at most this far apart [s].
@@ -82,12 +83,21 @@ class ServerlessPlan:
 
 
 class _Instance:
-    __slots__ = ("busy", "created_s", "id", "idle_since_s", "provisioned", "ready_s")
+    __slots__ = (
+        "active_since_s",
+        "busy",
+        "created_s",
+        "id",
+        "idle_since_s",
+        "provisioned",
+        "ready_s",
+    )
 
     def __init__(self, iid: int, created_s: float, ready_s: float, provisioned: bool) -> None:
         self.id = iid
         self.created_s = created_s
         self.idle_since_s = created_s
+        self.active_since_s = NO_PERIOD_S  # no activity period open yet
         self.ready_s = ready_s
         self.busy = False
         self.provisioned = provisioned
@@ -120,7 +130,28 @@ class _Pool:
         self.stats.max_instances = max(self.stats.max_instances, len(self.alive))
         return inst
 
+    def _close_period(self, inst: _Instance) -> None:
+        """Record the instance's open activity period, which ended when it last went idle."""
+        if inst.active_since_s == NO_PERIOD_S:
+            return
+        period_s = inst.idle_since_s - inst.active_since_s
+        self.stats.active_s += period_s
+        stats = self.stats
+        which = stats.provisioned_active_period_ms if inst.provisioned else stats.active_period_ms
+        which[ms_ceil(period_s)] += 1
+        inst.active_since_s = NO_PERIOD_S
+
+    def _occupy(self, inst: _Instance, now_s: float) -> None:
+        """Mark ``inst`` busy from ``now_s`` [s]: a new activity period unless it continues
+        the last one (see :func:`continues_active_period`)."""
+        if not continues_active_period(inst.active_since_s, inst.idle_since_s, now_s):
+            self._close_period(inst)
+            inst.active_since_s = now_s
+        inst.busy = True
+
     def _retire(self, inst: _Instance, end_s: float) -> None:
+        if not inst.busy:
+            self._close_period(inst)
         end_s = min(end_s, self.horizon_s)
         if end_s > inst.created_s:
             self.stats.alive_s += end_s - inst.created_s
@@ -170,14 +201,14 @@ class _Pool:
         """A warm instance, or a new one with its init time [s]; None when none can start."""
         inst = self.warm(now_s)
         if inst is not None:
-            inst.busy = True
+            self._occupy(inst, now_s)
             return inst, 0.0
         if not self.can_start(now_s):
             return None
         self.tokens -= 1.0
         init_s = self.cold.next()
         inst = self._new(now_s, now_s + init_s, provisioned=False)
-        inst.busy = True
+        self._occupy(inst, now_s)
         self.stats.cold_starts += 1
         self.stats.init_ms[ms_ceil(init_s)] += 1
         self.bins.cold_starts[self.bins.index(now_s)] += 1
@@ -204,9 +235,9 @@ class _Queue:
         self.consumer = consumer
         self.batch_size = spec.batch_size if spec else 1
         self.max_concurrency = spec.max_concurrency if spec else None
-        self.visibility_timeout_s = spec.visibility_timeout if spec else 30.0
+        self.visibility_timeout_s = spec.visibility_timeout_s if spec else 30.0
         self.max_receives = spec.max_receives if spec else 3
-        self.batching_window_s = spec.batching_window if spec else 0.0
+        self.batching_window_s = spec.batching_window_s if spec else 0.0
         self.timer_at_s: float | None = None
         self.waiting: deque[tuple[float, int]] = deque()  # (sent at [s], receives so far)
         self.in_flight = 0
@@ -319,7 +350,7 @@ class ServerlessHost(Host):
         while True:
             got = self._acquire(fn)
             if got is None:
-                if self.env.now + backoff_s - sent_s > spec.max_event_age:
+                if self.env.now + backoff_s - sent_s > spec.max_event_age_s:
                     stats.dropped += 1
                     return
                 yield self.wait_until(self.env.now + backoff_s)

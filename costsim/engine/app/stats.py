@@ -66,7 +66,13 @@ class FunctionStats:
     provisioned_duration_ms: Counter[int] = field(default_factory=Counter)
     init_ms: Counter[int] = field(default_factory=Counter)
     lifetime_ms: Counter[int] = field(default_factory=Counter)
+    #: Each activity period of an on-demand / provisioned instance [ms] (one request at a time
+    #: here: from the request that found it idle to the last one of an unbroken run).
+    active_period_ms: Counter[int] = field(default_factory=Counter)
+    provisioned_active_period_ms: Counter[int] = field(default_factory=Counter)
     alive_s: float = 0.0
+    #: Instance time within activity periods [s].
+    active_s: float = 0.0
     busy_s: float = 0.0
     max_instances: int = 0
     provisioned_instance_s: float = 0.0
@@ -133,7 +139,6 @@ class AppOutput:
     max_instances: int = 0
     capacity_per_instance: int = 1
     servers: int = 0
-    instance_billed_s: list[float] = field(default_factory=list)
 
     def latency(self) -> LatencyHistogram:
         """All routes' end-to-end latencies in one histogram."""
