@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Annotated, Any, Self, get_args
+from typing import Annotated, Any, Self, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
@@ -67,10 +67,21 @@ def refuse_booleans(model: type[BaseModel], data: Any) -> Any:
         return data
     out = dict(data)
     for name, field in model.model_fields.items():
+        if _reads_itself(field.metadata, field.annotation) or not _numeric(field.annotation):
+            continue  # a field with its own reader (durations, sizes, ``off``) judges booleans
         for key in {name, field.alias or name}:
-            if isinstance(out.get(key), bool) and _numeric(field.annotation):
+            if isinstance(out.get(key), bool):
                 out[key] = "true" if out[key] else "false"
     return out
+
+
+def _reads_itself(metadata: list[Any], annotation: Any) -> bool:
+    """Whether a field's type has a reader of its own (a ``BeforeValidator``)."""
+    if any(isinstance(m, BeforeValidator) for m in metadata):
+        return True
+    if get_origin(annotation) is Annotated:
+        return _reads_itself(list(annotation.__metadata__), get_args(annotation)[0])
+    return any(_reads_itself([], a) for a in get_args(annotation))
 
 
 class FileNamed(BaseModel):

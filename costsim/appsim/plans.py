@@ -18,10 +18,14 @@ def _app(scenario: Scenario) -> Application:
     return app
 
 
-def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> ServerlessPlan:
+def serverless_plan(
+    scenario: Scenario, idx: int, opt: ServerlessOption, max_lifetime_s: float = math.inf
+) -> ServerlessPlan:
     """Each function's pool on option ``idx``.
 
-    A setting comes from the option's ``functions`` entry, else the function, else the option.
+    A setting comes from the option's ``functions`` entry, else the function, else the option;
+    ``max_lifetime_s`` [s] (the option's or its product's, see
+    :func:`costsim.kinds.serverless.max_lifetime_s`) applies to every pool.
     """
     app = _app(scenario)
     if opt.instance_concurrency != 1:
@@ -78,6 +82,7 @@ def serverless_plan(scenario: Scenario, idx: int, opt: ServerlessOption) -> Serv
             scale_burst=burst,
             scale_rate_per_s=rate,
             reuse_code=REUSE_POLICIES.index(opt.reuse),
+            max_lifetime_s=max_lifetime_s,
         )
     reserved_sum = sum(p.reserved or 0 for p in pools.values())
     if reserved_sum > opt.concurrency_limit:

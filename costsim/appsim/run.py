@@ -40,6 +40,7 @@ from costsim.engine.app import (
 )
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
+from costsim.kinds.serverless import max_lifetime_s
 from costsim.meters import Meters, MissingMeterError, MsHistogram
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem, MachineItem
 from costsim.pricing.rate import breakdown, rate_machines, rate_servers
@@ -255,7 +256,9 @@ def simulate_application_option(
     requests: dict[str, float] = {}
     detail: dict[str, Any] = {"application": True}
     if isinstance(opt, ServerlessOption):
-        plan = serverless_plan(scenario, idx, opt)
+        _, fitem = _function_catalog(scenario, idx, opt, cats)
+        life_s = max_lifetime_s(opt, fitem)
+        plan = serverless_plan(scenario, idx, opt, life_s)
         out = _engine(
             run_serverless_app,
             app,
@@ -277,6 +280,7 @@ def simulate_application_option(
             arch=opt.arch,
             memory_mb=opt.memory_mb,
             keep_alive_s=opt.keep_alive_s,
+            max_lifetime_s=None if life_s == float("inf") else life_s,  # null: never recycled
             concurrency_limit=opt.concurrency_limit,
             extras=[*gateways, *sorted({c.catalog for c in used[1:]} - {"aws-api-gateway"})],
             function_memory_mb=memory,

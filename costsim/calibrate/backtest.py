@@ -175,8 +175,8 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
     ]
     notes.append(f"priced with {label}, first tier, no free tier")
     notes.append(
-        "simulated cold starts come from the scenario's keep_alive and reuse; their init times "
-        "are drawn from its cold_start distribution, not the logged ones"
+        "simulated cold starts come from the scenario's keep_alive, max_lifetime and reuse; their "
+        "init times are drawn from its cold_start distribution, not the logged ones"
     )
     if not req.cold[: min(len(req), 1)].all():
         notes.append(

@@ -29,9 +29,10 @@ __all__ = [
 #: order; 3: no fleet autoscaling evaluation or boot after the horizon; 4: serverless pools run
 #: with their product's published limits by default, Lambda's 1,000 new instances per 10 s and
 #: 15-minute timeout; 5: an instance's activity periods closer than 1 ms are one, Azure
-#: Premium's minimum instance serves, provisioned concurrency may follow a schedule). Stored
-#: sweep points of another revision are recomputed, not resumed.
-RESULTS_REVISION = 5
+#: Premium's minimum instance serves, provisioned concurrency may follow a schedule; 6: on-demand
+#: instances are recycled at their product's maximum lifetime, Lambda's 2 h, even when busy).
+#: Stored sweep points of another revision are recomputed, not resumed.
+RESULTS_REVISION = 6
 
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024

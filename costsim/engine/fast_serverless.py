@@ -58,6 +58,7 @@ def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarra
     r["bin_width_s"] = bins.width_s
     r["warmup_s"] = p.latency_warmup_s
     r["timeout_s"] = p.timeout_s
+    r["max_lifetime_s"] = p.max_lifetime_s
     r["weight"] = 1.0 / p.instance_concurrency
     r["policy"] = p.reuse_code
     r["conc"] = p.instance_concurrency
@@ -77,6 +78,7 @@ class _Pool:
         self.state = np.zeros(1, dtype=STATE)
         s = self.state[0]
         s["tokens"] = p.scale_burst
+        s["idle_created_s"] = np.inf  # no idle on-demand instance yet
         n_prov = p.provisioned
         most_prov = max(n for _, n in p.provisioned_steps)
         cap = max(64, 2 * n_prov)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from costsim.engine.fast_common import njit, retire_at_close_s
-from costsim.engine.fast_serverless_state import ACTIVE, IDLE, NEXT, PROV
+from costsim.engine.fast_serverless_state import ACTIVE, CREATED, IDLE, NEXT, PROV
 
 # the steps are private to the compiled engine: this loop and its tests are their callers
 from costsim.engine.fast_serverless_steps import _advance, _arrive, _retire
@@ -141,8 +141,10 @@ def close(params, state, a, slots: np.ndarray) -> None:
         end_s = retire_at_close_s(
             a.slot_i[ACTIVE, slot],
             a.slot_i[PROV, slot] != 0,
+            a.slot_f[CREATED, slot],
             a.slot_f[IDLE, slot],
             p.keep_alive_s,
+            p.max_lifetime_s,
             p.horizon_s,
         )
         _retire(p, s, a, slot, end_s)

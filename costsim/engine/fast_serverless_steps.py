@@ -22,7 +22,10 @@ reach the same decisions looking only at the instances that can matter:
   ``slot_i``: id, active requests, provisioned, idle-list links);
 * two *idle lists*, on-demand and provisioned instances with no request, each in the order they
   became idle (completions come in time order, so each list is sorted by idle time): the
-  instances whose keep-alive ran out are at the head of the on-demand one;
+  instances whose keep-alive ran out are at the head of the on-demand one; those past their
+  maximum lifetime can be anywhere in it, so the state keeps a lower bound of the earliest
+  creation time in it (``idle_created_s``) and the list is searched only once that bound is
+  past the lifetime;
 * the *free sets*, one per list: the instances with a free slot (``active <
   instance_concurrency``), in id order (descending for ``reuse: oldest``, so that the pick is
   at the end).
@@ -59,8 +62,11 @@ from costsim.engine.fast_common import (
     counts_in_latency,
     heap_pop,
     heap_push,
+    idle_expired,
+    idle_retire_s,
     keep_alive_expired,
     latency_bucket,
+    lifetime_reached,
     ms_ceil,
     njit_inline,
     run_time_s,
@@ -78,6 +84,7 @@ from costsim.engine.fast_serverless_state import (
     H_PDUR,
     ID,
     IDLE,
+    NEXT,
     O_HEAD,
     PROV,
     READY,
@@ -177,6 +184,8 @@ def _finish(p, s, a) -> None:
         # the activity period stays open: the next request may continue it
         a.slot_f[IDLE, slot] = end_s
         list_push(a, slot, prov)
+        if not prov:
+            s.idle_created_s = min(s.idle_created_s, a.slot_f[CREATED, slot])
     if not p.lean and active == p.conc - 1:
         if prov:
             s.nf_prov = free_insert(a.f_prov, s.nf_prov, slot, a.slot_i, p.sign)
@@ -192,8 +201,72 @@ def _finish(p, s, a) -> None:
 
 
 @njit_inline
+def _by_id(a, m: int, slot: int) -> int:
+    """Insert ``slot`` into the first ``m`` scratch entries, kept in id order.
+
+    Parameters
+    ----------
+    a : record
+        The pool's arrays (:mod:`costsim.engine.fast_serverless_state`).
+    m : int
+        Entries of ``a.scratch`` in use.
+    slot : int
+        The instance's slot.
+
+    Returns
+    -------
+    int
+        The new count, ``m + 1``.
+    """
+    si = a.slot_i
+    scratch = a.scratch
+    # insertion sort by id: usually one or two instances expire at a time
+    j = m
+    while j > 0 and si[ID, scratch[j - 1]] > si[ID, slot]:
+        scratch[j] = scratch[j - 1]
+        j -= 1
+    scratch[j] = slot
+    return m + 1
+
+
+@njit_inline
+def _aged_out(p, s, a, t_s: float) -> int:
+    """Move every idle on-demand instance past its lifetime at ``t_s`` [s] from the idle list
+    to the scratch (in id order). Resets ``idle_created_s`` to the earliest creation among
+    those left.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Now [s].
+
+    Returns
+    -------
+    int
+        How many instances were moved to the scratch.
+    """
+    sf = a.slot_f
+    m = 0
+    earliest_s = np.inf
+    slot = a.ends[O_HEAD]
+    while slot >= 0:
+        nxt = a.slot_i[NEXT, slot]
+        if idle_expired(sf[CREATED, slot], sf[IDLE, slot], t_s, p.keep_alive_s, p.max_lifetime_s):
+            list_unlink(a, slot, 0)
+            m = _by_id(a, m, slot)
+        else:
+            earliest_s = min(earliest_s, sf[CREATED, slot])
+        slot = nxt
+    s.idle_created_s = earliest_s
+    return m
+
+
+@njit_inline
 def _reclaim(p, s, a, t_s: float) -> None:
-    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s].
+    """Retire, in id order, every idle on-demand instance whose keep-alive has run out or that
+    has reached its lifetime by ``t_s`` [s].
 
     Parameters
     ----------
@@ -204,21 +277,18 @@ def _reclaim(p, s, a, t_s: float) -> None:
     """
     ka_s = p.keep_alive_s
     si = a.slot_i
-    scratch = a.scratch
     m = 0
+    if lifetime_reached(s.idle_created_s, t_s, p.max_lifetime_s):
+        m = _aged_out(p, s, a, t_s)
+    # the idle list is in idle order: the instances whose keep-alive ran out are at its head
     while a.ends[O_HEAD] >= 0 and keep_alive_expired(a.slot_f[IDLE, a.ends[O_HEAD]], t_s, ka_s):
         slot = a.ends[O_HEAD]
         list_unlink(a, slot, 0)
-        # insertion sort by id: usually one or two instances expire at a time
-        j = m
-        while j > 0 and si[ID, scratch[j - 1]] > si[ID, slot]:
-            scratch[j] = scratch[j - 1]
-            j -= 1
-        scratch[j] = slot
-        m += 1
+        m = _by_id(a, m, slot)
     for j in range(m):
-        slot = scratch[j]
-        _retire(p, s, a, slot, a.slot_f[IDLE, slot] + ka_s)
+        slot = a.scratch[j]
+        end_s = idle_retire_s(a.slot_f[CREATED, slot], a.slot_f[IDLE, slot], ka_s, p.max_lifetime_s)
+        _retire(p, s, a, slot, end_s)
         if not p.lean:
             k = free_find(a.f_other, s.nf_other, p.sign * si[ID, slot], si, p.sign)
             s.nf_other = free_remove(a.f_other, s.nf_other, k)
@@ -444,6 +514,8 @@ def _unprovision(p, s, a, t_s: float) -> None:
     if active == 0:
         a.slot_f[IDLE, slot] = t_s
         list_push(a, slot, 0)
+        # on demand now, it ages like any other: from its creation
+        s.idle_created_s = min(s.idle_created_s, a.slot_f[CREATED, slot])
 
 
 @njit_inline

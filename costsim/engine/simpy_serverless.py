@@ -1,9 +1,15 @@
 """SimPy reference engine for serverless function pools.
 
 Events: one process walks the arrivals; each request's completion is an URGENT event, so that at
-equal times completions are handled before arrivals. Keep-alive expiry is applied when the pool is
-next looked at (:func:`~costsim.platforms.rules.keep_alive_expired`), with the instance's alive time
-ending exactly at ``idle_since + keep_alive``.
+equal times completions are handled before arrivals. Keep-alive expiry and the maximum lifetime
+are applied when the pool is next looked at
+(:func:`~costsim.platforms.serverless_rules.idle_expired`), with the instance's alive time
+ending exactly at ``idle_since + keep_alive`` or at ``created + max_lifetime`` (or the end of the
+request in flight then), whichever comes first
+(:func:`~costsim.platforms.serverless_rules.idle_retire_s`). An on-demand instance that has
+reached its lifetime takes no new request, even with a free slot
+(:func:`~costsim.platforms.serverless_rules.lifetime_reached`); provisioned instances are
+replaced warm by the platform and never age out.
 
 Events are put on SimPy's queue at their exact absolute times (:func:`schedule_at`), not at
 ``now + delay``, so that two events meant for the same instant are never split by float rounding
@@ -41,13 +47,15 @@ from costsim.platforms.rules import (
     choose_warm,
     clip_to_horizon_s,
     counts_in_latency,
-    keep_alive_expired,
 )
 from costsim.platforms.serverless import ServerlessPlatform
 from costsim.platforms.serverless_rules import (
     NO_PERIOD_S,
     admits_new_instance,
     continues_active_period,
+    idle_expired,
+    idle_retire_s,
+    lifetime_reached,
     retire_at_close_s,
     run_time_s,
     times_out,
@@ -179,25 +187,31 @@ class _Pool:
 
     def _reclaim(self, now_s: float) -> None:
         ka = self.p.keep_alive_s
+        life = self.p.max_lifetime_s
         keep: list[_Instance] = []
         for inst in self.alive:
             if (
                 inst.active == 0
                 and not inst.provisioned
-                and keep_alive_expired(inst.idle_since_s, now_s, ka)
+                and idle_expired(inst.created_s, inst.idle_since_s, now_s, ka, life)
             ):
-                self._retire(inst, inst.idle_since_s + ka)
+                self._retire(inst, idle_retire_s(inst.created_s, inst.idle_since_s, ka, life))
             else:
                 keep.append(inst)
         self.alive = keep
 
     def _pick(self, now_s: float, u: float) -> _Instance | None:
         c = self.p.instance_concurrency
+        life = self.p.max_lifetime_s
         for want_provisioned in (True, False):
             cands = [
                 i
                 for i in self.alive
-                if i.provisioned == want_provisioned and i.active < c and i.ready_s <= now_s
+                if i.provisioned == want_provisioned
+                and i.active < c
+                and i.ready_s <= now_s
+                # a provisioned instance is replaced warm: it never ages out here
+                and (i.provisioned or not lifetime_reached(i.created_s, now_s, life))
             ]
             if cands:
                 k = choose_warm(
@@ -283,7 +297,13 @@ class _Pool:
             self._retire(
                 inst,
                 retire_at_close_s(
-                    inst.active, inst.provisioned, inst.idle_since_s, p.keep_alive_s, self.horizon_s
+                    inst.active,
+                    inst.provisioned,
+                    inst.created_s,
+                    inst.idle_since_s,
+                    p.keep_alive_s,
+                    p.max_lifetime_s,
+                    self.horizon_s,
                 ),
             )
         self.alive = []

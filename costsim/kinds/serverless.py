@@ -33,6 +33,7 @@ from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
 from costsim.pricing.registry import CatalogSet
 from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.chunk import Chunk
+from costsim.units import duration_field
 
 if TYPE_CHECKING:
     from costsim.engine.metrics import TimeBins
@@ -43,6 +44,20 @@ ReusePolicy = Annotated[
     BeforeValidator(OneOf(tuple(REUSE_POLICIES), "reuse policy")),
     WithJsonSchema({"type": "string", "enum": list(REUSE_POLICIES)}),
 ]
+
+
+def lifetime_or_off(value: Any, info: Any) -> float:
+    """A maximum instance lifetime as written: a duration [s], or ``off`` (never: ``inf``).
+
+    YAML 1.1 reads a bare ``off`` as false, so false means off too.
+    """
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return math.inf
+    return duration_field(value, info)
+
+
+#: A maximum lifetime [s]: a duration with its unit, or ``off`` (held as ``inf``).
+LifetimeS = Annotated[float, BeforeValidator(lifetime_or_off)]
 
 
 class ScaleRate(Strict):
@@ -116,6 +131,9 @@ class ServerlessOption(Strict):
     #: Longest an invocation may run; unset, the product's limit (Lambda: 15 min). A longer one
     #: holds its instance that long, is billed that long and is counted ``timed_out``.
     timeout_s: DurationS | None = Field(default=None, gt=0, le=86400.0, alias="timeout")
+    #: Age at which the platform recycles a busy instance (``off``: never); unset, the
+    #: product's (Lambda: 2 h, off for products that publish none).
+    max_lifetime_s: LifetimeS | None = Field(default=None, gt=0, alias="max_lifetime")
     reuse: ReusePolicy = "mru"
     provisioned_concurrency: int = Field(default=0, ge=0)
     #: Windows of provisioned concurrency over the run (dated, daily/weekly or cron), each with
@@ -210,8 +228,9 @@ def extra_item(
 def product_limits(
     opt: ServerlessOption, item: FunctionItem, ctx: OptionContext
 ) -> dict[str, float]:
-    """The timeout [s] and scale rate (burst, per second) the pool runs with: the option's where
-    it sets them, else the product's published limits (none: unlimited).
+    """The timeout [s], scale rate (burst, per second) and maximum instance lifetime [s] the pool
+    runs with: the option's where it sets them, else the product's published limits (none:
+    unlimited, never recycled).
 
     Raises
     ------
@@ -226,7 +245,10 @@ def product_limits(
             "timeout",
         )
     timeout_s = opt.timeout_s if opt.timeout_s is not None else lim.timeout_s
-    out: dict[str, float] = {"timeout_s": math.inf if timeout_s is None else float(timeout_s)}
+    out: dict[str, float] = {
+        "timeout_s": math.inf if timeout_s is None else float(timeout_s),
+        "max_lifetime_s": max_lifetime_s(opt, item),
+    }
     if opt.scale_rate is not None:
         out["scale_burst"] = float(opt.scale_rate.instances)
         out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per_s
@@ -234,6 +256,15 @@ def product_limits(
         out["scale_burst"] = float(lim.scale_instances)
         out["scale_rate_per_s"] = lim.scale_instances / lim.scale_per_s
     return out
+
+
+def max_lifetime_s(opt: ServerlessOption, item: FunctionItem | None) -> float:
+    """The maximum instance lifetime [s] of ``opt``: its own ``max_lifetime``, else the product's
+    (``item``'s limits), else never (``inf``)."""
+    if opt.max_lifetime_s is not None:
+        return float(opt.max_lifetime_s)
+    life_s = item.limits.max_lifetime_s if item is not None else None
+    return math.inf if life_s is None else float(life_s)
 
 
 def serverless_platform(
@@ -245,9 +276,9 @@ def serverless_platform(
 ) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters).
 
-    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
-    (or none) and no timeout apply. ``min_ready`` always-ready instances are kept at all times
-    (the product's minimum), whatever the option's provisioned concurrency. The
+    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate and
+    lifetime (or none) and no timeout apply. ``min_ready`` always-ready instances are kept at
+    all times (the product's minimum), whatever the option's provisioned concurrency. The
     ``provisioned_schedule`` is turned into change points over ``horizon_s`` [s].
     """
     steps = provisioned_steps(
@@ -256,6 +287,7 @@ def serverless_platform(
         horizon_s,
     )
     lim = dict(limits or {})
+    lim.setdefault("max_lifetime_s", max_lifetime_s(opt, None))
     if opt.scale_rate is not None:
         lim.setdefault("scale_burst", float(opt.scale_rate.instances))
         lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per_s)
@@ -274,6 +306,7 @@ def serverless_platform(
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
         timeout_s=float(lim.get("timeout_s", math.inf)),
+        max_lifetime_s=float(lim["max_lifetime_s"]),
     )
 
 
@@ -438,7 +471,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def detail(
         self, opt: ServerlessOption, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
-        """Provider, memory, keep-alive, billing rounding and extras."""
+        """Provider, memory, keep-alive, maximum lifetime, billing rounding and extras."""
         item = resolved.item
         assert isinstance(item, FunctionItem)
         gran_ms = resolved.settings.get("granularity_ms")
@@ -449,6 +482,10 @@ class ServerlessKind(OptionKind[ServerlessOption]):
             "arch": opt.arch,
             "memory_mb": opt.memory_mb,
             "keep_alive_s": opt.keep_alive_s,
+            # null: never recycled
+            "max_lifetime_s": None
+            if math.isinf(platform.max_lifetime_s)
+            else platform.max_lifetime_s,
             "billing_granularity_ms": gran_ms
             if gran_ms is not None
             else item.billing.granularity_ms,

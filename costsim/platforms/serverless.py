@@ -43,6 +43,11 @@ class ServerlessPlatform:
     timeout_s : float
         Function timeout [s]: a longer request holds its instance this long and is counted
         ``timed_out``, not served (``inf``: no timeout).
+    max_lifetime_s : float
+        Age [s] at which the platform recycles an on-demand instance even when it is busy: from
+        then on it takes no new request, finishes those in flight and is retired
+        (:func:`~costsim.platforms.serverless_rules.lifetime_reached`). Provisioned instances
+        are replaced warm and never age out. ``inf``: never recycled.
 
     No billing rule lives here: engines measure meters and rating prices them.
     """
@@ -59,6 +64,7 @@ class ServerlessPlatform:
     latency_warmup_s: float = 0.0
     timeout_s: float = math.inf
     provisioned_changes: tuple[tuple[float, int], ...] = ()
+    max_lifetime_s: float = math.inf
 
     @property
     def provisioned_steps(self) -> tuple[tuple[float, int], ...]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from costsim.platforms.rules import keep_alive_expired
+
 
 def admits_new_instance(n_alive: int, concurrency_limit: int, tokens: float) -> bool:
     """Whether a cold start may begin, or the request is throttled.
@@ -69,13 +71,103 @@ def run_time_s(duration_s: float, timeout_s: float) -> float:
     return min(duration_s, timeout_s)
 
 
+def lifetime_reached(created_s: float, now_s: float, max_lifetime_s: float) -> bool:
+    """Whether an instance created at ``created_s`` [s] is too old at ``now_s`` [s] to take a
+    new request.
+
+    The platform recycles an execution environment once it is ``max_lifetime_s`` [s] old, busy
+    or not (AWS Lambda: "every few hours ... even for functions that are invoked
+    continuously"): from exactly that age on it takes no new request, finishes the ones in
+    flight and is retired. ``inf`` never recycles.
+
+    Parameters
+    ----------
+    created_s : float
+        When the instance was created [s].
+    now_s : float
+        Now [s].
+    max_lifetime_s : float
+        The product's maximum lifetime [s] (``inf``: none).
+
+    Returns
+    -------
+    bool
+        True from the instance's lifetime on.
+    """
+    return now_s - created_s >= max_lifetime_s
+
+
+def idle_retire_s(
+    created_s: float, idle_since_s: float, keep_alive_s: float, max_lifetime_s: float
+) -> float:
+    """When an idle on-demand instance retires [s]: at the end of its keep-alive, or at its
+    maximum lifetime, whichever comes first.
+
+    An instance that reached its lifetime while busy retires when its last request ends
+    (``idle_since_s``): it takes nothing after that.
+
+    Parameters
+    ----------
+    created_s : float
+        When the instance was created [s].
+    idle_since_s : float
+        When its last request ended [s].
+    keep_alive_s : float
+        How long an idle instance stays warm [s].
+    max_lifetime_s : float
+        The product's maximum lifetime [s] (``inf``: none).
+
+    Returns
+    -------
+    float
+        Retirement time [s].
+    """
+    return min(idle_since_s + keep_alive_s, max(created_s + max_lifetime_s, idle_since_s))
+
+
+def idle_expired(
+    created_s: float, idle_since_s: float, now_s: float, keep_alive_s: float, max_lifetime_s: float
+) -> bool:
+    """Whether an idle on-demand instance is gone by ``now_s`` [s]: its keep-alive ran out
+    (:func:`~costsim.platforms.rules.keep_alive_expired`) or its lifetime was reached
+    (:func:`lifetime_reached`).
+
+    Parameters
+    ----------
+    created_s : float
+        When the instance was created [s].
+    idle_since_s : float
+        When its last request ended [s].
+    now_s : float
+        Now [s].
+    keep_alive_s : float
+        How long an idle instance stays warm [s].
+    max_lifetime_s : float
+        The product's maximum lifetime [s] (``inf``: none).
+
+    Returns
+    -------
+    bool
+        True when the instance is to be retired.
+    """
+    return keep_alive_expired(idle_since_s, now_s, keep_alive_s) or lifetime_reached(
+        created_s, now_s, max_lifetime_s
+    )
+
+
 def retire_at_close_s(
-    active: int, provisioned: bool, idle_since_s: float, keep_alive_s: float, horizon_s: float
+    active: int,
+    provisioned: bool,
+    created_s: float,
+    idle_since_s: float,
+    keep_alive_s: float,
+    max_lifetime_s: float,
+    horizon_s: float,
 ) -> float:
     """When an instance still alive at the end of the run retires [s].
 
-    An idle on-demand instance lives out its keep-alive; a provisioned one, or one still busy,
-    lives to the horizon.
+    An idle on-demand instance lives out its keep-alive or its lifetime (:func:`idle_retire_s`);
+    a provisioned one, or one still busy, lives to the horizon.
 
     Parameters
     ----------
@@ -83,10 +175,14 @@ def retire_at_close_s(
         Requests the instance is serving [requests].
     provisioned : bool
         Whether it is a provisioned instance.
+    created_s : float
+        When it was created [s].
     idle_since_s : float
         When it last became idle [s].
     keep_alive_s : float
         How long an idle instance stays warm [s].
+    max_lifetime_s : float
+        Age at which the platform recycles it [s] (``inf``: never).
     horizon_s : float
         End of the simulated time [s].
 
@@ -96,7 +192,7 @@ def retire_at_close_s(
         Retirement time [s].
     """
     if active == 0 and not provisioned:
-        return idle_since_s + keep_alive_s
+        return idle_retire_s(created_s, idle_since_s, keep_alive_s, max_lifetime_s)
     return horizon_s
 
 
@@ -137,3 +233,7 @@ def continues_active_period(period_start_s: float, idle_since_s: float, now_s: f
         True when the new request continues that period.
     """
     return period_start_s != NO_PERIOD_S and now_s - idle_since_s < ACTIVE_PERIOD_GAP_S
+
+
+#: No maximum lifetime [s]: the platform never recycles a busy instance.
+NO_LIFETIME_S = math.inf

@@ -41,8 +41,8 @@ def granularity_ms(meters: Meters, item: FunctionItem) -> int:
         Billing increment, at least 1 [ms].
     """
     value = meters.config.get("billing_granularity_ms")
-    g = item.billing.granularity_ms if value is None else float(value)
-    return max(1, round(g))
+    g_ms = item.billing.granularity_ms if value is None else float(value)
+    return max(1, round(g_ms))
 
 
 def _granular_s(
@@ -64,8 +64,8 @@ def _granular_s(
     Decimal
         Billed seconds [s].
     """
-    m = round(item.billing.minimum_ms) if minimum else 0
-    return Decimal(h.billed_ms(granularity_ms(meters, item), m)) / MS_PER_S
+    minimum_ms = round(item.billing.minimum_ms) if minimum else 0
+    return Decimal(h.billed_ms(granularity_ms(meters, item), minimum_ms)) / MS_PER_S
 
 
 def _init_separate(item: FunctionItem) -> bool:
@@ -181,17 +181,17 @@ def provisioned_s(meters: Meters, item: FunctionItem) -> Decimal:
         period_ms = max(1, round(item.billing.provisioned_granularity_s * 1000))
         billed = meters.histograms["provisioned_period_ms"].billed_ms(period_ms)
         return Decimal(billed) / MS_PER_S
-    total = meter_total(meters, "provisioned_instance_s", item)
-    if total <= 0:
+    total_s = meter_total(meters, "provisioned_instance_s", item)
+    if total_s <= 0:
         return Decimal(0)
     n = max(int(meters.config.get("provisioned_concurrency") or 1), 1)
-    period = dec(item.billing.provisioned_granularity_s)
-    per = total / n
-    units = (per / period).to_integral_value(rounding=ROUND_CEILING)
+    period_s = dec(item.billing.provisioned_granularity_s)
+    per_s = total_s / n
+    units = (per_s / period_s).to_integral_value(rounding=ROUND_CEILING)
     # float noise (0.1 s over a 300 s period) must not bill a whole extra period
-    if (units - 1) * period >= per - Decimal("1e-6"):
+    if (units - 1) * period_s >= per_s - Decimal("1e-6"):
         units -= 1
-    return units * period * n
+    return units * period_s * n
 
 
 def active_s(meters: Meters, item: FunctionItem) -> Decimal:
@@ -241,11 +241,11 @@ def instance_s(meters: Meters, item: FunctionItem) -> Decimal:
     Decimal
         Billed instance-seconds [s].
     """
-    horizon = dec(float(meters.horizon_s))
-    lifetimes = _granular_s(meter_histogram(meters, "instance_lifetime_ms", item), meters, item)
-    ready = meter_total(meters, "provisioned_instance_s", item)
-    floor = Decimal(item.billing.min_instances) * horizon - ready
-    return lifetimes + max(floor, Decimal(0))
+    horizon_s = dec(float(meters.horizon_s))
+    lifetimes_s = _granular_s(meter_histogram(meters, "instance_lifetime_ms", item), meters, item)
+    ready_s = meter_total(meters, "provisioned_instance_s", item)
+    floor_s = Decimal(item.billing.min_instances) * horizon_s - ready_s
+    return lifetimes_s + max(floor_s, Decimal(0))
 
 
 def served(meters: Meters, item: FunctionItem) -> Decimal:
@@ -368,6 +368,6 @@ def streamed_gb(meters: Meters, item: FunctionItem) -> Decimal:
     Decimal
         Streamed data [GB].
     """
-    response = dec(float(meters.require("response_mb", model_of(item))))
-    extra_mb = max(response - STREAM_INCLUDED_MB, Decimal(0))
+    response_mb = dec(float(meters.require("response_mb", model_of(item))))
+    extra_mb = max(response_mb - STREAM_INCLUDED_MB, Decimal(0))
     return served(meters, item) * extra_mb / MB_PER_GB

@@ -30,9 +30,9 @@ def memory_mb(meters: Meters, item: FunctionItem) -> Decimal:
     Decimal
         Billed memory [MB].
     """
-    mem = float(meters.require("memory_mb", model_of(item)))
-    step = item.billing.memory_step_mb
-    return dec(math.ceil(mem / step - 1e-9) * step)
+    mem_mb = float(meters.require("memory_mb", model_of(item)))
+    step_mb = item.billing.memory_step_mb
+    return dec(math.ceil(mem_mb / step_mb - 1e-9) * step_mb)
 
 
 def memory_gb(meters: Meters, item: FunctionItem) -> Decimal:
@@ -51,8 +51,8 @@ def memory_gb(meters: Meters, item: FunctionItem) -> Decimal:
     return memory_mb(meters, item) / MB_PER_GB
 
 
-def vcpu_for(memory: float, billing: FunctionBilling) -> float:
-    """vCPUs that ``memory`` [MB] buys on a product that ties CPU to memory.
+def vcpu_for(memory_mb: float, billing: FunctionBilling) -> float:
+    """vCPUs that ``memory_mb`` [MB] buys on a product that ties CPU to memory.
 
     A fixed size (``vcpu``: Azure Premium EP1 1 vCPU) wins; Lambda: 1 vCPU per 1,769 MB, at
     most 6 (at 10,240 MB); products priced per vCPU-second with a default ratio use
@@ -60,7 +60,7 @@ def vcpu_for(memory: float, billing: FunctionBilling) -> float:
 
     Parameters
     ----------
-    memory : float
+    memory_mb : float
         Memory of an instance [MB].
     billing : FunctionBilling
         The item's billing parameters (``vcpu``, ``mb_per_vcpu``, ``max_vcpu``,
@@ -74,8 +74,8 @@ def vcpu_for(memory: float, billing: FunctionBilling) -> float:
     if billing.vcpu is not None:
         return billing.vcpu
     if billing.mb_per_vcpu is not None:
-        return min(memory / billing.mb_per_vcpu, billing.max_vcpu or math.inf)
-    return (billing.vcpu_per_gb or 0.0) * memory / 1024.0
+        return min(memory_mb / billing.mb_per_vcpu, billing.max_vcpu or math.inf)
+    return (billing.vcpu_per_gb or 0.0) * memory_mb / 1024.0
 
 
 def vcpu(meters: Meters, item: FunctionItem) -> Decimal:
@@ -110,11 +110,11 @@ def ghz(meters: Meters, item: FunctionItem) -> Decimal:
     Decimal
         CPU clock [GHz]; 0 when the item has no clock table.
     """
-    mem = float(meters.require("memory_mb", model_of(item)))
+    mem_mb = float(meters.require("memory_mb", model_of(item)))
     table = item.billing.ghz_by_memory_mb
-    for size in sorted(table):
-        if mem <= size + 1e-9:
-            return dec(table[size])
+    for size_mb in sorted(table):
+        if mem_mb <= size_mb + 1e-9:
+            return dec(table[size_mb])
     return dec(table[max(table)]) if table else Decimal(0)
 
 
@@ -134,5 +134,5 @@ def extra_ephemeral_gb(meters: Meters, item: FunctionItem) -> Decimal:
     configured = meters.config.get("ephemeral_storage_mb")
     if configured is None:
         return Decimal(0)
-    extra = dec(float(configured)) - dec(item.billing.included_ephemeral_mb)
-    return max(extra, Decimal(0)) / MB_PER_GB
+    extra_mb = dec(float(configured)) - dec(item.billing.included_ephemeral_mb)
+    return max(extra_mb, Decimal(0)) / MB_PER_GB

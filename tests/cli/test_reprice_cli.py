@@ -52,6 +52,10 @@ source: test
 items:
   x86_64:
     billing: {model: per_request, granularity_ms: 1, init_billed: true}
+    # the same platform limits as the built-in catalog: only the prices change (a catalog
+    # with other limits changes what a re-run simulates, which re-pricing cannot)
+    limits: {timeout_s: 900, scale_instances: 1000, scale_per_s: 10, max_lifetime_s: 7200,
+             max_lifetime_source: test}
     components:
       - {name: requests, metric: all_requests, usd_per_million_requests: 2.0}
       - {name: compute, metric: compute_gb_s, usd_per_gb_s: 0.001}

@@ -17,6 +17,7 @@ DRIVER = "costsim/engine/fast_serverless.py"
 STATE = "costsim/engine/fast_serverless_state.py"
 STEPS = "costsim/engine/fast_serverless_steps.py"
 PCS = "tests/unit/test_provisioned_schedule.py"
+LIFE = "tests/unit/test_max_lifetime.py"
 
 MUTANTS: list[Mutant] = [
     Mutant(
@@ -64,6 +65,20 @@ MUTANTS: list[Mutant] = [
         (f"{SL}::test_concurrency_limit_one_throttles_overlapping_requests",),
     ),
     Mutant(
+        "sl-lifetime-boundary",
+        SL_RULES,  # an instance exactly max_lifetime old takes no new request
+        "return now_s - created_s >= max_lifetime_s",
+        "return now_s - created_s > max_lifetime_s",
+        (f"{LIFE}::test_instance_takes_no_request_at_exactly_its_lifetime[simpy]",),
+    ),
+    Mutant(
+        "sl-lifetime-cuts-the-request-in-flight",
+        SL_RULES,  # a busy instance past its lifetime lives until its request ends
+        "return min(idle_since_s + keep_alive_s, max(created_s + max_lifetime_s, idle_since_s))",
+        "return min(idle_since_s + keep_alive_s, created_s + max_lifetime_s)",
+        (f"{LIFE}::test_busy_instance_finishes_its_request_then_retires[simpy]",),
+    ),
+    Mutant(
         "sl-simpy-drops-init-from-latency",
         "costsim/engine/simpy_serverless.py",
         "latency_s = init_s + run_s",
@@ -91,6 +106,13 @@ MUTANTS: list[Mutant] = [
         'r["sign"] = -1 if p.reuse_code == OLDEST else 1',
         'r["sign"] = 1',
         (f"{FAST}::test_reuse_policies_match_the_reference_on_poisson_traffic[1-oldest]",),
+    ),
+    Mutant(
+        "sl-fast-lifetime-never-searched",
+        STEPS,  # the bound that triggers the search of the idle list is never lowered
+        "s.idle_created_s = min(s.idle_created_s, a.slot_f[CREATED, slot])",
+        "s.idle_created_s = s.idle_created_s",
+        (f"{LIFE}::test_a_steady_stream_cold_starts_once_per_lifetime[fast]",),
     ),
     Mutant(
         "sl-fast-active-period-from-creation",

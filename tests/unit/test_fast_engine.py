@@ -169,6 +169,8 @@ SERVERLESS_VARIED = {
     "provisioned_changes": st.sampled_from(
         [(), (), ((1.0, 2),), ((0.5, 4), (2.0, 1), (3.5, 0)), ((0.25, 3), (0.75, 0), (1.5, 70))]
     ),
+    # on the 0.25 / 0.5 s grid, so that instances reach their lifetime exactly at arrivals
+    "max_lifetime_s": st.sampled_from([math.inf, math.inf, 0.5, 2.0, 5.0, 20.0]),
 }
 SCALE_BUCKETS = [(math.inf, math.inf), (1.0, 0.5), (3.0, 2.0)]
 
@@ -201,6 +203,7 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "provisioned_schedule": {"provisioned", "provisioned_changes"},
         "instance_concurrency": {"instance_concurrency"},
         "timeout": {"timeout_s"},
+        "max_lifetime": {"max_lifetime_s"},
     }
     rating_only = {
         "name", "kind", "provider", "arch", "plan", "billing_granularity", "init_billed",

@@ -11,7 +11,7 @@ import pytest
 
 from costsim.fields import file_fields
 from costsim.scenario import _models, scenario_from_text
-from costsim.schema import _unit_kind
+from costsim.schema import unit_kind
 from costsim.stats import distributions
 from costsim.traffic.mmpp import MmppState
 
@@ -39,7 +39,7 @@ def test_every_field_with_a_unit_names_it() -> None:
         if model in EXEMPT:
             continue
         for name, info in model.model_fields.items():
-            kind = _unit_kind(info)
+            kind = unit_kind(info)
             if kind is not None and not name.endswith(SUFFIX[kind]):
                 wrong.append(f"{model.__name__}.{name} ({kind}: end it in {SUFFIX[kind]})")
     assert wrong == []

@@ -2,7 +2,9 @@
 
 Each function is a pool with its own memory, keep-alive, reserved concurrency and provisioned
 instances (the rules of :mod:`costsim.engine.simpy_serverless`: MRU reuse by default,
-provisioned instances first, keep-alive expiry applied when the pool is next looked at). An
+provisioned instances first, keep-alive expiry and the option's maximum instance lifetime
+applied when the pool is next looked at; an instance busy when it reaches its lifetime finishes
+its request and is retired). An
 invocation needs a free concurrency slot: a function with ``reserved_concurrency`` has exactly
 that many; the others share what the account limit leaves (``limit - sum(reserved)``), as AWS
 Lambda does. Instances initialising count as in flight.
@@ -50,8 +52,13 @@ from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
 from costsim.meters import ms_ceil
-from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
-from costsim.platforms.serverless_rules import NO_PERIOD_S, continues_active_period
+from costsim.platforms.rules import bucket_refill, choose_warm
+from costsim.platforms.serverless_rules import (
+    NO_PERIOD_S,
+    continues_active_period,
+    idle_expired,
+    idle_retire_s,
+)
 from costsim.traffic.distributions import Distribution
 
 #: Throttled asynchronous events are retried after 1 s, doubling, at most this far apart [s].
@@ -72,6 +79,8 @@ class PoolParams:
     scale_burst: float = float("inf")
     scale_rate_per_s: float = float("inf")
     reuse_code: int = 0
+    #: Age [s] at which an on-demand instance is recycled, busy or not (inf: never).
+    max_lifetime_s: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -160,14 +169,15 @@ class _Pool:
 
     def reclaim(self, now_s: float) -> None:
         ka = self.p.keep_alive_s
+        life = self.p.max_lifetime_s
         keep = []
         for inst in self.alive:
             if (
                 not inst.busy
                 and not inst.provisioned
-                and keep_alive_expired(inst.idle_since_s, now_s, ka)
+                and idle_expired(inst.created_s, inst.idle_since_s, now_s, ka, life)
             ):
-                self._retire(inst, inst.idle_since_s + ka)
+                self._retire(inst, idle_retire_s(inst.created_s, inst.idle_since_s, ka, life))
             else:
                 keep.append(inst)
         self.alive = keep
@@ -222,8 +232,13 @@ class _Pool:
             self.bins.add_interval(self.bins.busy_s, start_s, end_s, 1.0)
 
     def close(self) -> None:
+        ka, life = self.p.keep_alive_s, self.p.max_lifetime_s
         for inst in self.alive:
-            end = self.horizon_s if inst.provisioned else inst.idle_since_s + self.p.keep_alive_s
+            end = (
+                self.horizon_s
+                if inst.provisioned
+                else idle_retire_s(inst.created_s, inst.idle_since_s, ka, life)
+            )
             self._retire(inst, end)
         self.alive = []
 
