@@ -124,13 +124,23 @@ def runtime_s(scenario: Any, engine: str = "fast", runs: int = 1, workers: int =
 
 
 def sweep_runtime_s(
-    scenarios: list[Any], engine: str = "fast", replications: int = 1, workers: int = 1
+    scenarios: list[Any],
+    engine: str = "fast",
+    replications: int | list[int] = 1,
+    workers: int = 1,
 ) -> float:
-    """Predicted wall time [s] of a sweep over ``scenarios`` (one per grid point)."""
+    """Predicted wall time [s] of a sweep over ``scenarios`` (one per grid point).
+
+    ``replications`` is the runs per point, or a list with each point's runs still to do
+    (a resumed sweep estimates only those).
+    """
     rate = THROUGHPUT_REQ_PER_S.get(engine, THROUGHPUT_REQ_PER_S["fast"])
+    runs = replications if isinstance(replications, list) else [replications] * len(scenarios)
     work = [
-        RUN_OVERHEAD_S + expected_requests(s) * len(s.options) / rate for s in scenarios
-    ] * replications
+        RUN_OVERHEAD_S + expected_requests(s) * len(s.options) / rate
+        for s, n in zip(scenarios, runs, strict=True)
+        for _ in range(n)
+    ]
     if not work:
         return 0.0
     # the largest task bounds the wall time however many workers there are

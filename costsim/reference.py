@@ -68,7 +68,7 @@ def _default_words(model: type[BaseModel], name: str) -> str:
 
 #: Sections of the reference: a title and the models it documents.
 SECTIONS: list[tuple[str, list[str]]] = [
-    ("The file", ["Scenario", "Workload", "Slo"]),
+    ("The file", ["Scenario", "Workload", "Slo", "Batch"]),
     (
         "Options",
         [

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from costsim.meters import Meters
-from costsim.units import span_words
+from costsim.units import elapsed_words, span_words
 
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
 #: Columns of ``timeseries_functions.csv`` (applications) after ``option`` and ``function``.
@@ -157,6 +157,9 @@ class OptionResult:
     #: ``application`` entry, what ``costsim reprice`` prices again; see
     #: :mod:`costsim.appsim.rating`).
     app_usage: dict[str, Any] | None = None
+    #: Batch scenarios only: each release's jobs, completions within the window and makespan
+    #: [s] (see :meth:`costsim.engine.batches.BatchWindows.summary`).
+    batches: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -186,6 +189,9 @@ class OptionResult:
                 "utilization": self.utilization,
             }
         )
+        if self.batches is not None:
+            row["finished_within_window"] = bool(self.batches["finished_within_window"])
+            row["makespan_s"] = self.batches["makespan_s_max"]
         return row
 
     def __repr__(self) -> str:
@@ -223,6 +229,7 @@ class OptionResult:
                     ("functions", self.functions),
                     ("queues", self.queues),
                     ("edges", self.edges),
+                    ("batches", self.batches),
                 )
                 if value is not None
             },
@@ -456,3 +463,32 @@ def _cell(value: Any) -> str:
     if isinstance(value, (np.integer, int)):
         return str(int(value))
     return f"{float(value):.6g}"
+
+
+def batch_words(b: dict[str, Any]) -> str:
+    """An option's ``batches`` block in words, e.g. ``finished within the 2 h window: yes (2 of
+    2 batches on time); makespan up to 38 min 5 s``."""
+    window = elapsed_words(b["window_s"])
+    releases = b["releases"]
+    if not releases:
+        return f"no batch was released within the horizon (window {window})"
+    done = sum(r["finished_within_window"] for r in releases)
+    verdict = "yes" if b["finished_within_window"] else "no"
+    n = len(releases)
+    text = f"finished within the {window} window: {verdict} ({done} of {n} "
+    text += ("batch" if n == 1 else "batches") + " on time"
+    late = [r for r in releases if not r["finished_within_window"]]
+    if late:
+        r = late[0]
+        lost = r["jobs"] - r["completed"]
+        text += (
+            f"; the batch released at {elapsed_words(r['release_s'])}: "
+            f"{r['jobs'] - r['within_window']:,} of {r['jobs']:,} jobs not done in time"
+        )
+        if lost:
+            text += f", {lost:,} never served"
+    text += ")"
+    if b["makespan_s_max"] is not None:
+        text += "; makespan " + ("" if n == 1 else "up to ")
+        text += elapsed_words(b["makespan_s_max"])
+    return text

@@ -37,6 +37,7 @@ from costsim.scenario_errors import (
 )
 from costsim.stats.distributions import Distribution, Fixed
 from costsim.traffic.compose import Profile, Sum
+from costsim.traffic.profiles import Schedule
 from costsim.units import UNITS_REQUIRED
 from costsim.yamlio import LineMap, load_yaml, load_yaml_text
 
@@ -48,6 +49,7 @@ __all__ = [
     "Autoscale",
     "Balancer",
     "BareMetalOption",
+    "Batch",
     "DurationS",
     "Extra",
     "ExtraSpec",
@@ -128,6 +130,23 @@ class Slo(_Strict):
     drop_rate: float | None = Field(default=None, ge=0, le=1)
 
 
+#: Most batches a run tallies (each is a row of five numbers and an entry of summary.json).
+MAX_BATCHES = 10_000
+
+
+class Batch(_Strict):
+    """Jobs released in batches, each of which must be done within a window.
+
+    Batch ``k`` is every request arriving in ``[offset + k * every, offset + (k + 1) * every)``;
+    it must be served by ``offset + k * every + window``. ``every`` and ``offset`` default to a
+    ``schedule`` traffic profile's; other traffic needs them.
+    """
+
+    window_s: DurationS = Field(gt=0, le=MAX_HORIZON_S, alias="window")
+    every_s: DurationS | None = Field(default=None, gt=0, le=MAX_HORIZON_S, alias="every")
+    offset_s: DurationS | None = Field(default=None, ge=0, le=MAX_HORIZON_S, alias="offset")
+
+
 class Scenario(_Strict):
     """A whole scenario file.
 
@@ -142,6 +161,9 @@ class Scenario(_Strict):
         the application engine reads the routes and functions themselves.
     application : Application or None
         Many functions and routes instead of one ``traffic`` + ``workload``.
+    batch : Batch or None
+        The window each released batch of jobs must finish in (``summary.json`` then reports,
+        per option, whether it did and the makespan).
     """
 
     name: Name
@@ -160,6 +182,7 @@ class Scenario(_Strict):
     application: Application | None = None
     options: list[Option] = Field(min_length=1)
     slo: Slo = Field(default_factory=Slo)
+    batch: Batch | None = None
     catalogs: dict[str, str] = Field(default_factory=dict)
 
     #: Folder that relative paths in the scenario are resolved against (not a YAML field).
@@ -211,12 +234,27 @@ class Scenario(_Strict):
         object.__setattr__(self, "workload", workload)
         return self
 
+    def batch_releases(self) -> tuple[float | None, float]:
+        """The batches' release period and first release [s] (``batch.every`` and
+        ``batch.offset``, else the schedule traffic's); period None when neither gives it."""
+        b = self.batch
+        every = b.every_s if b is not None else None
+        offset = b.offset_s if b is not None else None
+        if isinstance(self.traffic, Schedule):
+            every = self.traffic.every_s if every is None else every
+            offset = self.traffic.offset_s if offset is None else offset
+        return every, offset or 0.0
+
     @model_serializer(mode="wrap")
     def _without_derived(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
         if self.application is not None and isinstance(data, dict):
             data.pop("traffic", None)
             data.pop("workload", None)
+        # a scenario without batches dumps as before the field existed: stored sweep points
+        # and sweep folders keyed by the dump still resume
+        if self.batch is None and isinstance(data, dict):
+            data.pop("batch", None)
         return data
 
     def error(self, message: str, *path: str | int) -> InputError:
@@ -250,6 +288,7 @@ def _models() -> list[type[BaseModel]]:
         Scenario,
         Workload,
         Slo,
+        Batch,
         compose.Sum,
         *compose.PROFILES.values(),
         *distributions.DISTRIBUTIONS.values(),
@@ -322,7 +361,31 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
         update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
     )
     _check_application(scenario)
+    _check_batch(scenario)
     return scenario
+
+
+def _check_batch(scenario: Scenario) -> None:
+    """A ``batch:`` needs single-function traffic and a release period, located at the field."""
+    if scenario.batch is None:
+        return
+    if scenario.application is not None:
+        raise scenario.error(
+            "batch windows are not measured for application scenarios yet", "batch"
+        )
+    every_s, _ = scenario.batch_releases()
+    if every_s is None:
+        raise scenario.error(
+            "batch.every is required unless the traffic is a schedule: write when batches "
+            "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}",
+            "batch",
+        )
+    if scenario.horizon_s / every_s > MAX_BATCHES:
+        raise scenario.error(
+            f"{scenario.horizon_s / every_s:,.0f} batches over the horizon; at most "
+            f"{MAX_BATCHES:,} are tallied: release them less often or simulate less",
+            "batch",
+        )
 
 
 def _one_shape(data: dict[str, Any], line_map: LineMap) -> None:

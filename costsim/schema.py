@@ -133,6 +133,12 @@ FIELD_DOCS: dict[str, str] = {
     "ScaleRate.instances": "New instances the bucket allows per period.",
     "ScaleRate.per": "The bucket's period.",
     "Slo.p99": "Highest acceptable p99 latency.",
+    "Scenario.batch": "Batch jobs: the window each released batch must be done in; summary.json "
+    "then says per option whether it was and the makespan (first arrival to last completion).",
+    "Batch.window": "Time each batch has, from its release to its last job served; missing it "
+    "counts as missing the SLO.",
+    "Batch.every": "Time between releases (default: the schedule traffic's every).",
+    "Batch.offset": "First release (default: the schedule traffic's offset, else 0).",
     "throttle_rate": "Highest acceptable share of throttled requests.",
     "drop_rate": "Highest acceptable share of dropped requests.",
     "Extra.key": "An add-on catalog key (api-gateway-http, ...).",

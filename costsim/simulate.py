@@ -12,6 +12,7 @@ from typing import Any
 
 from costsim._version import __version__
 from costsim.engine import ENGINES
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
@@ -24,7 +25,7 @@ from costsim.pricing.models import month_factor
 from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, timeseries_of
-from costsim.scenario import Scenario
+from costsim.scenario import MAX_BATCHES, Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
 
@@ -156,7 +157,20 @@ def _summarise(
         latency_cdf=h.cdf(),
         timeseries=timeseries,
         detail=detail,
+        batches=out.batches.summary() if out.batches is not None else None,
     )
+
+
+def batch_windows(scenario: Scenario) -> BatchWindows | None:
+    """The batches an engine tallies for a scenario with ``batch:``, else None."""
+    if scenario.batch is None:
+        return None
+    every_s, offset_s = scenario.batch_releases()
+    if every_s is None:
+        raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
+    if scenario.horizon_s / every_s > MAX_BATCHES:  # a --horizon longer than the file's
+        raise scenario.error(f"more than {MAX_BATCHES:,} batches over the horizon", "batch")
+    return BatchWindows(every_s, offset_s, scenario.batch.window_s, scenario.horizon_s)
 
 
 def _run_engine(run: Callable[..., EngineOutput], *args: object) -> EngineOutput:
@@ -211,7 +225,8 @@ def simulate_option(
     kind, ctx, resolved, spec = _prepared(scenario, idx, cats)
     platform = kind.platform(opt, resolved, ctx)
     runner = runners[kind.engine_model]
-    out = _run_engine(runner, platform, kind.requests(opt, chunks, ctx), draws, *timing, tick)
+    requests = kind.requests(opt, chunks, ctx)
+    out = _run_engine(runner, platform, requests, draws, *timing, tick, batch_windows(scenario))
     meters = out.meters
     meters.kind = kind.name
     meters.config.update({"pricing": spec.to_json()})

@@ -226,6 +226,49 @@ def format_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms"
 
 
+def short_number(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, plainly: ``19,000``, ``3.06``, ``0.000123``."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    rounded = float(f"{x:.{digits}g}")
+    if 1e-4 <= abs(rounded) < 1e15:
+        text = f"{rounded:,f}".rstrip("0").rstrip(".")
+        return text
+    return f"{rounded:g}"
+
+
+def short_value(value: Any) -> str:
+    """A swept value for tables, to 3 significant digits with its unit as written
+    (``3.06389rps`` -> ``3.06rps``, ``0.176894`` -> ``0.177``, ``20000`` -> ``20,000``); other
+    text unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return short_number(float(value))
+    match = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/ ]*)", value)
+    if match is None:
+        return value
+    return short_number(float(match.group(1))) + match.group(2)
+
+
+def elapsed_words(seconds: float) -> str:
+    """An elapsed time [s] as people say it: ``1 h 12 min``, ``38 min 5 s``, ``4.2 s``, ``250 ms``.
+
+    Above a minute the parts are whole (rounded to the second, so ``59 min 59.6 s`` is ``1 h``).
+    """
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{v} {u}" for v, u in parts if v]
+    return " ".join(shown[:2])
+
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 

@@ -15,6 +15,7 @@ from costsim.results import CostBreakdown, LatencySummary, timeseries_of
 
 
 def latency_summary(h: LatencyHistogram) -> LatencySummary:
+    """Mean and percentiles [ms] of a latency histogram (kept in seconds)."""
     return LatencySummary(
         mean=h.mean_s() * 1000,
         p50=h.quantile_s(0.50) * 1000,

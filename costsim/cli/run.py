@@ -18,9 +18,9 @@ from costsim.cli.common import (
     write_error,
 )
 from costsim.errors import InputError
-from costsim.results import Result
+from costsim.results import Result, batch_words
 from costsim.slo import SloRule, rates
-from costsim.units import format_duration, span_words
+from costsim.units import elapsed_words, format_duration, span_words
 
 
 def _fmt_ms(ms: float) -> str:
@@ -49,7 +49,8 @@ def print_summary(result: Result) -> None:
         n = max(o.arrived, 1)
         p99 = _fmt_ms(o.latency_ms.p99)
         lost = o.dropped + o.timed_out
-        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, lost)):
+        on_time = 0.0 if o.batches is not None and not o.batches["finished_within_window"] else 1.0
+        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, lost), on_time):
             p99 += " !"
             missing = True
         table.add_row(
@@ -64,15 +65,24 @@ def print_summary(result: Result) -> None:
             f"{100 * o.utilization:.1f}%",
         )
     console.print(table)
+    batch_lines(result)
     notes = ["* cheapest"]
     cut = [f"{o.name} {o.timed_out:,}" for o in result.options if o.timed_out]
     if cut:
         notes.append(f"dropped includes requests cut at the timeout ({', '.join(cut)})")
     if missing:
-        limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
-        notes.append(f"! misses the SLO ({limit}{rule.lost_words()})")
+        limit = f"p99 at most {elapsed_words(rule.p99_ms / 1000)}, " if rule.p99_ms else ""
+        window = " and every batch within its window" if result.options[0].batches else ""
+        notes.append(f"! misses the SLO ({limit}{rule.lost_words()}{window})")
     cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
     console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
+
+
+def batch_lines(result: Result) -> None:
+    """For a batch scenario, one line per option: finished within the window, and the makespan."""
+    for o in result.options:
+        if o.batches is not None:
+            console.print(f"{o.name}: {batch_words(o.batches)}")
 
 
 #: Predicted runs shorter than this [s] are not announced.

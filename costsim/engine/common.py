@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import Meters, MsHistogram, ms_ceil
 from costsim.platforms.schedule import provisioned_instance_s, provisioned_periods
@@ -113,6 +114,8 @@ class EngineOutput:
         Integrals over the horizon of instances alive and of busy instance-equivalents [s].
     max_instances : int
         Most instances alive at once.
+    batches : BatchWindows or None
+        Per released batch, its arrivals and completions (batch scenarios only).
     """
 
     counters: Counters
@@ -123,6 +126,7 @@ class EngineOutput:
     busy_s: float = 0.0
     max_instances: int = 0
     capacity_per_instance: int = 1
+    batches: BatchWindows | None = None
 
 
 #: The histogram meters of a serverless pool, in the order the compiled engine indexes them.

@@ -19,7 +19,7 @@ import numba.extending
 import numpy as np
 
 from costsim import meters
-from costsim.engine import metrics
+from costsim.engine import batches, metrics
 from costsim.engine.common import Chunk, OptionDraws, Progress
 from costsim.platforms import fleet_rules, rules, serverless_rules
 
@@ -90,6 +90,10 @@ latency_bucket = njit(metrics.latency_bucket)
 numba.extending.register_jitable(metrics.bin_index)
 bin_index = njit(metrics.bin_index)
 add_interval = njit(metrics.add_interval)
+# the batch tally's two recorders call batch_of through their module global
+numba.extending.register_jitable(batches.batch_of)
+batch_arrival = njit(batches.batch_arrival)
+batch_completion = njit(batches.batch_completion)
 
 #: Bits of the order key below the priority: ``order = priority << SEQ_BITS | sequence``.
 SEQ_BITS = 56

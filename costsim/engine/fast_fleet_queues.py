@@ -18,6 +18,8 @@ from __future__ import annotations
 from costsim.engine.fast_common import (
     SEQ_BITS,
     add_interval,
+    batch_arrival,
+    batch_completion,
     bin_index,
     busy_within_horizon_s,
     choose_server,
@@ -201,6 +203,7 @@ def _start(
         st.lat_counts[latency_bucket(latency_s)] += 1
         st.latency_total_s[0] += latency_s
     end_s = now_s + d_s
+    batch_completion(st.batch_tally, st.batch_cfg, arrival_s, end_s)
     weight = 1.0 / prm.workers
     if end_s > now_s:
         st.busy_s[0] += busy_within_horizon_s(now_s, end_s, prm.horizon_s, weight)
@@ -282,6 +285,7 @@ def arrive(prm: FleetParams, st: FleetState, t_s: float, d_s: float, u: float) -
     """
     st.arrived[0] += 1
     st.b_arrivals[bin_index(t_s, prm.bin_width_s, prm.n_bins)] += 1
+    batch_arrival(st.batch_tally, st.batch_cfg, t_s)
     st.in_system[0] += 1
     slot, q = _choose(prm, st, t_s, u)
     if slot >= 0:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     DENSE_MS,
     SERVERLESS_HISTOGRAMS,
@@ -93,6 +94,7 @@ class _Pool:
             slot_i[NEXT, :n_prov] = np.arange(1, n_prov + 1)
             slot_i[NEXT, n_prov - 1] = -1
             ends[P_HEAD], ends[P_TAIL] = 0, n_prov - 1
+        none = BatchWindows.none()  # the run sets its batches, if any
         slots_free = np.zeros(cap, dtype=np.int64)
         slots_free[: cap - n_prov] = np.arange(cap - 1, n_prov - 1, -1)
         s["n_free_slots"] = cap - n_prov
@@ -116,6 +118,8 @@ class _Pool:
             np.array([t for t, _ in changes], dtype=np.float64),
             np.array([n for _, n in changes], dtype=np.int64),
             prov_stack,
+            none.tally,
+            none.cfg,
         )  # fmt: skip
         #: Values emptied from the overflow array, per histogram row.
         self.long_values = [MsHistogram() for _ in SERVERLESS_HISTOGRAMS]
@@ -201,6 +205,7 @@ def run_serverless(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a serverless pool over the arrivals in ``chunks`` (compiled engine).
 
@@ -217,6 +222,8 @@ def run_serverless(
     pool = _Pool(platform, horizon_s, bins)
     latency = LatencyHistogram()
     pool.a = pool.a._replace(lat_counts=latency.counts)
+    if batches is not None:
+        pool.a = pool.a._replace(batch_tally=batches.tally, batch_cfg=batches.cfg)
     cold = ColdDraws(platform.cold_start.sample, draws.cold)
     block = np.zeros(0)
     has_u = bool(pool.params[0]["has_u"])
@@ -265,4 +272,5 @@ def run_serverless(
         max_instances=int(s["max_instances"]),
         capacity_per_instance=platform.instance_concurrency,
         meters=meters,
+        batches=batches,
     )

@@ -87,6 +87,8 @@ class Arrays(NamedTuple):
     pc_t: np.ndarray  # times of the provisioned schedule's changes [s]
     pc_n: np.ndarray  # the count from each change on
     prov_stack: np.ndarray  # slots of the provisioned instances, oldest first
+    batch_tally: np.ndarray  # (batches, 5), see costsim.engine.batches
+    batch_cfg: np.ndarray
 
 
 @njit_inline

@@ -52,6 +52,8 @@ from costsim.engine.common import DENSE_MS
 from costsim.engine.fast_common import (
     add_interval,
     admits_new_instance,
+    batch_arrival,
+    batch_completion,
     bin_index,
     bucket_refill,
     busy_within_horizon_s,
@@ -402,6 +404,8 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     if not timed_out and counts_in_latency(t_s, p.warmup_s):
         a.lat_counts[latency_bucket(latency_s)] += 1
         s.lat_total_s += latency_s
+    if not timed_out:
+        batch_completion(a.batch_tally, a.batch_cfg, t_s, end_s)
     _record(s, a, H_PDUR if a.slot_i[PROV, slot] else H_DUR, ms_ceil(run_s))
     if end_s > t_s:
         s.busy_s += busy_within_horizon_s(t_s, end_s, p.horizon_s, p.weight)
@@ -429,6 +433,7 @@ def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> No
     b = bin_index(t_s, p.bin_width_s, p.n_bins)
     s.arrived += 1
     a.b_arrivals[b] += 1
+    batch_arrival(a.batch_tally, a.batch_cfg, t_s)
     _reclaim(p, s, a, t_s)
     slot = _pick(p, s, a, t_s, u)
     init_s = 0.0

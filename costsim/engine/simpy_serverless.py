@@ -28,6 +28,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     SERVERLESS_HISTOGRAMS,
     Chunk,
@@ -133,6 +134,7 @@ class _Pool:
         self.active_s = 0.0
         self.provisioned_served = 0
         self.max_instances = 0
+        self.batches = BatchWindows.none()
         #: provisioned instances, oldest first: a fall of the schedule takes the newest
         self.prov_stack: list[_Instance] = []
         self.level = 0
@@ -258,6 +260,7 @@ class _Pool:
         b = self.bins.index(t_s)
         self.counters.arrived += 1
         self.bins.arrivals[b] += 1
+        self.batches.arrival(t_s)
         self._reclaim(t_s)
         inst = self._pick(t_s, u)
         init_s = 0.0
@@ -275,6 +278,8 @@ class _Pool:
         end_s = t_s + latency_s
         if not timed_out and counts_in_latency(t_s, p.latency_warmup_s):
             self.latency.add(latency_s)
+        if not timed_out:
+            self.batches.completion(t_s, end_s)
         which = "provisioned_duration_ms" if inst.provisioned else "duration_ms"
         self.hist[which][ms_ceil(run_s)] += 1
         weight = 1.0 / p.instance_concurrency
@@ -330,8 +335,11 @@ def run_serverless(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a serverless pool over the arrivals in ``chunks``.
+
+    ``batches``, when given, is filled with each batch's arrivals and completions.
 
     Returns
     -------
@@ -341,6 +349,8 @@ def run_serverless(
     """
     env = simpy.Environment()
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
+    if batches is not None:
+        pool.batches = batches
     # scheduled before any arrival, so at equal times after completions, before arrivals
     for t_s, level in platform.provisioned_changes:
         schedule_at(env, t_s, ARRIVAL, partial(pool.reprovision, t_s, level))
@@ -383,6 +393,7 @@ def run_serverless(
         max_instances=pool.max_instances,
         capacity_per_instance=platform.instance_concurrency,
         meters=meters,
+        batches=batches,
     )
 
 

@@ -38,8 +38,9 @@ from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
+from costsim.results import batch_words
 from costsim.slo import SloRule, pick, run_outcome
-from costsim.units import span_words
+from costsim.units import elapsed_words, format_duration, span_words
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
@@ -84,6 +85,7 @@ def _facts(o: dict[str, Any]) -> list[str]:
         f"{req['dropped']:,} ({pct(req['dropped'], n)})",
         f"**Instances:** mean {o['instances']['mean']:.2f}, max {o['instances']['max']}; "
         + utilisation_words(o),
+        *([f"**Batches:** {batch_words(o['batches'])}"] if o.get("batches") else []),
     ]
 
 
@@ -116,6 +118,14 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) 
     word = "meets" if verdict == "Good" else "misses"
     limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
     out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
+    b = o.get("batches")
+    if b and b["releases"]:
+        on_time = b["finished_within_window"]
+        out.append(
+            f"{'Good' if on_time else 'Bad'}, because "
+            + ("every batch" if on_time else "not every batch")
+            + f" finished within the {elapsed_words(b['window_s'])} window"
+        )
     if o["utilization"] < 0.2 and pays_for_idle(o["kind"]):
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
@@ -147,8 +157,17 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
+    window = options[0].get("batches")
     drivers = [
         slo_driver(rule),
+        *(
+            [
+                f"**Batch window:** every batch done within {elapsed_words(window['window_s'])} "
+                "of its release (the makespan, first arrival to last completion, says how close)"
+            ]
+            if window
+            else []
+        ),
         "**Cost:** the monthly bill at the simulated traffic, from dated price catalogs",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -173,6 +192,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
             + f", at {usd(chosen['cost_usd']['total'])} per month ({vs})"
         )
     doc.add(Para(f'Chosen option: "{chosen["name"]}", because {because}.'))
+    if chosen.get("batches"):
+        doc.add(Para(sentence(batch_words(chosen["batches"])) + "."))
     doc.add(Image("cost", "Monthly cost per option, components stacked"))
     doc.add(Heading(3, "Consequences"))
     cons = []
@@ -245,7 +266,8 @@ def reproduce_command(out: Output, folder_arg: str) -> str:
         )
         first = (
             f"costsim sweep {scenario} {vary} --replications {s.get('replications', 1)} "
-            f"--engine {engine} --out {folder_arg}"
+            f"--horizon {format_duration(float(s['horizon_s']))} --engine {engine} "
+            f"--out {folder_arg}"
         )
     else:
         first = f"costsim run {scenario} --seed {s['seed']} --engine {engine} --out {folder_arg}"
@@ -263,9 +285,12 @@ def write_report(
     """Write ``report.md`` (and ``report.html``) into a run or sweep folder.
 
     Charts the record needs are drawn when the folder lacks them. ``sensitivity(folder,
-    summary)``, when given, writes the run's ``sensitivity.json`` first (``costsim report``
-    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity`, which simulates the scenario
-    file again under each factor); the record then has a sensitivity section.
+    summary)``, when given, writes the folder's ``sensitivity.json`` first (``costsim report``
+    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity` for a run, which simulates the
+    scenario file again under each factor, and
+    :func:`costsim.sweep.crossover_sensitivity.ensure_sweep_sensitivity` for a sweep, which
+    searches each crossover again under each factor); the record then has a sensitivity
+    section.
     Returns the files written.
     """
     out = load_output(folder)
@@ -283,6 +308,8 @@ def write_report(
         if not all((folder / f"{st}.svg").exists() for st in stems):
             written += run_charts(result_from_output(out), folder)
     else:
+        if sensitivity is not None:
+            written += sensitivity(folder, out.summary)
         written += draw_missing(out.summary, out.crossovers, folder)
     command = reproduce_command(out, folder.as_posix())
     day = report_date(out.summary, date)

@@ -11,6 +11,7 @@ from typing import Any
 from costsim.kinds import KINDS, OptionKind
 from costsim.report.doc import Bullets, Code, Document, Heading, Para, Table
 from costsim.slo import SloRule
+from costsim.units import elapsed_words
 
 
 def _kind(name: str) -> OptionKind[Any] | None:
@@ -65,7 +66,10 @@ def usd(x: float) -> str:
 
 
 def ms(x: float) -> str:
-    """Milliseconds for people."""
+    """A latency given in milliseconds, for people: ``40.2 ms``, ``850 ms``, and from 10 s on
+    in larger units (``5 min 5 s``, not ``304,838 ms``)."""
+    if x >= 10_000:
+        return elapsed_words(x / 1000)
     return f"{x:,.0f} ms" if x >= 100 else f"{x:,.1f} ms"
 
 

@@ -24,6 +24,7 @@ from costsim.errors import InputError
 from costsim.folders import replaced_folder, write_error
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
+from costsim.simulate import display_path
 from costsim.sweep.analysis import (
     GOALS,
     aggregate,
@@ -45,7 +46,7 @@ from costsim.sweep.grid import (
 )
 from costsim.sweep.lock import sweep_folder_lock, sweep_identity
 from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
-from costsim.sweep.tasks import OPTION_METRICS
+from costsim.sweep.tasks import BATCH_METRICS, OPTION_METRICS, load_done
 
 __all__ = [
     "GOALS",
@@ -180,6 +181,26 @@ def run_sweep(
     return result
 
 
+def stored_runs(
+    scenario: Scenario,
+    axes: list[Axis],
+    replications: int,
+    engine: str,
+    catalog_files: list[str | Path] | None,
+    out: str | Path,
+) -> list[int]:
+    """Per grid point, how many of its replications ``out`` already holds (a rerun resumes
+    them instead of simulating again)."""
+    done = [0] * len(grid(axes))
+    folder = Path(out) / "points"
+    if not folder.is_dir():
+        return done
+    for task in make_tasks(scenario, axes, replications, engine, catalog_files):
+        if load_done(task, folder) is not None:
+            done[task.index] += 1
+    return done
+
+
 def check_sweep(
     scenario: Scenario,
     axes: list[Axis],
@@ -301,6 +322,8 @@ def _summary(
             {r["seed"] for r in records}, key=[r["seed"] for r in records].index
         ),
         "points": points,
+        # what a report needs to simulate the sweep again (its sensitivity section)
+        "scenario_file": display_path(scenario.source_file),
     }
 
 
@@ -372,7 +395,8 @@ def tidy_rows(result: SweepResult, axes: list[Axis]) -> list[dict[str, Any]]:
     rows = []
     for rec in result.records:
         for opt in rec["options"]:
-            for metric in OPTION_METRICS:
+            extra = [m for m in BATCH_METRICS if m in opt["metrics"]]
+            for metric in [*OPTION_METRICS, *extra]:
                 row: dict[str, Any] = {"point": rec["index"]}
                 for a in axes:
                     row[a.path] = str(rec["params"][a.path])

@@ -18,7 +18,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from costsim.report import app_charts, app_diagram, charts, sweep_charts, tornado
+from costsim.report import app_charts, app_diagram, charts, crossover_chart, sweep_charts, tornado
 from costsim.report.style import HATCHES, PALETTE, extreme_claim, series_style
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
@@ -65,7 +65,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
         matplotlib.pyplot.close(fig)
         return []
 
-    for module in (charts, sweep_charts, tornado, app_charts, app_diagram):
+    for module in (charts, sweep_charts, tornado, app_charts, app_diagram, crossover_chart):
         monkeypatch.setattr(module, "save", save)
     return seen
 
@@ -153,6 +153,32 @@ def test_tornado_has_no_overlapping_text(checked, tmp_path: Path) -> None:
     }
     tornado.tornado_chart(sens, "a", "b", tmp_path)
     assert checked == [("sensitivity", [])]
+
+
+def test_crossover_sensitivity_chart_has_no_overlapping_text(checked, tmp_path: Path) -> None:
+    """Shifts both ways, one moved beyond the searched range, on a log axis."""
+    doc = {
+        "variable": "traffic.mean_rps",
+        "unit": "req/s",
+        "span": 3.0,
+        "crossovers": [
+            {
+                "a": "lambda",
+                "b": "vps",
+                "at": 4.5,
+                "baseline": {"at": 4.52, "cheaper_below": "lambda"},
+                "factors": [
+                    {"label": "free tier off", "at": 4.04, "shift": -0.1},
+                    {"label": "savings plan 30 %", "at": 3.19, "shift": -0.29},
+                    {"label": "duration +30 %", "at": 4.9, "shift": 0.08},
+                    {"label": "ops cost $150/server-month", "at": None,
+                     "cheaper_throughout": "lambda"},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    crossover_chart.crossover_chart(doc, tmp_path, log=True)
+    assert checked == [("crossover_sensitivity", [])]
 
 
 def test_component_styles_are_unique_for_64_series() -> None:

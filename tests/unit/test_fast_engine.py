@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costsim.engine import ENGINES, fast_fleet, fast_serverless, simpy_fleet, simpy_serverless
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins
 from costsim.meters import Meters
@@ -85,16 +86,33 @@ def assert_same_meters(ref: Meters, fast: Meters) -> None:
         assert fast.totals[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
 
 
+def _batches(horizon_s: float) -> BatchWindows:
+    """Three batches over the horizon, on the tests' 0.5 s grid, so that completions exactly at
+    a deadline (and arrivals exactly at a release) occur."""
+    every_s = max(0.5, round(horizon_s / 3 / 0.5) * 0.5)
+    return BatchWindows(every_s, every_s / 2, every_s / 2, horizon_s)
+
+
+def assert_same_batches(ref: EngineOutput, fast: EngineOutput) -> None:
+    """The batch tallies (counts, first arrival, last completion) exactly equal."""
+    assert ref.batches is not None and fast.batches is not None
+    np.testing.assert_array_equal(fast.batches.tally, ref.batches.tally)
+    assert fast.batches.tally[:, 0].sum() <= fast.counters.arrived
+
+
 def compare_serverless(
     p: ServerlessPlatform, arr: np.ndarray, dur: np.ndarray, horizon_s: float, chunk: int
 ) -> EngineOutput:
     ref = simpy_serverless.run_serverless(
-        p, _chunks(arr, dur, max(1, len(arr))), _draws(3), horizon_s, TimeBins(horizon_s, N_BINS)
-    )
+        p, _chunks(arr, dur, max(1, len(arr))), _draws(3), horizon_s, TimeBins(horizon_s, N_BINS),
+        None, _batches(horizon_s),
+    )  # fmt: skip
     fast = fast_serverless.run_serverless(
-        p, _chunks(arr, dur, chunk), _draws(3), horizon_s, TimeBins(horizon_s, N_BINS)
-    )
+        p, _chunks(arr, dur, chunk), _draws(3), horizon_s, TimeBins(horizon_s, N_BINS),
+        None, _batches(horizon_s),
+    )  # fmt: skip
     assert_same(ref, fast)
+    assert_same_batches(ref, fast)
     return fast
 
 
@@ -102,12 +120,15 @@ def compare_fleet(
     p: FleetPlatform, arr: np.ndarray, dur: np.ndarray, horizon_s: float, chunk: int
 ) -> EngineOutput:
     ref = simpy_fleet.run_fleet(
-        p, _chunks(arr, dur, max(1, len(arr))), _draws(5), horizon_s, TimeBins(horizon_s, N_BINS)
-    )
+        p, _chunks(arr, dur, max(1, len(arr))), _draws(5), horizon_s, TimeBins(horizon_s, N_BINS),
+        None, _batches(horizon_s),
+    )  # fmt: skip
     fast = fast_fleet.run_fleet(
-        p, _chunks(arr, dur, chunk), _draws(5), horizon_s, TimeBins(horizon_s, N_BINS)
-    )
+        p, _chunks(arr, dur, chunk), _draws(5), horizon_s, TimeBins(horizon_s, N_BINS),
+        None, _batches(horizon_s),
+    )  # fmt: skip
     assert_same(ref, fast)
+    assert_same_batches(ref, fast)
     return fast
 
 
