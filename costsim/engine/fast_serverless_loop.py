@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from costsim.engine.fast_common import njit, retire_at_close_s
-from costsim.engine.fast_serverless_state import ACTIVE, CREATED, IDLE, NEXT, PROV
 
 # the steps are private to the compiled engine: this loop and its tests are their callers
-from costsim.engine.fast_serverless_steps import _advance, _arrive, _retire
+from costsim.engine.fast_serverless_schedule import _advance
+from costsim.engine.fast_serverless_state import ACTIVE, CREATED, IDLE, NEXT, PROV
+from costsim.engine.fast_serverless_steps import _arrive, _retire
 
 
 @njit
@@ -90,7 +91,7 @@ def drain(params, state, a) -> bool:
     -------
     bool
         False when a change needs the arrays grown first (see
-        :func:`~costsim.engine.fast_serverless_steps._advance`); the caller grows them and
+        :func:`~costsim.engine.fast_serverless_schedule._advance`); the caller grows them and
         calls again.
     """
     return _advance(params[0], state[0], a, np.inf)

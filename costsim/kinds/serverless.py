@@ -4,273 +4,55 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from costsim.application.schema import FunctionSettings
-from costsim.errors import InputError
-from costsim.fields import (
-    MAX_INSTANCES,
-    MAX_SPAN_S,
-    DurationS,
-    Name,
-    OneOf,
-    PriceOverrides,
-    SizeMB,
-    Strict,
-)
 from costsim.kinds.app_hosting import function_product
 from costsim.kinds.app_serverless import ServerlessAppHost, function_of
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
-from costsim.kinds.schedule import ScheduleWindow
+from costsim.kinds.serverless_catalog import (
+    extra_item,
+    function_item,
+    max_lifetime_s,
+    product_limits,
+)
+from costsim.kinds.serverless_option import (
+    Extra,
+    ExtraSpec,
+    LifetimeS,
+    ReusePolicy,
+    ScaleRate,
+    ServerlessOption,
+    lifetime_or_off,
+)
 from costsim.meters import Meters
-from costsim.platforms.rules import REUSE_POLICIES
 from costsim.platforms.schedule import provisioned_steps
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
 from costsim.pricing.bill import ExtraSpec as PricedExtra
 from costsim.pricing.bill import PricingSpec
-from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
+from costsim.pricing.catalog import FunctionItem
 from costsim.pricing.registry import CatalogSet
-from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.chunk import Chunk
-from costsim.units import duration_field
 
 if TYPE_CHECKING:
     from costsim.engine.metrics import TimeBins
 
-#: Reuse policy of warm instances: a name of ``costsim.platforms.rules.REUSE_POLICIES``.
-ReusePolicy = Annotated[
-    str,
-    BeforeValidator(OneOf(tuple(REUSE_POLICIES), "reuse policy")),
-    WithJsonSchema({"type": "string", "enum": list(REUSE_POLICIES)}),
+
+__all__ = [
+    "Extra",
+    "ExtraSpec",
+    "LifetimeS",
+    "ReusePolicy",
+    "ScaleRate",
+    "ServerlessKind",
+    "ServerlessOption",
+    "extra_item",
+    "function_item",
+    "lifetime_or_off",
+    "max_lifetime_s",
+    "product_limits",
 ]
-
-
-def lifetime_or_off(value: Any, info: Any) -> float:
-    """A maximum instance lifetime as written: a duration [s], or ``off`` (never: ``inf``).
-
-    YAML 1.1 reads a bare ``off`` as false, so false means off too.
-    """
-    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
-        return math.inf
-    return duration_field(value, info)
-
-
-#: A maximum lifetime [s]: a duration with its unit, or ``off`` (held as ``inf``).
-LifetimeS = Annotated[float, BeforeValidator(lifetime_or_off)]
-
-
-class ScaleRate(Strict):
-    """A token bucket on new instances: at most ``instances`` new ones per ``per`` seconds.
-
-    AWS Lambda allows 1,000 new execution environments every 10 s per function.
-    """
-
-    instances: int = Field(ge=1, le=MAX_INSTANCES)
-    per_s: DurationS = Field(gt=0, alias="per")
-
-
-class Extra(Strict):
-    """A priced add-on of a serverless option, billed alongside each invocation.
-
-    Written as a plain add-on key (``api-gateway-http``) or as a mapping. ``key`` names an add-on
-    catalog item; ``catalog`` + ``item`` name any catalog item, e.g. ``{catalog:
-    aws-step-functions, item: standard}``. ``per_request`` multiplies every quantity the extra is
-    rated on: 6 state transitions per execution, or 0.05 authorizer calls per API call when 95 %
-    hit the authorizer cache. ``transitions`` is the option's requests (one workflow execution
-    each) before the multiplier. ``free_tier`` overrides the option's setting for this extra.
-    """
-
-    key: str | None = None
-    catalog: str | None = None
-    item: str | None = None
-    per_request: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
-    free_tier: bool | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Extra:
-        if (self.key is None) == (self.catalog is None):
-            raise ValueError("an extra needs either key or catalog (with item), not both")
-        if self.catalog is not None and self.item is None:
-            raise ValueError(f"extra from catalog {self.catalog!r} needs an item")
-        return self
-
-    @property
-    def label(self) -> str:
-        """How the extra is named in outputs: its key, or ``catalog/item``, with the factor."""
-        name = self.key if self.key is not None else f"{self.catalog}/{self.item}"
-        return name if self.per_request == 1.0 else f"{name} x{self.per_request:g}"
-
-
-def _extra(value: Any) -> Any:
-    return {"key": value} if isinstance(value, str) else value
-
-
-ExtraSpec = Annotated[Extra, BeforeValidator(_extra)]
-
-
-class ServerlessOption(Strict):
-    """Functions billed per invocation (AWS Lambda, Azure Functions, Cloud Run, ...)."""
-
-    name: Name
-    kind: Literal["serverless"]
-    provider: str = "aws-lambda"
-    arch: Literal["x86_64", "arm64"] = "x86_64"
-    #: The priced variant of the provider's catalog, for products that are not split by
-    #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
-    #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
-    plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
-    memory_mb: SizeMB = Field(default=128.0, gt=0, alias="memory")
-    cold_start: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
-    )
-    keep_alive_s: DurationS = Field(default=600.0, ge=0, le=MAX_SPAN_S, alias="keep_alive")
-    concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
-    #: New instances per period; unset, the product's published rate (Lambda: 1,000 per 10 s).
-    scale_rate: ScaleRate | None = None
-    #: Longest an invocation may run; unset, the product's limit (Lambda: 15 min). A longer one
-    #: holds its instance that long, is billed that long and is counted ``timed_out``.
-    timeout_s: DurationS | None = Field(default=None, gt=0, le=86400.0, alias="timeout")
-    #: Age at which the platform recycles a busy instance (``off``: never); unset, the
-    #: product's (Lambda: 2 h, off for products that publish none).
-    max_lifetime_s: LifetimeS | None = Field(default=None, gt=0, alias="max_lifetime")
-    reuse: ReusePolicy = "mru"
-    provisioned_concurrency: int = Field(default=0, ge=0)
-    #: Windows of provisioned concurrency over the run (dated, daily/weekly or cron), each with
-    #: its count; outside every window, ``provisioned_concurrency``.
-    provisioned_schedule: list[ScheduleWindow] = Field(default_factory=list, max_length=1000)
-    instance_concurrency: int = Field(default=1, ge=1, le=1000)
-    # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
-    # durations (and their sums) finite
-    billing_granularity_s: DurationS | None = Field(
-        default=None, gt=0, le=3600, alias="billing_granularity"
-    )
-    init_billed: bool | None = None
-    free_tier: bool = True
-    ephemeral_storage_mb: SizeMB = Field(default=512.0, ge=0, alias="ephemeral_storage")
-    extras: list[ExtraSpec] = Field(default_factory=list)
-    prices: PriceOverrides = Field(default_factory=dict)
-    #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
-    functions: dict[str, FunctionSettings] = Field(default_factory=dict)
-    #: For an application scenario: run every workflow on this option as Step Functions
-    #: ``standard`` (billed per state transition) or ``express`` (per request and GB-second);
-    #: unset, each route's ``workflow.type``.
-    workflow_type: Literal["standard", "express"] | None = None
-
-    @model_validator(mode="after")
-    def _provisioned_within_limit(self) -> ServerlessOption:
-        if self.provisioned_concurrency > self.concurrency_limit:
-            raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
-        return self
-
-    @property
-    def most_provisioned(self) -> int:
-        """The largest provisioned count the option ever asks for."""
-        return max([self.provisioned_concurrency, *(w.count for w in self.provisioned_schedule)])
-
-
-def function_item(
-    opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet
-) -> tuple[Catalog, FunctionItem]:
-    """The function product ``opt`` names (``provider`` and ``plan`` or ``arch``), checked.
-
-    Raises
-    ------
-    InputError
-        At ``provider``, ``plan``/``arch`` or ``memory`` of the option.
-    """
-    try:
-        cat = cats.get(opt.provider)
-    except InputError as exc:
-        raise ctx.error(exc.message, "provider") from None
-    if cat.kind != "function":
-        raise ctx.error(
-            f"catalog {opt.provider!r} is a {cat.kind} catalog, not a function product",
-            "provider",
-        )
-    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
-    item = cat.items.get(key)
-    if not isinstance(item, FunctionItem):
-        have = ", ".join(cat.items)
-        raise ctx.error(f"{opt.provider} has no {field} {key!r}; have {have}", field)
-    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-    if not lo <= opt.memory_mb <= hi:
-        raise ctx.error(
-            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory_mb:g} MB",
-            "memory",
-        )
-    return cat, item
-
-
-def extra_item(
-    extra: Extra, j: int, ctx: OptionContext, cats: CatalogSet
-) -> tuple[Catalog, AddonItem | FunctionItem]:
-    """The catalog item behind extra ``j`` of a serverless option.
-
-    Raises
-    ------
-    InputError
-        At ``extras.J`` of the option.
-    """
-    try:
-        if extra.key is not None:
-            cat, name = cats.find_item(extra.key, ("addon",))
-            item = cat.items[name]
-        else:
-            assert extra.catalog is not None and extra.item is not None
-            cat = cats.get(extra.catalog)
-            if extra.item not in cat.items:
-                have = ", ".join(cat.items)
-                raise InputError(f"{extra.catalog} has no item {extra.item!r}; have {have}")
-            item = cat.items[extra.item]
-    except InputError as exc:
-        raise ctx.error(exc.message, "extras", j) from None
-    assert isinstance(item, AddonItem | FunctionItem)
-    return cat, item
-
-
-def product_limits(
-    opt: ServerlessOption, item: FunctionItem, ctx: OptionContext
-) -> dict[str, float]:
-    """The timeout [s], scale rate (burst, per second) and maximum instance lifetime [s] the pool
-    runs with: the option's where it sets them, else the product's published limits (none:
-    unlimited, never recycled).
-
-    Raises
-    ------
-    InputError
-        At ``timeout`` when it is above what the product allows.
-    """
-    lim = item.limits
-    if opt.timeout_s is not None and lim.timeout_s is not None and opt.timeout_s > lim.timeout_s:
-        raise ctx.error(
-            f"{opt.provider} allows invocations of at most {lim.timeout_s:g} s, got "
-            f"{opt.timeout_s:g} s",
-            "timeout",
-        )
-    timeout_s = opt.timeout_s if opt.timeout_s is not None else lim.timeout_s
-    out: dict[str, float] = {
-        "timeout_s": math.inf if timeout_s is None else float(timeout_s),
-        "max_lifetime_s": max_lifetime_s(opt, item),
-    }
-    if opt.scale_rate is not None:
-        out["scale_burst"] = float(opt.scale_rate.instances)
-        out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per_s
-    elif lim.scale_instances is not None and lim.scale_per_s is not None:
-        out["scale_burst"] = float(lim.scale_instances)
-        out["scale_rate_per_s"] = lim.scale_instances / lim.scale_per_s
-    return out
-
-
-def max_lifetime_s(opt: ServerlessOption, item: FunctionItem | None) -> float:
-    """The maximum instance lifetime [s] of ``opt``: its own ``max_lifetime``, else the product's
-    (``item``'s limits), else never (``inf``)."""
-    if opt.max_lifetime_s is not None:
-        return float(opt.max_lifetime_s)
-    life_s = item.limits.max_lifetime_s if item is not None else None
-    return math.inf if life_s is None else float(life_s)
 
 
 def serverless_platform(

@@ -16,6 +16,7 @@ SL_RULES = "costsim/platforms/serverless_rules.py"
 DRIVER = "costsim/engine/fast_serverless.py"
 STATE = "costsim/engine/fast_serverless_state.py"
 STEPS = "costsim/engine/fast_serverless_steps.py"
+SCHEDULE = "costsim/engine/fast_serverless_schedule.py"
 PCS = "tests/unit/test_provisioned_schedule.py"
 LIFE = "tests/unit/test_max_lifetime.py"
 
@@ -137,7 +138,7 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "sl-fast-schedule-change-after-arrivals",
-        STEPS,
+        SCHEDULE,
         "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s",
         "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] < t_s",
         (f"{PCS}::test_schedule_is_followed_with_zero_cold_start_in_both_engines",),

@@ -27,6 +27,7 @@ STEP_MODULES = (
     "engine/fast_fleet_steps.py",
     "engine/fast_serverless_steps.py",
     "engine/fast_serverless_loop.py",
+    "engine/fast_serverless_schedule.py",
     "engine/fast_serverless_state.py",
     "platforms/rules.py",
     "platforms/fleet_rules.py",
