@@ -24,7 +24,8 @@ from costsim.pricing.bill import PricingSpec
 from costsim.pricing.models import month_factor
 from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
-from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result, timeseries_of
+from costsim.result_format import timeseries_of
+from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
 from costsim.scenario import MAX_BATCHES, Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk

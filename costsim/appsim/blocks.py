@@ -11,7 +11,8 @@ from costsim.engine.app import AppOutput
 from costsim.engine.app.stats import ms_histogram
 from costsim.engine.metrics import LatencyHistogram
 from costsim.pricing.models import month_factor
-from costsim.results import CostBreakdown, LatencySummary, timeseries_of
+from costsim.result_format import timeseries_of
+from costsim.results import CostBreakdown, LatencySummary
 
 
 def latency_summary(h: LatencyHistogram) -> LatencySummary:

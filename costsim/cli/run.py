@@ -18,7 +18,8 @@ from costsim.cli.common import (
     write_error,
 )
 from costsim.errors import InputError
-from costsim.results import Result, batch_words
+from costsim.result_format import batch_words
+from costsim.results import Result
 from costsim.slo import SloRule, rates
 from costsim.units import elapsed_words, format_duration, span_words
 

@@ -38,7 +38,7 @@ from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
-from costsim.results import batch_words
+from costsim.result_format import batch_words
 from costsim.slo import SloRule, pick, run_outcome
 from costsim.units import elapsed_words, format_duration, span_words
 
