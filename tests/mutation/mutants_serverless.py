@@ -141,6 +141,6 @@ MUTANTS: list[Mutant] = [
         SCHEDULE,
         "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s",
         "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] < t_s",
-        (f"{PCS}::test_schedule_is_followed_with_zero_cold_start_in_both_engines",),
+        (f"{PCS}::test_an_arrival_at_a_change_point_sees_the_new_count_in_both_engines",),
     ),
 ]

@@ -254,3 +254,25 @@ def test_schedule_is_followed_with_zero_cold_start_in_both_engines() -> None:
     g = np.random.default_rng(11)
     arr = np.sort(g.uniform(0.0, 8.0, 300))
     compare_serverless(p, arr, g.exponential(0.3, 300), 10.0, 37)
+
+
+def test_an_arrival_at_a_change_point_sees_the_new_count_in_both_engines() -> None:
+    """At equal times the order is completions, then the schedule's change, then arrivals
+    (costsim/platforms/serverless.py): a request arriving exactly when the window opens is
+    served warm by a provisioned instance, one arriving exactly when it closes is not."""
+    from test_fast_engine import compare_serverless
+
+    p = serverless(
+        cold_start=fixed(0.1),
+        provisioned_changes=((2.0, 2), (4.0, 0)),
+        keep_alive_s=0.0,
+    )
+    arr = np.array([1.0, 2.0, 2.0, 3.0, 4.0, 6.0])
+    dur = np.full(len(arr), 0.05)
+    out = run_serverless(p, arr.tolist(), dur.tolist(), horizon_s=8.0)
+    # 1.0 cold; 2.0 twice and 3.0 on the two provisioned instances; at 4.0 they are turned on
+    # demand first, so that request is on demand but warm (idle since 4.0, keep-alive 0 s not
+    # yet run out); 6.0 cold
+    assert out.counters.cold_starts == 2
+    assert out.meters.counts["provisioned_served"] == 3
+    compare_serverless(p, arr, dur, 8.0, 5)
