@@ -48,11 +48,13 @@ def reprice(
     pins = _pins(pin)
     summary = load_json(folder / "summary.json") if folder.is_dir() else None
     if isinstance(summary, dict) and summary.get("kind") == "sweep":
-        from costsim.sweep.reprice import reprice_sweep
+        from costsim.sweep.reprice import reprice_sweep, sweep_limit_changes
 
+        notes = sweep_limit_changes(folder, list(catalog or []), pins)
         written = reprice_sweep(folder, list(catalog or []), pins, charts=charts)
         took = time.perf_counter() - start
         console.print(f"Re-priced sweep {folder}: {len(written)} files in {took:.2f} s")
+        _notes(notes)
         return
     out, names = reprice_folder(folder, list(catalog or []), pins, reprice_application)
     files: dict[str, str | bytes] = {
@@ -76,6 +78,13 @@ def reprice(
     names = sorted({*names, *(p.name for p in written)})
     took = time.perf_counter() - start
     console.print(f"Re-priced {folder} ({', '.join(names)}) in {took:.2f} s", soft_wrap=True)
+    _notes(out.notes)
+
+
+def _notes(notes: list[str]) -> None:
+    """What a re-price could not redo, one line each."""
+    for note in notes:
+        console.print(f"note: {note}", soft_wrap=True, markup=False)
 
 
 def register(app: typer.Typer) -> None:

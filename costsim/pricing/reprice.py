@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ class Repriced:
     summary_json: str
     timeseries_csv: str | None
     meters_json: str
+    notes: list[str] = field(default_factory=list)
 
 
 def load_json(path: Path) -> Any:
@@ -173,9 +174,74 @@ def reprice_folder(
         raise InputError("summary.json and meters.json must hold JSON objects", file=str(folder))
     added = [str(Path(f).resolve()) for f in files or []]
     cats = catalogs_for_meters(meters_doc, list(added), dict(pins or {}))
+    notes = limit_changes(meters_doc, catalogs_for_meters(meters_doc, [], {}), cats)
     ts_path = folder / "timeseries.csv"
     ts = ts_path.read_text(encoding="utf-8") if ts_path.exists() else None
     out = reprice_run(summary, meters_doc, cats, ts, added, rate_application)
+    out.notes = notes
     names = ["summary.json", "meters.json"]
     names += ["timeseries.csv"] if out.timeseries_csv is not None else []
     return out, names
+
+
+def _function_products(meters_doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(option, catalog, item)`` of every function product a run's meters were simulated on."""
+    found: list[tuple[str, str, str]] = []
+    for name, entry in sorted(meters_doc.get("options", {}).items()):
+        pricing = entry.get("config", {}).get("pricing") or {}
+        product = (entry.get("application") or {}).get("product") or {}
+        if pricing.get("kind") == "function":
+            found.append((name, str(pricing.get("catalog")), str(pricing.get("item"))))
+        elif product.get("catalog") and product.get("item"):
+            found.append((name, str(product["catalog"]), str(product["item"])))
+    return found
+
+
+def _limits(cats: CatalogSet, catalog: str, item: str) -> dict[str, Any] | None:
+    """The platform limits of a function item, or None when the catalogs lack it."""
+    try:
+        entry = cats.get(catalog).items.get(item)
+    except InputError:
+        return None
+    limits = getattr(entry, "limits", None)
+    if limits is None:
+        return None
+    return {k: v for k, v in limits.model_dump().items() if not k.endswith("source")}
+
+
+def limit_changes(meters_doc: dict[str, Any], before: CatalogSet, after: CatalogSet) -> list[str]:
+    """One note per option whose function product has other platform limits in ``after``.
+
+    A re-price rates the stored meters; it cannot re-simulate. Limits (timeout, scaling rate,
+    maximum lifetime) change what a run simulates, so a re-price with a catalog whose limits
+    differ from the run's is not what a re-run would give: the note says so and which limits.
+
+    Parameters
+    ----------
+    meters_doc : dict
+        The run's ``meters.json`` document (before this re-price).
+    before, after : CatalogSet
+        The catalogs of the run, and those of the re-price.
+
+    Returns
+    -------
+    list of str
+        ``option NAME: CATALOG ITEM's limits differ from the run's (field old -> new, ...); the
+        meters were simulated under the old ones: run the scenario again to simulate the new``.
+    """
+    notes: list[str] = []
+    for option, catalog, item in _function_products(meters_doc):
+        old, new = _limits(before, catalog, item), _limits(after, catalog, item)
+        if old is None or new is None or old == new:
+            continue
+        changed = ", ".join(
+            f"{key} {old.get(key)} -> {new.get(key)}"
+            for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)
+        )
+        notes.append(
+            f"option {option}: {catalog} {item}'s limits differ from the run's ({changed}); "
+            "the meters were simulated under the old ones, unless the scenario set its own: "
+            "run the scenario again to simulate the new"
+        )
+    return notes

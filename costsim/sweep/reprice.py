@@ -15,7 +15,7 @@ from costsim.errors import InputError
 from costsim.meters import Meters
 from costsim.pricing.bill import rate
 from costsim.pricing.registry import CatalogSet
-from costsim.pricing.reprice import load_json
+from costsim.pricing.reprice import limit_changes, load_json
 from costsim.sweep import SweepResult, crossovers_doc, write_sweep_outputs
 from costsim.sweep.analysis import aggregate
 from costsim.sweep.grid import Axis
@@ -68,13 +68,29 @@ def reprice_record(record: dict[str, Any], cats: CatalogSet) -> None:
     record["catalog_as_of"] = dates
 
 
+def sweep_limit_changes(
+    folder: Path, files: list[str | Path] | None = None, pins: dict[str, str] | None = None
+) -> list[str]:
+    """Notes for the options whose function product has other limits under ``files`` and
+    ``pins`` than the sweep simulated (see :func:`costsim.pricing.reprice.limit_changes`)."""
+    summary = load_json(folder / "summary.json")
+    if not isinstance(summary, dict) or not summary.get("points"):
+        return []
+    record = _records(folder, 1, int(summary.get("replications", 1)))[0]
+    added = [str(Path(f).resolve()) for f in files or []]
+    doc = {"options": record.get("meters", {})}
+    before = _catalogs(record, [], {})
+    return limit_changes(doc, before, _catalogs(record, added, dict(pins or {})))
+
+
 def reprice_sweep(
     folder: Path,
     files: list[str | Path] | None = None,
     pins: dict[str, str] | None = None,
     charts: bool = True,
 ) -> list[Path]:
-    """Re-price the sweep in ``folder`` and rewrite its outputs; returns the files written."""
+    """Re-price the sweep in ``folder`` and rewrite its outputs; returns the files written
+    (:func:`sweep_limit_changes` says what a re-price cannot redo)."""
     summary = load_json(folder / "summary.json")
     if not isinstance(summary, dict) or summary.get("kind") != "sweep":
         raise InputError("summary.json is not a sweep's", file=str(folder / "summary.json"))
