@@ -82,6 +82,9 @@ class FunctionBilling(BaseModel):
         Memory that buys one vCPU [MB] and the most vCPUs (Lambda: 1,769 MB, 6 vCPU).
     ghz_by_memory_mb : dict
         CPU clock bundled with each memory size [GHz], for products priced per GHz-second.
+    snapshot_cache_minimum_s : float
+        Least time a published SnapStart snapshot of this function is billed as cached [s]
+        (Lambda: 3 h; the ``snapshot_cache_gb_s`` quantity reads it).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -101,6 +104,7 @@ class FunctionBilling(BaseModel):
     mb_per_vcpu: float | None = Field(default=None, gt=0)
     max_vcpu: float | None = Field(default=None, gt=0)
     ghz_by_memory_mb: dict[int, float] = Field(default_factory=dict)
+    snapshot_cache_minimum_s: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _memory_range(self) -> FunctionBilling:

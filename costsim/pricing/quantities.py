@@ -335,8 +335,10 @@ def new_environments(meters: Meters, item: FunctionItem) -> Decimal:
 def snapshot_cache_s(meters: Meters, item: FunctionItem) -> Decimal:
     """Time SnapStart snapshots are cached over the horizon [s]: the version-seconds stated in
     the config (``snapstart_version_s``: a quote of several versions, or of a 31-day month),
-    else the whole horizon (one version stays published; scaled to a month that is 730 h, far
-    above the page's 3-hour minimum).
+    at least the item's ``snapshot_cache_minimum_s`` (the Lambda page: "minimum 3 hours"; a
+    quote states version-hours of at least one version), else the whole horizon (one version
+    stays published all the time a run stands for; scaled to a month that is 730 h, far above
+    the minimum).
 
     Parameters
     ----------
@@ -350,7 +352,9 @@ def snapshot_cache_s(meters: Meters, item: FunctionItem) -> Decimal:
     """
     stated = meters.config.get("snapstart_version_s")
     if stated is not None:
-        return dec(float(stated))
+        if float(stated) <= 0:
+            return dec(0.0)
+        return dec(max(float(stated), item.billing.snapshot_cache_minimum_s))
     return dec(float(meters.horizon_s))
 
 

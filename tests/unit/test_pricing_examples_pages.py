@@ -99,6 +99,25 @@ def test_lambda_snapstart_example_in_costsims_730_hour_month(cats: CatalogSet) -
     assert _snapstart(cats, None) == usd("263.84")
 
 
+def test_lambda_snapstart_cache_is_billed_at_least_three_hours(cats: CatalogSet) -> None:
+    """Lambda pricing page, SnapStart: the cache is charged "for a minimum of 3 hours" per
+    published version. A version cached for 1 h is billed as 3 h: 10,800 s x 1 GB x
+    $0.0000015046 = $0.0162; 5 h is billed as 5 h: $0.0271; 0 h (no version) costs nothing."""
+
+    def cache(hours: float) -> Decimal:
+        use = FunctionUsage(
+            requests=1000, duration_ms=100, memory_mb=1024, snapstart_version_hours=hours
+        )
+        q = quote_function(
+            cats, "aws-lambda", "x86_64", use, free_tier=False, extras=["aws-lambda/snapstart"]
+        )
+        return q.components.get("snapstart cache", Decimal(0))
+
+    assert cache(1) == cache(3) == Decimal("10800") * Decimal("0.0000015046")
+    assert cache(5) == Decimal("18000") * Decimal("0.0000015046")
+    assert cache(0) == 0
+
+
 def test_lambda_response_streaming_server_side_rendering(cats: CatalogSet) -> None:
     """Lambda pricing page, "Lambda HTTP Response Stream Pricing" example (streaming server-side
     rendered content): 3M requests of 500 ms at 1,536 MB x86, free tier applied to requests and
