@@ -68,7 +68,7 @@ def hint(error: dict[str, Any], data: Any, index: SchemaIndex) -> str:
     )
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
-        known = index.known_fields(loc, data)
+        known = [k for k in index.known_fields(loc, data) if k != key]
         close = difflib.get_close_matches(key, known, n=1)
         tip = f"; did you mean {close[0]!r}?" if close else ""
         if not close and known:
@@ -93,6 +93,8 @@ def hint(error: dict[str, Any], data: Any, index: SchemaIndex) -> str:
         names = ", ".join([*PROFILES, "sum"])
         if not isinstance(value, dict):
             return f"expected {_MAPPING_FORMS['traffic']}, got {value!r}"
+        if got == "sum":
+            return "a sum of profiles is written {sum: [profile, ...]}, with no profile key"
         return f"unknown traffic profile {got!r}; use one of {names}"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
@@ -252,6 +254,9 @@ def located_errors(
             disc = str(err.get("ctx", {}).get("discriminator", "")).strip("'")
             if disc:
                 loc = (*loc, disc)
+        if err["type"] == "unknown_profile" and isinstance(_value_at(data, loc), dict):
+            # a mapping with an unknown `profile:`: point at that line
+            loc = (*loc, "profile")
         line, path = line_map.line_of(loc, data)
         message = hint(dict(err), data, index)
         key = (line, path, message)

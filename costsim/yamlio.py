@@ -44,7 +44,11 @@ class LineMap:
         """
         path: list[str | int] = []
         node = data
-        for part in loc:
+        parts = list(loc)
+        for i, part in enumerate(parts):
+            if i + 1 < len(parts) and parts[i + 1] == part and _tag_before_key(node, part):
+                # a tag that is also the key after it: {sum: [...]} is tagged 'sum'
+                continue
             found, child = child_of(node, part)
             if found:
                 node = child
@@ -69,6 +73,13 @@ def child_of(node: Any, part: object) -> tuple[bool, Any]:
     if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
         return True, node[part]
     return False, None
+
+
+def _tag_before_key(node: Any, part: object) -> bool:
+    """Whether ``part``, repeated in a location, is first a union's tag and then ``node``'s key
+    (rather than a key of ``node`` whose value has the same key again)."""
+    found, child = child_of(node, part)
+    return found and not child_of(child, part)[0]
 
 
 def _is_tag(part: str, node: Any) -> bool:

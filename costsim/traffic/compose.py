@@ -113,7 +113,10 @@ def merge_streams(streams: list[RequestStream], chunk_size: int) -> RequestStrea
 
 def _tag(value: object) -> str | None:
     if isinstance(value, dict):
-        return "sum" if "sum" in value else value.get("profile")
+        if "sum" in value:
+            return "sum"
+        # `profile: sum` without the `sum:` list is not a sum: an unknown profile, explained
+        return None if value.get("profile") == "sum" else value.get("profile")
     if isinstance(value, Sum):
         return "sum"
     return getattr(value, "profile", None)

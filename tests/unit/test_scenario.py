@@ -67,7 +67,7 @@ def _error(text: str) -> InputError:
         # unknown distribution
         (("dist: fixed", "dist: pareto"), 5, "workload.duration.dist", "unknown dist"),
         # unknown profile
-        (("profile: constant", "profile: sawtooth"), 3, "traffic", "sawtooth"),
+        (("profile: constant", "profile: sawtooth"), 3, "traffic.profile", "sawtooth"),
         # contradictory options
         (("count: 2", "count: 2\n    autoscale: {min: 1, max: 3}"), 11, "options.1", "not both"),
     ],
