@@ -43,13 +43,12 @@ def _size(value: Any, field: str, units_required: bool) -> float:
     """A size [MB]; in a scenario file a bare non-zero number is refused (KB or MB?), in a
     stored scenario (a dump, in MB) it is read as MB."""
     bare = isinstance(value, (int, float)) and not isinstance(value, bool)
+    at = "" if field == "response_size" else f"{field}: "
     if bare and value != 0 and units_required:
-        raise ValueError(
-            f"{field}: write the size with its unit, e.g. '{value:g}KB' or '{value:g}MB'"
-        )
+        raise ValueError(f"{at}write the size with its unit, e.g. '{value:g}KB' or '{value:g}MB'")
     mb = parse_size_mb(value)
     if not 0 <= mb <= MAX_RESPONSE_MB:
-        raise ValueError(f"{field}: a response size is within 0 .. 30GB, got {value!r}")
+        raise ValueError(f"{at}a response size is within 0 .. 30GB, got {value!r}")
     return mb
 
 
@@ -57,7 +56,8 @@ def _response_size(value: Any, info: ValidationInfo) -> Any:
     """Read ``response_size``: a size, or a distribution whose size fields carry units."""
     units = bool((info.context or {}).get(UNITS_REQUIRED))
     if not isinstance(value, dict):
-        return {"dist": "fixed", "value": _size(value, "response_size", units)}
+        value = {"dist": "fixed", "value": _size(value, "response_size", units)}
+        units = False
     dist = value.get("dist")
     if dist not in SIZE_FIELDS:
         raise ValueError(
@@ -69,11 +69,15 @@ def _response_size(value: Any, info: ValidationInfo) -> Any:
         if key in out:
             out[key] = _size(out[key], key, units)
     try:
+        # validated here, sizes in MB: the scenario's "durations need a unit" rule is not theirs
         return TypeAdapter(Distribution).validate_python(out)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"][1:]) or "response_size"
-        raise ValueError(f"{where}: {str(err['msg']).removeprefix('Value error, ')}") from None
+        where = ".".join(str(p) for p in err["loc"][1:])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        raise ValueError(f"{where}: {msg}" if where else msg) from None
 
 
 #: A response size [MB]: fixed or a distribution of sizes.
