@@ -260,3 +260,15 @@ def test_cli_validate_exit_2_for_a_bad_site(tmp_path, monkeypatch, capsys) -> No
         f"{path}:15: application.static.0.cache_hit_ratio: expected a number" in out.out + out.err
     )
     assert "Traceback" not in out.out + out.err
+
+
+def test_sweeps_scale_static_sites_with_the_routes() -> None:
+    """``--vary traffic.scale=3`` on an application: the site's visitors are the routes' users,
+    so its traffic scales too (the dumped scenario validates again with sizes in MB)."""
+    from costsim.sweep.grid import apply_point
+
+    point = apply_point(scenario_from_text(BASE), {"traffic.scale": 3})
+    assert point.application is not None
+    assert point.application.static[0].traffic.scale == 3
+    assert point.application.routes[0].traffic.scale == 3
+    assert point.application.static[0].response_size_mb.mean_s == pytest.approx(200 / 1024)
