@@ -40,6 +40,8 @@ def _type_words(model: type[BaseModel], name: str) -> str:
         nested = [ann.__name__]
     if name in ("cold_start", "duration"):
         return "distribution"
+    if name == "response_size":
+        return "size or size distribution"
     if name == "traffic":
         return "profile"
     return " or ".join(nested) or "value"
@@ -107,6 +109,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "ParallelState",
             "ChoiceState",
             "ChoiceBranch",
+            "StaticSite",
         ],
     ),
 ]

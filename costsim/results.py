@@ -165,6 +165,9 @@ class OptionResult:
     #: ``application`` entry, what ``costsim reprice`` prices again; see
     #: :mod:`costsim.appsim.rating`).
     app_usage: dict[str, Any] | None = None
+    #: Application scenarios with static sites only: each site's requests, origin fetches, GB
+    #: out and own cost (:func:`costsim.appsim.static.static_blocks`).
+    static: list[dict[str, Any]] | None = None
     #: Batch scenarios only: each release's jobs, completions within the window and makespan
     #: [s] (see :meth:`costsim.engine.batches.BatchWindows.summary`).
     batches: dict[str, Any] | None = None
@@ -237,6 +240,7 @@ class OptionResult:
                     ("functions", self.functions),
                     ("queues", self.queues),
                     ("edges", self.edges),
+                    ("static", self.static),
                     ("batches", self.batches),
                 )
                 if value is not None

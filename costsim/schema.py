@@ -212,6 +212,8 @@ FIELD_DOCS: dict[str, str] = {
     "Application.functions": "The application's functions by name, each {duration, ...}.",
     "Application.routes": "Entry points, each with its own traffic and steps or workflow.",
     "Application.queues": "Message queues by name, each with its consumer function.",
+    "Application.static": "Static sites a CDN serves next to every option (priced from their "
+    "traffic, not simulated), each {name, traffic, response_size, cache_hit_ratio, cdn, ...}.",
     "Route.name": "Name of the route, used in per-route results.",
     "Route.traffic": "The route's own arrival process (a traffic profile).",
     "Route.authorizer": "A custom authorizer function called before the route, with a cache.",
@@ -368,6 +370,7 @@ def scenario_schema() -> dict[str, Any]:
     schema["title"] = "costsim scenario"
     defs = schema.setdefault("$defs", {})
     defs.pop("LineMap", None)
+    from costsim.application.static import StaticSite
     from costsim.traffic.mmpp import MmppState
 
     models: list[type[BaseModel]] = [*_models(), MmppState]
@@ -412,6 +415,21 @@ def scenario_schema() -> dict[str, Any]:
                 "anyOf": [{"type": "object", "required": ["dist"]}, {"type": "null"}],
                 "default": None,
                 "description": FIELD_DOCS["MapState.items"],
+            }
+        )
+    size = defs.get("StaticSite", {}).get("properties", {}).get("response_size")
+    if size is not None:
+        # a size, or a distribution whose size fields carry units (not durations)
+        example, pattern = UNIT_FORMS["size"]
+        size.clear()
+        size.update(
+            {
+                "anyOf": [
+                    {"type": "string", "pattern": pattern},
+                    {"type": "object", "required": ["dist"]},
+                ],
+                "description": field_doc(StaticSite, "response_size")
+                + f" A size with its unit, e.g. {example}, or {{dist: ...}} of sizes.",
             }
         )
     parallel = defs.get("ParallelState", {}).get("properties", {}).get("parallel")

@@ -22,6 +22,7 @@ from costsim.application.schema import (
     State,
     Step,
 )
+from costsim.application.static import check_static
 from costsim.errors import InputError
 
 #: Largest deviation of a choice's probabilities from 1 accepted (float noise in 0.1 + 0.2 ...).
@@ -118,6 +119,7 @@ def check_application(app: Application, error: ErrorAt, root: Path = ("applicati
                 name,
             )
         need_function(queue.consumer, *root, "queues", name, "consumer")
+    check_static(app.static, [r.name for r in app.routes], error, root)
     cycle = sync_cycle(app)
     if cycle is not None:
         first, second = cycle[0], cycle[1]

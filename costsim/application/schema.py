@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, TypeAdapter
 
+from costsim.application.static import StaticSite
 from costsim.fields import DurationS, Name, SizeMB
 from costsim.fields import Strict as _Strict
 from costsim.stats.distributions import Distribution
@@ -276,11 +277,13 @@ class QueueSpec(_Strict):
 
 
 class Application(_Strict):
-    """``application: {functions, routes, queues}``."""
+    """``application: {functions, routes, queues, static}``; ``static`` holds the sites a CDN
+    serves on every option (:mod:`costsim.application.static`)."""
 
     functions: dict[Name, FunctionSpec] = Field(min_length=1, max_length=1000)
     routes: list[Route] = Field(min_length=1, max_length=1000)
     queues: dict[Name, QueueSpec] = Field(default_factory=dict, max_length=1000)
+    static: list[StaticSite] = Field(default_factory=list, max_length=100)
 
 
 class FunctionSettings(_Strict):
@@ -316,4 +319,5 @@ APPLICATION_MODELS: tuple[type[BaseModel], ...] = (
     ParallelState,
     ChoiceState,
     ChoiceBranch,
+    StaticSite,
 )

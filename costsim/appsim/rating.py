@@ -21,6 +21,8 @@ from costsim.appsim.pricing import (
     rate_pools,
     rate_standard_workflow,
 )
+from costsim.appsim.static import SERVICE as STATIC_SERVICE
+from costsim.appsim.static import StaticBill, rate_static
 from costsim.errors import InputError
 from costsim.kinds.app_hosting import Where, function_product, machine_item
 from costsim.meters import Meters, MissingMeterError, MsHistogram
@@ -48,13 +50,16 @@ class AppBill(Bill):
     ----------
     services : list of str
         The service of each line (``functions``, ``gateway``, ``queues``, ``workflows``,
-        ``servers``).
+        ``servers``, ``static site``).
     per_function : dict of str to CostBreakdown
         Each function's own cost, before the account's free allowance (serverless).
+    static : StaticBill or None
+        The static sites' bill (:mod:`costsim.appsim.static`), its lines among ``lines``.
     """
 
     services: list[str] = field(default_factory=list)
     per_function: dict[str, CostBreakdown] = field(default_factory=dict)
+    static: StaticBill | None = None
 
     def add(self, lines: Lines, service: str) -> None:
         """Append ``lines`` of ``service``."""
@@ -114,8 +119,15 @@ def rate_usage(
         The option's position in ``options`` (for error locations).
     """
     if "pools" in usage:
-        return _rate_pools(usage, cats, horizon_s, where, idx)
-    return _rate_fleet(usage, cats, where, idx)
+        bill = _rate_pools(usage, cats, horizon_s, where, idx)
+    else:
+        bill = _rate_fleet(usage, cats, where, idx)
+    if usage.get("static"):
+        # the same sites, served by the CDN, next to every option
+        bill.static = rate_static(usage["static"], cats, horizon_s, where)
+        bill.catalogs += [c for c in bill.static.catalogs if c not in bill.catalogs]
+        bill.add(bill.static.lines, STATIC_SERVICE)
+    return bill
 
 
 def _rate_pools(

@@ -12,6 +12,7 @@ from typing import Any
 
 from costsim.appsim.blocks import function_cost, service_costs, services_block
 from costsim.appsim.rating import rate_usage
+from costsim.appsim.static import static_blocks
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown
 
@@ -19,8 +20,8 @@ from costsim.results import CostBreakdown
 def reprice_application(
     option: dict[str, Any], entry: dict[str, Any], cats: CatalogSet
 ) -> tuple[CostBreakdown, dict[str, str], dict[str, str]]:
-    """Rate ``entry``'s stored usage with ``cats`` and rewrite ``option``'s per-function and
-    per-service costs in place.
+    """Rate ``entry``'s stored usage with ``cats`` and rewrite ``option``'s per-function,
+    per-service and static sites' costs in place.
 
     Parameters
     ----------
@@ -41,4 +42,6 @@ def reprice_application(
         if block.get("name") in bill.per_function:
             block["cost_usd"] = function_cost(bill.per_function[block["name"]])
     option["services_usd"] = services_block(service_costs(bill.lines, bill.services))
+    if bill.static is not None:
+        option["static"] = static_blocks(entry["application"]["static"], bill.static)
     return bill.cost(), bill.versions, bill.dates

@@ -22,6 +22,7 @@ from costsim.appsim.blocks import (
     timeseries,
 )
 from costsim.appsim.rating import catalog_item, gateway_item, rate_usage
+from costsim.appsim.static import static_blocks, static_item, static_usage
 from costsim.engine.app import AppOutput
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
@@ -68,6 +69,10 @@ def simulate_application_option(
     host = kind.application(opt, option_context(scenario, idx), cats)
     out = _engine(host.run, *args)
     used = host.measure(out)
+    if app.static:
+        used.usage["static"] = static_usage(
+            app.static, scenario.seed, scenario.horizon_s, scenario.base_dir
+        )
     bill = rate_usage(used.usage, cats, scenario.horizon_s, scenario.error, idx)
     detail: dict[str, Any] = {"application": True, **host.detail(out, bill.catalogs)}
     versions, dates = bill.versions, bill.dates
@@ -103,6 +108,7 @@ def simulate_application_option(
         meters=used.meters,
         pool_meters=used.pool_meters,
         app_usage=used.usage,
+        static=static_blocks(used.usage["static"], bill.static) if bill.static else None,
     )
     return result, versions, dates
 
@@ -136,3 +142,7 @@ def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
     for name, q in app.queues.items():
         path = ("application", "queues", name, "service")
         catalog_item(cats, q.service, q.item, scenario.error, *path)
+    for i, site in enumerate(app.static):
+        static_item(cats, site.cdn, "cdn", scenario.error, i)
+        if site.origin is not None:
+            static_item(cats, site.origin, "origin", scenario.error, i)

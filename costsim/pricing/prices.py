@@ -25,6 +25,7 @@ UNIT_SIZES: dict[str, tuple[str, Decimal]] = {
     "thousand_transitions": ("transitions", Decimal(1000)),
     "hour": ("hours", Decimal(1)),
     "month": ("months", Decimal(1)),
+    "gb_month": ("gb_months", Decimal(1)),
     "gb_hour": ("gb_s", Decimal(3600)),
     "gib_hour": ("gb_s", Decimal(3600)),
     "vcpu_hour": ("vcpu_s", Decimal(3600)),
@@ -38,7 +39,8 @@ UNIT_SIZES: dict[str, tuple[str, Decimal]] = {
 #: ``instance_*`` are whole-instance lifetimes (instance-based billing); ``environment_gb`` is
 #: memory of each new execution environment (SnapStart restores, tenant isolation),
 #: ``snapshot_cache_gb_s`` memory cached while a version is active, ``streamed_gb`` response
-#: bytes streamed beyond the first 6 MB of each response. Which billing model
+#: bytes streamed beyond the first 6 MB of each response, ``storage_gb_months`` data stored over
+#: the month (an object store's). Which billing model
 #: provides which metric is in :mod:`costsim.pricing.models`.
 METRICS: dict[str, str] = {
     "requests": "requests",
@@ -62,6 +64,7 @@ METRICS: dict[str, str] = {
     "months": "months",
     "egress_gb": "gb",
     "transitions": "transitions",
+    "storage_gb_months": "gb_months",
 }
 
 CURRENCIES = ("usd", "eur")

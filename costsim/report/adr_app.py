@@ -9,7 +9,9 @@ from costsim.report.adr_common import ms, usd
 from costsim.report.doc import Block, Heading, Image, Para, Table
 
 #: Services in the order the table shows them.
-SERVICES = ("functions", "gateway", "queues", "workflows", "servers")
+SERVICES = ("functions", "gateway", "queues", "workflows", "servers", "static site")
+#: What a static site's latency cells say: the CDN serves it, and costsim does not simulate it.
+NOT_SIMULATED = "not simulated"
 
 
 def _route_rows(options: list[dict[str, Any]]) -> list[list[str]]:
@@ -33,7 +35,28 @@ def _route_rows(options: list[dict[str, Any]]) -> list[list[str]]:
                     f"{req['dropped']:,}",
                 ]
             )
+    for site in options[0].get("static") or []:
+        # the same on every option (a CDN serves it): one row
+        rows.append(
+            [site["name"] + " (static)", "every option", f"{site['requests']:,}"]
+            + [NOT_SIMULATED] * 3
+            + ["-"] * 3
+        )
     return rows
+
+
+def _static_rows(options: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [
+            site["name"],
+            f"{site['cdn']} / {site['origin'] or '-'}",
+            f"{site['requests']:,}",
+            f"{site['origin_requests']:,}",
+            f"{site['gb_out']:,.3g}",
+            usd(site["cost_usd"]["total"]),
+        ]
+        for site in options[0].get("static") or []
+    ]
 
 
 def _function_rows(options: list[dict[str, Any]]) -> list[list[str]]:
@@ -73,6 +96,28 @@ def _service_rows(options: list[dict[str, Any]]) -> tuple[list[str], list[list[s
     return cols, rows
 
 
+def _static_blocks(apps: list[dict[str, Any]]) -> list[Block]:
+    rows = _static_rows(apps)
+    if not rows:
+        return []
+    return [
+        Heading(3, "Static site"),
+        Para(
+            "A CDN serves the static site on every option, so its requests never reach the "
+            "simulated functions or servers and it costs the same next to each option. Requests "
+            "are counted from the site's own traffic stream, bytes from a response size drawn "
+            "per request, origin fetches from the cache hit ratio. Its latency is not "
+            "simulated (an edge cache answers at network speed, which costsim does not model). "
+            "The cost is before the CDN's free allowance, which the service table includes."
+        ),
+        Table(
+            ["site", "CDN / origin", "requests", "origin fetches", "GB out", "cost per month"],
+            rows,
+            "llrrrr",
+        ),
+    ]
+
+
 def application_blocks(options: list[dict[str, Any]]) -> list[Block]:
     """The record's application section (empty for a single-function run)."""
     apps = [o for o in options if o.get("routes")]
@@ -104,6 +149,7 @@ def application_blocks(options: list[dict[str, Any]]) -> list[Block]:
             "llrrrrrrr",
         ),
         Image("route_latency", "Per-route end-to-end latency per option"),
+        *_static_blocks(apps),
         Heading(3, "Functions"),
         Para(
             "Instances are the time mean and the most alive at once of each function's pool; on "

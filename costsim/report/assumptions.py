@@ -113,6 +113,16 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
     payload = workload.get("payload") if isinstance(workload, dict) else None
     if payload not in (None, 0, "0", "0MB"):
         missing.pop("egress")
+    app = raw.get("application")
+    if isinstance(app, dict) and app.get("static"):
+        # the static sites' CDN data out and origin storage are priced (costsim.appsim.static)
+        missing["egress"] = (
+            "data transfer out of the API and servers (the static sites' CDN data out is priced)"
+        )
+        missing["storage"] = (
+            "databases, backups, disks beyond the instance and object storage beyond the "
+            "static sites'"
+        )
     out.append("**Not included:** " + "; ".join(missing.values()))
     return out
 

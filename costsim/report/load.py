@@ -231,6 +231,7 @@ def result_from_output(out: Output) -> Result:
                 functions=o.get("functions"),
                 queues=o.get("queues"),
                 edges=o.get("edges"),
+                static=o.get("static"),
                 services=(
                     {k: Decimal(repr(v)) for k, v in o["services_usd"].items()}
                     if isinstance(o.get("services_usd"), dict)

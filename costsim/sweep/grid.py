@@ -151,7 +151,8 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def scale_routes(data: dict[str, Any], path: str, value: Any) -> None:
-    """``traffic.scale`` on an application: every route's traffic, times ``value``.
+    """``traffic.scale`` on an application: every route's and static site's traffic, times
+    ``value``.
 
     An application has no top-level traffic of its own (it is the sum of its routes'), so
     ``traffic.scale=2`` doubles each route's rate, keeping the routes' own scales relative to
@@ -165,7 +166,8 @@ def scale_routes(data: dict[str, Any], path: str, value: Any) -> None:
         )
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"traffic.scale={value}: must be a number >= 0", field="--vary")
-    for route in data["application"]["routes"]:
+    # a static site's visitors are the same people: its traffic scales with the routes'
+    for route in [*data["application"]["routes"], *data["application"].get("static", [])]:
         traffic = route["traffic"]
         traffic["scale"] = float(traffic.get("scale", 1.0)) * float(value)
 

@@ -15,6 +15,11 @@ from costsim.traffic.context import StreamContext
 STREAM_ARRIVALS = 0
 STREAM_DURATIONS = 1
 STREAM_OPTIONS = 2
+#: Response sizes of an application's static sites (one sub-stream per site name).
+STREAM_SIZES = 3
+#: Sub-stream of :data:`STREAM_ARRIVALS` holding an application's routes and static sites, each
+#: keyed by its name alone (see :func:`route_stream_key`).
+ROUTE_ARRIVALS = 1
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:
@@ -25,6 +30,16 @@ def stream(seed: int, *key: int) -> np.random.Generator:
 def option_stream_key(name: str) -> int:
     """Stable per-option stream id, so adding an option leaves the others' numbers unchanged."""
     return zlib.crc32(name.encode("utf-8"))
+
+
+def route_stream_key(name: str) -> tuple[int, int, int]:
+    """Spawn key of the arrivals of an application route or static site called ``name``.
+
+    Keyed by the name alone, so that adding or reordering routes leaves each one's arrivals
+    unchanged; the application engine's routes are keyed this way
+    (``costsim.engine.app.flow.Host.arrivals``).
+    """
+    return (STREAM_ARRIVALS, ROUTE_ARRIVALS, option_stream_key(name))
 
 
 def request_chunks(scenario: Any, chunk_size: int = 1 << 16) -> Iterator[Chunk]:
