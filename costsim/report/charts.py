@@ -16,7 +16,9 @@ from costsim.report.style import (
     chart_style,
     extreme_claim,
     plain_log_axis,
+    run_slo_p99_ms,
     save,
+    slo_line,
     source_line,
     stacked_barh,
 )
@@ -97,16 +99,7 @@ def latency_chart(result: Result, out: Path) -> list[Path]:
                 hatch=HATCHES[i % len(HATCHES)],
                 edgecolor="white",
             )
-        slo = result.slo.get("p99")
-        if slo:
-            # the SLO goes in the legend, not as text on the line where bars would cover it
-            ax.axhline(
-                slo * 1000,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"SLO p99 {slo * 1000:g} ms",
-            )
+        slo_line(ax, run_slo_p99_ms(result), vertical=False)
         ax.set_xticks(x, labels)
         ax.set_xlabel("percentile of request latency [-]")
         ax.set_ylabel("latency [ms], log scale")
@@ -206,16 +199,7 @@ def latency_cdf_chart(result: Result, out: Path) -> list[Path]:
                 markerfacecolor="white",
                 color=PALETTE[i % len(PALETTE)],
             )
-        slo = result.slo.get("p99")
-        if slo:
-            # in the legend: a label beside the line is clipped when the SLO is near the edge
-            ax.axvline(
-                slo * 1000,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"SLO p99 {slo * 1000:g} ms",
-            )
+        slo_line(ax, run_slo_p99_ms(result), vertical=True)
         ax.axhline(0.99, color="#777777", linewidth=0.6, linestyle=":")
         ax.set_xscale("log")
         plain_log_axis(ax.xaxis)
