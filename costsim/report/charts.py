@@ -15,6 +15,7 @@ from costsim.report.style import (
     PALETTE,
     chart_style,
     extreme_claim,
+    human_duration,
     plain_log_axis,
     run_slo_p99_ms,
     save,
@@ -23,14 +24,6 @@ from costsim.report.style import (
     stacked_barh,
 )
 from costsim.results import Result
-
-
-def span(seconds: float) -> str:
-    """A simulated span for people: ``7 d``, ``6 h``, ``30 min``."""
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
-        if seconds >= size:
-            return f"{seconds / size:.3g} {unit}"
-    return f"{seconds:.3g} s"
 
 
 def source_text(result: Result) -> str:
@@ -42,7 +35,7 @@ def source_text(result: Result) -> str:
     # two lines, so a long catalog list does not widen the figure
     return (
         f"costsim {result.costsim_version} | scenario {result.scenario}, seed {result.seed}, "
-        f"{span(result.horizon_s)} simulated, engine {result.engine}\nprices: {cats}"
+        f"{human_duration(result.horizon_s)} simulated, engine {result.engine}\nprices: {cats}"
     )
 
 
@@ -151,7 +144,7 @@ def instances_chart(result: Result, out: Path) -> list[Path]:
             ax.set_ylim(0, top)
             ax.set_ylabel("instances [count]")
             bin_s = float(ts["t_start_s"][1] - ts["t_start_s"][0]) if len(t_h) > 1 else 0.0
-            per_bin = f" (line: {span(bin_s)} means)" if bin_s else ""
+            per_bin = f" (line: {human_duration(bin_s)} means)" if bin_s else ""
             ax.set_title(
                 f"{o.name} ({o.kind}): mean {o.instances_mean:.2f}, peak {o.instances_max}"
                 f"{per_bin}, {o.cold_starts:,} cold starts",

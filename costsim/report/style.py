@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from costsim.output import write_atomic
+from costsim.units import duration_text
 
 if TYPE_CHECKING:
     from costsim.results import Result
@@ -175,11 +176,9 @@ def slo_line(ax: Any, p99_ms: float | None, vertical: bool) -> None:
 
 
 def human_duration(seconds: float) -> str:
-    """A tick label for a duration [s]: ``250 ms``, ``10 min``, ``2 h``, ``7 d``."""
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
-        if abs(seconds) >= size:
-            return f"{seconds / size:.3g} {unit}"
-    return f"{seconds * 1000:.3g} ms" if seconds else "0"
+    """A tick label for a duration [s]: ``250 ms``, ``10 min``, ``2 h``, ``7 d``
+    (:func:`costsim.units.duration_text`, style ``tick``)."""
+    return duration_text(seconds, "tick")
 
 
 #: Tick labels for an axis in seconds, in human units.
