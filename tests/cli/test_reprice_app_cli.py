@@ -13,7 +13,7 @@ import pytest
 
 from costsim.cli import main
 from costsim.folders import mismatches
-from tests.cli.test_reprice_cli import cli
+from tests.cli.test_reprice_cli import DEARER_LAMBDA, cli
 
 SCENARIO = """\
 name: reprice-app
@@ -97,13 +97,13 @@ def test_reprice_of_an_application_without_changes_is_byte_identical(
 
 
 def test_reprice_of_an_application_equals_a_rerun_with_the_catalogs(
-    monkeypatch, capsys, stored, tmp_path, dearer_lambda
+    monkeypatch, capsys, stored, tmp_path
 ):
     """Dearer Lambda and SQS: the pools, each function's cost, the services and the cost column
     change exactly as a re-run with those catalogs gives them; the fleets keep their bills."""
     copy = tmp_path / "c"
     shutil.copytree(stored / "a", copy)
-    cats = ["--catalog", str(dearer_lambda), "--catalog", str(stored / "sqs.yaml")]
+    cats = ["--catalog", str(DEARER_LAMBDA), "--catalog", str(stored / "sqs.yaml")]
     code, _, err = cli(monkeypatch, capsys, "reprice", str(copy), *cats, "--no-charts")
     assert code == 0, err
     rerun = tmp_path / "r"

@@ -13,6 +13,12 @@ import pytest
 from costsim.cli import main
 from costsim.folders import mismatches
 
+#: aws-lambda version 2099-01: dearer prices and the built-in catalog's platform limits
+#: (re-pricing cannot change limits); the application's reprice test uses it too.
+DEARER_LAMBDA = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "catalogs" / "dearer-aws-lambda.yaml"
+)
+
 SCENARIO = """\
 name: reprice
 horizon: 2h
@@ -79,11 +85,11 @@ def test_reprice_without_changes_is_byte_identical(monkeypatch, capsys, stored, 
     same_files(stored / "a", copy)
 
 
-def test_the_dearer_catalog_keeps_the_built_in_limits(dearer_lambda: Path) -> None:
+def test_the_dearer_catalog_keeps_the_built_in_limits() -> None:
     """The fixture changes prices only (its comment says why); the limits' sources aside."""
     from costsim.pricing.catalog import builtin_catalog_files, load_catalog_file
 
-    dearer = load_catalog_file(dearer_lambda)
+    dearer = load_catalog_file(DEARER_LAMBDA)
     builtin = load_catalog_file(next(p for p in builtin_catalog_files() if p.stem == "aws-lambda"))
     drop = {"source", "max_lifetime_source"}
     for key, item in dearer.items.items():
@@ -91,12 +97,10 @@ def test_the_dearer_catalog_keeps_the_built_in_limits(dearer_lambda: Path) -> No
         assert item.limits.model_dump(exclude=drop) == shipped, key
 
 
-def test_reprice_with_a_catalog_equals_a_rerun_with_it(
-    monkeypatch, capsys, stored, tmp_path, dearer_lambda
-):
+def test_reprice_with_a_catalog_equals_a_rerun_with_it(monkeypatch, capsys, stored, tmp_path):
     copy = tmp_path / "c"
     shutil.copytree(stored / "a", copy)
-    cat = str(dearer_lambda)
+    cat = str(DEARER_LAMBDA)
     code, _, err = cli(monkeypatch, capsys, "reprice", str(copy), "--catalog", cat)
     assert code == 0, err
     rerun = tmp_path / "r"
