@@ -5,7 +5,8 @@ straight line keeps :data:`CLEARANCE` from every other box is drawn straight. An
 (one that would pass under a box, or one drawn backwards, against the columns) is routed: it
 leaves its box sideways, crosses every column in between at a height free of that column's
 boxes, and the corners that are not needed are then pulled out (a straight cut is taken to the
-farthest corner it can reach in the clear).
+farthest corner it can reach in the clear). No edge runs through the inside of its own two
+boxes either: a backward edge comes round its target to enter it from the left.
 
 Columns are one unit apart and every box is narrower than a column, so the space between two
 columns holds no box: a path that crosses each column at a free height, horizontally, clears
@@ -63,9 +64,12 @@ class Box:
         return True
 
 
-def clear(p: Point, q: Point, others: list[Box]) -> bool:
-    """Whether the segment ``p``-``q`` keeps :data:`CLEARANCE` from every box of ``others``."""
-    return not any(b.hit_by(p, q, CLEARANCE) for b in others)
+def clear(p: Point, q: Point, others: list[Box], own: tuple[Box, ...] = ()) -> bool:
+    """Whether the segment ``p``-``q`` keeps :data:`CLEARANCE` from every box of ``others``
+    and stays out of the inside of the edge's ``own`` boxes (it may start or end on a side)."""
+    return not any(b.hit_by(p, q, CLEARANCE) for b in others) and not any(
+        b.hit_by(p, q, -1e-9) for b in own
+    )
 
 
 def free_height(boxes: list[Box], wanted_y: float) -> float:
@@ -94,7 +98,7 @@ def edge_path(source: str, target: str, boxes: dict[str, Box]) -> list[Point]:
     forward = b.x > a.x
     start = (a.x + a.half_w, a.y) if forward else (a.x - a.half_w, a.y)
     end = (b.x - b.half_w, b.y)
-    if forward and clear(start, end, others):
+    if forward and clear(start, end, others, (a, b)):
         return [start, end]
     columns: dict[float, list[Box]] = defaultdict(list)
     for box in boxes.values():
@@ -112,18 +116,21 @@ def edge_path(source: str, target: str, boxes: dict[str, Box]) -> list[Point]:
         ends = (x - reach[x], x + reach[x]) if forward else (x + reach[x], x - reach[x])
         corners += [(ends[0], y), (ends[1], y)]
     corners += [(b.x - reach[b.x], b.y), end]
-    return pull_tight(corners, others)
+    return pull_tight(corners, others, (a, b))
 
 
-def pull_tight(corners: list[Point], others: list[Box]) -> list[Point]:
-    """``corners`` without the ones a straight cut in the clear can skip, keeping the first,
-    the last and the last but one (so the arrow head keeps its direction)."""
+def pull_tight(corners: list[Point], others: list[Box], own: tuple[Box, ...]) -> list[Point]:
+    """``corners`` without the ones a straight cut in the clear (see :func:`clear`) can skip,
+    keeping the first, the last and the last but one (so the arrow head keeps its
+    direction)."""
     out = [corners[0]]
     i = 0
     last = len(corners) - 2
     while i < last:
         j = next(
-            j for j in range(last, i, -1) if j == i + 1 or clear(corners[i], corners[j], others)
+            j
+            for j in range(last, i, -1)
+            if j == i + 1 or clear(corners[i], corners[j], others, own)
         )
         out.append(corners[j])
         i = j

@@ -61,7 +61,7 @@ def overlaps(fig: Figure) -> list[str]:
 
 def edge_crossings(fig: Figure, required: bool = False) -> list[str]:
     """Every edge of an application diagram whose drawn path (head included) runs across a
-    box other than the two it connects.
+    box other than the two it connects, or through the inside of those two.
 
     The diagram names each node's text by its node (``gid`` ``fn:api``) and each edge's arrow
     by ``FROM->TO``. ``required``: a figure with no named arrow is itself a finding (the check
@@ -70,12 +70,14 @@ def edge_crossings(fig: Figure, required: bool = False) -> list[str]:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     boxes: dict[str, Bbox] = {}
+    inside: dict[str, Bbox] = {}
     for t in fig.findobj(Text):
         patch = t.get_bbox_patch()
         if t.get_gid() and patch is not None:
             e = patch.get_window_extent(renderer)
-            # a pixel inside: an arrow ends on the side of its own box, and may graze others
+            # a pixel inside: an edge may graze a box; its own two it may touch at their sides
             boxes[str(t.get_gid())] = Bbox.from_extents(e.x0 + 1, e.y0 + 1, e.x1 - 1, e.y1 - 1)
+            inside[str(t.get_gid())] = Bbox.from_extents(e.x0 + 3, e.y0 + 3, e.x1 - 3, e.y1 - 3)
     arrows = [a for a in fig.findobj(FancyArrowPatch) if "->" in str(a.get_gid() or "")]
     found = [] if arrows or not required else ["no edge arrow is named FROM->TO"]
     for arrow in arrows:
@@ -86,8 +88,11 @@ def edge_crossings(fig: Figure, required: bool = False) -> list[str]:
         lines = [MplPath(p) for p in path.to_polygons(closed_only=False)]
         found += [
             f"edge {arrow.get_gid()} crosses the box of {node}"
-            for node, box in boxes.items()
-            if node not in ends and any(line.intersects_bbox(box, filled=False) for line in lines)
+            for node in boxes
+            if any(
+                line.intersects_bbox(inside[node] if node in ends else boxes[node], filled=False)
+                for line in lines
+            )
         ]
     return found
 

@@ -12,12 +12,13 @@ from costsim.report.diagram_routes import CLEARANCE, Box, edge_path, free_height
 
 
 def crossings(path: list[tuple[float, float]], boxes: dict[str, Box], a: str, b: str) -> list:
-    """The (segment, box) pairs where ``path`` enters a box other than ``a`` and ``b``."""
+    """The (segment, box) pairs where ``path`` enters a box other than ``a`` and ``b``, or the
+    inside of ``a`` or ``b`` (it starts and ends on their sides)."""
     return [
         (p, q, name)
         for p, q in pairwise(path)
         for name, box in boxes.items()
-        if name not in (a, b) and box.hit_by(p, q, 0.0)
+        if box.hit_by(p, q, -1e-6 if name in (a, b) else 0.0)
     ]
 
 
@@ -51,6 +52,8 @@ def test_a_backward_edge_comes_round_to_the_left_side() -> None:
     path = edge_path("c", "a", boxes)
     assert path[0] == (1.8, 0) and path[-1] == (-0.2, 0)
     assert crossings(path, boxes, "c", "a") == []
+    # it comes round a (above or below), not through it, to enter its left side
+    assert path[-2][0] < -0.2 and any(abs(y) > 0.2 for _, y in path)
     same_column = {"a": Box(0, 0, 0.2, 0.2), "b": Box(0, 1, 0.2, 0.2), "m": Box(0, 2, 0.3, 0.2)}
     path = edge_path("m", "a", same_column)
     assert path[0] == (-0.3, 2) and path[-1] == (-0.2, 0)
