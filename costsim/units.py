@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Literal
+from typing import Any
+
+# the formatters, kept importable from here where they were defined
+from costsim.duration_text import DURATION_UNITS as DURATION_UNITS
+from costsim.duration_text import DurationStyle as DurationStyle
+from costsim.duration_text import duration_text as duration_text
+from costsim.duration_text import elapsed_words as elapsed_words
+from costsim.duration_text import format_duration as format_duration
+from costsim.duration_text import span_words as span_words
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _PATTERN = re.compile(rf"^\s*{_NUMBER}\s*([A-Za-z/%µ]*)\s*$")
@@ -213,12 +221,6 @@ def parse_rate_per_s(value: object) -> float:
     return _parse(value, RATE_PER_S, "rate")
 
 
-def format_duration(seconds: float) -> str:
-    """A duration [s] exactly, for command lines and scenario files: ``7d``, ``90min``,
-    ``59.5s``, ``250ms`` (:func:`duration_text`, style ``compact``)."""
-    return duration_text(seconds, "compact")
-
-
 def short_number(x: float, digits: int = 3) -> str:
     """``x`` to ``digits`` significant digits, plainly: ``19,000``, ``3.06``, ``0.000123``."""
     if x == 0 or not math.isfinite(x):
@@ -242,12 +244,6 @@ def short_value(value: Any) -> str:
     if match is None:
         return value
     return short_number(float(match.group(1))) + match.group(2)
-
-
-def elapsed_words(seconds: float) -> str:
-    """An elapsed time [s] as people say it: ``1 h 12 min``, ``38 min 5 s``, ``4.2 s``,
-    ``250 ms`` (:func:`duration_text`, style ``elapsed``)."""
-    return duration_text(seconds, "elapsed")
 
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
@@ -279,99 +275,6 @@ def clock_time_s(text: object) -> float:
         raise ValueError(f"a time of day is written HH:MM (00:00-23:59), got {text!r}")
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     return float(hours * 3600 + minutes * 60 + seconds)
-
-
-def span_words(seconds: float) -> str:
-    """A duration [s] in words for sentences: ``1 day``, ``7 days``, ``30 minutes``, ``250 ms``
-    (:func:`duration_text`, style ``words``)."""
-    return duration_text(seconds, "words")
-
-
-#: The units a duration is shown in, largest first: size [s], symbol, word.
-DURATION_UNITS: tuple[tuple[float, str, str], ...] = (
-    (86400.0, "d", "day"),
-    (3600.0, "h", "hour"),
-    (60.0, "min", "minute"),
-    (1.0, "s", "second"),
-    (0.001, "ms", "ms"),
-)
-
-DurationStyle = Literal["compact", "elapsed", "words", "tick"]
-
-
-def duration_text(seconds: float, style: DurationStyle) -> str:
-    """A duration [s] for people, in one of four styles: the one place that picks its unit.
-
-    Parameters
-    ----------
-    seconds : float
-        The duration [s]. A negative one is its magnitude after a minus sign.
-    style : {"compact", "elapsed", "words", "tick"}
-        - ``compact``: exact, and read back by :func:`parse_duration_s` (command lines,
-          scenario files): the largest unit that divides it, ``7d``, ``90min``, ``59.5s``,
-          ``250ms``.
-        - ``elapsed``: a measured time as people say it: below a minute ``4.2 s`` or
-          ``250 ms``, above it the two largest whole parts, rounded to the second: ``1 h 12 min``,
-          ``30 min 2 s``, ``1 d 2 h``.
-        - ``words``: for sentences: three significant digits in the largest unit the value
-          reaches, the unit in words, singular for exactly one: ``1 day``, ``7 days``,
-          ``1.5 hours``, ``250 ms``.
-        - ``tick``: axis tick labels: as ``words`` with unit symbols (``10 min``, ``7 d``,
-          ``250 ms``), and ``0`` for zero.
-
-    Returns
-    -------
-    str
-        The text. Three significant digits never spill into the next unit: 59.96 s is
-        ``1 min`` and 3599.6 s ``1 h``, not ``60 s`` or ``60 min``.
-
-    Raises
-    ------
-    ValueError
-        If ``seconds`` is not finite, or ``style`` is not one of the four.
-    """
-    if not math.isfinite(seconds):
-        raise ValueError(f"a duration to show must be finite, got {seconds!r}")
-    if seconds < 0:
-        return "-" + duration_text(-seconds, style)
-    seconds += 0.0  # -0.0 reads as 0
-    if style == "compact":
-        for size, symbol, _ in DURATION_UNITS[:4]:
-            if seconds >= size and (size == 1.0 or seconds % size == 0):
-                return f"{seconds / size:g}{symbol}"
-        return f"{seconds * 1000:g}ms"
-    if style == "elapsed":
-        value, (size, symbol, _) = _in_largest_unit(seconds)
-        if value * size < 60.0:
-            return f"{value:g} {symbol}"
-        rest = round(seconds)
-        parts = []
-        for unit_s, unit, _ in DURATION_UNITS[:4]:
-            whole, rest = divmod(rest, int(unit_s))
-            parts += [f"{whole} {unit}"] if whole else []
-        return " ".join(parts[:2])
-    if style not in ("words", "tick"):
-        raise ValueError(f"no duration style {style!r}; use compact, elapsed, words or tick")
-    if style == "tick" and seconds == 0.0:
-        return "0"
-    value, (_, symbol, word) = _in_largest_unit(seconds)
-    if style == "tick" or word == "ms":
-        return f"{value:g} {symbol}"
-    return f"{value:g} {word}" + ("" if value == 1 else "s")
-
-
-def _sig3(x: float) -> float:
-    """``x`` to three significant digits."""
-    return float(f"{x:.3g}")
-
-
-def _in_largest_unit(seconds: float) -> tuple[float, tuple[float, str, str]]:
-    """A duration [s] to three significant digits in the largest of :data:`DURATION_UNITS` it
-    reaches once rounded (59.96 s rounds to 60 s, so it is 1 min), and that unit."""
-    natural = next((u for u in DURATION_UNITS if seconds >= u[0]), DURATION_UNITS[-1])
-    rounded_s = _sig3(seconds / natural[0]) * natural[0]
-    unit = next((u for u in DURATION_UNITS if rounded_s >= u[0] * (1 - 1e-12)), natural)
-    return _sig3(rounded_s / unit[0]), unit
 
 
 #: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit

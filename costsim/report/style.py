@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from costsim.duration_text import duration_text
 from costsim.output import write_atomic
-from costsim.units import duration_text
 
 if TYPE_CHECKING:
     from costsim.results import Result
