@@ -84,3 +84,14 @@ def read_text(path: str | Path, max_bytes: int, what: str) -> str:
 def check_regular(path: str | Path, max_bytes: int, what: str) -> None:
     """Raise the :func:`open_regular` error for ``path``, if any, without reading it."""
     open_regular(path, max_bytes, what).close()
+
+
+def display_path(path: str | Path | None) -> str:
+    """``path`` relative to the working folder when it lies inside it (portable), else as
+    given: how a run, a sweep and a reprice record the files they read."""
+    if not path:
+        return ""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -6,18 +6,19 @@ added, never removed or renamed).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 
+from costsim import result_csv
 from costsim.meters import Meters
+
+# the CSV columns, kept importable from here where they were defined
+from costsim.result_csv import FUNCTION_TIMESERIES_COLUMNS as FUNCTION_TIMESERIES_COLUMNS
+from costsim.result_csv import TIMESERIES_COLUMNS as TIMESERIES_COLUMNS
 from costsim.result_format import (
-    _cell,
-    _cell_or_blank,
     _money,
     _round,
     cost_dict,
@@ -25,32 +26,6 @@ from costsim.result_format import (
     dump_summary,
 )
 from costsim.units import span_words
-
-#: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
-#: Columns of ``timeseries_functions.csv`` (applications) after ``option`` and ``function``.
-FUNCTION_TIMESERIES_COLUMNS = (
-    "t_start_s",
-    "arrivals",
-    "invocations",
-    "cold_starts",
-    "throttled",
-    "dropped",
-    "timed_out",
-    "instances",
-    "busy",
-)
-
-TIMESERIES_COLUMNS = (
-    "t_start_s",
-    "arrivals",
-    "served",
-    "cold_starts",
-    "throttled",
-    "dropped",
-    "instances",
-    "busy",
-    "cost_usd_cumulative",
-)
 
 
 class Money(Decimal):
@@ -271,7 +246,8 @@ class Result:
     catalog_dates: dict[str, str] = field(default_factory=dict)
     #: The scenario file as given (relative to the working folder when inside it), or "".
     scenario_file: str = ""
-    #: Catalog files the run priced with (the scenario's and the command line's), absolute.
+    #: Catalog files the run priced with (the scenario's and the command line's), relative to
+    #: the working folder when inside it.
     catalog_files: list[str] = field(default_factory=list)
 
     def option(self, name: str) -> OptionResult:
@@ -366,45 +342,14 @@ class Result:
         return dump_meters(doc)
 
     def timeseries_csv(self) -> str:
-        """``timeseries.csv`` text: one row per time bin and option."""
-        buf = io.StringIO()
-        columns = ["option", *TIMESERIES_COLUMNS]
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        for opt in self.options:
-            ts = opt.timeseries
-            for i in range(len(ts.get("t_start_s", []))):
-                writer.writerow([opt.name] + [_cell(ts[c][i]) for c in columns[1:]])
-        return buf.getvalue()
+        """``timeseries.csv`` text (:func:`costsim.result_csv.timeseries_csv`)."""
+        return result_csv.timeseries_csv(self.options)
 
     def function_timeseries_csv(self) -> str | None:
-        """``timeseries_functions.csv`` text of an application run (None for a single
-        function): one row per option, function and time bin; an empty cell is a quantity that
-        does not apply (a fleet's functions own no instances)."""
-        if not any(o.function_timeseries for o in self.options):
-            return None
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["option", "function", *FUNCTION_TIMESERIES_COLUMNS])
-        for opt in self.options:
-            for fn, ts in opt.function_timeseries.items():
-                for i in range(len(ts["t_start_s"])):
-                    cells = [ts[c][i] for c in FUNCTION_TIMESERIES_COLUMNS]
-                    writer.writerow([opt.name, fn, *(_cell_or_blank(v) for v in cells)])
-        return buf.getvalue()
+        """``timeseries_functions.csv`` text of an application run, None for a single function
+        (:func:`costsim.result_csv.function_timeseries_csv`)."""
+        return result_csv.function_timeseries_csv(self.options)
 
     def latency_cdf_csv(self) -> str:
-        """``latency_cdf.csv`` text: per option, the latency histogram as a cumulative curve.
-
-        One row per non-empty histogram bucket: ``option``, ``latency_ms`` (the bucket's value,
-        within 1 % of the latencies in it) and ``cumulative_fraction`` of served requests at or
-        below it.
-        """
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["option", "latency_ms", "cumulative_fraction"])
-        for opt in self.options:
-            lat_s, frac = opt.latency_cdf
-            for v, f in zip(lat_s, frac, strict=True):
-                writer.writerow([opt.name, _cell(float(v) * 1000.0), _cell(f)])
-        return buf.getvalue()
+        """``latency_cdf.csv`` text (:func:`costsim.result_csv.latency_cdf_csv`)."""
+        return result_csv.latency_cdf_csv(self.options)

@@ -17,6 +17,7 @@ from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sw
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
+from costsim.fileio import display_path
 from costsim.guards import check_resources
 from costsim.kinds import OptionContext, OptionKind, Resolved, kind_of, option_context
 from costsim.meters import Meters, MissingMeterError
@@ -330,16 +331,6 @@ def simulate(
         # relative to the working folder when inside it, like scenario_file: portable results
         catalog_files=[display_path(str(p)) for p in catalog_files_for(scenario, catalog_files)],
     )
-
-
-def display_path(path: str | None) -> str:
-    """``path`` relative to the working folder when it lies inside it (portable), else as is."""
-    if not path:
-        return ""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def check_scenario(scenario: Scenario, catalog_files: list[str | Path] | None = None) -> None:

@@ -13,6 +13,14 @@ import math
 import re
 from typing import Any
 
+# the formatters, kept importable from here where they were defined
+from costsim.duration_text import DURATION_UNITS as DURATION_UNITS
+from costsim.duration_text import DurationStyle as DurationStyle
+from costsim.duration_text import duration_text as duration_text
+from costsim.duration_text import elapsed_words as elapsed_words
+from costsim.duration_text import format_duration as format_duration
+from costsim.duration_text import span_words as span_words
+
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _PATTERN = re.compile(rf"^\s*{_NUMBER}\s*([A-Za-z/%µ]*)\s*$")
 
@@ -213,19 +221,6 @@ def parse_rate_per_s(value: object) -> float:
     return _parse(value, RATE_PER_S, "rate")
 
 
-def format_duration(seconds: float) -> str:
-    """Format a duration [s] compactly for people (``"250ms"``, ``"7d"``)."""
-    if seconds >= 86400 and seconds % 86400 == 0:
-        return f"{seconds / 86400:g}d"
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g}h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g}min"
-    if seconds >= 1:
-        return f"{seconds:g}s"
-    return f"{seconds * 1000:g}ms"
-
-
 def short_number(x: float, digits: int = 3) -> str:
     """``x`` to ``digits`` significant digits, plainly: ``19,000``, ``3.06``, ``0.000123``."""
     if x == 0 or not math.isfinite(x):
@@ -249,24 +244,6 @@ def short_value(value: Any) -> str:
     if match is None:
         return value
     return short_number(float(match.group(1))) + match.group(2)
-
-
-def elapsed_words(seconds: float) -> str:
-    """An elapsed time [s] as people say it: ``1 h 12 min``, ``38 min 5 s``, ``4.2 s``, ``250 ms``.
-
-    Above a minute the parts are whole (rounded to the second, so ``59 min 59.6 s`` is ``1 h``).
-    """
-    if seconds < 1:
-        return f"{seconds * 1000:.3g} ms"
-    if seconds < 60:
-        return f"{seconds:.3g} s"
-    total = round(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
-    shown = [f"{v} {u}" for v, u in parts if v]
-    return " ".join(shown[:2])
 
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
@@ -298,27 +275,6 @@ def clock_time_s(text: object) -> float:
         raise ValueError(f"a time of day is written HH:MM (00:00-23:59), got {text!r}")
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     return float(hours * 3600 + minutes * 60 + seconds)
-
-
-def span_words(seconds: float) -> str:
-    """A duration [s] in words for sentences: ``1 day``, ``7 days``, ``30 minutes``, ``250 ms``.
-
-    Parameters
-    ----------
-    seconds : float
-        The duration [s].
-
-    Returns
-    -------
-    str
-        The largest unit in which the value is at least 1, to three significant digits,
-        singular for exactly 1.
-    """
-    for unit, size in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
-        if abs(seconds) >= size:
-            value = float(f"{seconds / size:.3g}")
-            return f"{value:g} {unit}" + ("" if value == 1 else "s")
-    return f"{seconds * 1000:.3g} ms"
 
 
 #: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.errors import InputError
+from costsim.fileio import display_path
 from costsim.meters import METERS_FORMAT, Meters
 from costsim.pricing.bill import rate
 from costsim.pricing.models import month_factor
@@ -172,7 +173,8 @@ def reprice_folder(
     meters_doc = load_json(folder / "meters.json")
     if not isinstance(summary, dict) or not isinstance(meters_doc, dict):
         raise InputError("summary.json and meters.json must hold JSON objects", file=str(folder))
-    added = [str(Path(f).resolve()) for f in files or []]
+    # recorded as a run records them, so a reprice's meters.json equals the re-run's
+    added = [display_path(f) for f in files or []]
     cats = catalogs_for_meters(meters_doc, list(added), dict(pins or {}))
     notes = limit_changes(meters_doc, catalogs_for_meters(meters_doc, [], {}), cats)
     ts_path = folder / "timeseries.csv"

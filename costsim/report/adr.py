@@ -16,12 +16,12 @@ from typing import Any
 from costsim.output import write_atomic
 from costsim.report.adr_app import application_blocks
 from costsim.report.adr_common import (
-    add_assumptions,
+    add_closing,
+    add_memory_tuning,
     break_even,
     describe_option,
     idle_pct,
     kind_words,
-    more_information,
     ms,
     ops_load,
     pays_for_idle,
@@ -240,17 +240,11 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("latency", "Latency percentiles per option, with the SLO"))
     doc.add(Image("latency_cdf", "Latency distribution per option"))
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
-    for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
-        doc.add(Image(stem, "Memory tuning"))
+    add_memory_tuning(doc, out.folder)
     for block in application_blocks(options):
         doc.add(block)
     blocks = sensitivity_blocks(out.folder, chosen["name"], options)
-    if blocks:
-        doc.add(Heading(2, "Sensitivity: what would change the decision"))
-        for block in blocks:
-            doc.add(block)
-    add_assumptions(doc, s, date)
-    more_information(doc, s, command)
+    add_closing(doc, s, date, command, "Sensitivity: what would change the decision", blocks)
     return doc
 
 

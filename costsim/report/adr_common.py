@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.kinds import KINDS, OptionKind
-from costsim.report.doc import Bullets, Code, Document, Heading, Para, Table
+from costsim.report.doc import Block, Bullets, Code, Document, Heading, Image, Para, Table
 from costsim.slo import SloRule
 from costsim.units import elapsed_words
 
@@ -148,6 +148,25 @@ def break_even(name: str, cross: dict[str, Any]) -> list[str]:
                 )
             out.append(f"**Break-even** with {other} at {where}")
     return out
+
+
+def add_memory_tuning(doc: Document, folder: Path) -> None:
+    """Add the memory-tuning charts the folder has (``memory_tuning*.svg``), in name order."""
+    for stem in sorted(p.stem for p in folder.glob("memory_tuning*.svg")):
+        doc.add(Image(stem, "Memory tuning"))
+
+
+def add_closing(
+    doc: Document, s: dict[str, Any], date: str, command: str, heading: str, blocks: list[Block]
+) -> None:
+    """Add the end of a decision record: the sensitivity section (``heading`` over ``blocks``;
+    none without blocks), then :func:`add_assumptions` and :func:`more_information`."""
+    if blocks:
+        doc.add(Heading(2, heading))
+        for block in blocks:
+            doc.add(block)
+    add_assumptions(doc, s, date)
+    more_information(doc, s, command)
 
 
 def add_assumptions(doc: Document, s: dict[str, Any], date: str) -> None:

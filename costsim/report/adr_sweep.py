@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from costsim.report.adr_common import (
-    add_assumptions,
+    add_closing,
+    add_memory_tuning,
     break_even,
-    more_information,
     ms,
     ops_load,
     pays_for_idle,
@@ -167,13 +167,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         facts.append(f"Neutral, operational load: {ops_load(kinds[n])}")
         doc.add(Heading(3, n))
         doc.add(Bullets(facts))
-    for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
-        doc.add(Image(stem, "Memory tuning"))
+    add_memory_tuning(doc, out.folder)
     blocks = sweep_sensitivity_blocks(out.folder, bool(s["vary"][0].get("log")))
-    if blocks:
-        doc.add(Heading(2, "Sensitivity: what moves the crossovers"))
-        for block in blocks:
-            doc.add(block)
-    add_assumptions(doc, s, date)
-    more_information(doc, s, command)
+    add_closing(doc, s, date, command, "Sensitivity: what moves the crossovers", blocks)
     return doc

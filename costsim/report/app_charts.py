@@ -19,8 +19,10 @@ from costsim.report.style import (
     extreme_claim,
     human_duration,
     plain_log_axis,
+    run_slo_p99_ms,
     save,
     series_style,
+    slo_line,
     stacked_barh,
 )
 from costsim.report.style import source_line as _source_line
@@ -68,15 +70,7 @@ def route_latency_chart(result: Result, out: Path, source: str) -> list[Path]:
                 p99s[f"{r} on {o.name}"] = float(v)
         ax.plot([], [], "s", color="black", markerfacecolor="white", ms=4, label="p50 (marker)")
         ax.plot([], [], "^", color="black", markerfacecolor="white", ms=4, label="p95 (marker)")
-        slo = result.slo.get("p99")
-        if slo:
-            ax.axvline(
-                slo * 1000,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"SLO p99 {slo * 1000:g} ms",
-            )
+        slo_line(ax, run_slo_p99_ms(result), vertical=True)
         served = {r["name"] for o in options for r in o.routes or [] if r["requests"]["served"]}
         labels = [r if r in served else f"{r}\n(no requests served)" for r in routes]
         ax.set_yticks(np.arange(len(routes)), labels)

@@ -1,10 +1,12 @@
 """The diagram of an application: routes, functions and queues, and the measured rates of the
 edges between them (``app_diagram.png``).
 
-Layout: routes in the first column, every other node one column right of the nearest route
-that reaches it (breadth first), ordered within its column by where its callers sit (fewer
-crossings). Edge labels go at the first point along their edge where they touch no other text
-and no node, so that labels never overlap.
+Layout: routes in the first column, every other node in the column of its longest path from a
+route, ordered within its column by where its callers sit (fewer crossings). An edge runs
+straight unless that would take it across a box it does not connect; then it goes round
+(:mod:`costsim.report.diagram_routes`). Edge labels go at the first point along their edge
+where they touch no other text and no node, so that labels never overlap. Each node's text
+carries its node as ``gid`` (``fn:api``) and each edge's arrow ``FROM->TO``, in the SVG too.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any, cast
 
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyArrowPatch, Patch
+from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
+from costsim.report.diagram_routes import Box, Point, edge_path, point_along
 from costsim.report.style import PALETTE, chart_style, save, source_line
 from costsim.results import OptionResult, Result
 
@@ -35,25 +39,6 @@ EDGE_STYLES = {
 }
 #: Where along an edge its label may go, tried in order (fraction from source to target).
 LABEL_SPOTS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8, 0.45, 0.55, 0.12, 0.88)
-
-
-#: Bend of an edge drawn backwards (one that closes a cycle), as matplotlib's ``arc3``.
-ARC_RAD = -0.4
-
-
-def arc_point(
-    ax: Any, a: tuple[float, float], b: tuple[float, float], rad: float, t: float
-) -> tuple[float, float]:
-    """The point at ``t`` along matplotlib's ``arc3`` curve from ``a`` to ``b`` (data
-    coordinates): a quadratic Bezier whose control point is the chord's midpoint moved by
-    ``rad`` times the chord, turned, in display coordinates."""
-    (x1, y1), (x2, y2) = ax.transData.transform([a, b])
-    cx = (x1 + x2) / 2 + rad * (y2 - y1)
-    cy = (y1 + y2) / 2 - rad * (x2 - x1)
-    x = (1 - t) ** 2 * x1 + 2 * (1 - t) * t * cx + t**2 * x2
-    y = (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t**2 * y2
-    px, py = ax.transData.inverted().transform((x, y))
-    return float(px), float(py)
 
 
 def rate_words(rate_per_s: float) -> str:
@@ -156,6 +141,45 @@ def _label(node: str, option: OptionResult) -> str:
     return name
 
 
+def _edge(
+    ax: Any, renderer: Any, edge: dict[str, Any], corners: list[Point], taken: list[Bbox]
+) -> None:
+    """Draw one edge along ``corners`` (data coordinates) with its rate label at the first of
+    :data:`LABEL_SPOTS` where the label touches nothing in ``taken``; the label joins
+    ``taken``."""
+    style, colour, _ = EDGE_STYLES.get(edge["kind"], ("-", "#000000", edge["kind"]))
+    arrow = FancyArrowPatch(
+        path=MplPath(corners),
+        arrowstyle="-|>,head_length=0.5,head_width=0.25",
+        mutation_scale=plt.rcParams["font.size"],
+        linestyle=style,
+        color=colour,
+        linewidth=1.1,
+        zorder=2,
+    )
+    arrow.set_gid(f"{edge['from']}->{edge['to']}")
+    ax.add_patch(arrow)
+    label = ax.text(
+        0,
+        0,
+        rate_words(float(edge["rate_per_s"])),
+        fontsize=7,
+        color=colour,
+        ha="center",
+        va="center",
+        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+        zorder=4,
+    )
+    shown = [tuple(p) for p in ax.transData.transform(corners)]
+    to_data = ax.transData.inverted()
+    for spot in LABEL_SPOTS:
+        label.set_position(to_data.transform(point_along(shown, spot)))
+        box = label.get_window_extent(renderer).expanded(1.08, 1.2)
+        if not any(box.overlaps(other) for other in taken):
+            break
+    taken.append(label.get_window_extent(renderer).expanded(1.08, 1.2))
+
+
 def diagram_chart(result: Result, out: Path, source: str) -> list[Path]:
     """The application's graph with each edge's measured rate; ``source`` is the line under
     it (:func:`costsim.report.charts.source_text`)."""
@@ -200,61 +224,18 @@ def diagram_chart(result: Result, out: Path, source: str) -> list[Path]:
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
         taken: list[Bbox] = []
-        half_w: dict[str, float] = {}
+        shapes: dict[str, Box] = {}
         to_data = ax.transData.inverted()
         for node, t in boxes.items():
+            t.set_gid(node)
             patch = t.get_bbox_patch()
             assert patch is not None
             extent = patch.get_window_extent(renderer)
             taken.append(extent)
-            (x0, _), (x1, _) = to_data.transform([(extent.x0, 0), (extent.x1, 0)])
-            half_w[node] = abs(x1 - x0) / 2
+            (x0, y0), (x1, y1) = to_data.transform([(extent.x0, extent.y0), (extent.x1, extent.y1)])
+            shapes[node] = Box(*pos[node], abs(x1 - x0) / 2, abs(y1 - y0) / 2)
         for e in edges:
-            a, b = e["from"], e["to"]
-            style, colour, _ = EDGE_STYLES.get(e["kind"], ("-", "#000000", e["kind"]))
-            (xa, ya), (xb, yb) = pos[a], pos[b]
-            backward = xb <= xa
-            # from the side of one box to the facing side of the other
-            side = 1.0 if xb > xa else -1.0
-            xa, xb = xa + side * half_w[a], xb - side * half_w[b]
-            if backward:
-                xa, xb = pos[a][0] - half_w[a], pos[b][0] - half_w[b]
-            ax.annotate(
-                "",
-                xy=(xb, yb),
-                xytext=(xa, ya),
-                arrowprops={
-                    "arrowstyle": "-|>,head_length=0.5,head_width=0.25",
-                    "linestyle": style,
-                    "color": colour,
-                    "linewidth": 1.1,
-                    "connectionstyle": f"arc3,rad={ARC_RAD}" if backward else "arc3,rad=0.0",
-                    "shrinkA": 1,
-                    "shrinkB": 1,
-                },
-                zorder=2,
-            )
-            text = rate_words(float(e["rate_per_s"]))
-            label = ax.text(
-                0,
-                0,
-                text,
-                fontsize=7,
-                color=colour,
-                ha="center",
-                va="center",
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-                zorder=4,
-            )
-            for spot in LABEL_SPOTS:
-                x, y = xa + spot * (xb - xa), ya + spot * (yb - ya)
-                if backward:
-                    x, y = arc_point(ax, (xa, ya), (xb, yb), ARC_RAD, spot)
-                label.set_position((x, y))
-                box = label.get_window_extent(renderer).expanded(1.08, 1.2)
-                if not any(box.overlaps(other) for other in taken):
-                    break
-            taken.append(label.get_window_extent(renderer).expanded(1.08, 1.2))
+            _edge(ax, renderer, e, edge_path(e["from"], e["to"], shapes), taken)
         kinds_used = sorted({e["kind"] for e in edges}, key=list(EDGE_STYLES).index)
         handles: list[Any] = [
             Patch(facecolor=NODE_COLOURS[k], edgecolor="#444444", label=NODE_WORDS[k])

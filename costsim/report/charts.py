@@ -15,20 +15,15 @@ from costsim.report.style import (
     PALETTE,
     chart_style,
     extreme_claim,
+    human_duration,
     plain_log_axis,
+    run_slo_p99_ms,
     save,
+    slo_line,
     source_line,
     stacked_barh,
 )
 from costsim.results import Result
-
-
-def span(seconds: float) -> str:
-    """A simulated span for people: ``7 d``, ``6 h``, ``30 min``."""
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
-        if seconds >= size:
-            return f"{seconds / size:.3g} {unit}"
-    return f"{seconds:.3g} s"
 
 
 def source_text(result: Result) -> str:
@@ -40,7 +35,7 @@ def source_text(result: Result) -> str:
     # two lines, so a long catalog list does not widen the figure
     return (
         f"costsim {result.costsim_version} | scenario {result.scenario}, seed {result.seed}, "
-        f"{span(result.horizon_s)} simulated, engine {result.engine}\nprices: {cats}"
+        f"{human_duration(result.horizon_s)} simulated, engine {result.engine}\nprices: {cats}"
     )
 
 
@@ -97,16 +92,7 @@ def latency_chart(result: Result, out: Path) -> list[Path]:
                 hatch=HATCHES[i % len(HATCHES)],
                 edgecolor="white",
             )
-        slo = result.slo.get("p99")
-        if slo:
-            # the SLO goes in the legend, not as text on the line where bars would cover it
-            ax.axhline(
-                slo * 1000,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"SLO p99 {slo * 1000:g} ms",
-            )
+        slo_line(ax, run_slo_p99_ms(result), vertical=False)
         ax.set_xticks(x, labels)
         ax.set_xlabel("percentile of request latency [-]")
         ax.set_ylabel("latency [ms], log scale")
@@ -158,7 +144,7 @@ def instances_chart(result: Result, out: Path) -> list[Path]:
             ax.set_ylim(0, top)
             ax.set_ylabel("instances [count]")
             bin_s = float(ts["t_start_s"][1] - ts["t_start_s"][0]) if len(t_h) > 1 else 0.0
-            per_bin = f" (line: {span(bin_s)} means)" if bin_s else ""
+            per_bin = f" (line: {human_duration(bin_s)} means)" if bin_s else ""
             ax.set_title(
                 f"{o.name} ({o.kind}): mean {o.instances_mean:.2f}, peak {o.instances_max}"
                 f"{per_bin}, {o.cold_starts:,} cold starts",
@@ -206,16 +192,7 @@ def latency_cdf_chart(result: Result, out: Path) -> list[Path]:
                 markerfacecolor="white",
                 color=PALETTE[i % len(PALETTE)],
             )
-        slo = result.slo.get("p99")
-        if slo:
-            # in the legend: a label beside the line is clipped when the SLO is near the edge
-            ax.axvline(
-                slo * 1000,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"SLO p99 {slo * 1000:g} ms",
-            )
+        slo_line(ax, run_slo_p99_ms(result), vertical=True)
         ax.axhline(0.99, color="#777777", linewidth=0.6, linestyle=":")
         ax.set_xscale("log")
         plain_log_axis(ax.xaxis)

@@ -178,6 +178,16 @@ def _floats(rows: list[dict[str, str]], name: str) -> np.ndarray:
     return np.array([float(r[name]) for r in rows], dtype=np.float64)
 
 
+def _rows_by_option(path: Path) -> dict[str, list[dict[str, str]]]:
+    """The rows of a CSV file with an ``option`` column, grouped by option (none: no file)."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                rows.setdefault(row["option"], []).append(row)
+    return rows
+
+
 def result_from_output(out: Output) -> Result:
     """A :class:`Result` rebuilt from a run folder, good enough to draw its charts again.
 
@@ -185,18 +195,8 @@ def result_from_output(out: Output) -> Result:
     and stay empty.
     """
     s = out.summary
-    series: dict[str, list[dict[str, str]]] = {}
-    ts_path = out.folder / "timeseries.csv"
-    if ts_path.exists():
-        with ts_path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                series.setdefault(row["option"], []).append(row)
-    cdf: dict[str, list[dict[str, str]]] = {}
-    cdf_path = out.folder / "latency_cdf.csv"
-    if cdf_path.exists():
-        with cdf_path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                cdf.setdefault(row["option"], []).append(row)
+    series = _rows_by_option(out.folder / "timeseries.csv")
+    cdf = _rows_by_option(out.folder / "latency_cdf.csv")
     options = []
     for o in s["options"]:
         rows = series.get(o["name"], [])

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 
@@ -20,7 +20,11 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from costsim.duration_text import duration_text
 from costsim.output import write_atomic
+
+if TYPE_CHECKING:
+    from costsim.results import Result
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -155,12 +159,26 @@ def plain_log_axis(axis: Any) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+def run_slo_p99_ms(result: Result) -> float | None:
+    """A run's p99 SLO [ms], None without one."""
+    slo_s = result.slo.get("p99")
+    return slo_s * 1000 if slo_s else None
+
+
+def slo_line(ax: Any, p99_ms: float | None, vertical: bool) -> None:
+    """The p99 SLO [ms] as a dashed black line across ``ax`` (vertical: at that x), named in
+    the legend rather than by text beside the line, where bars cover it or the edge clips it;
+    nothing when there is no SLO (None or 0)."""
+    if not p99_ms:
+        return
+    draw = ax.axvline if vertical else ax.axhline
+    draw(p99_ms, color="black", linestyle="--", linewidth=1, label=f"SLO p99 {p99_ms:g} ms")
+
+
 def human_duration(seconds: float) -> str:
-    """A tick label for a duration [s]: ``250 ms``, ``10 min``, ``2 h``, ``7 d``."""
-    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
-        if abs(seconds) >= size:
-            return f"{seconds / size:.3g} {unit}"
-    return f"{seconds * 1000:.3g} ms" if seconds else "0"
+    """A tick label for a duration [s]: ``250 ms``, ``10 min``, ``2 h``, ``7 d``
+    (:func:`costsim.units.duration_text`, style ``tick``)."""
+    return duration_text(seconds, "tick")
 
 
 #: Tick labels for an axis in seconds, in human units.

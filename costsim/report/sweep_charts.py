@@ -22,6 +22,7 @@ from costsim.report.style import (
     human_duration,
     plain_log_axis,
     save,
+    slo_line,
     source_line,
 )
 from costsim.units import values_with_units
@@ -168,9 +169,8 @@ def metric_chart(
                 if c.get("ci95"):
                     lo, hi = c["ci95"]
                     ax.axvspan(lo, hi, color="#888888", alpha=0.12, linewidth=0)
-        slo = slo_p99_ms(summary)
-        if metric == "p99_ms" and slo:
-            ax.axhline(slo, color="black", linestyle="--", linewidth=1, label=f"SLO p99 {slo:g} ms")
+        if metric == "p99_ms":
+            slo_line(ax, slo_p99_ms(summary), vertical=False)
         _format_x(ax, summary, x, log)
         if x is None:
             ax.set_xticks(xs, [str(v) for v in values])

@@ -19,10 +19,10 @@ from typing import Any
 from costsim._version import __version__
 from costsim.checks import check_run_inputs, check_traces
 from costsim.errors import InputError
+from costsim.fileio import display_path
 from costsim.folders import replaced_folder, write_error
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
-from costsim.simulate import display_path
 from costsim.sweep.analysis import GOALS, aggregate
 from costsim.sweep.crossover_doc import crossovers_doc
 from costsim.sweep.grid import (

@@ -126,3 +126,23 @@ def test_unbilled_price_override_is_one_line(capsys, monkeypatch) -> None:
     assert code == 2
     assert "--price: aws-lambda x86_64 does not bill 'request'; did you mean 'requests'?" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["quote", "vm", "hetzner-cx33", "--hours", "731"],
+        ["quote", "azure-functions", "--hours", "731"],
+        ["quote", "azure-functions", "--requests", "1000", "--traffic-hours", "731"],
+        ["quote", "cloud-run", "--hours", "731"],
+        ["quote", "cloud-run", "--traffic-hours", "731"],
+    ],
+    ids=["vm-hours", "azure-hours", "azure-traffic-hours", "run-hours", "run-traffic-hours"],
+)
+def test_hours_beyond_a_month_exit_2(argv, capsys, monkeypatch) -> None:
+    """A month is 730 hours (costsim's month): more hours of running, or of traffic, in one is
+    refused in one line naming the flag, on every quote command that takes them (vm and
+    azure-functions' --traffic-hours took any number)."""
+    code, _, err = run(argv, capsys, monkeypatch)
+    assert code == 2, err
+    assert argv[-2] in err and len(err.strip().splitlines()) == 1, err

@@ -13,7 +13,7 @@ import pytest
 
 from costsim.cli import main
 from costsim.folders import mismatches
-from tests.cli.test_reprice_cli import cli
+from tests.cli.test_reprice_cli import DEARER_LAMBDA, cli
 
 SCENARIO = """\
 name: reprice-app
@@ -48,28 +48,6 @@ options:
   - {name: metal, kind: bare_metal, server: hetzner-ax42, count: 1, workers: 16}
 """
 
-LAMBDA = """\
-catalog: aws-lambda
-version: "2099-01"
-title: dearer Lambda
-kind: function
-provider: AWS
-region: us-east-1
-currency: USD
-as_of: 2099-01-01
-source: test
-items:
-  x86_64:
-    billing: {model: per_request, granularity_ms: 1, init_billed: true}
-    # the built-in catalog's platform limits: only the prices change (other limits change
-    # what a re-run simulates, which re-pricing cannot)
-    limits: {timeout_s: 900, scale_instances: 1000, scale_per_s: 10, max_lifetime_s: 7200,
-             max_lifetime_source: test}
-    components:
-      - {name: requests, metric: all_requests, usd_per_million_requests: 2.0}
-      - {name: compute, metric: compute_gb_s, usd_per_gb_s: 0.001}
-"""
-
 SQS = """\
 catalog: aws-sqs
 version: "2099-01"
@@ -94,7 +72,6 @@ FILES = ("summary.json", "timeseries.csv", "timeseries_functions.csv", "meters.j
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("reprice-app")
     (root / "s.yaml").write_text(SCENARIO, encoding="utf-8")
-    (root / "lambda.yaml").write_text(LAMBDA, encoding="utf-8")
     (root / "sqs.yaml").write_text(SQS, encoding="utf-8")
     mp = pytest.MonkeyPatch()
     args = ["costsim", "run", str(root / "s.yaml"), "--engine", "simpy", "--no-charts"]
@@ -126,7 +103,7 @@ def test_reprice_of_an_application_equals_a_rerun_with_the_catalogs(
     change exactly as a re-run with those catalogs gives them; the fleets keep their bills."""
     copy = tmp_path / "c"
     shutil.copytree(stored / "a", copy)
-    cats = ["--catalog", str(stored / "lambda.yaml"), "--catalog", str(stored / "sqs.yaml")]
+    cats = ["--catalog", str(DEARER_LAMBDA), "--catalog", str(stored / "sqs.yaml")]
     code, _, err = cli(monkeypatch, capsys, "reprice", str(copy), *cats, "--no-charts")
     assert code == 0, err
     rerun = tmp_path / "r"

@@ -13,6 +13,12 @@ import pytest
 from costsim.cli import main
 from costsim.folders import mismatches
 
+#: aws-lambda version 2099-01: dearer prices and the built-in catalog's platform limits
+#: (re-pricing cannot change limits); the application's reprice test uses it too.
+DEARER_LAMBDA = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "catalogs" / "dearer-aws-lambda.yaml"
+)
+
 SCENARIO = """\
 name: reprice
 horizon: 2h
@@ -39,28 +45,6 @@ options:
   - {name: metal, kind: bare_metal, server: hetzner-ax42, count: 1, workers: 16}
 """
 
-CATALOG = """\
-catalog: aws-lambda
-version: "2099-01"
-title: dearer Lambda
-kind: function
-provider: AWS
-region: us-east-1
-currency: USD
-as_of: 2099-01-01
-source: test
-items:
-  x86_64:
-    billing: {model: per_request, granularity_ms: 1, init_billed: true}
-    # the same platform limits as the built-in catalog: only the prices change (a catalog
-    # with other limits changes what a re-run simulates, which re-pricing cannot)
-    limits: {timeout_s: 900, scale_instances: 1000, scale_per_s: 10, max_lifetime_s: 7200,
-             max_lifetime_source: test}
-    components:
-      - {name: requests, metric: all_requests, usd_per_million_requests: 2.0}
-      - {name: compute, metric: compute_gb_s, usd_per_gb_s: 0.001}
-"""
-
 
 def cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["costsim", *args])
@@ -76,7 +60,6 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One run of the scenario, shared by the tests (they copy it before changing it)."""
     root = tmp_path_factory.mktemp("reprice")
     (root / "s.yaml").write_text(SCENARIO, encoding="utf-8")
-    (root / "cat.yaml").write_text(CATALOG, encoding="utf-8")
     mp = pytest.MonkeyPatch()
     mp.setattr(sys, "argv", ["costsim", "run", str(root / "s.yaml"), "--out", str(root / "a")])
     with pytest.raises(SystemExit) as info:
@@ -102,10 +85,22 @@ def test_reprice_without_changes_is_byte_identical(monkeypatch, capsys, stored, 
     same_files(stored / "a", copy)
 
 
+def test_the_dearer_catalog_keeps_the_built_in_limits() -> None:
+    """The fixture changes prices only (its comment says why); the limits' sources aside."""
+    from costsim.pricing.catalog import builtin_catalog_files, load_catalog_file
+
+    dearer = load_catalog_file(DEARER_LAMBDA)
+    builtin = load_catalog_file(next(p for p in builtin_catalog_files() if p.stem == "aws-lambda"))
+    drop = {"source", "max_lifetime_source"}
+    for key, item in dearer.items.items():
+        shipped = builtin.items[key].limits.model_dump(exclude=drop)
+        assert item.limits.model_dump(exclude=drop) == shipped, key
+
+
 def test_reprice_with_a_catalog_equals_a_rerun_with_it(monkeypatch, capsys, stored, tmp_path):
     copy = tmp_path / "c"
     shutil.copytree(stored / "a", copy)
-    cat = str(stored / "cat.yaml")
+    cat = str(DEARER_LAMBDA)
     code, _, err = cli(monkeypatch, capsys, "reprice", str(copy), "--catalog", cat)
     assert code == 0, err
     rerun = tmp_path / "r"

@@ -3,7 +3,8 @@
 Every run chart is drawn for every example scenario (over a short horizon), and the sweep and
 sensitivity charts for small sweeps; before each figure is saved, the extents of every visible
 text (titles, labels, tick labels, legends, annotations, the source line) are taken from
-matplotlib's own renderer and no two may overlap.
+matplotlib's own renderer and no two may overlap. In an application diagram no edge may run
+across a box it does not connect.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from typing import Any
 import matplotlib
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from costsim.report import app_charts, app_diagram, charts, crossover_chart, sweep_charts, tornado
 from costsim.report.style import HATCHES, PALETTE, extreme_claim, series_style
@@ -55,13 +59,52 @@ def overlaps(fig: Figure) -> list[str]:
     return found
 
 
+def edge_crossings(fig: Figure, required: bool = False) -> list[str]:
+    """Every edge of an application diagram whose drawn path (head included) runs across a
+    box other than the two it connects, or through the inside of those two.
+
+    The diagram names each node's text by its node (``gid`` ``fn:api``) and each edge's arrow
+    by ``FROM->TO``. ``required``: a figure with no named arrow is itself a finding (the check
+    would pass vacuously).
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes: dict[str, Bbox] = {}
+    inside: dict[str, Bbox] = {}
+    for t in fig.findobj(Text):
+        patch = t.get_bbox_patch()
+        if t.get_gid() and patch is not None:
+            e = patch.get_window_extent(renderer)
+            # a pixel inside: an edge may graze a box; its own two it may touch at their sides
+            boxes[str(t.get_gid())] = Bbox.from_extents(e.x0 + 1, e.y0 + 1, e.x1 - 1, e.y1 - 1)
+            inside[str(t.get_gid())] = Bbox.from_extents(e.x0 + 3, e.y0 + 3, e.x1 - 3, e.y1 - 3)
+    arrows = [a for a in fig.findobj(FancyArrowPatch) if "->" in str(a.get_gid() or "")]
+    found = [] if arrows or not required else ["no edge arrow is named FROM->TO"]
+    for arrow in arrows:
+        ends = str(arrow.get_gid()).split("->")
+        path = arrow.get_transform().transform_path(arrow.get_path())
+        # as polylines: Path.intersects_bbox takes a CLOSEPOLY's placeholder vertex (0, 0) as
+        # a point of the path, and the arrow head is a closed polygon
+        lines = [MplPath(p) for p in path.to_polygons(closed_only=False)]
+        found += [
+            f"edge {arrow.get_gid()} crosses the box of {node}"
+            for node in boxes
+            if any(
+                line.intersects_bbox(inside[node] if node in ends else boxes[node], filled=False)
+                for line in lines
+            )
+        ]
+    return found
+
+
 @pytest.fixture
 def checked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
-    """Replace the charts' ``save`` by one that records the overlaps of each figure."""
+    """Replace the charts' ``save`` by one that records the overlaps of each figure (and the
+    edges across boxes of a diagram)."""
     seen: list[tuple[str, list[str]]] = []
 
     def save(fig: Figure, out: Path, stem: str) -> list[Path]:
-        seen.append((stem, overlaps(fig)))
+        seen.append((stem, overlaps(fig) + edge_crossings(fig, stem == "app_diagram")))
         matplotlib.pyplot.close(fig)
         return []
 
@@ -86,6 +129,48 @@ def test_run_charts_of_every_example_have_no_overlapping_text(
     extra = ["route_latency", "app_cost", "app_diagram"] if is_app else []
     assert [stem for stem, _ in checked] == ["cost", "latency", "latency_cdf", "instances", *extra]
     assert [(stem, o) for stem, o in checked if o] == []
+
+
+def test_diagram_edges_go_round_boxes(checked: list[tuple[str, list[str]]], tmp_path: Path) -> None:
+    """planet9-platform over its full day: the workflow's edge nightly-recompute -> notify
+    spans five columns and used to run straight under prepare-recompute's box (read back from
+    the committed report, whose measured rates are the ones a reader sees)."""
+    from costsim.report.load import load_output, result_from_output
+
+    folder = SCENARIOS[0].parents[1] / "reports" / "planet9-platform"
+    result = result_from_output(load_output(folder))
+    option = app_diagram.diagram_option(result)
+    assert option is not None and option.edges is not None
+    assert {"from": "route:nightly-recompute", "to": "fn:notify"}.items() <= next(
+        e for e in option.edges if e["to"] == "fn:notify" and e["from"].startswith("route:")
+    ).items()
+    app_diagram.diagram_chart(result, tmp_path, "source")
+    assert checked == [("app_diagram", [])]
+
+
+def test_edge_crossing_check_catches_an_edge_under_a_box() -> None:
+    """The check itself: a straight arrow from a to c under the box of b is found, one round
+    it is not, and a figure with no named arrow does not pass as a diagram."""
+    fig, ax = matplotlib.pyplot.subplots()
+    ax.set_xlim(-0.5, 2.5)
+    ax.set_ylim(-1.0, 1.0)
+    for x, node in enumerate(["fn:a", "fn:b", "fn:c"]):
+        ax.text(x, 0.0, node, ha="center", va="center", bbox={"pad": 4}).set_gid(node)
+
+    def arrow(*corners: tuple[float, float]) -> FancyArrowPatch:
+        patch = FancyArrowPatch(path=MplPath(corners), arrowstyle="-|>", mutation_scale=10)
+        patch.set_gid("fn:a->fn:c")
+        ax.add_patch(patch)
+        return patch
+
+    under = arrow((0.2, 0.0), (1.8, 0.0))
+    assert edge_crossings(fig) == ["edge fn:a->fn:c crosses the box of fn:b"]
+    under.remove()
+    above = arrow((0.2, 0.0), (0.5, 0.5), (1.5, 0.5), (1.8, 0.0))
+    assert edge_crossings(fig) == []
+    above.set_gid(None)
+    assert edge_crossings(fig, required=True) == ["no edge arrow is named FROM->TO"]
+    matplotlib.pyplot.close(fig)
 
 
 def test_sweep_charts_have_no_overlapping_text(
