@@ -1,0 +1,334 @@
+"""Compiled pools, account slots and queues of an application on a serverless option.
+
+The steps of :mod:`costsim.engine.app.serverless` (``_Pool``, ``ServerlessHost._acquire``,
+``_poll``, ``send``), over the tables of :mod:`costsim.engine.fast_app_state`, with the same
+rules compiled from :mod:`costsim.platforms.rules`. Each function's instances are a list in
+creation order (the reference's ``alive`` list), which reclaim and the warm pick walk as it
+does.
+"""
+
+from __future__ import annotations
+
+import math
+
+from costsim.engine.fast_app_state import (
+    EV_WINDOW,
+    FF_ALIVE,
+    FF_BURST,
+    FF_BUSY,
+    FF_KA,
+    FF_RATE,
+    FF_TOKENS,
+    FF_TOKENS_AT,
+    FI_ARRIVED,
+    FI_COLD,
+    FI_HEAD,
+    FI_IN_FLIGHT,
+    FI_INVOCATIONS,
+    FI_MAX_INST,
+    FI_N_ALIVE,
+    FI_PROV_SERVED,
+    FI_RESERVED,
+    FI_TAIL,
+    FR_X,
+    IN_BUSY,
+    IN_CREATED,
+    IN_IDLE,
+    IN_NEXT,
+    IN_PROV,
+    IN_READY,
+    MS_NEXT,
+    MS_RECV,
+    QF_TIMER,
+    QF_WAIT_TOTAL,
+    QF_WINDOW,
+    QI_BATCH,
+    QI_CONSUMER,
+    QI_COUNT,
+    QI_HEAD,
+    QI_IN_FLIGHT,
+    QI_MAXC,
+    QI_MESSAGES,
+    QI_RECEIVES,
+    QI_TAIL,
+    URGENT,
+    draw,
+    record,
+    schedule,
+    start_process,
+    stream_cold,
+)
+from costsim.engine.fast_common import (
+    add_interval,
+    bin_index,
+    bucket_refill,
+    clip_to_horizon_s,
+    keep_alive_expired,
+    latency_bucket,
+    ms_ceil,
+    njit,
+    njit_inline,
+    prefer_warm,
+)
+
+#: Frame kind of a queue consumer's process (see :mod:`costsim.engine.fast_app_steps`).
+K_CONSUME = 8
+
+
+@njit_inline
+def retire(p, s, a, f: int, i: int, end_s: float) -> None:
+    """Account for instance ``i`` of function ``f`` alive from its creation to ``end_s``."""
+    created_s = a.ins_f[IN_CREATED, i]
+    end_s = clip_to_horizon_s(end_s, p.horizon_s)
+    if end_s > created_s:
+        a.fn_f[FF_ALIVE, f] += end_s - created_s
+        add_interval(a.b_alive, created_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
+        record(s, a, 4 * f + 3, ms_ceil(end_s - created_s))
+
+
+@njit_inline
+def _unlink(s, a, f: int, prev: int, i: int) -> None:
+    nxt = a.ins_i[IN_NEXT, i]
+    if prev < 0:
+        a.fn_i[FI_HEAD, f] = nxt
+    else:
+        a.ins_i[IN_NEXT, prev] = nxt
+    if nxt < 0:
+        a.fn_i[FI_TAIL, f] = prev
+    a.ins_free[s.n_free_inst] = i
+    s.n_free_inst += 1
+    a.fn_i[FI_N_ALIVE, f] -= 1
+    s.alive_total -= 1
+
+
+@njit
+def reclaim(p, s, a, f: int, now_s: float) -> None:
+    """Retire, in creation order, every idle on-demand instance of ``f`` past its keep-alive."""
+    ka_s = a.fn_f[FF_KA, f]
+    prev = -1
+    i = a.fn_i[FI_HEAD, f]
+    while i >= 0:
+        nxt = a.ins_i[IN_NEXT, i]
+        if (
+            a.ins_i[IN_BUSY, i] == 0
+            and a.ins_i[IN_PROV, i] == 0
+            and keep_alive_expired(a.ins_f[IN_IDLE, i], now_s, ka_s)
+        ):
+            retire(p, s, a, f, i, a.ins_f[IN_IDLE, i] + ka_s)
+            _unlink(s, a, f, prev, i)
+        else:
+            prev = i
+        i = nxt
+
+
+@njit
+def warm(p, a, f: int, now_s: float) -> int:
+    """The warm instance the reuse rule picks (provisioned ones first), or -1."""
+    for want in (1, 0):
+        best = -1
+        best_pos = 0
+        pos = 0
+        i = a.fn_i[FI_HEAD, f]
+        while i >= 0:
+            if (
+                a.ins_i[IN_PROV, i] == want
+                and a.ins_i[IN_BUSY, i] == 0
+                and a.ins_f[IN_READY, i] <= now_s
+            ):
+                if best < 0:
+                    best = i
+                    best_pos = pos
+                    if p.policy == 3:
+                        # random with u = 0 (the reference's): the first candidate
+                        break
+                elif prefer_warm(
+                    p.policy, a.ins_f[IN_IDLE, i], a.ins_f[IN_CREATED, i], pos,
+                    a.ins_f[IN_IDLE, best], a.ins_f[IN_CREATED, best], best_pos,
+                ):  # fmt: skip
+                    best = i
+                    best_pos = pos
+                pos += 1
+            i = a.ins_i[IN_NEXT, i]
+        if best >= 0:
+            return best
+    return -1
+
+
+@njit
+def take(p, s, a, f: int, now_s: float) -> int:
+    """A warm instance, or a new one (its init in ``s.tmp_init_s``); -1 when none can start."""
+    s.tmp_init_s = 0.0
+    i = warm(p, a, f, now_s)
+    if i >= 0:
+        a.ins_i[IN_BUSY, i] = 1
+        return i
+    ff = a.fn_f
+    ff[FF_TOKENS, f] = bucket_refill(
+        ff[FF_TOKENS, f], ff[FF_TOKENS_AT, f], now_s, ff[FF_BURST, f], ff[FF_RATE, f]
+    )
+    ff[FF_TOKENS_AT, f] = now_s
+    if ff[FF_TOKENS, f] < 1.0:
+        return -1
+    if s.n_free_inst == 0:
+        s.overrun = 1
+        return -1
+    ff[FF_TOKENS, f] -= 1.0
+    init_s = draw(s, a, stream_cold(p, f))
+    s.n_free_inst -= 1
+    i = a.ins_free[s.n_free_inst]
+    a.ins_f[IN_CREATED, i] = now_s
+    a.ins_f[IN_IDLE, i] = now_s
+    a.ins_f[IN_READY, i] = now_s + init_s
+    a.ins_i[IN_BUSY, i] = 1
+    a.ins_i[IN_PROV, i] = 0
+    a.ins_i[IN_NEXT, i] = -1
+    tail = a.fn_i[FI_TAIL, f]
+    if tail < 0:
+        a.fn_i[FI_HEAD, f] = i
+    else:
+        a.ins_i[IN_NEXT, tail] = i
+    a.fn_i[FI_TAIL, f] = i
+    a.fn_i[FI_N_ALIVE, f] += 1
+    s.alive_total += 1
+    a.fn_i[FI_MAX_INST, f] = max(a.fn_i[FI_MAX_INST, f], a.fn_i[FI_N_ALIVE, f])
+    a.fn_i[FI_COLD, f] += 1
+    record(s, a, 4 * f + 2, ms_ceil(init_s))
+    a.b_cold[bin_index(now_s, p.bin_width_s, p.n_bins)] += 1
+    s.tmp_init_s = init_s
+    return i
+
+
+@njit
+def acquire(p, s, a, f: int) -> int:
+    """A concurrency slot and an instance for ``f`` now (``ServerlessHost._acquire``), or -1."""
+    now_s = s.now_s
+    reclaim(p, s, a, f, now_s)
+    reserved = a.fn_i[FI_RESERVED, f]
+    if reserved >= 0:
+        if a.fn_i[FI_IN_FLIGHT, f] >= reserved:
+            return -1
+    elif s.unreserved_in_flight >= p.unreserved_limit:
+        return -1
+    i = take(p, s, a, f, now_s)
+    if i < 0:
+        return -1
+    a.fn_i[FI_IN_FLIGHT, f] += 1
+    if reserved < 0:
+        s.unreserved_in_flight += 1
+    return i
+
+
+@njit
+def release(p, s, a, f: int, i: int, start_s: float, run_start_s: float) -> None:
+    """Free instance ``i`` after an execution started at ``start_s`` (init included) and run
+    from ``run_start_s`` [s]; count the execution."""
+    end_s = s.now_s
+    a.ins_i[IN_BUSY, i] = 0
+    a.ins_f[IN_IDLE, i] = end_s
+    if end_s > start_s:
+        a.fn_f[FF_BUSY, f] += min(end_s, p.horizon_s) - min(start_s, p.horizon_s)
+        add_interval(a.b_busy, start_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
+    a.fn_i[FI_IN_FLIGHT, f] -= 1
+    if a.fn_i[FI_RESERVED, f] < 0:
+        s.unreserved_in_flight -= 1
+    a.fn_i[FI_INVOCATIONS, f] += 1
+    prov = a.ins_i[IN_PROV, i]
+    record(s, a, 4 * f + (1 if prov else 0), ms_ceil(end_s - run_start_s))
+    if prov:
+        a.fn_i[FI_PROV_SERVED, f] += 1
+
+
+@njit
+def poll(p, s, a, q: int) -> None:
+    """Start consumers of queue ``q`` while messages, slots and the window allow (``_poll``)."""
+    qi = a.q_i
+    while qi[QI_COUNT, q] > 0 and (qi[QI_MAXC, q] < 0 or qi[QI_IN_FLIGHT, q] < qi[QI_MAXC, q]):
+        if a.q_f[QF_WINDOW, q] > 0 and qi[QI_COUNT, q] < qi[QI_BATCH, q]:
+            due_s = a.msg_sent[qi[QI_HEAD, q]] + a.q_f[QF_WINDOW, q]
+            if s.now_s < due_s:
+                if not a.q_f[QF_TIMER, q] == due_s:
+                    a.q_f[QF_TIMER, q] = due_s
+                    schedule(s, a, due_s, URGENT, EV_WINDOW, q)
+                return
+        i = acquire(p, s, a, qi[QI_CONSUMER, q])
+        if i < 0:
+            return
+        k = min(qi[QI_BATCH, q], qi[QI_COUNT, q])
+        head = qi[QI_HEAD, q]
+        m = head
+        last = head
+        for _ in range(k):
+            wait_s = s.now_s - a.msg_sent[m]
+            a.qwait[q, latency_bucket(wait_s)] += 1
+            a.q_f[QF_WAIT_TOTAL, q] += wait_s
+            last = m
+            m = a.msg_i[MS_NEXT, m]
+        a.msg_i[MS_NEXT, last] = -1
+        qi[QI_HEAD, q] = m
+        if m < 0:
+            qi[QI_TAIL, q] = -1
+        qi[QI_COUNT, q] -= k
+        s.waiting_total -= k
+        qi[QI_IN_FLIGHT, q] += 1
+        qi[QI_RECEIVES, q] += 1
+        f = start_process(s, a, K_CONSUME, q, head, k, i, -1)
+        if f >= 0:
+            a.fr_f[FR_X, f] = s.tmp_init_s
+
+
+@njit
+def poll_all(p, s, a) -> None:
+    """Poll every queue that holds messages, in order (``_poll_queues``)."""
+    for q in range(p.n_queues):
+        if a.q_i[QI_COUNT, q] > 0:
+            poll(p, s, a, q)
+
+
+@njit
+def enqueue(s, a, q: int, head: int, tail: int, n: int) -> None:
+    """Append the chain of ``n`` messages ``head..tail`` to queue ``q``'s waiting list."""
+    qi = a.q_i
+    if qi[QI_TAIL, q] < 0:
+        qi[QI_HEAD, q] = head
+    else:
+        a.msg_i[MS_NEXT, qi[QI_TAIL, q]] = head
+    qi[QI_TAIL, q] = tail
+    qi[QI_COUNT, q] += n
+    s.waiting_total += n
+
+
+@njit
+def send_queue(p, s, a, q: int) -> None:
+    """A message sent now to queue ``q`` (``ServerlessHost.send`` with a queue)."""
+    if s.n_free_msg == 0:
+        s.overrun = 1
+        return
+    a.q_i[QI_MESSAGES, q] += 1
+    a.fn_i[FI_ARRIVED, a.q_i[QI_CONSUMER, q]] += 1
+    s.n_free_msg -= 1
+    m = a.msg_free[s.n_free_msg]
+    a.msg_sent[m] = s.now_s
+    a.msg_i[MS_RECV, m] = 0
+    a.msg_i[MS_NEXT, m] = -1
+    enqueue(s, a, q, m, m, 1)
+    poll(p, s, a, q)
+
+
+@njit
+def window_due(p, s, a, q: int) -> None:
+    """A batching window's timer (``_window_due``)."""
+    a.q_f[QF_TIMER, q] = math.nan
+    poll(p, s, a, q)
+
+
+@njit
+def close_pools(p, s, a) -> None:
+    """Retire every instance still alive, pool by pool in creation order (``_Pool.close``)."""
+    for f in range(p.n_fn):
+        i = a.fn_i[FI_HEAD, f]
+        while i >= 0:
+            end_s = p.horizon_s if a.ins_i[IN_PROV, i] else a.ins_f[IN_IDLE, i] + a.fn_f[FF_KA, f]
+            retire(p, s, a, f, i, end_s)
+            i = a.ins_i[IN_NEXT, i]
+        a.fn_i[FI_HEAD, f] = -1
+        a.fn_i[FI_TAIL, f] = -1
