@@ -48,8 +48,8 @@ from costsim.results import CostBreakdown, OptionResult
 from costsim.scenario import BareMetalOption, Scenario, ServerlessOption, VpsOption
 from costsim.traffic import option_stream_key
 
-#: The only engine that runs applications for now.
-APPLICATION_ENGINES = ("simpy",)
+#: Engines that run applications: the compiled one where it supports every feature used.
+APPLICATION_ENGINES = ("simpy", "fast")
 WORKFLOW_CATALOG = "aws-step-functions"
 
 
@@ -244,6 +244,7 @@ def simulate_application_option(
     """
     if engine not in APPLICATION_ENGINES:
         raise application_engine_error(scenario)
+    engine = application_engine(scenario, engine)[0]
     app = _app(scenario)
     opt = scenario.options[idx]
     bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
@@ -265,7 +266,7 @@ def simulate_application_option(
     if isinstance(opt, ServerlessOption):
         plan = serverless_plan(scenario, idx, opt)
         out = _engine(
-            run_serverless_app,
+            run_serverless_app if engine == "simpy" else _run_serverless_app_fast,
             app,
             plan,
             scenario.horizon,
@@ -347,6 +348,37 @@ def simulate_application_option(
     return result, versions, dates
 
 
+def _run_serverless_app_fast(*args: Any) -> AppOutput:
+    """:func:`costsim.engine.fast_app.run_serverless_app_fast`, imported on first call."""
+    from costsim.engine.fast_app import run_serverless_app_fast
+
+    return run_serverless_app_fast(*args)
+
+
+def application_engine(scenario: Scenario, engine: str) -> tuple[str, str | None]:
+    """The engine that runs an application scenario asked to run on ``engine``, and why not
+    ``engine`` when it is another.
+
+    ``fast`` runs on the compiled engine when it supports every feature every option uses,
+    and otherwise the whole scenario runs on ``simpy`` (one engine per result, so that the
+    ``engine`` field of ``summary.json`` says which ran); the reason is one line naming the
+    first feature missing.
+    """
+    if engine != "fast":
+        return engine, None
+    from costsim.engine.fast_app import unsupported
+
+    app = _app(scenario)
+    for opt in scenario.options:
+        missing = unsupported(app, isinstance(opt, ServerlessOption))
+        if missing is not None:
+            return "simpy", (
+                f"option {opt.name}: the compiled engine does not run {missing} yet; "
+                "running this application on --engine simpy"
+            )
+    return "fast", None
+
+
 def _engine(run: Any, *args: Any) -> AppOutput:
     """Call an application engine; an :class:`InputError` from a lazily read trace keeps its
     location (SimPy re-raises a process's exception as a new one, the original its cause)."""
@@ -358,10 +390,9 @@ def _engine(run: Any, *args: Any) -> AppOutput:
 
 
 def application_engine_error(scenario: Scenario) -> InputError:
-    """The one line for an application run on an engine that does not support them."""
+    """The one line for an application run on an engine that does not run them."""
     return scenario.error(
-        "applications run on --engine simpy for now; the compiled engine does not run them yet",
-        "application",
+        f"applications run on --engine {' or '.join(APPLICATION_ENGINES)}", "application"
     )
 
 

@@ -95,12 +95,12 @@ _FN_COUNTS = ("arrived", "served", "throttled", "dropped", "errors", "retried", 
 _RT_COUNTS = ("arrived", "served", "throttled", "dropped", "errors")
 
 
-def unsupported(app: Application, plan: ServerlessPlan | None) -> str | None:
-    """The first feature of ``app`` on this option that the compiled engine does not run.
+def unsupported(app: Application, serverless: bool) -> str | None:
+    """The first feature of ``app`` on an option that the compiled engine does not run.
 
-    ``plan`` is None for a fleet option (VPS, bare metal): not compiled yet.
+    ``serverless`` is false for a fleet option (VPS, bare metal): not compiled yet.
     """
-    if plan is None:
+    if not serverless:
         return "applications on vps and bare_metal options"
     for route in app.routes:
         if route.workflow is None:
