@@ -295,7 +295,7 @@ def simulate_application_option(
         key, field, cat, mitem = _machine(scenario, idx, opt, cats)
         used.append(cat)
         fplan = fleet_plan(scenario, idx, opt, cat)
-        out = _engine(run_fleet_app, fplan, *args)
+        out = _engine(run_fleet_app if engine == "simpy" else _run_fleet_app_fast, fplan, *args)
         option_meters = fleet_meters(out, fplan)
         if isinstance(opt, VpsOption):
             lines = rate_machines(option_meters, cat, mitem, opt.prices, opt.savings_plan_discount)
@@ -353,6 +353,13 @@ def _run_serverless_app_fast(*args: Any) -> AppOutput:
     from costsim.engine.fast_app import run_serverless_app_fast
 
     return run_serverless_app_fast(*args)
+
+
+def _run_fleet_app_fast(*args: Any) -> AppOutput:
+    """:func:`costsim.engine.fast_app.run_fleet_app_fast`, imported on first call."""
+    from costsim.engine.fast_app import run_fleet_app_fast
+
+    return run_fleet_app_fast(*args)
 
 
 def application_engine(scenario: Scenario, engine: str) -> tuple[str, str | None]:

@@ -19,12 +19,14 @@ from typing import Any
 import numpy as np
 
 from costsim.application.schema import Application, MapState
-from costsim.engine.app import AppOutput, ServerlessPlan
+from costsim.engine.app import AppOutput, FleetPlan, PoolParams, ServerlessPlan
+from costsim.engine.app.fleet import SHARED
 from costsim.engine.app.flow import (
     SUB_COLD,
     SUB_ERRORS,
     SUB_ITEMS,
     SUB_ROUTE,
+    SUB_UNIFORM,
     _uniforms,
     name_key,
     queue_names,
@@ -81,11 +83,16 @@ from costsim.engine.fast_app_state import (
     RI_CLIENTS,
     RI_STEPS,
     RI_WF,
+    RS_CAP,
+    RS_QHEAD,
+    RS_QTAIL,
     AppArrays,
 )
 from costsim.engine.fast_app_steps import finish, init_routes, run_app
 from costsim.engine.fast_common import grow, grow_rows, new_heap
 from costsim.engine.metrics import N_BUCKETS, LatencyHistogram, TimeBins
+from costsim.platforms.rules import billed_duration_s
+from costsim.stats.distributions import Fixed
 from costsim.traffic import STREAM_ARRIVALS, STREAM_DURATIONS, STREAM_OPTIONS, stream
 from costsim.traffic.context import StreamContext
 
@@ -98,10 +105,8 @@ _RT_COUNTS = ("arrived", "served", "throttled", "dropped", "errors")
 def unsupported(app: Application, serverless: bool) -> str | None:
     """The first feature of ``app`` on an option that the compiled engine does not run.
 
-    ``serverless`` is false for a fleet option (VPS, bare metal): not compiled yet.
+    ``serverless`` is false for a fleet option (VPS, bare metal).
     """
-    if not serverless:
-        return "applications on vps and bare_metal options"
     for route in app.routes:
         if route.workflow is None:
             continue
@@ -116,13 +121,17 @@ def unsupported(app: Application, serverless: bool) -> str | None:
 class _Streams:
     """The reference's random streams, read ahead into the loop's draw buffer."""
 
-    def __init__(self, app: Application, plan: ServerlessPlan, seed: int, option_key: int):
+    def __init__(
+        self, app: Application, plan: ServerlessPlan | FleetPlan, seed: int, option_key: int
+    ) -> None:
         def opt(*key: int) -> np.random.Generator:
             return stream(seed, STREAM_OPTIONS, option_key, *key)
 
         names = list(app.functions)
+        pools = plan.pools if isinstance(plan, ServerlessPlan) else None
         self.blocks: list[Any] = [
-            ColdDraws(plan.pools[n].cold_start.sample, opt(SUB_COLD, name_key(n))) for n in names
+            ColdDraws(pools[n].cold_start.sample, opt(SUB_COLD, name_key(n))) if pools else None
+            for n in names
         ]
         self.blocks += [
             ColdDraws(app.functions[n].duration.sample, stream(seed, STREAM_DURATIONS, name_key(n)))
@@ -137,6 +146,8 @@ class _Streams:
                 else []
             )
             self.blocks.append((maps[0].items, opt(SUB_ITEMS, name_key(r.name))) if maps else None)
+        # a fleet's balancer uniform, one per slot wanted (FleetHost.uniform)
+        self.blocks.append(None if pools else ColdDraws(_uniforms, opt(SUB_UNIFORM)))
 
     def more(self, k: int) -> np.ndarray | None:
         """The next values of stream ``k``; None for a stream that is never read."""
@@ -158,6 +169,7 @@ class _Run:
     def __init__(self, app, plan, horizon_s, warmup_s, seed, option_key, bins, base_dir):
         self.app = app
         self.plan = plan
+        self.bins = bins
         prog = compile_program(app)
         self.prog = prog
         n_fn, n_r, n_q = len(prog.functions), len(prog.routes), len(prog.queues)
@@ -165,10 +177,17 @@ class _Run:
         p = self.params[0]
         p["horizon_s"], p["bin_width_s"], p["warmup_s"] = horizon_s, bins.width_s, warmup_s
         p["n_bins"], p["n_fn"], p["n_routes"], p["n_queues"] = bins.n_bins, n_fn, n_r, n_q
-        pools = [plan.pools[n] for n in prog.functions]
+        serverless = isinstance(plan, ServerlessPlan)
+        cold = Fixed(dist="fixed", value=0.0)
+        pools = (
+            [plan.pools[n] for n in prog.functions]
+            if isinstance(plan, ServerlessPlan)
+            else [PoolParams(0.0, 0.0, cold) for _ in prog.functions]
+        )
         p["policy"] = pools[0].reuse_code
         reserved = sum(x.reserved for x in pools if x.reserved is not None)
-        p["unreserved_limit"] = plan.account_limit - reserved
+        p["unreserved_limit"] = plan.account_limit - reserved if serverless else 0
+        rs_i = self._fleet(plan) if isinstance(plan, FleetPlan) else np.zeros((5, 1), np.int64)
         p["h_static"] = segment_bound(app) + 16 + n_r
         p["map_states"] = prog.map_states
         self.state = np.zeros(1, dtype=APP_STATE)
@@ -224,7 +243,7 @@ class _Run:
             q_f[QF_WINDOW, q] = spec.batching_window if spec else 0.0
             q_i[QI_HEAD, q] = q_i[QI_TAIL, q] = -1
         q_f[QF_TIMER] = np.nan
-        n_streams = 3 * n_fn + 2 * n_r
+        n_streams = 3 * n_fn + 2 * n_r + 1
         small = 64
         self.a = AppArrays(
             **prog.arrays(), fn_f=fn_f, fn_i=fn_i, rt_f=rt_f, rt_i=rt_i, q_f=q_f, q_i=q_i,
@@ -236,6 +255,8 @@ class _Run:
             jn_free=np.arange(small - 1, -1, -1, dtype=np.int64),
             msg_sent=np.zeros(small), msg_i=np.zeros((2, small), dtype=np.int64),
             msg_free=np.arange(small - 1, -1, -1, dtype=np.int64),
+            rs_i=rs_i, rq_i=np.zeros((6, small), dtype=np.int64),
+            rq_free=np.arange(small - 1, -1, -1, dtype=np.int64),
             dbuf=np.zeros((n_streams, 1)), dpos=np.zeros(n_streams, dtype=np.int64),
             dlen=np.zeros(n_streams, dtype=np.int64),
             **dict(zip(("ht", "ho", "ha", "hv"), new_heap(256), strict=True)),
@@ -248,7 +269,7 @@ class _Run:
             b_busy=bins.busy_s,
         )  # fmt: skip
         s = self.s
-        s["n_free_frames"] = s["n_free_join"] = s["n_free_msg"] = small
+        s["n_free_frames"] = s["n_free_join"] = s["n_free_msg"] = s["n_free_req"] = small
         s["n_free_inst"] = cap - k
         self.long: list[Counter[int]] = [Counter() for _ in range(4 * n_fn + n_r)]
         self.arrivals = [
@@ -266,6 +287,25 @@ class _Run:
         ]
         for r in range(n_r):
             self.refill_route(r)
+
+    def _fleet(self, plan: FleetPlan) -> np.ndarray:
+        """The slot resources of a fleet (``_Slots``): front, then background ones."""
+        p = self.params[0]
+        shared = plan.balancer_code == SHARED
+        per = 1 if shared else plan.servers
+        p["fleet"], p["balancer"] = 1, plan.balancer_code
+        p["n_front"], p["n_back"] = per, per if plan.background_workers else 0
+        p["queue_limit"] = -1 if plan.queue_limit is None else plan.queue_limit
+        p["has_timeout"] = int(plan.queue_timeout_s is not None)
+        p["queue_timeout_s"] = plan.queue_timeout_s or 0.0
+        p["slot_weight"] = 1.0 / (plan.workers + (plan.background_workers or 0))
+        caps = [plan.workers * (plan.servers if shared else 1)] * per
+        if plan.background_workers:
+            caps += [plan.background_workers * (plan.servers if shared else 1)] * per
+        rs = np.zeros((5, len(caps)), dtype=np.int64)
+        rs[RS_CAP] = caps
+        rs[RS_QHEAD] = rs[RS_QTAIL] = -1
+        return rs
 
     @property
     def s(self) -> np.void:
@@ -301,6 +341,7 @@ class _Run:
             ("jn_free", ("jn_i",), "n_free_join"),
             ("msg_free", ("msg_sent", "msg_i"), "n_free_msg"),
             ("ins_free", ("ins_f", "ins_i"), "n_free_inst"),
+            ("rq_free", ("rq_i",), "n_free_req"),
         ):
             if s[counter] >= target:
                 continue
@@ -401,25 +442,52 @@ def run_serverless_app_fast(
 
     Same arguments, contract and results as :func:`costsim.engine.app.run_serverless_app`.
     """
-    run = _Run(app, plan, horizon_s, warmup_s, seed, option_key, bins, base_dir)
+    return _output(_Run(app, plan, horizon_s, warmup_s, seed, option_key, bins, base_dir))
+
+
+def run_fleet_app_fast(
+    plan: FleetPlan,
+    app: Application,
+    horizon_s: float,
+    warmup_s: float,
+    seed: int,
+    option_key: int,
+    bins: TimeBins,
+    base_dir: Any = None,
+) -> AppOutput:
+    """Simulate ``app`` on a fixed fleet (compiled engine).
+
+    Same arguments, contract and results as :func:`costsim.engine.app.run_fleet_app`.
+    """
+    return _output(_Run(app, plan, horizon_s, warmup_s, seed, option_key, bins, base_dir))
+
+
+def _output(run: _Run) -> AppOutput:
+    """Run the loop; what the reference's ``finish`` returns."""
     run.room()
     run.run()
     a = run.a
+    app, plan, horizon_s, bins = run.app, run.plan, float(run.params[0]["horizon_s"]), run.bins
     functions: dict[str, FunctionStats] = {}
     for f, name in enumerate(run.prog.functions):
-        st = FunctionStats(**{k: int(a.fn_i[7 + j, f]) for j, k in enumerate(_FN_COUNTS)})
+        st = FunctionStats()
+        for j, k in enumerate(_FN_COUNTS):
+            setattr(st, k, int(a.fn_i[7 + j, f]))
         st.duration_ms = run.histogram(4 * f)
         st.provisioned_duration_ms = run.histogram(4 * f + 1)
         st.init_ms = run.histogram(4 * f + 2)
         st.lifetime_ms = run.histogram(4 * f + 3)
         st.alive_s, st.busy_s = float(a.fn_f[FF_ALIVE, f]), float(a.fn_f[FF_BUSY, f])
         st.max_instances = int(a.fn_i[FI_MAX_INST, f])
-        st.provisioned_instance_s = plan.pools[name].provisioned * horizon_s
+        if isinstance(plan, ServerlessPlan):
+            st.provisioned_instance_s = plan.pools[name].provisioned * horizon_s
         functions[name] = st
     routes: dict[str, RouteStats] = {}
     workflows: dict[str, WorkflowStats] = {}
     for r, route in enumerate(app.routes):
-        rs = RouteStats(**{k: int(a.rt_i[8 + j, r]) for j, k in enumerate(_RT_COUNTS)})
+        rs = RouteStats()
+        for j, k in enumerate(_RT_COUNTS):
+            setattr(rs, k, int(a.rt_i[8 + j, r]))
         rs.latency = LatencyHistogram(a.lat[r].copy(), float(a.rt_f[RF_LAT_TOTAL, r]))
         rs.time_in_system_s = float(a.rt_f[RF_TIS, r])
         routes[route.name] = rs
@@ -444,6 +512,26 @@ def run_serverless_app_fast(
             wait=LatencyHistogram(a.qwait[q].copy(), float(a.q_f[QF_WAIT_TOTAL, q])),
         )
         functions[run.prog.functions[int(qi[QI_CONSUMER])]].dropped += left
+    if isinstance(plan, FleetPlan):
+        n = plan.servers
+        for _ in range(n):
+            bins.add_interval(bins.alive_s, 0.0, horizon_s, 1.0)
+        life = billed_duration_s(horizon_s, plan.billing_granularity_s, plan.billing_minimum_s)
+        return AppOutput(
+            kind="fleet",
+            horizon_s=horizon_s,
+            routes=routes,
+            functions=functions,
+            queues=queues,
+            workflows=workflows,
+            bins=bins,
+            alive_s=n * horizon_s,
+            busy_s=float(run.s["fleet_busy_s"]),
+            max_instances=n,
+            capacity_per_instance=plan.workers + (plan.background_workers or 0),
+            servers=n,
+            instance_billed_s=[life] * n,
+        )
     out = AppOutput(
         kind="serverless",
         horizon_s=horizon_s,

@@ -37,6 +37,7 @@ from costsim.engine.fast_app_state import (
     IN_NEXT,
     IN_PROV,
     IN_READY,
+    K_CONSUME,
     MS_NEXT,
     MS_RECV,
     QF_TIMER,
@@ -71,8 +72,6 @@ from costsim.engine.fast_common import (
     prefer_warm,
 )
 
-#: Frame kind of a queue consumer's process (see :mod:`costsim.engine.fast_app_steps`).
-K_CONSUME = 8
 
 
 @njit_inline

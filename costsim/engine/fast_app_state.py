@@ -22,24 +22,40 @@ from costsim.engine.fast_common import heap_push, njit_inline, record_dtype
 APP_DENSE_MS = 1 << 15
 
 APP_PARAMS = record_dtype(
-    ("horizon_s", "bin_width_s", "warmup_s"),
-    # h_static: room one event may need apart from polls and map lanes
+    ("horizon_s", "bin_width_s", "warmup_s", "queue_timeout_s", "slot_weight"),
+    # h_static: room one event may need apart from polls and map lanes; fleet: the fleet host
+    # (front resources [0, n_front), background ones [n_front, n_front + n_back), or none);
+    # queue_limit and has_timeout: -1 and 0 when not set
     ("n_bins", "n_fn", "n_routes", "n_queues", "policy", "unreserved_limit", "h_static",
-     "map_states"),
+     "map_states", "fleet", "n_front", "n_back", "balancer", "queue_limit", "has_timeout"),
 )  # fmt: skip
 APP_STATE = record_dtype(
-    ("now_s", "tmp_init_s"),
+    ("now_s", "tmp_init_s", "fleet_busy_s"),
     ("heap_n", "seq", "val", "n_free_frames", "n_free_inst", "n_free_msg", "n_free_join",
      "waiting_total", "ov_n", "overrun", "pending", "draw_low", "items_max", "alive_total",
-     "unreserved_in_flight"),
+     "unreserved_in_flight", "n_free_req", "rr_front", "rr_back"),
 )  # fmt: skip
 
 # Outcomes, ordered by severity (the reference's).
 OK, ERROR, THROTTLED, DROPPED = 0, 1, 2, 3
 URGENT, NORMAL = 0, 1
 SEQ_BITS = 56
-# Event kinds (low two bits of the heap's integer payload; the rest is the argument).
-EV_RESUME, EV_DONE, EV_WINDOW = 0, 1, 2
+# Event kinds (low three bits of the heap's integer payload; the rest is the argument): a
+# process resumes, a process an AllOf counts ended, a batching window is due; on fleets a
+# slot request is processed, a slot release is processed (it grants the next request), a
+# queue timeout is due, the AnyOf of a request and its timeout is processed.
+EV_RESUME, EV_DONE, EV_WINDOW, EV_REQ, EV_REL, EV_TIMEOUT, EV_COND = range(7)
+EV_BITS = 3
+# Frame kinds: one per generator of the reference (fast_app_steps, fast_app_fleet).
+(K_ARRIVALS, K_REQUEST, K_AUTH, K_STEPS, K_INVOKE, K_EXEC, K_BODY, K_EVENT, K_CONSUME,
+ K_REAPPEAR, K_WORKFLOW, K_STATES, K_MAP, K_LANE, K_ATTEMPT, K_F_SLOT, K_F_INVOKE, K_F_TASK,
+ K_F_JOB) = range(19)  # fmt: skip
+# Fleet slot resources (rs_i rows) and slot requests (rq_i rows).
+RS_CAP, RS_USERS, RS_QHEAD, RS_QTAIL, RS_QLEN = range(5)
+RQ_RES, RQ_FRAME, RQ_STATE, RQ_NEXT, RQ_COND, RQ_REFS = range(6)
+# Request states, and the AnyOf of a request with its timeout.
+RQ_WAITING, RQ_TRIGGERED, RQ_PROCESSED = range(3)
+COND_NONE, COND_WAITING, COND_FIRED = range(3)
 
 # Function rows: fn_f (float), fn_i (int).
 FF_KA, FF_BURST, FF_RATE, FF_ERR, FF_MAXAGE, FF_TOKENS, FF_TOKENS_AT, FF_ALIVE, FF_BUSY = range(9)
@@ -101,6 +117,9 @@ class AppArrays(NamedTuple):
     msg_sent: np.ndarray
     msg_i: np.ndarray
     msg_free: np.ndarray
+    rs_i: np.ndarray  # (5, n_res) fleet slot resources
+    rq_i: np.ndarray  # (6, cap) fleet slot requests
+    rq_free: np.ndarray
     dbuf: np.ndarray  # (n_streams, cap) pre-drawn values
     dpos: np.ndarray
     dlen: np.ndarray
@@ -186,7 +205,7 @@ def schedule(s, a, t_s: float, priority: int, kind: int, arg: int) -> None:
     order = (priority << SEQ_BITS) | s.seq
     s.seq += 1
     s.heap_n = heap_push(
-        a.ht, a.ho, a.ha, a.hv, s.heap_n, max(t_s, s.now_s), order, kind | (arg << 2), 0.0
+        a.ht, a.ho, a.ha, a.hv, s.heap_n, max(t_s, s.now_s), order, kind | (arg << EV_BITS), 0.0
     )
 
 

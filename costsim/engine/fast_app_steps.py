@@ -12,7 +12,6 @@ in the reference's order and every count comes out the same.
 from __future__ import annotations
 
 from costsim.engine.fast_app_pool import (
-    K_CONSUME,
     acquire,
     close_pools,
     enqueue,
@@ -22,13 +21,50 @@ from costsim.engine.fast_app_pool import (
     send_queue,
     window_due,
 )
+from costsim.engine.fast_app_fleet import (
+    request_processed,
+    step_f_invoke,
+    step_f_job,
+    step_f_request,
+    step_f_task,
+    step_slot,
+    timeout_due,
+    trigger_put,
+)
 from costsim.engine.fast_app_state import (
     ASYNC_BACKOFF_MAX_S,
+    EV_BITS,
+    EV_COND,
+    EV_REL,
+    EV_REQ,
+    EV_TIMEOUT,
+    K_ARRIVALS,
+    K_ATTEMPT,
+    K_AUTH,
+    K_BODY,
+    K_CONSUME,
+    K_EVENT,
+    K_EXEC,
+    K_F_INVOKE,
+    K_F_JOB,
+    K_F_SLOT,
+    K_F_TASK,
+    K_INVOKE,
+    K_LANE,
+    K_MAP,
+    K_REAPPEAR,
+    K_REQUEST,
+    K_STATES,
+    K_STEPS,
+    K_WORKFLOW,
+    QI_MESSAGES,
+    RQ_FRAME,
     ASYNC_ERROR_RETRY_S,
     DROPPED,
     ERROR,
     EV_DONE,
     EV_RESUME,
+    EV_WINDOW,
     FF_ERR,
     FF_MAXAGE,
     FI_ARRIVED,
@@ -118,9 +154,6 @@ from costsim.engine.fast_app_program import (
     ST_PARALLEL,
 )
 
-(K_ARRIVALS, K_REQUEST, K_AUTH, K_STEPS, K_INVOKE, K_EXEC, K_BODY, K_EVENT) = range(8)
-K_REAPPEAR, K_WORKFLOW, K_STATES, K_MAP, K_LANE, K_ATTEMPT = range(9, 15)
-assert K_CONSUME == 8
 #: Priority of route arrivals (the reference's ARRIVAL, NORMAL's value).
 ARRIVAL = 1
 
@@ -204,7 +237,7 @@ def step_auth(p, s, a, f: int) -> int:
         if s.now_s <= a.cache[a.rt_i[RI_CACHE_OFF, r] + client]:
             return ret(s, a, f, OK)
         fi[FR_PC, f] = 1
-        return call(s, a, f, K_INVOKE, a.rt_i[RI_AUTH, r], 0, 0, 0)
+        return call(s, a, f, K_F_INVOKE if p.fleet else K_INVOKE, a.rt_i[RI_AUTH, r], 0, 0, 0)
     if s.val == OK and a.rt_f[RF_TTL, r] > 0:
         a.cache[a.rt_i[RI_CACHE_OFF, r] + fi[FR_B, f]] = s.now_s + a.rt_f[RF_TTL, r]
     return ret(s, a, f, s.val)
@@ -225,15 +258,26 @@ def step_steps(p, s, a, f: int) -> int:
         k = start + fi[FR_PC, f]
         fi[FR_PC, f] += 1
         kind = a.op_i[0, k]
+        x = a.op_i[1, k]
         if kind == OP_CALL:
             fi[FR_C, f] = 1
-            return call(s, a, f, K_INVOKE, a.op_i[1, k], 0, 0, 0)
-        if kind == OP_SEND_EVENT:
-            g = start_process(s, a, K_EVENT, a.op_i[1, k], 0, 0, 0, -1)
+            return call(s, a, f, K_F_INVOKE if p.fleet else K_INVOKE, x, 0, 0, 0)
+        if p.fleet:
+            # a local job, of the queue's consumer or of the function (FleetHost.send)
+            g = -1
+            if kind == OP_SEND_EVENT:
+                g = start_process(s, a, K_F_JOB, x, 0, -1, 0, -1)
+            else:
+                a.q_i[QI_MESSAGES, x] += 1
+                g = start_process(s, a, K_F_JOB, a.q_i[QI_CONSUMER, x], 0, x, 0, -1)
+            if g >= 0:
+                a.fr_f[FR_T0, g] = s.now_s
+        elif kind == OP_SEND_EVENT:
+            g = start_process(s, a, K_EVENT, x, 0, 0, 0, -1)
             if g >= 0:
                 a.fr_f[FR_T0, g] = s.now_s
         else:
-            send_queue(p, s, a, a.op_i[1, k])
+            send_queue(p, s, a, x)
     return ret(s, a, f, OK)
 
 
@@ -557,7 +601,7 @@ def step_attempt(p, s, a, f: int) -> int:
         a.rt_i[RI_RETRIED, r] += 1
         a.fn_i[FI_RETRIED, fn] += 1
     fi[FR_PC, f] = 1
-    return call(s, a, f, K_INVOKE, fn, 0, 0, 0)
+    return call(s, a, f, K_F_TASK if p.fleet else K_INVOKE, fn, 0, 0, 0)
 
 
 @njit
@@ -573,8 +617,16 @@ def resume(p, s, a, f: int) -> None:
             f = step_body(p, s, a, f)
         elif kind == K_STEPS:
             f = step_steps(p, s, a, f)
+        elif kind == K_F_INVOKE:
+            f = step_f_invoke(p, s, a, f)
+        elif kind == K_F_SLOT:
+            f = step_slot(p, s, a, f)
         elif kind == K_REQUEST:
-            f = step_request(p, s, a, f)
+            f = step_f_request(p, s, a, f) if p.fleet else step_request(p, s, a, f)
+        elif kind == K_F_TASK:
+            f = step_f_task(p, s, a, f)
+        elif kind == K_F_JOB:
+            f = step_f_job(p, s, a, f)
         elif kind == K_ARRIVALS:
             f = step_arrivals(p, s, a, f)
         elif kind == K_AUTH:
@@ -619,6 +671,7 @@ def run_app(params, state, a) -> int:
             or s.n_free_inst < need
             or s.n_free_msg < need
             or s.n_free_join < need
+            or s.n_free_req < need
             or len(a.ht) - s.heap_n < need
             or a.overflow.shape[1] - s.ov_n < need + s.alive_total
         ):
@@ -626,16 +679,26 @@ def run_app(params, state, a) -> int:
         s.now_s = a.ht[0]
         code = a.ha[0]
         s.heap_n = heap_pop(a.ht, a.ho, a.ha, a.hv, s.heap_n)
-        kind = code & 3
-        arg = code >> 2
+        kind = code & 7
+        arg = code >> EV_BITS
         if kind == EV_RESUME:
             resume(p, s, a, arg)
         elif kind == EV_DONE:
             a.jn_i[JN_REMAIN, arg] -= 1
             if a.jn_i[JN_REMAIN, arg] == 0:
                 schedule(s, a, s.now_s, NORMAL, EV_RESUME, a.jn_i[JN_PARENT, arg])
-        else:
+        elif kind == EV_WINDOW:
             window_due(p, s, a, arg)
+        elif kind == EV_REQ:
+            g = request_processed(s, a, arg)
+            if g >= 0:
+                resume(p, s, a, g)
+        elif kind == EV_REL:
+            trigger_put(s, a, arg)
+        elif kind == EV_TIMEOUT:
+            timeout_due(s, a, arg)
+        else:
+            resume(p, s, a, a.rq_i[RQ_FRAME, arg])
         if s.pending >= 0:
             return 2
     return 3 if s.overrun else 0

@@ -25,10 +25,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costsim.application.schema import Application
-from costsim.engine.app import AppOutput, PoolParams, ServerlessPlan, run_serverless_app
-from costsim.engine.fast_app import run_serverless_app_fast, unsupported
+from costsim.engine.app import (
+    AppOutput,
+    FleetPlan,
+    PoolParams,
+    ServerlessPlan,
+    run_fleet_app,
+    run_serverless_app,
+)
+from costsim.engine.fast_app import run_fleet_app_fast, run_serverless_app_fast, unsupported
 from costsim.engine.metrics import TimeBins
-from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
 from costsim.stats.distributions import Exponential, Fixed
 
 SETTINGS = settings(
@@ -41,6 +48,10 @@ FUNCS = ["f0", "f1", "f2", "f3"]
 POOL_VARIED = (
     "memory_mb", "keep_alive_s", "cold_start", "reserved", "provisioned", "scale_burst",
     "scale_rate_per_s", "reuse_code",
+)  # fmt: skip
+FLEET_VARIED = (
+    "servers", "workers", "background_workers", "balancer_code", "queue_limit",
+    "queue_timeout_s", "billing_granularity_s", "billing_minimum_s",
 )  # fmt: skip
 
 
@@ -307,7 +318,7 @@ def test_many_requests_grow_every_table_and_overflow() -> None:
     assert_same(ref, fast)
 
 
-def test_fleet_options_and_mixed_item_distributions_are_named_as_unsupported() -> None:
+def test_mixed_item_distributions_are_named_as_unsupported() -> None:
     data = {
         "functions": {"a": {"duration": {"dist": "fixed", "value": "1s"}}},
         "routes": [
@@ -318,5 +329,68 @@ def test_fleet_options_and_mixed_item_distributions_are_named_as_unsupported() -
     }  # fmt: skip
     app = Application.model_validate(data)
     plan = ServerlessPlan({"a": PoolParams(128.0, 30.0, Fixed(dist="fixed", value=0.1))})
-    assert unsupported(app, False) == "applications on vps and bare_metal options"
     assert "different item distributions" in str(unsupported(app, plan))
+
+
+@st.composite
+def fleets(draw: Any) -> FleetPlan:
+    timeout = draw(st.none() | st.sampled_from([0.5, 2.0]))
+    return FleetPlan(
+        servers=draw(st.integers(1, 3)),
+        workers=draw(st.integers(1, 3)),
+        background_workers=draw(st.none() | st.integers(1, 2)),
+        balancer_code=draw(st.integers(0, len(BALANCERS) - 1)),
+        queue_limit=draw(st.none() | st.integers(0, 3)),
+        queue_timeout_s=timeout,
+        billing_granularity_s=draw(st.sampled_from([1.0, 3600.0])),
+        billing_minimum_s=draw(st.sampled_from([0.0, 60.0])),
+    )
+
+
+def both_fleet(
+    data: dict[str, Any],
+    plan: FleetPlan,
+    times: dict[str, np.ndarray],
+    horizon_s: float,
+    chunk: int,
+    seed: int = 3,
+    warmup_s: float = 0.0,
+) -> tuple[AppOutput, AppOutput]:
+    app = Application.model_validate(data)
+    routes = [
+        r.model_copy(update={"traffic": Chunked(times.get(r.name, np.zeros(0)), chunk)})
+        for r in app.routes
+    ]
+    app = app.model_copy(update={"routes": routes})
+    assert unsupported(app, False) is None
+    outs = []
+    for run in (run_fleet_app, run_fleet_app_fast):
+        bins = TimeBins(horizon_s, 7)
+        outs.append(run(plan, app, horizon_s, warmup_s, seed, 11, bins))
+    return outs[0], outs[1]
+
+
+def test_differential_test_varies_every_fleet_plan_field() -> None:
+    assert set(FLEET_VARIED) == {f.name for f in dataclasses.fields(FleetPlan)}
+
+
+@SETTINGS
+@given(
+    app=applications(),
+    plan=fleets(),
+    seed=st.integers(0, 2**31),
+    n=st.integers(1, 40),
+    grid=st.sampled_from([0.5, 1.0, 0.1]),
+    chunk=st.integers(1, 9),
+)
+def test_fast_fleet_application_engine_matches_simpy(
+    app: dict[str, Any], plan: FleetPlan, seed: int, n: int, grid: float, chunk: int
+) -> None:
+    horizon_s = 60.0
+    times = {f"r{r}": _times(seed + r, n, horizon_s, grid) for r in range(3)}
+    ref, fast = both_fleet(app, plan, times, horizon_s, chunk, seed, 5.0)
+    assert_same(ref, fast)
+    assert (fast.instance_billed_s, fast.capacity_per_instance) == (
+        ref.instance_billed_s,
+        ref.capacity_per_instance,
+    )
