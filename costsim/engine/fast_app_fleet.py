@@ -390,4 +390,3 @@ def step_f_job(p, s, a, f: int) -> int:
         pc = 1
     fi[FR_PC, f] = 2
     return call(s, a, f, K_F_SLOT, 1, 0, 0, 0)
-

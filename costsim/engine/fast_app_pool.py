@@ -73,7 +73,6 @@ from costsim.engine.fast_common import (
 )
 
 
-
 @njit_inline
 def retire(p, s, a, f: int, i: int, end_s: float) -> None:
     """Account for instance ``i`` of function ``f`` alive from its creation to ``end_s``."""
@@ -245,7 +244,7 @@ def poll(p, s, a, q: int) -> None:
         if a.q_f[QF_WINDOW, q] > 0 and qi[QI_COUNT, q] < qi[QI_BATCH, q]:
             due_s = a.msg_sent[qi[QI_HEAD, q]] + a.q_f[QF_WINDOW, q]
             if s.now_s < due_s:
-                if not a.q_f[QF_TIMER, q] == due_s:
+                if a.q_f[QF_TIMER, q] != due_s:  # NaN (no timer) differs too
                     a.q_f[QF_TIMER, q] = due_s
                     schedule(s, a, due_s, URGENT, EV_WINDOW, q)
                 return

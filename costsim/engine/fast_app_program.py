@@ -217,7 +217,7 @@ def segment_bound(app: Application) -> int:
         cost = 8 + (fn_cost(route.authorizer.function) if route.authorizer else 0)
         if route.workflow is not None:
             cost += states_cost(route.workflow.states)
-            for s in _all_states(route.workflow.states):
+            for s in all_states(route.workflow.states):
                 if isinstance(s, ParallelState):
                     worst = max(worst, max(states_cost(b) for b in s.parallel))
                 elif isinstance(s, MapState):
@@ -233,14 +233,14 @@ def segment_bound(app: Application) -> int:
     return worst
 
 
-def _all_states(states: list[State]) -> list[State]:
+def all_states(states: list[State]) -> list[State]:
     out: list[State] = []
     for s in states:
         out.append(s)
         if isinstance(s, ParallelState):
             for b in s.parallel:
-                out.extend(_all_states(b))
+                out.extend(all_states(b))
         elif isinstance(s, ChoiceState):
             for c in s.choice:
-                out.extend(_all_states(c.states))
+                out.extend(all_states(c.states))
     return out
