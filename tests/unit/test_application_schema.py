@@ -267,15 +267,61 @@ def test_cli_exit_code_2_for_a_bad_application(tmp_path, monkeypatch, capsys) ->
     assert "Traceback" not in output
 
 
-def test_fast_engine_refuses_an_application_in_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def _cli_ok(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Like :func:`_cli`, for a command that may return without SystemExit on success."""
+    import sys
+
+    from costsim.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["costsim", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_fast_engine_runs_an_application_as_simpy_does(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``--engine fast`` (the default) runs an application on the compiled engine: the same
+    summary.json bytes as ``--engine simpy``, apart from the ``engine`` field."""
+    import json
+
     path = tmp_path / "app.yaml"
     path.write_text(BASE)
-    code, output = _cli(
-        monkeypatch, capsys, "run", str(path), "--engine", "fast", "--out", str(tmp_path / "o")
+    runs = {}
+    for engine in ("fast", "simpy"):
+        out = tmp_path / engine
+        args = ("run", str(path), "--engine", engine, "--out", str(out), "--no-charts")
+        code, output = _cli_ok(monkeypatch, capsys, *args)
+        assert code == 0, output
+        assert "note:" not in output
+        runs[engine] = json.loads((out / "summary.json").read_text())
+    assert runs["fast"].pop("engine") == "fast"
+    assert runs["simpy"].pop("engine") == "simpy"
+    assert json.dumps(runs["fast"]) == json.dumps(runs["simpy"])
+
+
+def test_fast_engine_says_in_one_line_what_it_does_not_run(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Two map states with different item distributions in one route: the compiled engine
+    does not run that yet, so the run says so in one line and runs on SimPy."""
+    import json
+
+    path = tmp_path / "app.yaml"
+    path.write_text(
+        _edit(
+            "{map: ingest, items: {dist: fixed, value: 25}, max_concurrency: 10}",
+            "{map: ingest, items: {dist: fixed, value: 25}, max_concurrency: 10}\n"
+            "          - {map: ingest, items: {dist: fixed, value: 2}}",
+        )
     )
-    assert code == 2
-    assert "applications run on --engine simpy for now" in output
-    assert len([line for line in output.strip().splitlines() if line.startswith("error:")]) == 1
+    out = tmp_path / "o"
+    code, output = _cli_ok(monkeypatch, capsys, "run", str(path), "--out", str(out), "--no-charts")
+    assert code == 0, output
+    notes = [line for line in output.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "different item distributions" in notes[0], output
+    assert json.loads((out / "summary.json").read_text())["engine"] == "simpy"
     assert "Traceback" not in output
 
 
