@@ -84,6 +84,9 @@ from costsim.stats.distributions import Fixed
 from costsim.traffic import STREAM_ARRIVALS, STREAM_DURATIONS, STREAM_OPTIONS, stream
 from costsim.traffic.context import StreamContext
 
+#: Values of each random stream read ahead at a time.
+DRAW_AHEAD = 1 << 15
+
 
 class AppStreams:
     """The reference's random streams, read ahead into the loop's draw buffer."""
@@ -301,7 +304,8 @@ class AppRun:
     def room(self) -> None:
         """Make room for the next event: draws, slots, heap and overflow, twice what it needs."""
         target = 2 * self.need() + 64
-        self._draws(target)
+        # draws in large blocks: the loop then stops for them rarely
+        self._draws(max(target, DRAW_AHEAD))
         a, s = self.a, self.s
         for free, names, counter in (
             ("fr_free", ("fr_i", "fr_f"), "n_free_frames"),
