@@ -12,12 +12,11 @@ warm-up run loads or compiles the kernels first).
 
 The month run (``x5``, 30 days, compiled) is timed without tracing, in a fresh process whose
 peak resident memory (``ru_maxrss``: the interpreter, numba and LLVM included) is reported.
-Only the serverless option is measured: the compiled engine does not run applications on VPS
-and bare-metal options yet (they run on SimPy, see ``costsim.engine.fast_app.unsupported``).
+Only the serverless option is measured (the fleet options run on the same compiled loop).
 
 Usage::
 
-    .venv/bin/python benchmarks/app_throughput.py            # full run (~3 min)
+    .venv/bin/python benchmarks/app_throughput.py            # full run (~10 min: the month)
     .venv/bin/python benchmarks/app_throughput.py --quick    # no month run
 """
 
