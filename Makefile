@@ -53,6 +53,7 @@ reports: $(STAMP)
 	$(BIN)/costsim sweep scenarios/hello-api.yaml --vary traffic.scale=log:0.01:30:25 \
 	  --replications 3 --out reports/hello-api/sweep > /dev/null
 	$(BIN)/costsim report reports/hello-api > /dev/null
+	$(BIN)/costsim report reports/hello-api/sweep > /dev/null
 	$(MAKE) notebooks
 
 # Execute every notebook in place, so they are committed with their outputs (~30 s; needs the

@@ -108,8 +108,8 @@ def catalog_problems(
                 name=str(data.get("name", "scenario")),
                 options=slots,
                 catalogs=catalogs,
-                horizon=30 * 86400.0,
-                warmup=0.0,
+                horizon_s=30 * 86400.0,
+                warmup_s=0.0,
                 **stand_in,
                 base_dir=base_dir,
                 source_file=line_map.file,
@@ -129,7 +129,9 @@ def _valid_options(raw: list[Any]) -> dict[int, Any]:
     out = {}
     for index, item in enumerate(raw):
         try:
-            out[index] = adapter.validate_python(item, context={UNITS_REQUIRED: True})
+            out[index] = adapter.validate_python(
+                item, context={UNITS_REQUIRED: True}, by_name=False
+            )
         except ValidationError:
             continue
     return out
@@ -191,7 +193,7 @@ def check_traces(scenario: Any) -> int:
         ctx = StreamContext(
             seed=scenario.seed,
             key=(STREAM_ARRIVALS, count),
-            horizon_s=scenario.horizon,
+            horizon_s=scenario.horizon_s,
             chunk_size=1 << 16,
             base_dir=scenario.base_dir,
         )

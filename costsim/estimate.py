@@ -37,17 +37,17 @@ def _diurnal(p: Any) -> float:
 
 
 def _schedule(p: Any) -> float:
-    return float(p.every)
+    return float(p.every_s)
 
 
 def _spike(p: Any) -> float:
     # the whole flash crowd, until the decay is down to under 1 % (5 time constants)
-    return float(p.start + p.ramp + 5 * p.decay)
+    return float(p.start_s + p.ramp_s + 5 * p.decay_s)
 
 
 def _mmpp(p: Any) -> float:
     # enough sojourns in every state (10 cycles) for the time shares to settle
-    return 10.0 * float(sum(s.mean_sojourn for s in p.states))
+    return 10.0 * float(sum(s.mean_sojourn_s for s in p.states))
 
 
 def _sum(p: Any) -> float:
@@ -76,7 +76,7 @@ def horizon_warning(scenario: Any) -> str | None:
     """A warning when the horizon is shorter than the traffic's period, with the bias in
     requests per hour that scaling to a month carries; None when the horizon covers it."""
     period = traffic_period_s(scenario.traffic)
-    horizon = float(scenario.horizon)
+    horizon = float(scenario.horizon_s)
     if period <= 0 or horizon >= period * 0.999:
         return None
     try:
@@ -105,13 +105,13 @@ def quick_horizon_s(scenario: Any) -> float:
     """The horizon ``--quick`` runs [s]: one traffic period (at least an hour), never longer
     than the scenario's own horizon."""
     period = traffic_period_s(scenario.traffic)
-    return float(min(scenario.horizon, max(period, MIN_QUICK_HORIZON_S)))
+    return float(min(scenario.horizon_s, max(period, MIN_QUICK_HORIZON_S)))
 
 
 def expected_requests(scenario: Any) -> float:
     """Requests the traffic is expected to bring over the horizon (0 when unknown)."""
     try:
-        return float(scenario.traffic.expected_count(0.0, scenario.horizon))
+        return float(scenario.traffic.expected_count(0.0, scenario.horizon_s))
     except Exception:  # an unreadable trace: the guard reports it with its location
         return 0.0
 
@@ -124,13 +124,23 @@ def runtime_s(scenario: Any, engine: str = "fast", runs: int = 1, workers: int =
 
 
 def sweep_runtime_s(
-    scenarios: list[Any], engine: str = "fast", replications: int = 1, workers: int = 1
+    scenarios: list[Any],
+    engine: str = "fast",
+    replications: int | list[int] = 1,
+    workers: int = 1,
 ) -> float:
-    """Predicted wall time [s] of a sweep over ``scenarios`` (one per grid point)."""
+    """Predicted wall time [s] of a sweep over ``scenarios`` (one per grid point).
+
+    ``replications`` is the runs per point, or a list with each point's runs still to do
+    (a resumed sweep estimates only those).
+    """
     rate = THROUGHPUT_REQ_PER_S.get(engine, THROUGHPUT_REQ_PER_S["fast"])
+    runs = replications if isinstance(replications, list) else [replications] * len(scenarios)
     work = [
-        RUN_OVERHEAD_S + expected_requests(s) * len(s.options) / rate for s in scenarios
-    ] * replications
+        RUN_OVERHEAD_S + expected_requests(s) * len(s.options) / rate
+        for s, n in zip(scenarios, runs, strict=True)
+        for _ in range(n)
+    ]
     if not work:
         return 0.0
     # the largest task bounds the wall time however many workers there are
@@ -195,9 +205,9 @@ def with_horizon(scenario: Any, text: str | None, quick: bool = False) -> Any:
         horizon = quick_horizon_s(scenario)
     if not MIN_HORIZON_S <= horizon <= MAX_HORIZON_S:
         raise InputError("must be between 1s and 3650d", field="--horizon")
-    if scenario.warmup >= horizon:
+    if scenario.warmup_s >= horizon:
         raise InputError(
-            f"must be longer than the scenario's warmup ({format_duration(scenario.warmup)})",
+            f"must be longer than the scenario's warmup ({format_duration(scenario.warmup_s)})",
             field="--horizon",
         )
-    return scenario.model_copy(update={"horizon": horizon})
+    return scenario.model_copy(update={"horizon_s": horizon})

@@ -175,14 +175,14 @@ def _profile(profile: Any, horizon_s: float, ctx: Any, tally: _Tally) -> None:
         return
     tally.requests += _finite(profile.expected_count(0.0, horizon_s))
     if isinstance(profile, Schedule):
-        tally.events += _finite(horizon_s / profile.every)
+        tally.events += _finite(horizon_s / profile.every_s)
         return
     # Poisson profiles invert the integrated rate on a grid over the horizon
     tally.memory += _finite(horizon_s / _GRID_STEP_S + 2) * _GRID_BYTES
     if isinstance(profile, Mmpp):
         share = profile.time_share()
         switch_rate = sum(
-            float(p) / s.mean_sojourn for p, s in zip(share, profile.states, strict=True)
+            float(p) / s.mean_sojourn_s for p, s in zip(share, profile.states, strict=True)
         )
         switches = _finite(horizon_s * switch_rate)
         tally.events += switches
@@ -205,7 +205,7 @@ def _estimate(scenario: Any) -> Estimate:
     from costsim.traffic import STREAM_ARRIVALS
     from costsim.traffic.context import StreamContext
 
-    horizon_s = scenario.horizon
+    horizon_s = scenario.horizon_s
     ctx = StreamContext(
         seed=scenario.seed, key=(STREAM_ARRIVALS,), horizon_s=horizon_s, base_dir=scenario.base_dir
     )

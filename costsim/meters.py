@@ -157,6 +157,7 @@ HISTOGRAMS = (
     "instance_lifetime_ms",
     "active_period_ms",
     "provisioned_active_period_ms",
+    "provisioned_period_ms",
 )
 #: The count meters, by name.
 COUNTS = (
@@ -205,7 +206,9 @@ class Meters:
         durations; ``instance_lifetime_ms``: each instance's alive time, launch to termination
         (clipped to the horizon); ``active_period_ms``: each busy period of an instance (first
         request in to last request out, for instances that serve several at once);
-        ``provisioned_active_period_ms``: the same for provisioned / always-ready instances.
+        ``provisioned_active_period_ms``: the same for provisioned / always-ready instances;
+        ``provisioned_period_ms``: each provisioned instance's enabled period (from the time its
+        provisioned concurrency is enabled to the time it is disabled, or the horizon).
     totals : dict of str to float
         ``alive_instance_s`` (instances alive, idle included), ``busy_instance_s`` (busy
         instance-equivalents), ``provisioned_instance_s`` (provisioned / always-ready instance

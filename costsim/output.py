@@ -70,6 +70,9 @@ def write_run_outputs(
         "timeseries.csv": result.timeseries_csv(),
         "latency_cdf.csv": result.latency_cdf_csv(),
     }
+    functions_csv = result.function_timeseries_csv()
+    if functions_csv is not None:
+        texts["timeseries_functions.csv"] = functions_csv
     if any(o.meters is not None for o in result.options):
         # what `costsim reprice` prices again, without simulating
         texts["meters.json"] = result.meters_json()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,8 +15,31 @@ from typing import Any
 import numpy as np
 
 from costsim.meters import Meters
+from costsim.result_format import (
+    _cell,
+    _cell_or_blank,
+    _money,
+    _round,
+    cost_dict,
+    dump_meters,
+    dump_summary,
+)
+from costsim.units import span_words
 
 #: Columns of ``timeseries.csv`` after ``option``, one row per time bin.
+#: Columns of ``timeseries_functions.csv`` (applications) after ``option`` and ``function``.
+FUNCTION_TIMESERIES_COLUMNS = (
+    "t_start_s",
+    "arrivals",
+    "invocations",
+    "cold_starts",
+    "throttled",
+    "dropped",
+    "timed_out",
+    "instances",
+    "busy",
+)
+
 TIMESERIES_COLUMNS = (
     "t_start_s",
     "arrivals",
@@ -131,6 +153,21 @@ class OptionResult:
     queues: list[dict[str, Any]] | None = None
     #: Application scenarios only: the meters of each function pool, by function.
     pool_meters: dict[str, Meters] = field(default_factory=dict)
+    #: Application scenarios only: monthly cost per service [USD] (functions, gateway, queues,
+    #: workflows; a fleet's ``servers``), summing to the option's total.
+    services: dict[str, Decimal] | None = None
+    #: Application scenarios only: the measured graph (``from``, ``to``, ``count``,
+    #: ``rate_per_s``).
+    edges: list[dict[str, Any]] | None = None
+    #: Application scenarios only: each function's time series (``timeseries_functions.csv``).
+    function_timeseries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: Application scenarios only: the usage the bill is rated from (``meters.json``'s
+    #: ``application`` entry, what ``costsim reprice`` prices again; see
+    #: :mod:`costsim.appsim.rating`).
+    app_usage: dict[str, Any] | None = None
+    #: Batch scenarios only: each release's jobs, completions within the window and makespan
+    #: [s] (see :meth:`costsim.engine.batches.BatchWindows.summary`).
+    batches: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         """One flat row for tables: cost [USD/month] and its components, counts, latency [ms],
@@ -160,6 +197,9 @@ class OptionResult:
                 "utilization": self.utilization,
             }
         )
+        if self.batches is not None:
+            row["finished_within_window"] = bool(self.batches["finished_within_window"])
+            row["makespan_s"] = self.batches["makespan_s_max"]
         return row
 
     def __repr__(self) -> str:
@@ -196,9 +236,16 @@ class OptionResult:
                     ("routes", self.routes),
                     ("functions", self.functions),
                     ("queues", self.queues),
+                    ("edges", self.edges),
+                    ("batches", self.batches),
                 )
                 if value is not None
             },
+            **(
+                {"services_usd": {k: _money(v) for k, v in self.services.items()}}
+                if self.services is not None
+                else {}
+            ),
         }
 
 
@@ -237,7 +284,7 @@ class Result:
         return pd.DataFrame([o.row() for o in self.options]).set_index("option")
 
     def __repr__(self) -> str:
-        lines = [f"<Result {self.scenario}: seed {self.seed}, {self.horizon_s / 86400:g} days>"]
+        lines = [f"<Result {self.scenario}: seed {self.seed}, {span_words(self.horizon_s)}>"]
         lines += [f"  {o!r}" for o in self.options]
         return "\n".join(lines)
 
@@ -306,6 +353,7 @@ class Result:
                 o.name: {
                     **o.meters.to_json(),
                     "cost_share": [float(x) for x in o.timeseries.get("cost_share", [])],
+                    **({"application": o.app_usage} if o.app_usage is not None else {}),
                 }
                 for o in self.options
                 if o.meters is not None
@@ -325,6 +373,22 @@ class Result:
                 writer.writerow([opt.name] + [_cell(ts[c][i]) for c in columns[1:]])
         return buf.getvalue()
 
+    def function_timeseries_csv(self) -> str | None:
+        """``timeseries_functions.csv`` text of an application run (None for a single
+        function): one row per option, function and time bin; an empty cell is a quantity that
+        does not apply (a fleet's functions own no instances)."""
+        if not any(o.function_timeseries for o in self.options):
+            return None
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["option", "function", *FUNCTION_TIMESERIES_COLUMNS])
+        for opt in self.options:
+            for fn, ts in opt.function_timeseries.items():
+                for i in range(len(ts["t_start_s"])):
+                    cells = [ts[c][i] for c in FUNCTION_TIMESERIES_COLUMNS]
+                    writer.writerow([opt.name, fn, *(_cell_or_blank(v) for v in cells)])
+        return buf.getvalue()
+
     def latency_cdf_csv(self) -> str:
         """``latency_cdf.csv`` text: per option, the latency histogram as a cumulative curve.
 
@@ -340,36 +404,3 @@ class Result:
             for v, f in zip(lat_s, frac, strict=True):
                 writer.writerow([opt.name, _cell(float(v) * 1000.0), _cell(f)])
         return buf.getvalue()
-
-
-def cost_dict(cost: CostBreakdown) -> dict[str, Any]:
-    """An option's ``cost_usd`` entry of ``summary.json`` (USD per month)."""
-    return {
-        "total": _money(cost.total),
-        "components": {k: _money(v) for k, v in cost.components.items()},
-        "period": "month",
-    }
-
-
-def dump_meters(doc: dict[str, Any]) -> str:
-    """``meters.json`` text of a meters document (also used by ``costsim reprice``)."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
-
-
-def dump_summary(doc: dict[str, Any]) -> str:
-    """``summary.json`` text of a summary document (also used by ``costsim reprice``)."""
-    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
-
-
-def _money(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.000001")))
-
-
-def _round(value: float) -> float:
-    return float(f"{value:.6g}")
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, (np.integer, int)):
-        return str(int(value))
-    return f"{float(value):.6g}"

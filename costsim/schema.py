@@ -13,12 +13,15 @@ import json
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
+from costsim.fields import file_fields
 from costsim.units import format_duration
 
 #: Unit kind of a field, by the validator function that parses it.
 _UNIT_OF_VALIDATOR = {
     "duration_field": "duration",
+    "lifetime_or_off": "duration",
     "parse_duration_s": "duration",
     "parse_size_mb": "size",
     "parse_rate_per_s": "rate",
@@ -75,11 +78,30 @@ FIELD_DOCS: dict[str, str] = {
     "ServerlessOption.timeout": "Longest an invocation may run (default: the product's limit, "
     "15 min on AWS Lambda); a longer one holds its instance that long, is billed that long and "
     "is counted timed_out, not served.",
+    "ServerlessOption.max_lifetime": "Age at which the platform recycles an instance even while "
+    "it is busy: from then on it takes no new request, finishes those in flight and is retired "
+    "(the next request there is a cold start). `off` never recycles. Unset, the product's "
+    "(AWS Lambda: 2 h, 'every few hours' in the Lambda docs, about 2 h measured; off for products "
+    "that publish none). Provisioned instances are replaced warm and never age out.",
     "Workload.arm64_speedup": "How many times faster a request runs on arm64 than on x86_64, "
     "where duration was measured; 1.0 keeps them equal, so arch changes only the price.",
     "reuse": "Which warm idle instance takes a request: most recently used (mru), newest, "
     "oldest or random.",
-    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not).",
+    "provisioned_concurrency": "Instances kept warm all the time (billed whether used or not); "
+    "with a provisioned_schedule, the count outside its windows.",
+    "provisioned_schedule": "Windows of provisioned concurrency (ScheduleWindow): the count is "
+    "the largest of the windows open, at least provisioned_concurrency. A rise adds warm "
+    "instances (no cold start); a fall turns the newest provisioned instances on demand, which "
+    "are reclaimed after keep_alive. Day 0 of the run is a Monday (cron dates: 2024-01-01).",
+    "ScheduleWindow.count": "Provisioned instances while the window is open.",
+    "ScheduleWindow.start": "Dated window: when it opens, from the start of the run (with end).",
+    "ScheduleWindow.end": "Dated window: when it closes, after start.",
+    "ScheduleWindow.at": "Daily or weekly window: opening time of day, HH:MM (with until).",
+    "ScheduleWindow.until": "Closing time of day, HH:MM; before at, the window ends the next day.",
+    "ScheduleWindow.days": "Weekdays the at/until window opens on (mon ... sun); unset, every day.",
+    "ScheduleWindow.cron": "A 5-field cron expression (minute hour day month weekday): the window "
+    "opens at every minute it matches (with duration).",
+    "ScheduleWindow.duration": "How long a cron window stays open after each firing.",
     "instance_concurrency": "Requests one instance serves at once (Cloud Run style).",
     "billing_granularity": "Duration billing increment (default: from the catalog).",
     "init_billed": "Whether initialisation is billed (default: from the catalog).",
@@ -111,6 +133,12 @@ FIELD_DOCS: dict[str, str] = {
     "ScaleRate.instances": "New instances the bucket allows per period.",
     "ScaleRate.per": "The bucket's period.",
     "Slo.p99": "Highest acceptable p99 latency.",
+    "Scenario.batch": "Batch jobs: the window each released batch must be done in; summary.json "
+    "then says per option whether it was and the makespan (first arrival to last completion).",
+    "Batch.window": "Time each batch has, from its release to its last job served; missing it "
+    "counts as missing the SLO.",
+    "Batch.every": "Time between releases (default: the schedule traffic's every).",
+    "Batch.offset": "First release (default: the schedule traffic's offset, else 0).",
     "throttle_rate": "Highest acceptable share of throttled requests.",
     "drop_rate": "Highest acceptable share of dropped requests.",
     "Extra.key": "An add-on catalog key (api-gateway-http, ...).",
@@ -134,6 +162,8 @@ FIELD_DOCS: dict[str, str] = {
     "Schedule.count": "Invocations per batch.",
     "window": "Span over which each batch's invocations arrive.",
     "offset": "Start of the first batch.",
+    "at": 'Clock time of the first batch on day one ("02:00"; time 0 is Monday 00:00), '
+    "instead of offset.",
     "spread": "How arrivals are placed: uniform, equidistant or poisson (schedule); "
     "how counts are spread in each interval (replay).",
     "states": "The MMPP's states, each {rate, mean_sojourn}.",
@@ -169,6 +199,9 @@ FIELD_DOCS: dict[str, str] = {
     "_Component.duration": "The component's distribution.",
     "Scenario.application": "Many functions as one system: functions, routes (each with its "
     "own traffic) and queues, instead of one traffic and workload.",
+    "ServerlessOption.workflow_type": "For an application: run every workflow on this option as "
+    "Step Functions standard (per state transition) or express (per request and GB-second); "
+    "unset, each route's workflow.type.",
     "ServerlessOption.functions": "Per-function settings of an application on this option "
     "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
     "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "
@@ -214,7 +247,19 @@ FIELD_DOCS: dict[str, str] = {
 }
 
 
-def _unit_kind(info: Any) -> str | None:
+def unit_kind(info: Any) -> str | None:
+    """The unit kind a field is written in (``duration``, ``size``, ``rate``), or None.
+
+    Parameters
+    ----------
+    info : FieldInfo
+        The field; its validators (directly or in its annotation) name the unit.
+
+    Returns
+    -------
+    str or None
+        The unit kind, read from the parsing validator the field carries.
+    """
     for meta in getattr(info, "metadata", []):
         func = getattr(meta, "func", None)
         name = getattr(func, "__name__", "")
@@ -252,19 +297,59 @@ def docstring_attributes(model: type[BaseModel]) -> dict[str, str]:
     return out
 
 
+def field_info(model: type[BaseModel], name: str) -> tuple[str, str, FieldInfo]:
+    """``(file name, Python name, FieldInfo)`` of a field given by either name.
+
+    Parameters
+    ----------
+    model : type of BaseModel
+        The model.
+    name : str
+        The field's file name (``keep_alive``) or Python name (``keep_alive_s``).
+
+    Returns
+    -------
+    tuple of (str, str, FieldInfo)
+        Both names and the field.
+    """
+    info = file_fields(model).get(name) or model.model_fields[name]
+    python = next(n for n, i in model.model_fields.items() if i is info)
+    return info.alias or python, python, info
+
+
 def field_doc(model: type[BaseModel], name: str) -> str:
     """The meaning of ``model.name``: :data:`FIELD_DOCS`, else the model's own numpydoc
-    ``Attributes`` entry, else the field's description (empty if undocumented)."""
-    info = model.model_fields[name]
+    ``Attributes`` entry, else the field's description (empty if undocumented).
+
+    ``name`` is the file's name of the field (``keep_alive``) or its Python name
+    (``keep_alive_s``); :data:`FIELD_DOCS` is keyed by the file's names.
+    """
+    file_name, python, info = field_info(model, name)
+    attributes = docstring_attributes(model)
     return (
-        FIELD_DOCS.get(f"{model.__name__}.{name}")
-        or docstring_attributes(model).get(name)
-        or FIELD_DOCS.get(name)
+        FIELD_DOCS.get(f"{model.__name__}.{file_name}")
+        or attributes.get(python)
+        or attributes.get(file_name)
+        or FIELD_DOCS.get(file_name)
         or (info.description or "")
     )
 
 
-def _human_default(kind: str | None, value: Any) -> Any:
+def human_default(kind: str | None, value: Any) -> Any:
+    """A default as a file would write it: ``600.0`` [s] as ``10min``, ``128.0`` [MB] as ``128MB``.
+
+    Parameters
+    ----------
+    kind : str or None
+        The field's unit kind (:func:`unit_kind`).
+    value : object
+        The default in internal units.
+
+    Returns
+    -------
+    object
+        The written form, or ``value`` unchanged when it has no unit.
+    """
     if kind == "duration" and isinstance(value, (int, float)) and value:
         return format_duration(float(value))
     if kind == "size" and isinstance(value, (int, float)) and value:
@@ -291,14 +376,14 @@ def scenario_schema() -> dict[str, Any]:
         if target is None:
             continue
         props = target.get("properties", {})
-        for name, info in model.model_fields.items():
+        for name, info in file_fields(model).items():
             if info.exclude:
                 props.pop(name, None)
                 continue
             prop = props.get(name)
             if prop is None:
                 continue
-            kind = _unit_kind(info)
+            kind = unit_kind(info)
             doc = field_doc(model, name)
             if kind is not None:
                 example, pattern = UNIT_FORMS[kind]
@@ -313,7 +398,7 @@ def scenario_schema() -> dict[str, Any]:
                 )
                 prop.update(keep)
                 if "default" in prop:
-                    prop["default"] = _human_default(kind, prop["default"])
+                    prop["default"] = human_default(kind, prop["default"])
                 doc = f"{doc} A {kind} with its unit, e.g. {example}.".strip()
             if doc:
                 prop["description"] = doc
@@ -338,6 +423,10 @@ def scenario_schema() -> dict[str, Any]:
     if extras is not None:
         # an extra may be written as its bare key (extras: [api-gateway-http])
         extras["items"] = {"anyOf": [{"type": "string"}, extras.get("items", {})]}
+    lifetime = defs.get("ServerlessOption", {}).get("properties", {}).get("max_lifetime")
+    if lifetime is not None and "anyOf" in lifetime:
+        # a duration, or off (never recycled)
+        lifetime["anyOf"].insert(0, {"const": "off"})
     for key in ("base_dir", "source_file", "line_map"):
         schema.get("properties", {}).pop(key, None)
     return schema
@@ -346,139 +435,3 @@ def scenario_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The schema as stable, indented JSON text."""
     return json.dumps(scenario_schema(), indent=2, sort_keys=True) + "\n"
-
-
-def _type_words(model: type[BaseModel], name: str) -> str:
-    import typing
-
-    info = model.model_fields[name]
-    kind = _unit_kind(info)
-    if kind is not None:
-        return kind
-    ann = info.annotation
-    args = [a for a in typing.get_args(ann) if a is not type(None)]
-    if typing.get_origin(ann) is typing.Literal:
-        return " / ".join(f"`{a}`" for a in typing.get_args(ann))
-    simple = {int: "integer", float: "number", bool: "true/false", str: "text"}
-    origin = typing.get_origin(ann)
-    if origin is list:
-        return "list"
-    if origin is dict:
-        return "mapping"
-    if ann in simple:
-        return simple[ann]
-    if args and all(a in simple for a in args):
-        return " or ".join(simple[a] for a in args)
-    nested = [a.__name__ for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        nested = [ann.__name__]
-    if name in ("cold_start", "duration"):
-        return "distribution"
-    if name == "traffic":
-        return "profile"
-    return " or ".join(nested) or "value"
-
-
-def _default_words(model: type[BaseModel], name: str) -> str:
-    from pydantic_core import PydanticUndefined
-
-    info = model.model_fields[name]
-    if info.is_required():
-        return "**required**"
-    if info.default_factory is not None:
-        value = info.default_factory()  # type: ignore[call-arg]
-        if isinstance(value, BaseModel):
-            return "`" + json.dumps(value.model_dump(mode="json"), sort_keys=True) + "`"
-        return f"`{json.dumps(value)}`"
-    if info.default is PydanticUndefined or info.default is None:
-        return "none"
-    shown = _human_default(_unit_kind(info), info.default)
-    if isinstance(shown, bool):
-        return f"`{str(shown).lower()}`"
-    if isinstance(shown, float) and shown == int(shown):
-        shown = int(shown)
-    return f"`{shown}`" if shown != "" else '`""`'
-
-
-#: Sections of the reference: a title and the models it documents.
-SECTIONS: list[tuple[str, list[str]]] = [
-    ("The file", ["Scenario", "Workload", "Slo"]),
-    (
-        "Options",
-        [
-            "ServerlessOption",
-            "Extra",
-            "ScaleRate",
-            "FunctionSettings",
-            "VpsOption",
-            "Autoscale",
-            "BareMetalOption",
-        ],
-    ),
-    (
-        "Traffic profiles",
-        ["Constant", "Diurnal", "Spike", "Schedule", "Mmpp", "MmppState", "Replay", "Sum"],
-    ),
-    (
-        "Duration distributions",
-        ["Fixed", "Exponential", "Lognormal", "Gamma", "Weibull", "Empirical", "Mixture"],
-    ),
-    (
-        "Applications (many functions, one system)",
-        [
-            "Application",
-            "FunctionSpec",
-            "Route",
-            "Authorizer",
-            "QueueSpec",
-            "Workflow",
-            "Retry",
-            "CallStep",
-            "SendStep",
-            "CallState",
-            "MapState",
-            "ParallelState",
-            "ChoiceState",
-            "ChoiceBranch",
-        ],
-    ),
-]
-
-
-def scenario_reference() -> str:
-    """docs/SCENARIO.md: every field of a scenario file with its unit, default and meaning."""
-    from costsim.scenario import _models
-    from costsim.traffic.mmpp import MmppState
-
-    found: list[type[BaseModel]] = [*_models(), MmppState]
-    models = {m.__name__: m for m in found}
-    lines = [
-        "# Scenario files: every field",
-        "",
-        "Generated by `costsim schema --markdown` from the models that validate scenario files;",
-        "a test fails when this page is not current. `costsim schema` prints the JSON Schema",
-        "(point your editor's YAML language server at it for completion). Durations, sizes and",
-        "rates are written with units: durations `250ms`, `10min`, `7d`, `2 hours`, `1 week`",
-        "(a bare number is refused, except 0); sizes `128MB`, `1.5GB` (1 GB = 1024 MB); rates",
-        "`5rps`, `300rpm`, `30 req/s`.",
-        "",
-    ]
-    for title, names in SECTIONS:
-        lines += [f"## {title}", ""]
-        for name in names:
-            model = models.get(name)
-            if model is None:
-                continue
-            doc = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-            lines += [f"### {name}", "", " ".join(doc.split()), ""]
-            lines += ["| field | type | default | meaning |", "|---|---|---|---|"]
-            for field, info in model.model_fields.items():
-                if info.exclude:
-                    continue
-                meaning = field_doc(model, field).replace("|", "\\|")
-                lines.append(
-                    f"| `{field}` | {_type_words(model, field)} | "
-                    f"{_default_words(model, field)} | {meaning} |"
-                )
-            lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

@@ -10,10 +10,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from costsim._version import __version__
 from costsim.engine import ENGINES
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
@@ -25,8 +24,9 @@ from costsim.pricing.bill import PricingSpec
 from costsim.pricing.models import month_factor
 from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
+from costsim.result_format import timeseries_of
 from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
-from costsim.scenario import Scenario
+from costsim.scenario import MAX_BATCHES, Scenario
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
 
@@ -127,26 +127,11 @@ def _summarise(
     detail: dict[str, object],
 ) -> OptionResult:
     h = out.latency
-    horizon = scenario.horizon
+    horizon = scenario.horizon_s
     inst_mean = out.alive_s / horizon
     busy_mean = out.busy_s / horizon
-    bins = out.bins
     horizon_cost = cost.total / month_factor(horizon)
-    driver = kind.cost_driver(bins)
-    share = np.cumsum(driver) / driver.sum() if driver.sum() > 0 else np.zeros(len(driver))
-    timeseries = {
-        "t_start_s": np.arange(bins.n_bins) * bins.width_s,
-        "arrivals": bins.arrivals,
-        "served": bins.served,
-        "cold_starts": bins.cold_starts,
-        "throttled": bins.throttled,
-        "dropped": bins.dropped,
-        "instances": bins.alive_s / bins.width_s,
-        "busy": bins.busy_s / bins.width_s,
-        "cost_usd_cumulative": share * float(horizon_cost),
-        # kept so that `costsim reprice` can redo the column above for another bill
-        "cost_share": share,
-    }
+    timeseries = timeseries_of(out.bins, kind.cost_driver(out.bins), horizon_cost)
     c = out.counters
     return OptionResult(
         name=opt.name,
@@ -173,7 +158,20 @@ def _summarise(
         latency_cdf=h.cdf(),
         timeseries=timeseries,
         detail=detail,
+        batches=out.batches.summary() if out.batches is not None else None,
     )
+
+
+def batch_windows(scenario: Scenario) -> BatchWindows | None:
+    """The batches an engine tallies for a scenario with ``batch:``, else None."""
+    if scenario.batch is None:
+        return None
+    every_s, offset_s = scenario.batch_releases()
+    if every_s is None:
+        raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
+    if scenario.horizon_s / every_s > MAX_BATCHES:  # a --horizon longer than the file's
+        raise scenario.error(f"more than {MAX_BATCHES:,} batches over the horizon", "batch")
+    return BatchWindows(every_s, offset_s, scenario.batch.window_s, scenario.horizon_s)
 
 
 def _run_engine(run: Callable[..., EngineOutput], *args: object) -> EngineOutput:
@@ -212,12 +210,12 @@ def simulate_option(
         return simulate_application_option(scenario, idx, cats, engine)
     opt = scenario.options[idx]
     runners = ENGINES[engine]
-    bins = TimeBins(scenario.horizon, default_bin_count(scenario.horizon))
-    timing = (scenario.horizon, bins)
+    bins = TimeBins(scenario.horizon_s, default_bin_count(scenario.horizon_s))
+    timing = (scenario.horizon_s, bins)
     draws = _option_draws(scenario, opt.name)
     chunks: Iterable[Chunk] = traffic if traffic is not None else request_chunks(scenario)
     done = 0
-    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon_s)
 
     def tick(n: int) -> None:
         nonlocal done
@@ -228,7 +226,8 @@ def simulate_option(
     kind, ctx, resolved, spec = _prepared(scenario, idx, cats)
     platform = kind.platform(opt, resolved, ctx)
     runner = runners[kind.engine_model]
-    out = _run_engine(runner, platform, kind.requests(opt, chunks, ctx), draws, *timing, tick)
+    requests = kind.requests(opt, chunks, ctx)
+    out = _run_engine(runner, platform, requests, draws, *timing, tick, batch_windows(scenario))
     meters = out.meters
     meters.kind = kind.name
     meters.config.update({"pricing": spec.to_json()})
@@ -250,7 +249,7 @@ def shared_traffic(scenario: Scenario) -> list[Chunk] | None:
     """The whole request stream, when it is small enough to hold once for all options."""
     if len(scenario.options) < 2:
         return None
-    expected = scenario.traffic.expected_count(0.0, scenario.horizon)
+    expected = scenario.traffic.expected_count(0.0, scenario.horizon_s)
     if not math.isfinite(expected) or expected > SHARED_TRAFFIC_MAX_REQUESTS * 0.8:
         return None
     chunks = []
@@ -314,16 +313,16 @@ def simulate(
         options.append(result)
         versions.update(v)
         dates.update(d)
-    bins = default_bin_count(scenario.horizon)
+    bins = default_bin_count(scenario.horizon_s)
     slo = {k: v for k, v in scenario.slo.model_dump().items() if v is not None}
     return Result(
         scenario=scenario.name,
         seed=scenario.seed,
-        horizon_s=scenario.horizon,
+        horizon_s=scenario.horizon_s,
         engine=engine,
         catalogs=versions,
         options=options,
-        bin_width_s=scenario.horizon / bins,
+        bin_width_s=scenario.horizon_s / bins,
         description=scenario.description,
         traffic=scenario.traffic.describe(),
         costsim_version=__version__,

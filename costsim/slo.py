@@ -7,6 +7,8 @@ An option meets the SLO when
   at most ``slo.drop_rate`` where the scenario gives them; where it gives neither, throttled
   plus dropped requests are at most :data:`MAX_LOST_SHARE` of those that arrived.
 
+- in a batch scenario (``batch: {window}``), every batch finished within its window.
+
 A cheap option that throttles or drops a large share of its traffic has not served it, so it
 never wins on cost alone, with or without an SLO. Before this module the rule was written three
 times with two meanings (the sweep ignored lost requests unless rates were given, the decision
@@ -40,6 +42,9 @@ class Outcome:
         p99 latency [ms].
     throttle_rate, drop_rate : float
         Shares of arrived requests throttled and dropped [0..1].
+    within_window : float
+        Batch scenarios: the share of runs (replications) in which every batch finished within
+        its window [0..1]; 1.0 without batches.
     """
 
     name: str
@@ -47,6 +52,7 @@ class Outcome:
     p99_ms: float
     throttle_rate: float
     drop_rate: float
+    within_window: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ class SloRule:
         p99_ms = summary.get("slo_ms", {}).get("p99")
         return cls(p99_ms=None if p99_ms is None else float(p99_ms))
 
-    def meets(self, p99_ms: float, throttle_rate: float, drop_rate: float) -> bool:
+    def meets(
+        self, p99_ms: float, throttle_rate: float, drop_rate: float, within_window: float = 1.0
+    ) -> bool:
         """Whether an option with these figures meets the SLO (see the module docs).
 
         Parameters
@@ -103,7 +111,12 @@ class SloRule:
             p99 latency [ms].
         throttle_rate, drop_rate : float
             Shares of arrived requests throttled and dropped [0..1].
+        within_window : float
+            Share of runs whose every batch finished within its window [0..1] (1.0 without
+            batches); below 1 misses.
         """
+        if within_window < 1.0:
+            return False
         if self.p99_ms is not None and p99_ms > self.p99_ms:
             return False
         if self.throttle_rate is None and self.drop_rate is None:
@@ -114,7 +127,9 @@ class SloRule:
 
     def outcome_meets(self, outcome: Outcome) -> bool:
         """:meth:`meets` for an :class:`Outcome`."""
-        return self.meets(outcome.p99_ms, outcome.throttle_rate, outcome.drop_rate)
+        return self.meets(
+            outcome.p99_ms, outcome.throttle_rate, outcome.drop_rate, outcome.within_window
+        )
 
     def lost_words(self) -> str:
         """How the rule limits lost requests, for people (``at most 0.1 % of requests ...``)."""
@@ -154,20 +169,32 @@ def run_outcome(option: Mapping[str, Any]) -> Outcome:
     # a request cut at the product's timeout was not served: it is lost like a dropped one
     lost = req["dropped"] + req.get("timed_out", 0)
     throttle, drop = rates(req["arrived"], req["throttled"], lost)
+    batches = option.get("batches")
+    within = 1.0 if batches is None or batches["finished_within_window"] else 0.0
     return Outcome(
-        option["name"], option["cost_usd"]["total"], option["latency_ms"]["p99"], throttle, drop
+        option["name"],
+        option["cost_usd"]["total"],
+        option["latency_ms"]["p99"],
+        throttle,
+        drop,
+        within,
     )
 
 
 def sweep_outcome(option: Mapping[str, Any]) -> Outcome:
     """The :class:`Outcome` of one option of a sweep point (means over replications)."""
 
-    def mean(metric: str) -> float:
-        value = option.get(metric, {"mean": 0.0})
+    def mean(metric: str, default: float = 0.0) -> float:
+        value = option.get(metric, {"mean": default})
         return float(value["mean"])
 
     return Outcome(
-        option["name"], mean("cost_usd"), mean("p99_ms"), mean("throttle_rate"), mean("drop_rate")
+        option["name"],
+        mean("cost_usd"),
+        mean("p99_ms"),
+        mean("throttle_rate"),
+        mean("drop_rate"),
+        mean("within_window", 1.0),
     )
 
 

@@ -131,6 +131,10 @@ _SHORT_FIELDS = frozenset(
 )
 
 
+#: Text that is only a number, with no unit.
+_BARE_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
 def duration_field(value: object, info: object) -> float:
     """Validate a scenario-file duration [s]: like :func:`parse_duration_s`, but a bare non-zero
     number is refused when the validation context sets :data:`UNITS_REQUIRED`.
@@ -149,9 +153,12 @@ def duration_field(value: object, info: object) -> float:
     """
     context = getattr(info, "context", None) or {}
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, str) and _BARE_NUMBER.match(value):
+        number = float(value)  # "10" quoted is as bare as 10
     # zero needs no unit, and a non-finite number gets parse_duration_s's own message
     if number and math.isfinite(number) and context.get(UNITS_REQUIRED):
-        field = str(getattr(info, "field_name", "") or "")
+        # the Python name carries the unit (horizon_s); the file's name is the same without it
+        field = str(getattr(info, "field_name", "") or "").removesuffix("_s")
         raise ValueError(bare_duration_message(float(number), field))
     return parse_duration_s(value)
 
@@ -217,6 +224,101 @@ def format_duration(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:g}s"
     return f"{seconds * 1000:g}ms"
+
+
+def short_number(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, plainly: ``19,000``, ``3.06``, ``0.000123``."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    rounded = float(f"{x:.{digits}g}")
+    if 1e-4 <= abs(rounded) < 1e15:
+        text = f"{rounded:,f}".rstrip("0").rstrip(".")
+        return text
+    return f"{rounded:g}"
+
+
+def short_value(value: Any) -> str:
+    """A swept value for tables, to 3 significant digits with its unit as written
+    (``3.06389rps`` -> ``3.06rps``, ``0.176894`` -> ``0.177``, ``20000`` -> ``20,000``); other
+    text unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return short_number(float(value))
+    match = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/ ]*)", value)
+    if match is None:
+        return value
+    return short_number(float(match.group(1))) + match.group(2)
+
+
+def elapsed_words(seconds: float) -> str:
+    """An elapsed time [s] as people say it: ``1 h 12 min``, ``38 min 5 s``, ``4.2 s``, ``250 ms``.
+
+    Above a minute the parts are whole (rounded to the second, so ``59 min 59.6 s`` is ``1 h``).
+    """
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{v} {u}" for v, u in parts if v]
+    return " ".join(shown[:2])
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def clock_time_s(text: object) -> float:
+    """Seconds after midnight of a 24-hour clock time ``"HH:MM"`` or ``"HH:MM:SS"``.
+
+    The one reader of times of day: schedule traffic's ``at`` and provisioned-concurrency
+    windows' ``at``/``until``.
+
+    Parameters
+    ----------
+    text : object
+        The value given in the scenario.
+
+    Returns
+    -------
+    float
+        Seconds since 00:00 [s].
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not such a clock time.
+    """
+    match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"a time of day is written HH:MM (00:00-23:59), got {text!r}")
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def span_words(seconds: float) -> str:
+    """A duration [s] in words for sentences: ``1 day``, ``7 days``, ``30 minutes``, ``250 ms``.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration [s].
+
+    Returns
+    -------
+    str
+        The largest unit in which the value is at least 1, to three significant digits,
+        singular for exactly 1.
+    """
+    for unit, size in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
+        if abs(seconds) >= size:
+            value = float(f"{seconds / size:.3g}")
+            return f"{value:g} {unit}" + ("" if value == 1 else "s")
+    return f"{seconds * 1000:.3g} ms"
 
 
 #: Unit tables a swept value may use (see :func:`values_with_units`), with the internal unit

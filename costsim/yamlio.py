@@ -6,6 +6,7 @@ numbers, so that validation errors can point at ``FILE:LINE``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +87,21 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 # Dates stay text: an unquoted ``2026-09-31`` anywhere (even in a description) would otherwise
 # fail inside the YAML library; the fields that hold dates parse and check them, with a line.
+# Clock times stay text too: YAML 1.1 reads an unquoted ``14:30`` as the base-60 number 870
+# (YAML 1.2 dropped that), so ``at: 14:30`` would reach the schedule as 870.
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _without_base_60(tag: str, rx: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(r"(?!.*:)" + rx.pattern, rx.flags) if tag in _NUMBER_TAGS else rx
+
+
 _UniqueKeyLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, _without_base_60(tag, rx))
+        for tag, rx in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _MERGE_TAG = "tag:yaml.org,2002:merge"

@@ -33,6 +33,20 @@ ErrorAt = Callable[..., InputError]
 
 
 def did_you_mean(name: str, known: list[str]) -> str:
+    """The tail of an "unknown name" message: the closest known name, or all of them.
+
+    Parameters
+    ----------
+    name : str
+        The unknown name as written.
+    known : list of str
+        The names that would be accepted.
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'x'?"``, or ``"; have a, b, c"`` when nothing is close.
+    """
     close = difflib.get_close_matches(name, known, n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; have {', '.join(sorted(known))}"
 

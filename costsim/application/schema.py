@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, TypeAdapter
 
 from costsim.fields import DurationS, Name, SizeMB
 from costsim.fields import Strict as _Strict
@@ -76,7 +76,7 @@ class Retry(_Strict):
 
     error_rate: float = Field(default=0.0, ge=0, lt=1)
     max_attempts: int = Field(default=3, ge=1, le=100)
-    interval: DurationS = Field(default=1.0, ge=0)
+    interval_s: DurationS = Field(default=1.0, ge=0, alias="interval")
     backoff: float = Field(default=2.0, ge=1, le=100)
 
 
@@ -167,7 +167,7 @@ class Workflow(_Strict):
     type: Literal["standard", "express"] = "standard"
     states: list[State] = Field(min_length=1, max_length=256)
     retry: Retry | None = None
-    memory: SizeMB = Field(default=64.0, gt=0, le=10240)
+    memory_mb: SizeMB = Field(default=64.0, gt=0, le=10240, alias="memory")
 
 
 # -- routes, functions, queues ---------------------------------------------------------------
@@ -179,7 +179,7 @@ class Authorizer(_Strict):
     """
 
     function: Name
-    cache_ttl: DurationS = Field(default=0.0, ge=0, le=3600.0)
+    cache_ttl_s: DurationS = Field(default=0.0, ge=0, le=3600.0, alias="cache_ttl")
     clients: int = Field(default=1, ge=1, le=10**7)
 
 
@@ -226,13 +226,15 @@ class FunctionSpec(_Strict):
     """
 
     duration: Distribution
-    memory: SizeMB | None = Field(default=None, gt=0)
-    keep_alive: DurationS | None = Field(default=None, ge=0)
+    memory_mb: SizeMB | None = Field(default=None, gt=0, alias="memory")
+    keep_alive_s: DurationS | None = Field(default=None, ge=0, alias="keep_alive")
     reserved_concurrency: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
     provisioned: int = Field(default=0, ge=0, le=MAX_CONCURRENCY)
     error_rate: float = Field(default=0.0, ge=0, lt=1)
     async_retries: int = Field(default=2, ge=0, le=2)
-    max_event_age: DurationS = Field(default=DEFAULT_MAX_EVENT_AGE_S, ge=60, le=21600)
+    max_event_age_s: DurationS = Field(
+        default=DEFAULT_MAX_EVENT_AGE_S, ge=60, le=21600, alias="max_event_age"
+    )
     steps: list[Step] = Field(default_factory=list, max_length=256)
 
 
@@ -263,9 +265,11 @@ class QueueSpec(_Strict):
 
     consumer: Name | None = None
     batch_size: int = Field(default=1, ge=1, le=10_000)
-    batching_window: DurationS = Field(default=0.0, ge=0, le=300)
+    batching_window_s: DurationS = Field(default=0.0, ge=0, le=300, alias="batching_window")
     max_concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENCY)
-    visibility_timeout: DurationS = Field(default=30.0, ge=0, le=43200)
+    visibility_timeout_s: DurationS = Field(
+        default=30.0, ge=0, le=43200, alias="visibility_timeout"
+    )
     max_receives: int = Field(default=3, ge=1, le=1000)
     service: str = "aws-sqs"
     item: str = "standard"
@@ -282,8 +286,8 @@ class Application(_Strict):
 class FunctionSettings(_Strict):
     """Per-option settings of one function on a serverless option (``functions: {f: {...}}``)."""
 
-    memory: SizeMB | None = Field(default=None, gt=0)
-    keep_alive: DurationS | None = Field(default=None, ge=0)
+    memory_mb: SizeMB | None = Field(default=None, gt=0, alias="memory")
+    keep_alive_s: DurationS | None = Field(default=None, ge=0, alias="keep_alive")
     reserved_concurrency: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
     provisioned: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
     cold_start: Distribution | None = None
@@ -293,3 +297,23 @@ ParallelState.model_rebuild()
 ChoiceBranch.model_rebuild()
 ChoiceState.model_rebuild()
 Workflow.model_rebuild()
+
+#: Every model of the application schema, for the error messages and the JSON Schema; listed,
+#: not walked, because the workflow states nest recursively.
+APPLICATION_MODELS: tuple[type[BaseModel], ...] = (
+    Application,
+    FunctionSpec,
+    FunctionSettings,
+    Route,
+    Authorizer,
+    QueueSpec,
+    Workflow,
+    Retry,
+    CallStep,
+    SendStep,
+    CallState,
+    MapState,
+    ParallelState,
+    ChoiceState,
+    ChoiceBranch,
+)

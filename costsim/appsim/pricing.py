@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from costsim.engine.app.stats import AppOutput, FunctionStats, ms_histogram
-from costsim.meters import COUNTS, HISTOGRAMS, Meters, MsHistogram
+from costsim.meters import Meters, MsHistogram
 from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
 from costsim.pricing.models import dec, month_factor, monthly_quantities
 from costsim.pricing.rate import breakdown, rate_components, rate_function
@@ -34,63 +32,6 @@ class PoolBilling:
     item: FunctionItem
     free_tier: bool
     overrides: dict[str, float]
-
-
-def pool_meters(stats: FunctionStats, horizon_s: float, config: Mapping[str, object]) -> Meters:
-    """The catalog-independent meters of one function pool.
-
-    ``config`` carries what a price depends on (``memory_mb``, ``init_billed``,
-    ``provisioned_concurrency``, ...), as the serverless kind writes it for a single function.
-    """
-    return Meters(
-        kind="serverless",
-        horizon_s=horizon_s,
-        counts={
-            "arrived": stats.arrived,
-            "served": stats.served,
-            "cold_starts": stats.cold_starts,
-            "throttled": stats.throttled,
-            "dropped": stats.dropped,
-            "timed_out": 0,
-            "retried": stats.retried,
-            "provisioned_served": stats.provisioned_served,
-            "instances_launched": stats.cold_starts,
-        },
-        histograms={
-            "duration_ms": ms_histogram(stats.duration_ms),
-            "provisioned_duration_ms": ms_histogram(stats.provisioned_duration_ms),
-            "init_ms": ms_histogram(stats.init_ms),
-            "instance_lifetime_ms": ms_histogram(stats.lifetime_ms),
-        },
-        totals={
-            "alive_instance_s": stats.alive_s,
-            "busy_instance_s": stats.busy_s,
-            "provisioned_instance_s": stats.provisioned_instance_s,
-            "active_instance_s": stats.busy_s,
-            "bytes_out": 0.0,
-        },
-        config=dict(config),
-    )
-
-
-def merged_meters(meters: Mapping[str, Meters], kind: str, horizon_s: float) -> Meters:
-    """One option's meters from its pools': counts and totals summed, histograms merged.
-
-    It serves what reads an option's usage (``meters.json``, the sweeps' idle share); each
-    pool's own meters, with its memory, are what the bill is rated from.
-    """
-    out = Meters(kind=kind, horizon_s=horizon_s, config={"application": True})
-    for m in meters.values():
-        for name in COUNTS:
-            out.counts[name] = out.counts.get(name, 0) + int(m.counts.get(name, 0))
-        for name in HISTOGRAMS:
-            if name in m.histograms:
-                out.histograms[name] = out.histograms.get(name, MsHistogram()).merged(
-                    m.histograms[name]
-                )
-        for name, value in m.totals.items():
-            out.totals[name] = out.totals.get(name, 0.0) + value
-    return out
 
 
 def rate_pools(
@@ -123,21 +64,6 @@ def rate_pools(
             first.item.components, dict(summed), first.catalog, first.free_tier, first.overrides
         )
     return lines, per_function
-
-
-def queue_requests(out: AppOutput, service_of: dict[str, str]) -> dict[str, float]:
-    """Billed API requests of each queue over the horizon.
-
-    A queue (``aws-sqs``) bills one send per message and one receive and one delete per consumer
-    batch; a topic or bus (``aws-sns``, ``aws-eventbridge``) one publish per message.
-    """
-    out_q: dict[str, float] = {}
-    for name, stats in out.queues.items():
-        if service_of.get(name, "aws-sqs") == "aws-sqs":
-            out_q[name] = float(stats.messages + 2 * stats.receives)
-        else:
-            out_q[name] = float(stats.messages)
-    return out_q
 
 
 def rate_addon(
@@ -187,12 +113,3 @@ def rate_express_workflow(
         "months": Decimal(1),
     }
     return rate_components(item.components, quantities, catalog, free_tier)
-
-
-def workflow_histogram(out: AppOutput, memory_mb: float) -> MsHistogram:
-    """Durations of every express execution at ``memory_mb``, across routes."""
-    merged = MsHistogram()
-    for w in out.workflows.values():
-        if w.kind == "express" and w.memory_mb == memory_mb:
-            merged = merged.merged(ms_histogram(w.duration_ms))
-    return merged

@@ -144,7 +144,7 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
         result = simulate(scenario)
     res = result.options[0]
     sim_opt = scenario.options[0]
-    memory_mb = float(getattr(sim_opt, "memory", logged_mb))
+    memory_mb = float(getattr(sim_opt, "memory_mb", logged_mb))
     if abs(memory_mb - logged_mb) > 0.5:
         notes.append(
             f"the scenario runs {memory_mb:g} MB but the logs ran {logged_mb:g} MB: the bills "
@@ -175,8 +175,8 @@ def run_backtest(ev: Evidence, scenario_path: str, option: str | None = None) ->
     ]
     notes.append(f"priced with {label}, first tier, no free tier")
     notes.append(
-        "simulated cold starts come from the scenario's keep_alive and reuse; their init times "
-        "are drawn from its cold_start distribution, not the logged ones"
+        "simulated cold starts come from the scenario's keep_alive, max_lifetime and reuse; their "
+        "init times are drawn from its cold_start distribution, not the logged ones"
     )
     if not req.cold[: min(len(req), 1)].all():
         notes.append(

@@ -15,6 +15,7 @@ from costsim._version import __version__
 from costsim.cli import (
     breakeven,
     calibrate,
+    catalog,
     new,
     pricing,
     report,
@@ -50,7 +51,7 @@ def _root(
     """costsim: where should this workload run?"""
 
 
-for _group in (run, sweep, breakeven, pricing, report, reprice, calibrate, new, schema):
+for _group in (run, sweep, breakeven, pricing, catalog, report, reprice, calibrate, new, schema):
     _group.register(app)
 
 

@@ -68,11 +68,20 @@ def report(
 def _write(
     folder: Path, status: str, date: str | None, html: bool, sensitivity: bool
 ) -> list[Path]:
+    from typing import Any
+
     from costsim.report.adr import write_report
+    from costsim.sweep.crossover_sensitivity import ensure_sweep_sensitivity
     from costsim.sweep.sensitivity import ensure_sensitivity
 
-    ensure = ensure_sensitivity if sensitivity else None
-    return write_report(folder, status=status, date=date, html=html, sensitivity=ensure)
+    def ensure(path: Path, summary: dict[str, Any]) -> list[Path]:
+        if summary.get("kind") == "sweep":
+            return ensure_sweep_sensitivity(path, summary)
+        return ensure_sensitivity(path, summary)
+
+    return write_report(
+        folder, status=status, date=date, html=html, sensitivity=ensure if sensitivity else None
+    )
 
 
 def register(app: typer.Typer) -> None:

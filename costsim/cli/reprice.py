@@ -40,6 +40,7 @@ def reprice(
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Redraw the charts.")] = True,
 ) -> None:
     """Re-price a run (from meters.json) or a sweep (from its points) without simulating."""
+    from costsim.appsim.reprice import reprice_application
     from costsim.output import replace_run_files
     from costsim.pricing.reprice import load_json, reprice_folder
 
@@ -53,7 +54,7 @@ def reprice(
         took = time.perf_counter() - start
         console.print(f"Re-priced sweep {folder}: {len(written)} files in {took:.2f} s")
         return
-    out, names = reprice_folder(folder, list(catalog or []), pins)
+    out, names = reprice_folder(folder, list(catalog or []), pins, reprice_application)
     files: dict[str, str | bytes] = {
         "summary.json": out.summary_json,
         "meters.json": out.meters_json,

@@ -18,9 +18,10 @@ from costsim.cli.common import (
     write_error,
 )
 from costsim.errors import InputError
+from costsim.result_format import batch_words
 from costsim.results import Result
 from costsim.slo import SloRule, rates
-from costsim.units import format_duration
+from costsim.units import elapsed_words, format_duration, span_words
 
 
 def _fmt_ms(ms: float) -> str:
@@ -49,7 +50,8 @@ def print_summary(result: Result) -> None:
         n = max(o.arrived, 1)
         p99 = _fmt_ms(o.latency_ms.p99)
         lost = o.dropped + o.timed_out
-        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, lost)):
+        on_time = 0.0 if o.batches is not None and not o.batches["finished_within_window"] else 1.0
+        if not rule.meets(o.latency_ms.p99, *rates(o.arrived, o.throttled, lost), on_time):
             p99 += " !"
             missing = True
         table.add_row(
@@ -64,15 +66,24 @@ def print_summary(result: Result) -> None:
             f"{100 * o.utilization:.1f}%",
         )
     console.print(table)
+    batch_lines(result)
     notes = ["* cheapest"]
     cut = [f"{o.name} {o.timed_out:,}" for o in result.options if o.timed_out]
     if cut:
         notes.append(f"dropped includes requests cut at the timeout ({', '.join(cut)})")
     if missing:
-        limit = f"p99 at most {rule.p99_ms:g} ms, " if rule.p99_ms is not None else ""
-        notes.append(f"! misses the SLO ({limit}{rule.lost_words()})")
+        limit = f"p99 at most {elapsed_words(rule.p99_ms / 1000)}, " if rule.p99_ms else ""
+        window = " and every batch within its window" if result.options[0].batches else ""
+        notes.append(f"! misses the SLO ({limit}{rule.lost_words()}{window})")
     cats = ", ".join(f"{k}@{v}" for k, v in sorted(result.catalogs.items()))
     console.print(f"[dim]{'; '.join(notes)}. Catalogs: {cats}. Seed {result.seed}.[/dim]")
+
+
+def batch_lines(result: Result) -> None:
+    """For a batch scenario, one line per option: finished within the window, and the makespan."""
+    for o in result.options:
+        if o.batches is not None:
+            console.print(f"{o.name}: {batch_words(o.batches)}")
 
 
 #: Predicted runs shorter than this [s] are not announced.
@@ -101,11 +112,11 @@ def say_before_run(scn: Any, engine: str, runs: int = 1, workers: int = 1) -> No
     slow = contention()
     predicted = runtime_s(scn, engine, runs, workers) * slow
     if predicted >= ANNOUNCE_AFTER_S:
-        quick = scn.model_copy(update={"horizon": quick_horizon_s(scn)})
+        quick = scn.model_copy(update={"horizon_s": quick_horizon_s(scn)})
         tip = ""
-        if quick.horizon < scn.horizon:
+        if quick.horizon_s < scn.horizon_s:
             tip = (
-                f"; --quick ({format_duration(quick.horizon)}) takes "
+                f"; --quick ({format_duration(quick.horizon_s)}) takes "
                 f"{say_duration(runtime_s(quick, engine, runs, workers) * slow)}"
             )
         err_console.print(f"estimated run time {say_duration(predicted)}{tip}", soft_wrap=True)
@@ -197,7 +208,7 @@ def validate(
     read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
     console.print(
         f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
-        f"{format_duration(scn.horizon)}, about {est.requests:,.0f} requests{read})",
+        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{read})",
         soft_wrap=True,
     )
 
@@ -221,7 +232,7 @@ def traffic(
         check_writable(out, kind="add")
     summary = summarise_traffic(scn)
     table = Table(
-        title=f"{scn.name}: traffic over {scn.horizon / 86400:g} days", title_justify="left"
+        title=f"{scn.name}: traffic over {span_words(scn.horizon_s)}", title_justify="left"
     )
     table.add_column("measure")
     table.add_column("value", justify="right")

@@ -16,7 +16,8 @@ def schema(
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
     import sys
 
-    from costsim.schema import scenario_reference, schema_text
+    from costsim.reference import scenario_reference
+    from costsim.schema import schema_text
 
     sys.stdout.write(scenario_reference() if markdown else schema_text())
 

@@ -58,7 +58,7 @@ def sweep(
     """Run SCENARIO over a grid: where does each option win, and where do costs cross?"""
     from costsim.checks import checked_scenario
     from costsim.estimate import task_weights, with_horizon
-    from costsim.sweep import check_sweep, parse_vary, run_sweep
+    from costsim.sweep import check_sweep, parse_vary, run_sweep, stored_runs
     from costsim.sweep.grid import apply_point, grid
 
     scn = with_horizon(checked_scenario(scenario, list(catalog or [])), horizon, quick)
@@ -74,14 +74,16 @@ def sweep(
     # refusals come before the time estimate, so an error is the only line printed
     check_sweep(scn, axes, replications, tune_goal, scheduler, list(catalog or []))
     points = [apply_point(scn, params) for params in grid(axes)]
-    say_before_sweep(scn, points, engine, replications, workers)
+    files: list[str | Path] = list(catalog or [])
+    stored = stored_runs(scn, axes, replications, engine, files, out) if out else None
+    say_before_sweep(scn, points, engine, replications, workers, stored, out)
     # the bar and its ETA advance by each task's expected requests, not by task count: a
     # point at 100x the traffic is 100x the work
     weights = task_weights(points, replications)
     done_weight = [0.0, *itertools.accumulate(weights)]
     with progress_bar(TextColumn("[bold]sweep"), "{task.fields[runs]} runs") as bar:
         task_id = bar.add_task("sweep", total=done_weight[-1], runs="")
-        said: list[int] = []
+        said: list[int] = [1] if stored and sum(stored) else []
 
         def progress(done: int, total: int, skipped: int) -> None:
             # tasks are submitted in order, so the first `done` approximate the finished ones
@@ -114,9 +116,16 @@ def sweep(
 
 
 def say_before_sweep(
-    scn: Any, points: list[Any], engine: str, replications: int, workers: int | None
+    scn: Any,
+    points: list[Any],
+    engine: str,
+    replications: int,
+    workers: int | None,
+    stored: list[int] | None = None,
+    out: Path | None = None,
 ) -> None:
-    """Warn about a short horizon and announce the sweep's predicted wall time."""
+    """Warn about a short horizon, say how many runs ``out`` already holds (``stored``: per
+    point) and announce the predicted wall time of the runs left to simulate."""
     import os
 
     from costsim.estimate import (
@@ -130,23 +139,42 @@ def say_before_sweep(
     warning = horizon_warning(scn)
     if warning:
         err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    total = len(points) * replications
+    n_stored = sum(stored or [])
+    if n_stored:
+        left_words = "nothing left to simulate" if n_stored == total else f"{total - n_stored} left"
+        err_console.print(
+            f"resuming: {n_stored} of {total} runs already stored in {out}; {left_words}",
+            soft_wrap=True,
+        )
+        if n_stored == total:
+            return
+    left = [replications - k for k in stored] if stored else [replications] * len(points)
     n = workers or os.cpu_count() or 1
     slow = contention()
-    predicted = sweep_runtime_s(points, engine, replications, n) * slow
+    predicted = sweep_runtime_s(points, engine, left, n) * slow
     if predicted < 20:
         return
+    if n_stored:
+        err_console.print(
+            f"estimated time for the {total - n_stored} runs left {say_duration(predicted)}",
+            soft_wrap=True,
+        )
+        return
     quick_h = quick_horizon_s(scn)
-    quick = [p.model_copy(update={"horizon": quick_h}) for p in points]
+    quick = [p.model_copy(update={"horizon_s": quick_h}) for p in points]
     tip = f"; --quick takes {say_duration(sweep_runtime_s(quick, engine, 1, n) * slow)}"
     err_console.print(
-        f"estimated sweep time {say_duration(predicted)} ({len(points) * replications} runs)"
-        + (tip if quick_h < scn.horizon or replications > 1 else ""),
+        f"estimated sweep time {say_duration(predicted)} ({total} runs)"
+        + (tip if quick_h < scn.horizon_s or replications > 1 else ""),
         soft_wrap=True,
     )
 
 
 def _fmt_value(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    from costsim.units import short_value
+
+    return short_value(value)
 
 
 def _with_warmup(scn: Any, text: str) -> Any:
@@ -156,13 +184,15 @@ def _with_warmup(scn: Any, text: str) -> Any:
         warmup_s = parse_duration_s(text)
     except ValueError as exc:
         raise InputError(str(exc), field="--warmup") from None
-    if not 0 <= warmup_s < scn.horizon:
+    if not 0 <= warmup_s < scn.horizon_s:
         raise InputError("must be >= 0 and shorter than the horizon", field="--warmup")
-    return scn.model_copy(update={"warmup": warmup_s})
+    return scn.model_copy(update={"warmup_s": warmup_s})
 
 
 def print_sweep(result: Any) -> None:
     """Print who wins where and the crossovers of a sweep."""
+    from costsim.units import short_number
+
     cross = result.crossovers
     var = cross["variable"]
     table = Table(
@@ -171,11 +201,7 @@ def print_sweep(result: Any) -> None:
     for col in ("from", "to", "cheapest"):
         table.add_column(col)
     for w in cross["winners"]:
-        table.add_row(
-            f"{w['from']:g}" if isinstance(w["from"], float) else str(w["from"]),
-            f"{w['to']:g}" if isinstance(w["to"], float) else str(w["to"]),
-            w["option"],
-        )
+        table.add_row(_fmt_value(w["from"]), _fmt_value(w["to"]), w["option"])
     console.print(table)
     if cross["crossovers"]:
         ct = Table(title="cost crossovers (95% interval over replications)", title_justify="left")
@@ -188,8 +214,10 @@ def print_sweep(result: Any) -> None:
         for c in cross["crossovers"]:
             row = [
                 f"{c['a']} = {c['b']}",
-                f"{c['at']:.4g}",
-                f"{c['ci95'][0]:.4g} .. {c['ci95'][1]:.4g}" if c["ci95"] else "n/a",
+                short_number(c["at"], 4),
+                f"{short_number(c['ci95'][0], 4)} .. {short_number(c['ci95'][1], 4)}"
+                if c["ci95"]
+                else "n/a",
             ]
             row += [c.get("at_text", "")] if rates else []
             ct.add_row(*row, str(c.get("cheaper_below") or ""))
@@ -210,8 +238,21 @@ def print_sweep(result: Any) -> None:
                 _fmt_value(r["params"].get(var)), who, "" if frac is None else f"{100 * frac:.0f}%"
             )
         console.print(st)
+    batch_lines(result.summary)
     for t in cross.get("memory_tuning", []):
         console.print(f"memory tuning of {t['option']} ({t['goal']}): best {t['best']}")
+
+
+def batch_lines(summary: dict[str, Any]) -> None:
+    """For a batch scenario, per option: at how many points every batch finished in its window."""
+    points = summary.get("points", [])
+    if not points or "within_window" not in points[0]["options"][0]:
+        return
+    for k, o in enumerate(points[0]["options"]):
+        on_time = sum(p["options"][k]["within_window"]["mean"] == 1.0 for p in points)
+        console.print(
+            f"{o['name']}: every batch within its window at {on_time} of {len(points)} points"
+        )
 
 
 def register(app: typer.Typer) -> None:

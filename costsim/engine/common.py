@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.metrics import LatencyHistogram, TimeBins
-from costsim.meters import Meters, MsHistogram
+from costsim.meters import Meters, MsHistogram, ms_ceil
+from costsim.platforms.schedule import provisioned_instance_s, provisioned_periods
 from costsim.traffic.chunk import Chunk
 
 __all__ = [
@@ -26,8 +28,11 @@ __all__ = [
 #: random streams or the measurement changes them (2: cold-start draws are taken in cold-start
 #: order; 3: no fleet autoscaling evaluation or boot after the horizon; 4: serverless pools run
 #: with their product's published limits by default, Lambda's 1,000 new instances per 10 s and
-#: 15-minute timeout). Stored sweep points of another revision are recomputed, not resumed.
-RESULTS_REVISION = 4
+#: 15-minute timeout; 5: an instance's activity periods closer than 1 ms are one, Azure
+#: Premium's minimum instance serves, provisioned concurrency may follow a schedule; 6: on-demand
+#: instances are recycled at their product's maximum lifetime, Lambda's 2 h, even when busy).
+#: Stored sweep points of another revision are recomputed, not resumed.
+RESULTS_REVISION = 6
 
 #: Cold-start durations are drawn in blocks of this many (see :class:`ColdDraws`).
 COLD_BLOCK = 1024
@@ -105,26 +110,23 @@ class EngineOutput:
     ----------
     meters : Meters
         The catalog-independent meters rating reads (see :mod:`costsim.meters`).
-    quantities : dict
-        Usage quantities by metric name (see :mod:`costsim.results`), over the horizon.
-    instance_billed_s : list of float
-        For fleets: the billed lifetime of each instance [s], after rounding.
     alive_s, busy_s : float
         Integrals over the horizon of instances alive and of busy instance-equivalents [s].
     max_instances : int
         Most instances alive at once.
+    batches : BatchWindows or None
+        Per released batch, its arrivals and completions (batch scenarios only).
     """
 
     counters: Counters
     latency: LatencyHistogram
     bins: TimeBins
     meters: Meters
-    quantities: dict[str, float] = field(default_factory=dict)
-    instance_billed_s: list[float] = field(default_factory=list)
     alive_s: float = 0.0
     busy_s: float = 0.0
     max_instances: int = 0
     capacity_per_instance: int = 1
+    batches: BatchWindows | None = None
 
 
 #: The histogram meters of a serverless pool, in the order the compiled engine indexes them.
@@ -148,8 +150,14 @@ def serverless_meters(
     totals: dict[str, float],
     counts: dict[str, int],
     config: dict[str, float],
+    provisioned_steps: tuple[tuple[float, int], ...] = ((0.0, 0),),
 ) -> Meters:
     """The meters of a serverless pool, from what an engine measured.
+
+    The provisioned meters follow from the schedule alone (the same for every engine):
+    ``provisioned_instance_s``, the provisioned instance time, and ``provisioned_period_ms``,
+    each provisioned instance's enabled periods (see
+    :func:`costsim.platforms.schedule.provisioned_periods`) for products that round them.
 
     Parameters
     ----------
@@ -160,13 +168,22 @@ def serverless_meters(
     histograms : dict
         One :class:`MsHistogram` per name in :data:`SERVERLESS_HISTOGRAMS` [ms].
     totals : dict
-        ``alive_instance_s``, ``busy_instance_s``, ``active_instance_s``,
-        ``provisioned_instance_s`` [s].
+        ``alive_instance_s``, ``busy_instance_s``, ``active_instance_s`` [s].
     counts : dict
         ``provisioned_served``, ``instances_launched``.
     config : dict
         ``memory_mb``, ``instance_concurrency``, ``provisioned``.
+    provisioned_steps : tuple of (float, int)
+        The provisioned count over time, ``(t_s, count)`` from 0 [s].
     """
+    enabled: dict[int, int] = {}
+    for start_s, end_s, n in provisioned_periods(provisioned_steps, horizon_s):
+        ms = ms_ceil(end_s - start_s)
+        enabled[ms] = enabled.get(ms, 0) + n
+    values = sorted(enabled)
+    provisioned_ms = MsHistogram(
+        np.asarray(values, dtype=np.int64), np.asarray([enabled[v] for v in values], dtype=np.int64)
+    )
     c = counters
     all_counts = {
         "arrived": c.arrived,
@@ -182,8 +199,14 @@ def serverless_meters(
         kind="serverless",
         horizon_s=horizon_s,
         counts=all_counts,
-        histograms={name: histograms[name] for name in SERVERLESS_HISTOGRAMS},
-        totals=dict(totals),
+        histograms={
+            **{name: histograms[name] for name in SERVERLESS_HISTOGRAMS},
+            "provisioned_period_ms": provisioned_ms,
+        },
+        totals={
+            **totals,
+            "provisioned_instance_s": provisioned_instance_s(provisioned_steps, horizon_s),
+        },
         config=dict(config),
     )
 

@@ -12,6 +12,8 @@ from costsim.engine.fast_app_pool import (
 from costsim.engine.fast_app_state import (
     ASYNC_BACKOFF_MAX_S,
     ASYNC_ERROR_RETRY_S,
+    FB_ARRIVALS,
+    FB_DROPPED,
     FF_MAXAGE,
     FI_ARRIVED,
     FI_DROPPED,
@@ -37,6 +39,7 @@ from costsim.engine.fast_app_state import (
     QI_IN_FLIGHT,
     QI_MAXRECV,
     call,
+    fn_count,
     ret,
     start_process,
     wait_until,
@@ -56,6 +59,7 @@ def step_event(p, s, a, f: int) -> int:
     pc = fi[FR_PC, f]
     if pc == 0:
         fni[FI_ARRIVED, fn] += 1
+        fn_count(p, a, FB_ARRIVALS, fn, s.now_s, 1)
         ff[FR_X, f] = 1.0
         fi[FR_B, f] = 0
         pc = 1
@@ -70,6 +74,7 @@ def step_event(p, s, a, f: int) -> int:
         fni[FI_ERRORS, fn] += 1
         if fi[FR_B, f] >= fni[FI_RETRIES, fn]:
             fni[FI_DROPPED, fn] += 1
+            fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
             return ret(s, a, f, OK)
         fi[FR_PC, f] = 4
         return wait_until(s, a, f, s.now_s + ASYNC_ERROR_RETRY_S[fi[FR_B, f]])
@@ -81,6 +86,7 @@ def step_event(p, s, a, f: int) -> int:
     if i < 0:
         if s.now_s + ff[FR_X, f] - ff[FR_T0, f] > a.fn_f[FF_MAXAGE, fn]:
             fni[FI_DROPPED, fn] += 1
+            fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
             return ret(s, a, f, OK)
         fi[FR_PC, f] = 2
         return wait_until(s, a, f, s.now_s + ff[FR_X, f])
@@ -121,6 +127,7 @@ def step_consume(p, s, a, f: int) -> int:
             nxt = a.msg_i[MS_NEXT, m]
             if a.msg_i[MS_RECV, m] + 1 >= a.q_i[QI_MAXRECV, q]:
                 a.fn_i[FI_DROPPED, fn] += 1
+                fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
                 a.q_i[QI_DEAD, q] += 1
                 a.msg_free[s.n_free_msg] = m
                 s.n_free_msg += 1

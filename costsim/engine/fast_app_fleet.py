@@ -22,6 +22,9 @@ from costsim.engine.fast_app_state import (
     EV_REL,
     EV_REQ,
     EV_TIMEOUT,
+    FB_ARRIVALS,
+    FB_DROPPED,
+    FB_INVOCATIONS,
     FI_ARRIVED,
     FI_DROPPED,
     FI_ERRORS,
@@ -36,6 +39,8 @@ from costsim.engine.fast_app_state import (
     FR_PC,
     FR_T0,
     FR_T1,
+    H_DUR,
+    HPF,
     K_AUTH,
     K_BODY,
     K_F_INVOKE,
@@ -74,6 +79,7 @@ from costsim.engine.fast_app_state import (
     URGENT,
     call,
     draw,
+    fn_count,
     record,
     ret,
     schedule,
@@ -270,11 +276,13 @@ def step_f_invoke(p, s, a, f: int) -> int:
     if fi[FR_PC, f] == 0:
         if fi[FR_C, f] == 0:
             a.fn_i[FI_ARRIVED, fn] += 1
+            fn_count(p, a, FB_ARRIVALS, fn, s.now_s, 1)
         a.fr_f[FR_T0, f] = s.now_s
         fi[FR_PC, f] = 1
         return call(s, a, f, K_BODY, fn, 1, 0, 0)
     a.fn_i[FI_INVOCATIONS, fn] += 1
-    record(s, a, 4 * fn, ms_ceil(s.now_s - a.fr_f[FR_T0, f]))
+    fn_count(p, a, FB_INVOCATIONS, fn, s.now_s, 1)
+    record(s, a, HPF * fn + H_DUR, ms_ceil(s.now_s - a.fr_f[FR_T0, f]))
     if fi[FR_C, f] == 0:
         a.fn_i[FI_SERVED, fn] += 1
         if s.val != OK:
@@ -296,6 +304,8 @@ def step_f_task(p, s, a, f: int) -> int:
         if q < 0:
             a.fn_i[FI_ARRIVED, fn] += 1
             a.fn_i[FI_DROPPED, fn] += 1
+            fn_count(p, a, FB_ARRIVALS, fn, s.now_s, 1)
+            fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
             return ret(s, a, f, DROPPED)
         fi[FR_B, f] = q
         a.fr_f[FR_T1, f] = s.now_s
@@ -355,12 +365,14 @@ def step_f_job(p, s, a, f: int) -> int:
     pc = fi[FR_PC, f]
     if pc == 0:
         a.fn_i[FI_ARRIVED, fn] += 1
+        fn_count(p, a, FB_ARRIVALS, fn, s.now_s, 1)
         fi[FR_B, f] = 0
         pc = 1
     elif pc == 2:
         held = s.val
         if held < 0:
             a.fn_i[FI_DROPPED, fn] += 1
+            fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
             return ret(s, a, f, OK)
         if q >= 0:
             a.q_i[QI_RECEIVES, q] += 1
@@ -379,6 +391,7 @@ def step_f_job(p, s, a, f: int) -> int:
         a.fn_i[FI_ERRORS, fn] += 1
         if fi[FR_B, f] >= a.fn_i[FI_RETRIES, fn]:
             a.fn_i[FI_DROPPED, fn] += 1
+            fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
             if q >= 0:
                 a.q_i[QI_DEAD, q] += 1
             return ret(s, a, f, OK)

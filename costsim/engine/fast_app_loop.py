@@ -34,6 +34,7 @@ from costsim.engine.fast_app_pool import (
 )
 from costsim.engine.fast_app_state import (
     EV_BITS,
+    EV_DEADLINE,
     EV_DONE,
     EV_REL,
     EV_REQ,
@@ -42,9 +43,13 @@ from costsim.engine.fast_app_state import (
     EV_WINDOW,
     FR_A,
     FR_KIND,
+    FR_NOTIFY,
     FR_T0,
+    JN_CALL,
     JN_PARENT,
+    JN_RACE,
     JN_REMAIN,
+    JN_TOKEN,
     K_ARRIVALS,
     K_AUTH,
     K_BODY,
@@ -65,6 +70,9 @@ from costsim.engine.fast_app_state import (
     K_WORKFLOW,
     NORMAL,
     OK,
+    RACE_CALL,
+    RACE_OPEN,
+    RACE_TIMER,
     RI_ARR_DONE,
     RI_ARR_LEN,
     RI_ARR_POS,
@@ -97,6 +105,18 @@ from costsim.engine.fast_common import (
 
 #: Priority of route arrivals (the reference's ARRIVAL, NORMAL's value).
 ARRIVAL = 1
+
+
+@njit
+def deadline_due(s, a, j: int, token: int) -> None:
+    """A caller's timeout timer: when it is still racing the call of join ``j`` (the same
+    race: ``token``), the caller resumes timed out and the call runs on, unawaited."""
+    jn = a.jn_i
+    if jn[JN_TOKEN, j] != token or jn[JN_RACE, j] != RACE_OPEN:
+        return
+    jn[JN_RACE, j] = RACE_TIMER
+    a.fr_i[FR_NOTIFY, jn[JN_CALL, j]] = -1
+    schedule(s, a, s.now_s, NORMAL, EV_RESUME, jn[JN_PARENT, j])
 
 
 @njit
@@ -193,17 +213,20 @@ def run_app(params, state, a) -> int:
             or s.n_free_join < need
             or s.n_free_req < need
             or len(a.ht) - s.heap_n < need
-            or a.overflow.shape[1] - s.ov_n < need + s.alive_total
+            or a.overflow.shape[1] - s.ov_n < need + 2 * s.alive_total
         ):
             return 1
         s.now_s = a.ht[0]
         code = a.ha[0]
+        token = a.hv[0]
         s.heap_n = heap_pop(a.ht, a.ho, a.ha, a.hv, s.heap_n)
         kind = code & 7
         arg = code >> EV_BITS
         if kind == EV_RESUME:
             resume(p, s, a, arg)
         elif kind == EV_DONE:
+            if a.jn_i[JN_RACE, arg] == RACE_OPEN:
+                a.jn_i[JN_RACE, arg] = RACE_CALL  # the call ended first: its value is JN_MAX
             a.jn_i[JN_REMAIN, arg] -= 1
             if a.jn_i[JN_REMAIN, arg] == 0:
                 schedule(s, a, s.now_s, NORMAL, EV_RESUME, a.jn_i[JN_PARENT, arg])
@@ -217,6 +240,8 @@ def run_app(params, state, a) -> int:
             trigger_put(s, a, arg)
         elif kind == EV_TIMEOUT:
             timeout_due(s, a, arg)
+        elif kind == EV_DEADLINE:
+            deadline_due(s, a, arg, int(token))
         else:
             resume(p, s, a, a.rq_i[RQ_FRAME, arg])
         if s.pending >= 0:

@@ -2,7 +2,8 @@
 
 The steps of :mod:`costsim.engine.app.serverless` (``_Pool``, ``ServerlessHost._acquire``,
 ``_poll``, ``send``), over the tables of :mod:`costsim.engine.fast_app_state`, with the same
-rules compiled from :mod:`costsim.platforms.rules`. Each function's instances are a list in
+rules compiled from :mod:`costsim.platforms.rules` and :mod:`costsim.platforms.serverless_rules`
+(keep-alive and maximum lifetime, activity periods). Each function's instances are a list in
 creation order (the reference's ``alive`` list), which reclaim and the warm pick walk as it
 does.
 """
@@ -13,10 +14,17 @@ import math
 
 from costsim.engine.fast_app_state import (
     EV_WINDOW,
+    FB_ALIVE,
+    FB_ARRIVALS,
+    FB_BUSY,
+    FB_COLD,
+    FB_INVOCATIONS,
+    FF_ACTIVE,
     FF_ALIVE,
     FF_BURST,
     FF_BUSY,
     FF_KA,
+    FF_LIFE,
     FF_RATE,
     FF_TOKENS,
     FF_TOKENS_AT,
@@ -31,6 +39,14 @@ from costsim.engine.fast_app_state import (
     FI_RESERVED,
     FI_TAIL,
     FR_X,
+    H_ACTIVE,
+    H_DUR,
+    H_INIT,
+    H_LIFE,
+    H_PROV_ACTIVE,
+    H_PROV_DUR,
+    HPF,
+    IN_ACTIVE_SINCE,
     IN_BUSY,
     IN_CREATED,
     IN_IDLE,
@@ -54,6 +70,7 @@ from costsim.engine.fast_app_state import (
     QI_TAIL,
     URGENT,
     draw,
+    fn_count,
     record,
     schedule,
     start_process,
@@ -64,24 +81,49 @@ from costsim.engine.fast_common import (
     bin_index,
     bucket_refill,
     clip_to_horizon_s,
-    keep_alive_expired,
+    continues_active_period,
+    idle_expired,
+    idle_retire_s,
     latency_bucket,
+    lifetime_reached,
     ms_ceil,
     njit,
     njit_inline,
     prefer_warm,
+    retire_at_close_s,
 )
+from costsim.platforms.serverless_rules import NO_PERIOD_S
+
+
+@njit_inline
+def close_period(s, a, f: int, i: int) -> None:
+    """Record instance ``i``'s open activity period, which ended when it last went idle
+    (``_Pool._close_period``)."""
+    since_s = a.ins_f[IN_ACTIVE_SINCE, i]
+    if since_s == NO_PERIOD_S:
+        return
+    period_s = a.ins_f[IN_IDLE, i] - since_s
+    a.fn_f[FF_ACTIVE, f] += period_s
+    row = H_PROV_ACTIVE if a.ins_i[IN_PROV, i] else H_ACTIVE
+    record(s, a, HPF * f + row, ms_ceil(period_s))
+    a.ins_f[IN_ACTIVE_SINCE, i] = NO_PERIOD_S
 
 
 @njit_inline
 def retire(p, s, a, f: int, i: int, end_s: float) -> None:
-    """Account for instance ``i`` of function ``f`` alive from its creation to ``end_s``."""
+    """Account for instance ``i`` of function ``f`` alive from its creation to ``end_s``
+    (``_Pool._retire`` and ``_lived``)."""
+    if a.ins_i[IN_BUSY, i] == 0:
+        close_period(s, a, f, i)
     created_s = a.ins_f[IN_CREATED, i]
     end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
         a.fn_f[FF_ALIVE, f] += end_s - created_s
         add_interval(a.b_alive, created_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
-        record(s, a, 4 * f + 3, ms_ceil(end_s - created_s))
+        record(s, a, HPF * f + H_LIFE, ms_ceil(end_s - created_s))
+        add_interval(
+            a.fb_f[FB_ALIVE, f], created_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins
+        )
 
 
 @njit_inline
@@ -101,18 +143,22 @@ def _unlink(s, a, f: int, prev: int, i: int) -> None:
 
 @njit
 def reclaim(p, s, a, f: int, now_s: float) -> None:
-    """Retire, in creation order, every idle on-demand instance of ``f`` past its keep-alive."""
+    """Retire, in creation order, every idle on-demand instance of ``f`` past its keep-alive
+    or its maximum lifetime."""
     ka_s = a.fn_f[FF_KA, f]
+    life_s = a.fn_f[FF_LIFE, f]
     prev = -1
     i = a.fn_i[FI_HEAD, f]
     while i >= 0:
         nxt = a.ins_i[IN_NEXT, i]
+        created_s = a.ins_f[IN_CREATED, i]
+        idle_s = a.ins_f[IN_IDLE, i]
         if (
             a.ins_i[IN_BUSY, i] == 0
             and a.ins_i[IN_PROV, i] == 0
-            and keep_alive_expired(a.ins_f[IN_IDLE, i], now_s, ka_s)
+            and idle_expired(created_s, idle_s, now_s, ka_s, life_s)
         ):
-            retire(p, s, a, f, i, a.ins_f[IN_IDLE, i] + ka_s)
+            retire(p, s, a, f, i, idle_retire_s(created_s, idle_s, ka_s, life_s))
             _unlink(s, a, f, prev, i)
         else:
             prev = i
@@ -121,7 +167,9 @@ def reclaim(p, s, a, f: int, now_s: float) -> None:
 
 @njit
 def warm(p, a, f: int, now_s: float) -> int:
-    """The warm instance the reuse rule picks (provisioned ones first), or -1."""
+    """The warm instance the reuse rule picks (provisioned ones first; an on-demand one that
+    has reached its lifetime takes no request), or -1."""
+    life_s = a.fn_f[FF_LIFE, f]
     for want in (1, 0):
         best = -1
         best_pos = 0
@@ -132,6 +180,7 @@ def warm(p, a, f: int, now_s: float) -> int:
                 a.ins_i[IN_PROV, i] == want
                 and a.ins_i[IN_BUSY, i] == 0
                 and a.ins_f[IN_READY, i] <= now_s
+                and (want == 1 or not lifetime_reached(a.ins_f[IN_CREATED, i], now_s, life_s))
             ):
                 if best < 0:
                     best = i
@@ -152,13 +201,23 @@ def warm(p, a, f: int, now_s: float) -> int:
     return -1
 
 
+@njit_inline
+def occupy(s, a, f: int, i: int, now_s: float) -> None:
+    """Give idle instance ``i`` a request at ``now_s`` [s]: it opens an activity period unless
+    the request continues its last one (``_Pool._occupy``)."""
+    if not continues_active_period(a.ins_f[IN_ACTIVE_SINCE, i], a.ins_f[IN_IDLE, i], now_s):
+        close_period(s, a, f, i)
+        a.ins_f[IN_ACTIVE_SINCE, i] = now_s
+    a.ins_i[IN_BUSY, i] = 1
+
+
 @njit
 def take(p, s, a, f: int, now_s: float) -> int:
     """A warm instance, or a new one (its init in ``s.tmp_init_s``); -1 when none can start."""
     s.tmp_init_s = 0.0
     i = warm(p, a, f, now_s)
     if i >= 0:
-        a.ins_i[IN_BUSY, i] = 1
+        occupy(s, a, f, i, now_s)
         return i
     ff = a.fn_f
     ff[FF_TOKENS, f] = bucket_refill(
@@ -177,6 +236,7 @@ def take(p, s, a, f: int, now_s: float) -> int:
     a.ins_f[IN_CREATED, i] = now_s
     a.ins_f[IN_IDLE, i] = now_s
     a.ins_f[IN_READY, i] = now_s + init_s
+    a.ins_f[IN_ACTIVE_SINCE, i] = now_s  # occupied at once: its first activity period
     a.ins_i[IN_BUSY, i] = 1
     a.ins_i[IN_PROV, i] = 0
     a.ins_i[IN_NEXT, i] = -1
@@ -190,8 +250,9 @@ def take(p, s, a, f: int, now_s: float) -> int:
     s.alive_total += 1
     a.fn_i[FI_MAX_INST, f] = max(a.fn_i[FI_MAX_INST, f], a.fn_i[FI_N_ALIVE, f])
     a.fn_i[FI_COLD, f] += 1
-    record(s, a, 4 * f + 2, ms_ceil(init_s))
+    record(s, a, HPF * f + H_INIT, ms_ceil(init_s))
     a.b_cold[bin_index(now_s, p.bin_width_s, p.n_bins)] += 1
+    fn_count(p, a, FB_COLD, f, now_s, 1)
     s.tmp_init_s = init_s
     return i
 
@@ -226,12 +287,14 @@ def release(p, s, a, f: int, i: int, start_s: float, run_start_s: float) -> None
     if end_s > start_s:
         a.fn_f[FF_BUSY, f] += min(end_s, p.horizon_s) - min(start_s, p.horizon_s)
         add_interval(a.b_busy, start_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
+        add_interval(a.fb_f[FB_BUSY, f], start_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)
     a.fn_i[FI_IN_FLIGHT, f] -= 1
     if a.fn_i[FI_RESERVED, f] < 0:
         s.unreserved_in_flight -= 1
     a.fn_i[FI_INVOCATIONS, f] += 1
+    fn_count(p, a, FB_INVOCATIONS, f, end_s, 1)
     prov = a.ins_i[IN_PROV, i]
-    record(s, a, 4 * f + (1 if prov else 0), ms_ceil(end_s - run_start_s))
+    record(s, a, HPF * f + (H_PROV_DUR if prov else H_DUR), ms_ceil(end_s - run_start_s))
     if prov:
         a.fn_i[FI_PROV_SERVED, f] += 1
 
@@ -303,6 +366,7 @@ def send_queue(p, s, a, q: int) -> None:
         return
     a.q_i[QI_MESSAGES, q] += 1
     a.fn_i[FI_ARRIVED, a.q_i[QI_CONSUMER, q]] += 1
+    fn_count(p, a, FB_ARRIVALS, a.q_i[QI_CONSUMER, q], s.now_s, 1)
     s.n_free_msg -= 1
     m = a.msg_free[s.n_free_msg]
     a.msg_sent[m] = s.now_s
@@ -325,7 +389,15 @@ def close_pools(p, s, a) -> None:
     for f in range(p.n_fn):
         i = a.fn_i[FI_HEAD, f]
         while i >= 0:
-            end_s = p.horizon_s if a.ins_i[IN_PROV, i] else a.ins_f[IN_IDLE, i] + a.fn_f[FF_KA, f]
+            end_s = retire_at_close_s(
+                a.ins_i[IN_BUSY, i],
+                a.ins_i[IN_PROV, i] == 1,
+                a.ins_f[IN_CREATED, i],
+                a.ins_f[IN_IDLE, i],
+                a.fn_f[FF_KA, f],
+                a.fn_f[FF_LIFE, f],
+                p.horizon_s,
+            )
             retire(p, s, a, f, i, end_s)
             i = a.ins_i[IN_NEXT, i]
         a.fn_i[FI_HEAD, f] = -1

@@ -41,11 +41,13 @@ MAX_SEGMENT_BOUND = 1_000_000
 class Program:
     """The flat tables of one application (see the module docstring).
 
-    ``op_i[k]`` is (kind, a, b, c): ``OP_CALL`` (function), ``OP_SEND_EVENT`` (function),
+    ``op_i[k]`` is (kind, a, b, c, edge): ``OP_CALL`` (function), ``OP_SEND_EVENT`` (function),
     ``OP_SEND_QUEUE`` (queue), ``ST_CALL`` (function, retry), ``ST_PARALLEL`` (first branch
     list, branch count), ``ST_MAP`` (function, retry, max concurrency or 0), ``ST_CHOICE``
     (first branch list, branch count, first row of ``choice_acc``). A list is a run of ops
-    (``list_start``, ``list_len``).
+    (``list_start``, ``list_len``). ``edge`` is a step's edge of the application's graph
+    (``edges``: ``(from, to, kind)`` -> id, the reference's ``Host.edges`` keys); ``task_edge``
+    and ``auth_edge`` are the edges of a route's workflow tasks and of its authorizer.
     """
 
     functions: list[str]
@@ -65,10 +67,18 @@ class Program:
     route_wf: list[int] = field(default_factory=list)
     queue_consumer: list[int] = field(default_factory=list)
     map_states: int = 0
+    edges: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    #: Per route and function (``r * n_fn + f``): the edge of a workflow task, or -1.
+    task_edge: list[int] = field(default_factory=list)
+    auth_edge: list[int] = field(default_factory=list)
+
+    def edge(self, key: tuple[str, str, str]) -> int:
+        """The id of edge ``key`` (a new one the first time)."""
+        return self.edges.setdefault(key, len(self.edges))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The tables as contiguous numpy arrays."""
-        ops = np.array(self.op_i or [[0, 0, 0, 0]], dtype=np.int64).reshape(-1, 4)
+        ops = np.array(self.op_i or [[0, 0, 0, 0, 0]], dtype=np.int64).reshape(-1, 5)
         f = lambda v: np.array(v or [0.0], dtype=np.float64)  # noqa: E731
         i = lambda v: np.array(v or [0], dtype=np.int64)  # noqa: E731
         return {
@@ -80,6 +90,10 @@ class Program:
             "retry_max": i(self.retry_max),
             "retry_off": i(self.retry_off),
             "retry_wait_s": f(self.retry_wait_s),
+            "task_edge": np.array(self.task_edge, dtype=np.int64).reshape(
+                len(self.routes), len(self.functions)
+            ),
+            "edge_n": np.zeros(max(1, len(self.edges)), dtype=np.int64),
         }
 
 
@@ -91,7 +105,8 @@ def _retry(prog: Program, retry: Retry | None) -> int:
     prog.retry_off.append(len(prog.retry_wait_s))
     # the reference's expression, attempt by attempt
     prog.retry_wait_s.extend(
-        retry.interval * retry.backoff ** (attempt - 1) for attempt in range(1, retry.max_attempts)
+        retry.interval_s * retry.backoff ** (attempt - 1)
+        for attempt in range(1, retry.max_attempts)
     )
     return len(prog.retry_rate) - 1
 
@@ -107,20 +122,24 @@ def _fill(prog: Program, lid: int, rows: list[list[int]]) -> None:
     prog.op_i.extend(rows)
 
 
-def _steps(prog: Program, app: Application, steps: list[Step]) -> int:
+def _steps(prog: Program, app: Application, steps: list[Step], source: str) -> int:
     consumers = queue_names(app)
     fn = {name: k for k, name in enumerate(prog.functions)}
     rows = []
     for step in steps:
         if isinstance(step, SendStep):
-            # the reference's rule (ServerlessHost.send): a queue when one is reached
+            # the reference's rule (ServerlessHost.send, Host.via_queue): a queue when one is
+            # reached
             to_queue = step.via == "queue" or step.send in app.queues
             if to_queue and step.send in consumers:
-                rows.append([OP_SEND_QUEUE, prog.queues.index(step.send), 0, 0])
+                e = prog.edge((source, f"queue:{step.send}", "send"))
+                rows.append([OP_SEND_QUEUE, prog.queues.index(step.send), 0, 0, e])
             else:
-                rows.append([OP_SEND_EVENT, fn[step.send], 0, 0])
+                e = prog.edge((source, f"fn:{step.send}", "event"))
+                rows.append([OP_SEND_EVENT, fn[step.send], 0, 0, e])
         else:
-            rows.append([OP_CALL, fn[step.call], 0, 0])
+            e = prog.edge((source, f"fn:{step.call}", "call"))
+            rows.append([OP_CALL, fn[step.call], 0, 0, e])
     lid = _new_list(prog, len(rows))
     _fill(prog, lid, rows)
     return lid
@@ -132,16 +151,16 @@ def _states(prog: Program, states: list[State], inherited: Retry | None) -> int:
     rows = []
     for state in states:
         if isinstance(state, CallState):
-            rows.append([ST_CALL, fn[state.call], _retry(prog, state.retry or inherited), 0])
+            rows.append([ST_CALL, fn[state.call], _retry(prog, state.retry or inherited), 0, 0])
         elif isinstance(state, ParallelState):
             ids = [_new_list(prog, len(b)) for b in state.parallel]
             for b, bid in zip(state.parallel, ids, strict=True):
                 _fill_states(prog, bid, b, inherited)
-            rows.append([ST_PARALLEL, ids[0], len(ids), 0])
+            rows.append([ST_PARALLEL, ids[0], len(ids), 0, 0])
         elif isinstance(state, MapState):
             prog.map_states += 1
             retry = _retry(prog, state.retry or inherited)
-            rows.append([ST_MAP, fn[state.map], retry, state.max_concurrency or 0])
+            rows.append([ST_MAP, fn[state.map], retry, state.max_concurrency or 0, 0])
         else:
             assert isinstance(state, ChoiceState)
             ids = [_new_list(prog, len(c.states)) for c in state.choice]
@@ -152,7 +171,7 @@ def _states(prog: Program, states: list[State], inherited: Retry | None) -> int:
             for c in state.choice:
                 acc += c.p  # the reference accumulates the same way
                 prog.choice_acc.append(acc)
-            rows.append([ST_CHOICE, ids[0], len(ids), acc_row])
+            rows.append([ST_CHOICE, ids[0], len(ids), acc_row, 0])
     _fill(prog, lid, rows)
     return lid
 
@@ -170,14 +189,29 @@ def compile_program(app: Application) -> Program:
     prog = Program(list(app.functions), [r.name for r in app.routes], list(consumers))
     fn = {name: k for k, name in enumerate(prog.functions)}
     prog.queue_consumer = [fn[c] for c in consumers.values()]
-    prog.fn_steps = [_steps(prog, app, spec.steps) for spec in app.functions.values()]
+    prog.fn_steps = [
+        _steps(prog, app, spec.steps, f"fn:{name}") for name, spec in app.functions.items()
+    ]
     for route in app.routes:
+        src = f"route:{route.name}"
+        auth = route.authorizer
+        prog.auth_edge.append(prog.edge((src, f"fn:{auth.function}", "authorize")) if auth else 0)
+        tasks = set()
         if route.workflow is not None:
             prog.route_wf.append(_states(prog, route.workflow.states, route.workflow.retry))
             prog.route_steps.append(-1)
+            tasks = {
+                s.call if isinstance(s, CallState) else s.map
+                for s in all_states(route.workflow.states)
+                if isinstance(s, CallState | MapState)
+            }
         else:
             prog.route_wf.append(-1)
-            prog.route_steps.append(_steps(prog, app, route.steps or []))
+            prog.route_steps.append(_steps(prog, app, route.steps or [], src))
+        prog.task_edge.extend(
+            prog.edge((src, f"fn:{name}", "task")) if name in tasks else -1
+            for name in prog.functions
+        )
     return prog
 
 
@@ -234,6 +268,7 @@ def segment_bound(app: Application) -> int:
 
 
 def all_states(states: list[State]) -> list[State]:
+    """Every state of ``states``, those inside parallel branches and choices included."""
     out: list[State] = []
     for s in states:
         out.append(s)

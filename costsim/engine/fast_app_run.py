@@ -42,8 +42,10 @@ from costsim.engine.fast_app_state import (
     FF_BURST,
     FF_ERR,
     FF_KA,
+    FF_LIFE,
     FF_MAXAGE,
     FF_RATE,
+    FF_TIMEOUT,
     FF_TOKENS,
     FI_HEAD,
     FI_MAX_INST,
@@ -53,6 +55,8 @@ from costsim.engine.fast_app_state import (
     FI_STEPS,
     FI_TAIL,
     FR_A,
+    HPF,
+    IN_ACTIVE_SINCE,
     IN_NEXT,
     IN_PROV,
     QF_TIMER,
@@ -69,6 +73,7 @@ from costsim.engine.fast_app_state import (
     RI_ARR_LEN,
     RI_ARR_POS,
     RI_AUTH,
+    RI_AUTH_EDGE,
     RI_CACHE_OFF,
     RI_CLIENTS,
     RI_STEPS,
@@ -80,6 +85,7 @@ from costsim.engine.fast_app_state import (
 )
 from costsim.engine.fast_common import grow, grow_rows, new_heap
 from costsim.engine.metrics import N_BUCKETS
+from costsim.platforms.serverless_rules import NO_PERIOD_S
 from costsim.stats.distributions import Fixed
 from costsim.traffic import STREAM_ARRIVALS, STREAM_DURATIONS, STREAM_OPTIONS, stream
 from costsim.traffic.context import StreamContext
@@ -163,18 +169,20 @@ class AppRun:
         self.state = np.zeros(1, dtype=APP_STATE)
         self.s["pending"] = -1
         self.streams = AppStreams(app, plan, seed, option_key)
-        fn_f = np.zeros((9, n_fn))
-        fn_i = np.zeros((17, n_fn), dtype=np.int64)
+        fn_f = np.zeros((12, n_fn))
+        fn_i = np.zeros((18, n_fn), dtype=np.int64)
         specs = [app.functions[n] for n in prog.functions]
         for f, (pool, spec) in enumerate(zip(pools, specs, strict=True)):
             fn_f[FF_KA, f], fn_f[FF_BURST, f] = pool.keep_alive_s, pool.scale_burst
             fn_f[FF_RATE, f], fn_f[FF_TOKENS, f] = pool.scale_rate_per_s, pool.scale_burst
-            fn_f[FF_ERR, f], fn_f[FF_MAXAGE, f] = spec.error_rate, spec.max_event_age
+            fn_f[FF_ERR, f], fn_f[FF_MAXAGE, f] = spec.error_rate, spec.max_event_age_s
+            fn_f[FF_TIMEOUT, f], fn_f[FF_LIFE, f] = pool.timeout_s, pool.max_lifetime_s
             fn_i[FI_RESERVED, f] = -1 if pool.reserved is None else pool.reserved
             fn_i[FI_RETRIES, f], fn_i[FI_STEPS, f] = spec.async_retries, prog.fn_steps[f]
         n_prov = sum(x.provisioned for x in pools)
         cap = max(256, 2 * n_prov)
-        ins_f = np.zeros((3, cap))
+        ins_f = np.zeros((4, cap))
+        ins_f[IN_ACTIVE_SINCE] = NO_PERIOD_S
         ins_i = np.zeros((3, cap), dtype=np.int64)
         fn_i[FI_HEAD], fn_i[FI_TAIL] = -1, -1
         k = 0
@@ -191,14 +199,15 @@ class AppRun:
             fn_i[FI_N_ALIVE, f] = fn_i[FI_MAX_INST, f] = pool.provisioned
         self.s["alive_total"] = n_prov
         rt_f = np.zeros((3, n_r))
-        rt_i = np.zeros((16, n_r), dtype=np.int64)
+        rt_i = np.zeros((17, n_r), dtype=np.int64)
         fn_index = {n: i for i, n in enumerate(prog.functions)}
         off = 0
         for r, route in enumerate(app.routes):
             auth = route.authorizer
             rt_i[RI_AUTH, r] = fn_index[auth.function] if auth else -1
             rt_i[RI_CLIENTS, r], rt_i[RI_CACHE_OFF, r] = (auth.clients if auth else 1), off
-            rt_f[RF_TTL, r] = auth.cache_ttl if auth else 0.0
+            rt_f[RF_TTL, r] = auth.cache_ttl_s if auth else 0.0
+            rt_i[RI_AUTH_EDGE, r] = prog.auth_edge[r]
             off += auth.clients if auth else 0
             rt_i[RI_STEPS, r], rt_i[RI_WF, r] = prog.route_steps[r], prog.route_wf[r]
         q_f = np.zeros((4, max(n_q, 1)))
@@ -209,8 +218,8 @@ class AppRun:
             q_i[QI_BATCH, q] = spec.batch_size if spec else 1
             q_i[QI_MAXC, q] = spec.max_concurrency if spec and spec.max_concurrency else -1
             q_i[QI_MAXRECV, q] = spec.max_receives if spec else 3
-            q_f[QF_VIS, q] = spec.visibility_timeout if spec else 30.0
-            q_f[QF_WINDOW, q] = spec.batching_window if spec else 0.0
+            q_f[QF_VIS, q] = spec.visibility_timeout_s if spec else 30.0
+            q_f[QF_WINDOW, q] = spec.batching_window_s if spec else 0.0
             q_i[QI_HEAD, q] = q_i[QI_TAIL, q] = -1
         q_f[QF_TIMER] = np.nan
         n_streams = 3 * n_fn + 2 * n_r + 1
@@ -221,7 +230,7 @@ class AppRun:
             ins_f=ins_f, ins_i=ins_i, ins_free=np.arange(cap - 1, k - 1, -1, dtype=np.int64),
             fr_i=np.zeros((9, small), dtype=np.int64), fr_f=np.zeros((3, small)),
             fr_free=np.arange(small - 1, -1, -1, dtype=np.int64),
-            jn_i=np.zeros((8, small), dtype=np.int64),
+            jn_i=np.zeros((11, small), dtype=np.int64),
             jn_free=np.arange(small - 1, -1, -1, dtype=np.int64),
             msg_sent=np.zeros(small), msg_i=np.zeros((2, small), dtype=np.int64),
             msg_free=np.arange(small - 1, -1, -1, dtype=np.int64),
@@ -230,18 +239,20 @@ class AppRun:
             dbuf=np.zeros((n_streams, 1)), dpos=np.zeros(n_streams, dtype=np.int64),
             dlen=np.zeros(n_streams, dtype=np.int64),
             **dict(zip(("ht", "ho", "ha", "hv"), new_heap(256), strict=True)),
-            hist=np.zeros((4 * n_fn + n_r, APP_DENSE_MS), dtype=np.int64),
+            hist=np.zeros((HPF * n_fn + n_r, APP_DENSE_MS), dtype=np.int64),
             overflow=np.zeros((2, 1024), dtype=np.int64),
             lat=np.zeros((n_r, N_BUCKETS), dtype=np.int64),
             qwait=np.zeros((max(n_q, 1), N_BUCKETS), dtype=np.int64),
             b_arrivals=bins.arrivals, b_served=bins.served, b_cold=bins.cold_starts,
             b_throttled=bins.throttled, b_dropped=bins.dropped, b_alive=bins.alive_s,
             b_busy=bins.busy_s,
+            fb_i=np.zeros((6, n_fn, bins.n_bins), dtype=np.int64),
+            fb_f=np.zeros((2, n_fn, bins.n_bins)),
         )  # fmt: skip
         s = self.s
         s["n_free_frames"] = s["n_free_join"] = s["n_free_msg"] = s["n_free_req"] = small
         s["n_free_inst"] = cap - k
-        self.long: list[Counter[int]] = [Counter() for _ in range(4 * n_fn + n_r)]
+        self.long: list[Counter[int]] = [Counter() for _ in range(HPF * n_fn + n_r)]
         self.arrivals = [
             iter(
                 route.traffic.requests(
@@ -279,6 +290,7 @@ class AppRun:
 
     @property
     def s(self) -> np.void:
+        """The loop's scalar state record."""
         return self.state[0]
 
     def refill_route(self, r: int) -> None:
@@ -298,6 +310,7 @@ class AppRun:
         a.rt_i[RI_ARR_POS, r], a.rt_i[RI_ARR_LEN, r] = 0, len(rest)
 
     def need(self) -> int:
+        """Room one event may need (the loop's own check)."""
         s, p = self.s, self.params[0]
         return int(p["h_static"] + 4 * s["waiting_total"] + p["map_states"] * s["items_max"])
 
@@ -334,7 +347,7 @@ class AppRun:
             n = max(2 * len(a.ht), len(a.ht) + target)
             a = a._replace(ht=grow(a.ht, n), ho=grow(a.ho, n), ha=grow(a.ha, n), hv=grow(a.hv, n))
         self.a = a
-        self._empty_overflow(target + int(s["alive_total"]))
+        self._empty_overflow(target + 2 * int(s["alive_total"]))
 
     def _draws(self, target: int) -> None:
         a, s = self.a, self.s
@@ -378,6 +391,7 @@ class AppRun:
             self.a = a._replace(overflow=np.zeros((2, 2 * need), dtype=np.int64))
 
     def run(self) -> None:
+        """Run the loop to its end, making room and refilling arrivals when it asks."""
         init_routes(self.params, self.state, self.a)
         while True:
             code = int(run_app(self.params, self.state, self.a))
@@ -388,10 +402,15 @@ class AppRun:
             elif code == 3:
                 raise RuntimeError("the compiled application engine ran out of room in an event")
             self.room()
+        # closing records two values per instance (its last activity period, its lifetime)
+        self._empty_overflow(2 * int(self.s["alive_total"]) + 16)
         finish(self.params, self.state, self.a)
+        if self.s["overrun"]:
+            raise RuntimeError("the compiled application engine ran out of room closing pools")
         self._empty_overflow(0)
 
     def histogram(self, row: int) -> Counter[int]:
+        """Histogram ``row`` [ms], its dense part and its overflow merged."""
         dense = self.a.hist[row]
         nz = np.nonzero(dense)[0]
         out: Counter[int] = Counter(dict(zip(nz.tolist(), dense[nz].tolist(), strict=True)))

@@ -12,11 +12,12 @@ sets ``overrun`` instead of writing out of bounds, which the driver reports as a
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from costsim.engine.fast_common import heap_push, njit_inline, record_dtype
+from costsim.engine.fast_common import bin_index, heap_push, njit_inline, record_dtype
 
 #: Milliseconds counted densely per histogram row; longer values go to the overflow array.
 APP_DENSE_MS = 1 << 15
@@ -36,15 +37,18 @@ APP_STATE = record_dtype(
      "unreserved_in_flight", "n_free_req", "rr_front", "rr_back"),
 )  # fmt: skip
 
-# Outcomes, ordered by severity (the reference's).
-OK, ERROR, THROTTLED, DROPPED = 0, 1, 2, 3
-URGENT, NORMAL = 0, 1
+# Outcomes, ordered by severity (the reference's); TIMED_OUT: an execution cut at its
+# function's timeout (its host answers ERROR for it).
+OK, ERROR, THROTTLED, DROPPED, TIMED_OUT = 0, 1, 2, 3, 4
+#: SimPy's priorities, and the reference's DEADLINE (a timeout's timer: after everything else).
+URGENT, NORMAL, DEADLINE = 0, 1, 2
 SEQ_BITS = 56
 # Event kinds (low three bits of the heap's integer payload; the rest is the argument): a
 # process resumes, a process an AllOf counts ended, a batching window is due; on fleets a
 # slot request is processed, a slot release is processed (it grants the next request), a
-# queue timeout is due, the AnyOf of a request and its timeout is processed.
-EV_RESUME, EV_DONE, EV_WINDOW, EV_REQ, EV_REL, EV_TIMEOUT, EV_COND = range(7)
+# queue timeout is due, the AnyOf of a request and its timeout is processed; a call's race
+# against its caller's timeout is decided by the timer (its value: the race's token).
+EV_RESUME, EV_DONE, EV_WINDOW, EV_REQ, EV_REL, EV_TIMEOUT, EV_COND, EV_DEADLINE = range(8)
 EV_BITS = 3
 # Frame kinds: one per generator of the reference (fast_app_steps, fast_app_fleet).
 (K_ARRIVALS, K_REQUEST, K_AUTH, K_STEPS, K_INVOKE, K_EXEC, K_BODY, K_EVENT, K_CONSUME,
@@ -58,27 +62,48 @@ RQ_WAITING, RQ_TRIGGERED, RQ_PROCESSED = range(3)
 COND_NONE, COND_WAITING, COND_FIRED = range(3)
 
 # Function rows: fn_f (float), fn_i (int).
-FF_KA, FF_BURST, FF_RATE, FF_ERR, FF_MAXAGE, FF_TOKENS, FF_TOKENS_AT, FF_ALIVE, FF_BUSY = range(9)
+(FF_KA, FF_BURST, FF_RATE, FF_ERR, FF_MAXAGE, FF_TOKENS, FF_TOKENS_AT, FF_ALIVE, FF_BUSY,
+ FF_TIMEOUT, FF_LIFE, FF_ACTIVE) = range(12)  # fmt: skip
 (FI_RESERVED, FI_RETRIES, FI_STEPS, FI_IN_FLIGHT, FI_HEAD, FI_TAIL, FI_N_ALIVE, FI_ARRIVED,
  FI_SERVED, FI_THROTTLED, FI_DROPPED, FI_ERRORS, FI_RETRIED, FI_INVOCATIONS, FI_COLD,
- FI_PROV_SERVED, FI_MAX_INST) = range(17)  # fmt: skip
+ FI_PROV_SERVED, FI_MAX_INST, FI_TIMED_OUT) = range(18)  # fmt: skip
+# Histogram rows per function (``HPF * f + row``), then one per route (workflow durations).
+H_DUR, H_PROV_DUR, H_INIT, H_LIFE, H_ACTIVE, H_PROV_ACTIVE = range(6)
+HPF = 6
+# Per-function time series: counts in fb_i, instance-seconds in fb_f ((series, fn, bin)).
+FB_ARRIVALS, FB_INVOCATIONS, FB_COLD, FB_THROTTLED, FB_DROPPED, FB_TIMED_OUT = range(6)
+FB_ALIVE, FB_BUSY = range(2)
 # Route rows: rt_f (float), rt_i (int).
 RF_TTL, RF_TIS, RF_LAT_TOTAL = range(3)
 (RI_AUTH, RI_CLIENTS, RI_CACHE_OFF, RI_STEPS, RI_WF, RI_ARR_POS, RI_ARR_LEN, RI_ARR_DONE,
  RI_ARRIVED, RI_SERVED, RI_THROTTLED, RI_DROPPED, RI_ERRORS, RI_EXEC, RI_TRANS,
- RI_RETRIED) = range(16)  # fmt: skip
+ RI_RETRIED, RI_AUTH_EDGE) = range(17)  # fmt: skip
 # Queue rows: q_f (float), q_i (int).
 QF_VIS, QF_WINDOW, QF_TIMER, QF_WAIT_TOTAL = range(4)
 (QI_CONSUMER, QI_BATCH, QI_MAXC, QI_MAXRECV, QI_HEAD, QI_TAIL, QI_COUNT, QI_IN_FLIGHT,
  QI_MESSAGES, QI_RECEIVES, QI_DEAD, QI_EXPIRED) = range(12)  # fmt: skip
 # Instance rows: ins_f, ins_i.
-IN_CREATED, IN_IDLE, IN_READY = range(3)
+IN_CREATED, IN_IDLE, IN_READY, IN_ACTIVE_SINCE = range(4)
 IN_BUSY, IN_PROV, IN_NEXT = range(3)
 # Frame rows: fr_i, fr_f. NOTIFY: the join told when this root frame's process ends.
 FR_KIND, FR_PARENT, FR_PC, FR_A, FR_B, FR_C, FR_D, FR_JOIN, FR_NOTIFY = range(9)
 FR_T0, FR_T1, FR_X = range(3)
-# Join rows (a SimPy AllOf over parallel branches or map lanes).
-JN_PARENT, JN_REMAIN, JN_MAX, JN_NEXT, JN_N, JN_FN, JN_RETRY, JN_ROUTE = range(8)
+# Join rows (a SimPy AllOf over parallel branches or map lanes; or the AnyOf of a call and its
+# caller's timeout: JN_RACE, the call's root frame JN_CALL, the token its timer carries).
+(
+    JN_PARENT,
+    JN_REMAIN,
+    JN_MAX,
+    JN_NEXT,
+    JN_N,
+    JN_FN,
+    JN_RETRY,
+    JN_ROUTE,
+    JN_RACE,
+    JN_CALL,
+    JN_TOKEN,
+) = range(11)
+RACE_NONE, RACE_OPEN, RACE_CALL, RACE_TIMER = range(4)
 # Message rows.
 MS_RECV, MS_NEXT = range(2)
 #: Waits before the retries of a failed asynchronous event [s] (the reference's).
@@ -90,7 +115,7 @@ ASYNC_BACKOFF_MAX_S = 300.0
 class AppArrays(NamedTuple):
     """The arrays of one application run (the driver allocates and grows them)."""
 
-    op_i: np.ndarray  # (4, n_ops) kind, a, b, c
+    op_i: np.ndarray  # (5, n_ops) kind, a, b, c, edge
     list_start: np.ndarray
     list_len: np.ndarray
     choice_acc: np.ndarray
@@ -127,7 +152,7 @@ class AppArrays(NamedTuple):
     ho: np.ndarray
     ha: np.ndarray
     hv: np.ndarray
-    hist: np.ndarray  # (4 * n_fn + n_routes, APP_DENSE_MS)
+    hist: np.ndarray  # (HPF * n_fn + n_routes, APP_DENSE_MS)
     overflow: np.ndarray  # (2, n) row, value [ms]
     lat: np.ndarray  # (n_routes, N_BUCKETS)
     qwait: np.ndarray  # (n_queues, N_BUCKETS)
@@ -138,27 +163,36 @@ class AppArrays(NamedTuple):
     b_dropped: np.ndarray
     b_alive: np.ndarray
     b_busy: np.ndarray
+    fb_i: np.ndarray  # (6, n_fn, n_bins) per-function counts
+    fb_f: np.ndarray  # (2, n_fn, n_bins) per-function instance-seconds
+    edge_n: np.ndarray  # calls, sends and tasks made along each edge
+    task_edge: np.ndarray  # (n_routes, n_fn) edge of a route's workflow task of a function
 
 
 # Stream rows of ``dbuf``: cold starts, durations and errors per function, then route draws
 # and map item counts per route.
 def stream_cold(p, f: int) -> int:
+    """Row of function ``f``'s cold-start draws."""
     return f
 
 
 def stream_dur(p, f: int) -> int:
+    """Row of function ``f``'s duration draws."""
     return p.n_fn + f
 
 
 def stream_err(p, f: int) -> int:
+    """Row of function ``f``'s error draws."""
     return 2 * p.n_fn + f
 
 
 def stream_route(p, r: int) -> int:
+    """Row of route ``r``'s uniform draws."""
     return 3 * p.n_fn + r
 
 
 def stream_items(p, r: int) -> int:
+    """Row of route ``r``'s map item counts."""
     return 3 * p.n_fn + p.n_routes + r
 
 
@@ -197,15 +231,16 @@ def record(s, a, row: int, value_ms: int) -> None:
 
 
 @njit_inline
-def schedule(s, a, t_s: float, priority: int, kind: int, arg: int) -> None:
-    """An event at ``max(t_s, now)`` [s] (SimPy's heap order: time, priority, sequence)."""
+def schedule(s, a, t_s: float, priority: int, kind: int, arg: int, value: float = 0.0) -> None:
+    """An event at ``max(t_s, now)`` [s] (SimPy's heap order: time, priority, sequence),
+    carrying ``value``."""
     if s.heap_n >= len(a.ht):
         s.overrun = 1
         return
     order = (priority << SEQ_BITS) | s.seq
     s.seq += 1
     s.heap_n = heap_push(
-        a.ht, a.ho, a.ha, a.hv, s.heap_n, max(t_s, s.now_s), order, kind | (arg << EV_BITS), 0.0
+        a.ht, a.ho, a.ha, a.hv, s.heap_n, max(t_s, s.now_s), order, kind | (arg << EV_BITS), value
     )
 
 
@@ -227,11 +262,14 @@ def new_frame(s, a, kind: int, parent: int, x0: int, x1: int, x2: int, x3: int) 
     fi[FR_D, f] = x3
     fi[FR_JOIN, f] = -1
     fi[FR_NOTIFY, f] = -1
+    # no deadline (a body's and its steps' are set by the execution that runs them)
+    a.fr_f[FR_T0, f] = math.inf
     return f
 
 
 @njit_inline
 def free_frame(s, a, f: int) -> None:
+    """Give frame ``f`` back to the free stack."""
     a.fr_free[s.n_free_frames] = f
     s.n_free_frames += 1
 
@@ -248,6 +286,13 @@ def start_process(s, a, kind: int, x0: int, x1: int, x2: int, x3: int, notify: i
 
 
 @njit_inline
+def fn_count(p, a, series: int, f: int, t_s: float, n: int) -> None:
+    """Add ``n`` to function ``f``'s time series ``series`` in the bin of ``t_s`` [s]
+    (``FunctionStats.arrive``, ``throttle``, ``drop``, ...)."""
+    a.fb_i[series, f, bin_index(t_s, p.bin_width_s, p.n_bins)] += n
+
+
+@njit_inline
 def new_join(s, a, parent: int, remain: int) -> int:
     """An AllOf that resumes frame ``parent`` once ``remain`` processes have ended."""
     if s.n_free_join == 0:
@@ -259,11 +304,13 @@ def new_join(s, a, parent: int, remain: int) -> int:
     a.jn_i[JN_REMAIN, j] = remain
     a.jn_i[JN_MAX, j] = 0
     a.jn_i[JN_NEXT, j] = 0
+    a.jn_i[JN_RACE, j] = RACE_NONE
     return j
 
 
 @njit_inline
 def free_join(s, a, j: int) -> None:
+    """Give join ``j`` back to the free stack."""
     a.jn_free[s.n_free_join] = j
     s.n_free_join += 1
 

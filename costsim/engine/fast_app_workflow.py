@@ -20,6 +20,7 @@ from costsim.engine.fast_app_state import (
     FR_NOTIFY,
     FR_PC,
     FR_T0,
+    HPF,
     JN_FN,
     JN_MAX,
     JN_N,
@@ -64,7 +65,7 @@ def step_workflow(p, s, a, f: int) -> int:
         a.fr_f[FR_T0, f] = s.now_s
         fi[FR_PC, f] = 1
         return call(s, a, f, K_STATES, a.rt_i[RI_WF, r], r, 0, 0)
-    record(s, a, 4 * p.n_fn + r, ms_ceil(s.now_s - a.fr_f[FR_T0, f]))
+    record(s, a, HPF * p.n_fn + r, ms_ceil(s.now_s - a.fr_f[FR_T0, f]))
     return ret(s, a, f, s.val)
 
 
@@ -184,4 +185,5 @@ def step_attempt(p, s, a, f: int) -> int:
         a.rt_i[RI_RETRIED, r] += 1
         a.fn_i[FI_RETRIED, fn] += 1
     fi[FR_PC, f] = 1
+    a.edge_n[a.task_edge[r, fn]] += 1
     return call(s, a, f, K_F_TASK if p.fleet else K_INVOKE, fn, 0, 0, 0)

@@ -19,7 +19,7 @@ import numba.extending
 import numpy as np
 
 from costsim import meters
-from costsim.engine import metrics
+from costsim.engine import batches, metrics
 from costsim.engine.common import Chunk, OptionDraws, Progress
 from costsim.platforms import fleet_rules, rules, serverless_rules
 
@@ -34,6 +34,8 @@ njit_inline = numba.njit(  # type: ignore[call-overload]
 )
 
 billed_duration_s = njit(rules.billed_duration_s)
+# serverless_rules.idle_expired calls keep_alive_expired through its module global.
+numba.extending.register_jitable(rules.keep_alive_expired)
 keep_alive_expired = njit(rules.keep_alive_expired)
 # choose_warm calls prefer_warm through its module global: let compiled code resolve that name.
 numba.extending.register_jitable(rules.prefer_warm)
@@ -46,7 +48,14 @@ ms_ceil = njit(meters.ms_ceil)
 admits_new_instance = njit(serverless_rules.admits_new_instance)
 times_out = njit(serverless_rules.times_out)
 run_time_s = njit(serverless_rules.run_time_s)
+# idle_expired and retire_at_close_s call these through their module globals.
+numba.extending.register_jitable(serverless_rules.lifetime_reached)
+numba.extending.register_jitable(serverless_rules.idle_retire_s)
+lifetime_reached = njit(serverless_rules.lifetime_reached)
+idle_retire_s = njit(serverless_rules.idle_retire_s)
+idle_expired = njit(serverless_rules.idle_expired)
 retire_at_close_s = njit(serverless_rules.retire_at_close_s)
+continues_active_period = njit(serverless_rules.continues_active_period)
 # The fleet model's rules (see costsim.platforms.fleet_rules), compiled from the SimPy engine's.
 counts_in_latency = njit(rules.counts_in_latency)
 wait_expired = njit(fleet_rules.wait_expired)
@@ -81,6 +90,10 @@ latency_bucket = njit(metrics.latency_bucket)
 numba.extending.register_jitable(metrics.bin_index)
 bin_index = njit(metrics.bin_index)
 add_interval = njit(metrics.add_interval)
+# the batch tally's two recorders call batch_of through their module global
+numba.extending.register_jitable(batches.batch_of)
+batch_arrival = njit(batches.batch_arrival)
+batch_completion = njit(batches.batch_completion)
 
 #: Bits of the order key below the priority: ``order = priority << SEQ_BITS | sequence``.
 SEQ_BITS = 56

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     Chunk,
     Counters,
@@ -92,10 +93,15 @@ class _FleetRun:
     """The records of one fleet run, grown between kernel calls."""
 
     def __init__(
-        self, p: FleetPlatform, horizon_s: float, bins: TimeBins, latency: LatencyHistogram
+        self,
+        p: FleetPlatform,
+        horizon_s: float,
+        bins: TimeBins,
+        latency: LatencyHistogram,
+        batches: BatchWindows,
     ) -> None:
         self.prm = fleet_params(p, horizon_s, bins)
-        self.st = new_state(p, bins, latency)
+        self.st = new_state(p, bins, latency, batches)
         self.lifetimes = LifetimeTally()
         start_servers(self.prm, self.st, p.autoscale.minimum if p.autoscale else p.count)
 
@@ -123,6 +129,7 @@ def run_fleet(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a fleet of servers over the arrivals in ``chunks`` (compiled engine).
 
@@ -130,7 +137,7 @@ def run_fleet(
     draws are taken only for the ``random`` balancer, the one rule that reads them.
     """
     latency = LatencyHistogram()
-    fl = _FleetRun(platform, horizon_s, bins, latency)
+    fl = _FleetRun(platform, horizon_s, bins, latency, batches or BatchWindows.none())
     empty = np.zeros(0)
     for arr, dur, uni in chunk_arrays(chunks, draws, fl.prm.uses_uniforms, progress):
         fl.run(arr, dur, uni, False)
@@ -153,9 +160,9 @@ def run_fleet(
         latency=latency,
         bins=bins,
         meters=meters,
-        quantities={"instance_s": alive_s, "instances_launched": float(launched)},
         alive_s=alive_s,
         busy_s=busy_s,
         max_instances=int(st.max_instances[0]),
         capacity_per_instance=platform.workers,
+        batches=batches,
     )

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.fast_common import grow
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.platforms.fleet import FleetPlatform
@@ -102,6 +103,8 @@ class FleetState(NamedTuple):
     b_dropped: np.ndarray
     b_alive_s: np.ndarray
     b_busy_s: np.ndarray
+    batch_tally: np.ndarray  # (batches, 5), see costsim.engine.batches
+    batch_cfg: np.ndarray
 
 
 def fleet_params(p: FleetPlatform, horizon_s: float, bins: TimeBins) -> FleetParams:
@@ -137,8 +140,10 @@ def _zeros_i(n: int) -> np.ndarray:
     return np.zeros(n, dtype=np.int64)
 
 
-def new_state(p: FleetPlatform, bins: TimeBins, latency: LatencyHistogram) -> FleetState:
-    """An empty state for platform ``p``, measuring into ``bins`` and ``latency``.
+def new_state(
+    p: FleetPlatform, bins: TimeBins, latency: LatencyHistogram, batches: BatchWindows
+) -> FleetState:
+    """An empty state for platform ``p``, measuring into ``bins``, ``latency`` and ``batches``.
 
     Slots are allocated for the most servers the platform can have; no server is launched yet
     (see :func:`costsim.engine.fast_fleet_steps.start_servers`).
@@ -169,6 +174,7 @@ def new_state(p: FleetPlatform, bins: TimeBins, latency: LatencyHistogram) -> Fl
         g_slot=_zeros_i(n_slots), g_active=_zeros_i(n_slots), g_queued=_zeros_i(n_slots),
         lat_counts=latency.counts, b_arrivals=bins.arrivals, b_served=bins.served,
         b_dropped=bins.dropped, b_alive_s=bins.alive_s, b_busy_s=bins.busy_s,
+        batch_tally=batches.tally, batch_cfg=batches.cfg,
     )  # fmt: skip
     return with_nodes(st, 1024)
 

@@ -1,17 +1,18 @@
 """The steps of the compiled fleet model, each one compiled function over the two records.
 
-Arrival and the balancer's choice, start, completion, queue expiry and drops, launch, boot,
-retire, evaluation with scale-out and scale-in, and the close: the procedures of the SimPy
-reference (:mod:`costsim.engine.simpy_fleet`), written once for the compiled loop of
+Launch, boot, retire, evaluation with scale-out and scale-in, the event dispatch and the close,
+here; arrival and the balancer's choice, start, completion, queue expiry and drops in
+:mod:`costsim.engine.fast_fleet_queues`: the procedures of the SimPy reference
+(:mod:`costsim.engine.simpy_fleet`), written once for the compiled loop of
 :mod:`costsim.engine.fast_fleet`. They read the platform from :class:`FleetParams` and change
 only :class:`FleetState`; the predicates are the rules of :mod:`costsim.platforms.fleet_rules`.
 Steps are inlined into their callers (``njit_inline``): the records hold some fifty arrays, which
 a real call would pass one by one.
 
 numba's disk cache is keyed by the file a compiled function is defined in, not by the files of
-what it inlines or calls: after editing this file (or the rules), delete the ``fast_fleet.*``
-files in ``costsim/engine/__pycache__`` or the loop of :mod:`costsim.engine.fast_fleet` runs the
-steps it was compiled with.
+what it inlines or calls: after editing this file, the queues or the rules, delete the
+``fast_fleet*`` files in ``costsim/engine/__pycache__`` or the loop of
+:mod:`costsim.engine.fast_fleet` runs the steps it was compiled with.
 """
 
 from __future__ import annotations
@@ -19,218 +20,51 @@ from __future__ import annotations
 from costsim.engine.fast_common import (
     SEQ_BITS,
     add_interval,
-    bin_index,
-    busy_within_horizon_s,
-    choose_server,
     clip_to_horizon_s,
     cooldown_over,
-    counts_in_latency,
     desired_capacity,
     dropped_at_close_s,
     heap_pop,
-    heap_push,
-    latency_bucket,
     lifetime_s,
     metered_instance,
     ms_ceil,
     njit,
     njit_inline,
-    queue_full,
     scale_from_zero,
-    wait_expired,
     within_horizon,
 )
+from costsim.engine.fast_fleet_queues import (
+    EVENT_BOOT,
+    EVENT_COMPLETION,
+    EVENT_EVALUATION,
+    _complete,
+    _drop,
+    _next_from,
+    _pop_head,
+    _push,
+    _serve_head,
+    arrive,
+)
 from costsim.engine.fast_fleet_state import FleetParams, FleetState
-from costsim.platforms.rules import BALANCERS
 
-BALANCER_SHARED = BALANCERS.index("shared_queue")
-BALANCER_ROUND_ROBIN = BALANCERS.index("round_robin")
-BALANCER_RANDOM = BALANCERS.index("random")
-BALANCER_LEAST_CONNECTIONS = BALANCERS.index("least_connections")
-# Event priorities at equal times, as in the reference (completions are SimPy's URGENT).
-EVENT_COMPLETION, EVENT_BOOT, EVENT_EVALUATION = 0, 1, 2
-
-
-# -- queues ----------------------------------------------------------------------------------
-@njit_inline
-def _drop(prm: FleetParams, st: FleetState, t_s: float) -> None:
-    """Count a request dropped at ``t_s`` [s] (queue full, timed out, or no server left)."""
-    st.dropped[0] += 1
-    st.b_dropped[bin_index(t_s, prm.bin_width_s, prm.n_bins)] += 1
-    st.in_system[0] -= 1
-
-
-@njit_inline
-def _pop_head(st: FleetState, q: int) -> None:
-    """Unlink the head of queue ``q`` and return its node to the free list."""
-    node = st.q_head[q]
-    st.q_head[q] = st.nd_next[node]
-    st.q_len[q] -= 1
-    st.nd_next[node] = st.node_free[0]
-    st.node_free[0] = node
-
-
-@njit_inline
-def _next_from(prm: FleetParams, st: FleetState, q: int, now_s: float) -> bool:
-    """Drop the timed-out head of queue ``q``; return whether a request is left at its head."""
-    while st.q_len[q] > 0:
-        a_s = st.nd_arrival_s[st.q_head[q]]
-        if prm.has_queue_timeout and wait_expired(a_s, now_s, prm.queue_timeout_s):
-            _pop_head(st, q)
-            _drop(prm, st, a_s + prm.queue_timeout_s)
-            continue
-        return True
-    return False
-
-
-@njit_inline
-def _enqueue(prm: FleetParams, st: FleetState, q: int, t_s: float, d_s: float) -> None:
-    """Queue a request in ``q``, or drop it when the queue is full."""
-    _next_from(prm, st, q, t_s)
-    if prm.has_queue_limit and queue_full(st.q_len[q], prm.queue_limit):
-        _drop(prm, st, t_s)
-        return
-    node = st.node_free[0]
-    st.node_free[0] = st.nd_next[node]
-    st.nd_arrival_s[node] = t_s
-    st.nd_duration_s[node] = d_s
-    st.nd_next[node] = -1
-    if st.q_len[q] == 0:
-        st.q_head[q] = node
-    else:
-        st.nd_next[st.q_tail[q]] = node
-    st.q_tail[q] = node
-    st.q_len[q] += 1
-
-
-# -- requests --------------------------------------------------------------------------------
-@njit_inline
-def _push(st: FleetState, t_s: float, priority: int, slot: int, value: float) -> None:
-    """Schedule an event; events at equal times go by priority, then scheduling order."""
-    order = (priority << SEQ_BITS) | st.seq[0]
-    st.heap_n[0] = heap_push(
-        st.ev_t_s, st.ev_order, st.ev_slot, st.ev_value, st.heap_n[0], t_s, order, slot, value
-    )
-    st.seq[0] += 1
-
-
-@njit_inline
-def _add_window_busy(prm: FleetParams, st: FleetState, t0_s: float, t1_s: float) -> None:
-    """Busy seconds per evaluation period; periods already evaluated are never read again."""
-    period_s = prm.evaluation_period_s
-    mask = len(st.win_busy_s) - 1
-    k = int(t0_s // period_s)
-    while t0_s < t1_s:
-        edge_s = (k + 1) * period_s
-        if k >= st.win_next[0]:
-            st.win_busy_s[k & mask] += min(t1_s, edge_s) - t0_s
-        t0_s = edge_s
-        k += 1
-
-
-@njit_inline
-def _start(
-    prm: FleetParams, st: FleetState, slot: int, arrival_s: float, now_s: float, d_s: float
-) -> None:
-    """Start serving a request that arrived at ``arrival_s`` on ``slot`` at ``now_s`` [s]."""
-    st.sv_active[slot] += 1
-    latency_s = (now_s - arrival_s) + d_s
-    if counts_in_latency(arrival_s, prm.warmup_s):
-        st.lat_counts[latency_bucket(latency_s)] += 1
-        st.latency_total_s[0] += latency_s
-    end_s = now_s + d_s
-    weight = 1.0 / prm.workers
-    if end_s > now_s:
-        st.busy_s[0] += busy_within_horizon_s(now_s, end_s, prm.horizon_s, weight)
-        add_interval(st.b_busy_s, now_s, end_s, weight, prm.horizon_s, prm.bin_width_s, prm.n_bins)
-        if prm.autoscale:
-            _add_window_busy(prm, st, now_s, clip_to_horizon_s(end_s, prm.horizon_s))
-    _push(st, max(end_s, st.now_s[0]), EVENT_COMPLETION, slot, end_s)
-
-
-@njit_inline
-def _choose(prm: FleetParams, st: FleetState, t_s: float, u: float) -> tuple[int, int]:
-    """The balancer's choice for a request arriving at ``t_s``: (slot to start on or -1, queue).
-
-    Only serving servers take requests; with none, the request waits in the holding queue
-    (queue 0, which is also the shared queue). One pass gathers the candidates.
-    """
-    if prm.balancer == BALANCER_SHARED:
-        nf = 0
-        for j in range(st.n_alive[0]):
-            slot = st.order[j]
-            if st.sv_serving[slot] != 0 and st.sv_active[slot] < prm.workers:
-                st.g_slot[nf] = slot
-                st.g_active[nf] = st.sv_active[slot]
-                nf += 1
-        if nf > 0 and not _next_from(prm, st, 0, t_s):
-            k = choose_server(BALANCER_SHARED, st.g_active[:nf], st.g_queued[:0], 0, u)
-            return st.g_slot[k], 0
-        return -1, 0
-    m = 0
-    for j in range(st.n_alive[0]):
-        slot = st.order[j]
-        if st.sv_serving[slot] != 0:
-            st.g_slot[m] = slot
-            st.g_active[m] = st.sv_active[slot]
-            st.g_queued[m] = st.q_len[slot + 1]
-            m += 1
-    if m == 0:
-        return -1, 0
-    if prm.balancer == BALANCER_LEAST_CONNECTIONS and prm.has_queue_timeout:
-        # only requests still waiting count as connections
-        for j in range(m):
-            _next_from(prm, st, st.g_slot[j] + 1, t_s)
-            st.g_queued[j] = st.q_len[st.g_slot[j] + 1]
-    k = choose_server(prm.balancer, st.g_active[:m], st.g_queued[:m], st.rr[0], u)
-    if prm.balancer == BALANCER_ROUND_ROBIN:
-        st.rr[0] += 1
-    slot = st.g_slot[k]
-    if st.sv_active[slot] < prm.workers and not _next_from(prm, st, slot + 1, t_s):
-        return slot, slot + 1
-    return -1, slot + 1
-
-
-@njit_inline
-def arrive(prm: FleetParams, st: FleetState, t_s: float, d_s: float, u: float) -> None:
-    """Handle one arrival (the reference engine's ``_Fleet.arrive``)."""
-    st.arrived[0] += 1
-    st.b_arrivals[bin_index(t_s, prm.bin_width_s, prm.n_bins)] += 1
-    st.in_system[0] += 1
-    slot, q = _choose(prm, st, t_s, u)
-    if slot >= 0:
-        _start(prm, st, slot, t_s, t_s, d_s)
-    else:
-        _enqueue(prm, st, q, t_s, d_s)
-
-
-@njit_inline
-def _serve_head(prm: FleetParams, st: FleetState, slot: int, q: int, now_s: float) -> None:
-    """Start the request at the head of queue ``q`` on ``slot``."""
-    node = st.q_head[q]
-    a_s = st.nd_arrival_s[node]
-    d_s = st.nd_duration_s[node]
-    _pop_head(st, q)
-    _start(prm, st, slot, a_s, now_s, d_s)
-
-
-@njit_inline
-def _complete(prm: FleetParams, st: FleetState, slot: int, end_s: float) -> None:
-    """A request ends: the server takes the next of its own queue, then of the shared one."""
-    st.sv_active[slot] -= 1
-    st.in_system[0] -= 1
-    st.served[0] += 1
-    st.b_served[bin_index(end_s, prm.bin_width_s, prm.n_bins)] += 1
-    if _next_from(prm, st, slot + 1, end_s):
-        _serve_head(prm, st, slot, slot + 1, end_s)
-    elif _next_from(prm, st, 0, end_s):
-        _serve_head(prm, st, slot, 0, end_s)
+# arrive is a step of the loop too, kept importable from here
+__all__ = ["arrive", "close", "event", "room", "start_servers"]
 
 
 # -- servers ---------------------------------------------------------------------------------
 @njit_inline
 def _serving_changed(st: FleetState, now_s: float, delta: int) -> None:
-    """Integrate the serving servers up to ``now_s``, then change their number by ``delta``."""
+    """Integrate the serving servers up to ``now_s``, then change their number by ``delta``.
+
+    Parameters
+    ----------
+    st : FleetState
+        The run's state.
+    now_s : float
+        Now [s].
+    delta : int
+        Servers that start (+) or stop (-) serving.
+    """
     st.serving_integral_s[0] += st.serving[0] * (now_s - st.serving_at_s[0])
     st.serving_at_s[0] = now_s
     st.serving[0] += delta
@@ -238,7 +72,22 @@ def _serving_changed(st: FleetState, now_s: float, delta: int) -> None:
 
 @njit_inline
 def _launch(st: FleetState, now_s: float, serving: bool) -> int:
-    """Start a server in the first free slot at ``now_s`` (billing starts); return the slot."""
+    """Start a server in the first free slot at ``now_s`` (billing starts); return the slot.
+
+    Parameters
+    ----------
+    st : FleetState
+        The run's state.
+    now_s : float
+        Launch time [s].
+    serving : bool
+        Whether it serves at once (the initial servers) or boots first.
+
+    Returns
+    -------
+    int
+        The server's slot.
+    """
     slot = 0
     while st.sv_used[slot] != 0:
         slot += 1
@@ -259,7 +108,17 @@ def _launch(st: FleetState, now_s: float, serving: bool) -> int:
 
 @njit_inline
 def _boot(prm: FleetParams, st: FleetState, slot: int, server_id: int, now_s: float) -> None:
-    """A server finished booting: it serves, first from the holding queue."""
+    """A server finished booting: it serves, first from the holding queue.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    slot, server_id : int
+        The server's slot and id (a retired server's slot may hold another).
+    now_s : float
+        Now [s].
+    """
     if st.sv_used[slot] == 0 or st.sv_id[slot] != server_id:
         return
     st.sv_serving[slot] = 1
@@ -270,7 +129,17 @@ def _boot(prm: FleetParams, st: FleetState, slot: int, server_id: int, now_s: fl
 
 @njit_inline
 def _retire(prm: FleetParams, st: FleetState, slot: int, end_s: float) -> None:
-    """Meter a server's life and free its slot (the caller updates ``order``)."""
+    """Meter a server's life and free its slot (the caller updates ``order``).
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    slot : int
+        The server.
+    end_s : float
+        When it terminates [s].
+    """
     st.sv_used[slot] = 0
     if st.sv_serving[slot] != 0:
         _serving_changed(st, end_s, -1)
@@ -289,7 +158,17 @@ def _retire(prm: FleetParams, st: FleetState, slot: int, end_s: float) -> None:
 # -- autoscaling -----------------------------------------------------------------------------
 @njit_inline
 def _scale_out(prm: FleetParams, st: FleetState, now_s: float, n: int) -> None:
-    """Launch ``n`` servers; each serves once booted, unless its boot ends past the horizon."""
+    """Launch ``n`` servers; each serves once booted, unless its boot ends past the horizon.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    now_s : float
+        Now [s].
+    n : int
+        Servers to launch.
+    """
     boot_s = now_s + prm.boot_time_s
     for _ in range(n):
         slot = _launch(st, now_s, False)
@@ -300,7 +179,17 @@ def _scale_out(prm: FleetParams, st: FleetState, now_s: float, n: int) -> None:
 
 @njit_inline
 def _scale_in(prm: FleetParams, st: FleetState, now_s: float, n: int) -> None:
-    """Retire up to ``n`` idle servers, newest first; only a real retirement is an action."""
+    """Retire up to ``n`` idle servers, newest first; only a real retirement is an action.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    now_s : float
+        Now [s].
+    n : int
+        Most servers to retire.
+    """
     total = st.n_alive[0]
     retired = 0
     for j in range(total - 1, -1, -1):
@@ -322,7 +211,13 @@ def _scale_in(prm: FleetParams, st: FleetState, now_s: float, n: int) -> None:
 
 @njit_inline
 def _evaluate(prm: FleetParams, st: FleetState) -> None:
-    """Evaluation ``k``: target tracking on the utilisation of the window just ended."""
+    """Evaluation ``k``: target tracking on the utilisation of the window just ended.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    """
     k = st.eval_k[0]
     period_s = prm.evaluation_period_s
     now_s = k * period_s
@@ -353,7 +248,13 @@ def _evaluate(prm: FleetParams, st: FleetState) -> None:
 # -- the loop --------------------------------------------------------------------------------
 @njit_inline
 def event(prm: FleetParams, st: FleetState) -> None:
-    """Handle the first event on the heap: a completion, a boot or an evaluation."""
+    """Handle the first event on the heap: a completion, a boot or an evaluation.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    """
     now_s = st.ev_t_s[0]
     kind = st.ev_order[0] >> SEQ_BITS
     slot = st.ev_slot[0]
@@ -370,7 +271,18 @@ def event(prm: FleetParams, st: FleetState) -> None:
 
 @njit_inline
 def room(prm: FleetParams, st: FleetState) -> bool:
-    """Whether the heap and the lifetime buffer can take whatever one step may add."""
+    """Whether the heap and the lifetime buffer can take whatever one step may add.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+
+    Returns
+    -------
+    bool
+        False when the caller must grow the arrays before the next step.
+    """
     n_slots = len(st.sv_used)
     need_heap = max(prm.workers, n_slots) + 2
     heap_free = len(st.ev_t_s) - st.heap_n[0]
@@ -379,7 +291,13 @@ def room(prm: FleetParams, st: FleetState) -> bool:
 
 @njit
 def close(prm: FleetParams, st: FleetState) -> None:
-    """Drop what is still queued (no server left to run it), then retire every server."""
+    """Drop what is still queued (no server left to run it), then retire every server.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    """
     n = st.n_alive[0]
     for j in range(-1, n):
         q = 0 if j < 0 else st.order[j] + 1
@@ -394,7 +312,15 @@ def close(prm: FleetParams, st: FleetState) -> None:
 
 @njit
 def start_servers(prm: FleetParams, st: FleetState, n: int) -> None:
-    """The servers serving from time 0, and the first evaluation within the horizon."""
+    """The servers serving from time 0, and the first evaluation within the horizon.
+
+    Parameters
+    ----------
+    prm, st : FleetParams, FleetState
+        The platform's parameters and the run's state.
+    n : int
+        Servers serving from time 0.
+    """
     for _ in range(n):
         _launch(st, 0.0, True)
     if prm.autoscale and within_horizon(prm.evaluation_period_s, prm.horizon_s):

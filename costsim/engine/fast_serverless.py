@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     DENSE_MS,
     SERVERLESS_HISTOGRAMS,
@@ -24,7 +25,9 @@ from costsim.engine.common import (
     serverless_meters,
 )
 from costsim.engine.fast_common import chunk_arrays, grow, grow_rows, new_heap
+from costsim.engine.fast_serverless_loop import close, drain, idle_slots, run_chunk
 from costsim.engine.fast_serverless_state import (
+    ACTIVE_SINCE,
     ID,
     MRU,
     NEXT,
@@ -38,10 +41,10 @@ from costsim.engine.fast_serverless_state import (
     STATE,
     Arrays,
 )
-from costsim.engine.fast_serverless_steps import close, drain, idle_slots, run_chunk
 from costsim.engine.metrics import LatencyHistogram, TimeBins
 from costsim.meters import MsHistogram
 from costsim.platforms.serverless import ServerlessPlatform
+from costsim.platforms.serverless_rules import NO_PERIOD_S
 
 
 def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarray:
@@ -55,6 +58,7 @@ def params(p: ServerlessPlatform, horizon_s: float, bins: TimeBins) -> np.ndarra
     r["bin_width_s"] = bins.width_s
     r["warmup_s"] = p.latency_warmup_s
     r["timeout_s"] = p.timeout_s
+    r["max_lifetime_s"] = p.max_lifetime_s
     r["weight"] = 1.0 / p.instance_concurrency
     r["policy"] = p.reuse_code
     r["conc"] = p.instance_concurrency
@@ -74,7 +78,9 @@ class _Pool:
         self.state = np.zeros(1, dtype=STATE)
         s = self.state[0]
         s["tokens"] = p.scale_burst
+        s["idle_created_s"] = np.inf  # no idle on-demand instance yet
         n_prov = p.provisioned
+        most_prov = max(n for _, n in p.provisioned_steps)
         cap = max(64, 2 * n_prov)
         slot_f = np.zeros((4, cap))
         slot_i = np.zeros((5, cap), dtype=np.int64)
@@ -82,19 +88,26 @@ class _Pool:
         # provisioned instances: slots and ids 0.., alive, idle and ready from 0, all free
         slot_i[ID, :n_prov] = np.arange(n_prov)
         slot_i[PROV, :n_prov] = 1
+        slot_f[ACTIVE_SINCE, :n_prov] = NO_PERIOD_S
         if n_prov:
             slot_i[PREV, :n_prov] = np.arange(-1, n_prov - 1)
             slot_i[NEXT, :n_prov] = np.arange(1, n_prov + 1)
             slot_i[NEXT, n_prov - 1] = -1
             ends[P_HEAD], ends[P_TAIL] = 0, n_prov - 1
+        none = BatchWindows.none()  # the run sets its batches, if any
         slots_free = np.zeros(cap, dtype=np.int64)
         slots_free[: cap - n_prov] = np.arange(cap - 1, n_prov - 1, -1)
         s["n_free_slots"] = cap - n_prov
         s["nf_prov"] = n_prov
+        s["n_prov"] = s["pc_level"] = n_prov
+        f_prov = np.zeros(max(most_prov, 1), dtype=np.int64)
+        f_prov[:n_prov] = np.arange(n_prov)[:: int(self.params[0]["sign"])]
+        prov_stack = np.zeros(max(most_prov, 1), dtype=np.int64)
+        prov_stack[:n_prov] = np.arange(n_prov)
+        changes = p.provisioned_changes
         s["n_alive"] = s["next_id"] = s["max_instances"] = n_prov
         self.a = Arrays(
-            slot_f, slot_i, ends, slots_free,
-            np.ascontiguousarray(np.arange(max(n_prov, 1))[:: int(self.params[0]["sign"])]),
+            slot_f, slot_i, ends, slots_free, f_prov,
             np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64), np.zeros((2, cap)),
             *new_heap(256),
             np.zeros((len(SERVERLESS_HISTOGRAMS), DENSE_MS), dtype=np.int64),
@@ -102,6 +115,11 @@ class _Pool:
             np.zeros(0, dtype=np.int64),  # set per run
             bins.arrivals, bins.served, bins.cold_starts, bins.throttled, bins.alive_s,
             bins.busy_s,
+            np.array([t for t, _ in changes], dtype=np.float64),
+            np.array([n for _, n in changes], dtype=np.int64),
+            prov_stack,
+            none.tally,
+            none.cfg,
         )  # fmt: skip
         #: Values emptied from the overflow array, per histogram row.
         self.long_values = [MsHistogram() for _ in SERVERLESS_HISTOGRAMS]
@@ -128,16 +146,21 @@ class _Pool:
 
     def _needed(self) -> int:
         s = self.s
-        return int(s["heap_n"] + s["n_alive"] + 2)
+        return int(s["heap_n"] + 2 * s["n_alive"] + 2)
 
     def grow(self) -> None:
         """Make room for the next arrival: slots, heap or overflow, whichever is short."""
         s = self.s
         a = self.a
         cap = a.slot_f.shape[1]
-        if s["n_free_slots"] == 0:
+        want = max(1, int(s["need_slots"]))
+        if s["n_free_slots"] < want:
             new = 2 * cap
-            free = grow(np.arange(new - 1, cap - 1, -1, dtype=np.int64), new)
+            while new - cap + s["n_free_slots"] < want:
+                new *= 2
+            # the slots still free stay at the bottom of the stack, the new ones go on top
+            old = a.slots_free[: int(s["n_free_slots"])]
+            free = grow(np.concatenate((old, np.arange(new - 1, cap - 1, -1, dtype=np.int64))), new)
             a = a._replace(
                 slot_f=grow_rows(a.slot_f, new),
                 slot_i=grow_rows(a.slot_i, new),
@@ -146,7 +169,7 @@ class _Pool:
                 scratch=grow(a.scratch, new),
                 cand=grow_rows(a.cand, new),
             )
-            s["n_free_slots"] = new - cap
+            s["n_free_slots"] += new - cap
         if s["heap_n"] >= len(a.ht):
             n = 2 * len(a.ht)
             a = a._replace(ht=grow(a.ht, n), ho=grow(a.ho, n), ha=grow(a.ha, n), hv=grow(a.hv, n))
@@ -161,7 +184,8 @@ class _Pool:
     def finish(self) -> list[MsHistogram]:
         """Run the remaining completions, retire every instance; the histograms [ms]."""
         self._room(self._needed())
-        drain(self.params, self.state, self.a)
+        while not drain(self.params, self.state, self.a):
+            self.grow()
         # after the drain every alive instance is idle, so in an idle list
         slots = np.zeros(self.a.slot_f.shape[1], dtype=np.int64)
         slots = slots[: idle_slots(self.a, slots)]
@@ -181,6 +205,7 @@ def run_serverless(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a serverless pool over the arrivals in ``chunks`` (compiled engine).
 
@@ -197,6 +222,8 @@ def run_serverless(
     pool = _Pool(platform, horizon_s, bins)
     latency = LatencyHistogram()
     pool.a = pool.a._replace(lat_counts=latency.counts)
+    if batches is not None:
+        pool.a = pool.a._replace(batch_tally=batches.tally, batch_cfg=batches.cfg)
     cold = ColdDraws(platform.cold_start.sample, draws.cold)
     block = np.zeros(0)
     has_u = bool(pool.params[0]["has_u"])
@@ -228,8 +255,8 @@ def run_serverless(
             "alive_instance_s": float(s["alive_s"]),
             "busy_instance_s": float(s["busy_s"]),
             "active_instance_s": float(s["active_s"]),
-            "provisioned_instance_s": platform.provisioned * horizon_s,
         },
+        provisioned_steps=platform.provisioned_steps,
         counts={
             "provisioned_served": int(s["provisioned_served"]),
             "instances_launched": int(s["next_id"]),
@@ -245,4 +272,5 @@ def run_serverless(
         max_instances=int(s["max_instances"]),
         capacity_per_instance=platform.instance_concurrency,
         meters=meters,
+        batches=batches,
     )

@@ -1,17 +1,19 @@
-"""The compiled serverless loop and its model steps: the SimPy reference's semantics, in numba.
+"""The model steps of the compiled serverless loop: the SimPy reference's semantics, in numba.
 
-One event loop (:func:`run_chunk`) walks a chunk of arrivals and handles completions from an
-event heap in SimPy's order (time, then completions before arrivals, then scheduling order), so
-counts, meters, the latency histogram and the time bins come out exactly as the reference's.
-Each model step (arrive, pick, launch, start, finish, reclaim, retire, close) is one compiled
-function over one state record, the parameters record and the pool's arrays (see
-:mod:`costsim.engine.fast_serverless_state`), inlined into the loop by numba; the decisions
+One event loop (:func:`~costsim.engine.fast_serverless_loop.run_chunk`) walks a chunk of
+arrivals and handles completions from an event heap in SimPy's order (time, then completions
+before arrivals, then scheduling order), so counts, meters, the latency histogram and the time
+bins come out exactly as the reference's. Each model step (arrive, pick, launch, start, finish,
+reclaim, retire; the close is the loop's) is one compiled function over one state record, the
+parameters record and the pool's arrays (see :mod:`costsim.engine.fast_serverless_state`),
+inlined into the loop by numba; the decisions
 inside them are the rules of :mod:`costsim.platforms.rules` and
 :mod:`costsim.platforms.serverless_rules`, compiled.
 
 numba's disk cache is keyed by the file that defines each compiled function, not by the files
-of what it inlines or calls: after editing the state module or a rule, clear the cache
-(``find costsim -name '*.nb[ic]' -delete``) or the loop cached here keeps the old code.
+of what it inlines or calls: after editing this file, the state module or a rule, clear the
+cache (``find costsim -name '*.nb[ic]' -delete``) or the loop of
+:mod:`costsim.engine.fast_serverless_loop` keeps the old code.
 
 Where the reference looks at every instance on every arrival, the loop keeps structures that
 reach the same decisions looking only at the instances that can matter:
@@ -20,7 +22,10 @@ reach the same decisions looking only at the instances that can matter:
   ``slot_i``: id, active requests, provisioned, idle-list links);
 * two *idle lists*, on-demand and provisioned instances with no request, each in the order they
   became idle (completions come in time order, so each list is sorted by idle time): the
-  instances whose keep-alive ran out are at the head of the on-demand one;
+  instances whose keep-alive ran out are at the head of the on-demand one; those past their
+  maximum lifetime can be anywhere in it, so the state keeps a lower bound of the earliest
+  creation time in it (``idle_created_s``) and the list is searched only once that bound is
+  past the lifetime;
 * the *free sets*, one per list: the instances with a free slot (``active <
   instance_concurrency``), in id order (descending for ``reuse: oldest``, so that the pick is
   at the end).
@@ -47,19 +52,23 @@ from costsim.engine.common import DENSE_MS
 from costsim.engine.fast_common import (
     add_interval,
     admits_new_instance,
+    batch_arrival,
+    batch_completion,
     bin_index,
     bucket_refill,
     busy_within_horizon_s,
     clip_to_horizon_s,
+    continues_active_period,
     counts_in_latency,
     heap_pop,
     heap_push,
+    idle_expired,
+    idle_retire_s,
     keep_alive_expired,
     latency_bucket,
+    lifetime_reached,
     ms_ceil,
-    njit,
     njit_inline,
-    retire_at_close_s,
     run_time_s,
     times_out,
 )
@@ -87,11 +96,22 @@ from costsim.engine.fast_serverless_state import (
     list_unlink,
     mru_in_list,
 )
+from costsim.platforms.serverless_rules import NO_PERIOD_S
 
 
 @njit_inline
 def _record(s, a, row: int, value_ms: int) -> None:
-    """Count ``value_ms`` [ms] in histogram ``row`` (the caller made room in the overflow)."""
+    """Count ``value_ms`` [ms] in histogram ``row`` (the caller made room in the overflow).
+
+    Parameters
+    ----------
+    s, a : record
+        The pool's state and arrays.
+    row : int
+        The histogram (``H_DUR``, ``H_INIT``, ``H_LIFE``, ...).
+    value_ms : int
+        The value, rounded up to a whole millisecond [ms].
+    """
     if value_ms < DENSE_MS:
         a.hist[row, value_ms] += 1
     else:
@@ -101,8 +121,40 @@ def _record(s, a, row: int, value_ms: int) -> None:
 
 
 @njit_inline
+def _close_period(s, a, slot: int) -> None:
+    """Record the open activity period of ``slot``, which ended when it last went idle.
+
+    Parameters
+    ----------
+    s, a : record
+        The pool's state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    slot : int
+        The instance's slot.
+    """
+    since_s = a.slot_f[ACTIVE_SINCE, slot]
+    if since_s == NO_PERIOD_S:
+        return
+    period_s = a.slot_f[IDLE, slot] - since_s
+    s.active_s += period_s
+    _record(s, a, H_PACTIVE if a.slot_i[PROV, slot] else H_ACTIVE, ms_ceil(period_s))
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
+
+
+@njit_inline
 def _retire(p, s, a, slot: int, end_s: float) -> None:
-    """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s]."""
+    """Account for the instance in ``slot`` alive from its creation to ``end_s`` [s].
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    slot : int
+        The instance's slot.
+    end_s : float
+        When it retires [s]; its life is metered up to the horizon.
+    """
+    if a.slot_i[ACTIVE, slot] == 0:
+        _close_period(s, a, slot)
     created_s = a.slot_f[CREATED, slot]
     end_s = clip_to_horizon_s(end_s, p.horizon_s)
     if end_s > created_s:
@@ -113,21 +165,27 @@ def _retire(p, s, a, slot: int, end_s: float) -> None:
 
 @njit_inline
 def _finish(p, s, a) -> None:
-    """Complete the first request on the heap: free its share of the instance, count it."""
+    """Complete the first request on the heap: free its share of the instance, count it.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    """
     s.now_s = a.ht[0]
     code = a.ha[0]
     end_s = a.hv[0]
     s.heap_n = heap_pop(a.ht, a.ho, a.ha, a.hv, s.heap_n)
-    slot = code >> 1
+    slot = code >> 2
     active = a.slot_i[ACTIVE, slot] - 1
     a.slot_i[ACTIVE, slot] = active
     prov = a.slot_i[PROV, slot]
     if active == 0:
+        # the activity period stays open: the next request may continue it
         a.slot_f[IDLE, slot] = end_s
-        period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]
-        s.active_s += period_s
-        _record(s, a, H_PACTIVE if prov else H_ACTIVE, ms_ceil(period_s))
         list_push(a, slot, prov)
+        if not prov:
+            s.idle_created_s = min(s.idle_created_s, a.slot_f[CREATED, slot])
     if not p.lean and active == p.conc - 1:
         if prov:
             s.nf_prov = free_insert(a.f_prov, s.nf_prov, slot, a.slot_i, p.sign)
@@ -137,31 +195,100 @@ def _finish(p, s, a) -> None:
         s.timed_out += 1
         return
     s.served += 1
-    if prov:
+    if code & 2:  # started on a provisioned instance: its duration is metered there
         s.provisioned_served += 1
     a.b_served[bin_index(end_s, p.bin_width_s, p.n_bins)] += 1
 
 
 @njit_inline
-def _reclaim(p, s, a, t_s: float) -> None:
-    """Retire, in id order, every idle instance whose keep-alive has run out by ``t_s`` [s]."""
-    ka_s = p.keep_alive_s
+def _by_id(a, m: int, slot: int) -> int:
+    """Insert ``slot`` into the first ``m`` scratch entries, kept in id order.
+
+    Parameters
+    ----------
+    a : record
+        The pool's arrays (:mod:`costsim.engine.fast_serverless_state`).
+    m : int
+        Entries of ``a.scratch`` in use.
+    slot : int
+        The instance's slot.
+
+    Returns
+    -------
+    int
+        The new count, ``m + 1``.
+    """
     si = a.slot_i
     scratch = a.scratch
+    # insertion sort by id: usually one or two instances expire at a time
+    j = m
+    while j > 0 and si[ID, scratch[j - 1]] > si[ID, slot]:
+        scratch[j] = scratch[j - 1]
+        j -= 1
+    scratch[j] = slot
+    return m + 1
+
+
+@njit_inline
+def _aged_out(p, s, a, t_s: float) -> int:
+    """Move every idle on-demand instance past its lifetime at ``t_s`` [s] from the idle list
+    to the scratch (in id order). Resets ``idle_created_s`` to the earliest creation among
+    those left.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Now [s].
+
+    Returns
+    -------
+    int
+        How many instances were moved to the scratch.
+    """
+    sf = a.slot_f
     m = 0
+    earliest_s = np.inf
+    slot = a.ends[O_HEAD]
+    while slot >= 0:
+        nxt = a.slot_i[NEXT, slot]
+        if idle_expired(sf[CREATED, slot], sf[IDLE, slot], t_s, p.keep_alive_s, p.max_lifetime_s):
+            list_unlink(a, slot, 0)
+            m = _by_id(a, m, slot)
+        else:
+            earliest_s = min(earliest_s, sf[CREATED, slot])
+        slot = nxt
+    s.idle_created_s = earliest_s
+    return m
+
+
+@njit_inline
+def _reclaim(p, s, a, t_s: float) -> None:
+    """Retire, in id order, every idle on-demand instance whose keep-alive has run out or that
+    has reached its lifetime by ``t_s`` [s].
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Now [s].
+    """
+    ka_s = p.keep_alive_s
+    si = a.slot_i
+    m = 0
+    if lifetime_reached(s.idle_created_s, t_s, p.max_lifetime_s):
+        m = _aged_out(p, s, a, t_s)
+    # the idle list is in idle order: the instances whose keep-alive ran out are at its head
     while a.ends[O_HEAD] >= 0 and keep_alive_expired(a.slot_f[IDLE, a.ends[O_HEAD]], t_s, ka_s):
         slot = a.ends[O_HEAD]
         list_unlink(a, slot, 0)
-        # insertion sort by id: usually one or two instances expire at a time
-        j = m
-        while j > 0 and si[ID, scratch[j - 1]] > si[ID, slot]:
-            scratch[j] = scratch[j - 1]
-            j -= 1
-        scratch[j] = slot
-        m += 1
+        m = _by_id(a, m, slot)
     for j in range(m):
-        slot = scratch[j]
-        _retire(p, s, a, slot, a.slot_f[IDLE, slot] + ka_s)
+        slot = a.scratch[j]
+        end_s = idle_retire_s(a.slot_f[CREATED, slot], a.slot_f[IDLE, slot], ka_s, p.max_lifetime_s)
+        _retire(p, s, a, slot, end_s)
         if not p.lean:
             k = free_find(a.f_other, s.nf_other, p.sign * si[ID, slot], si, p.sign)
             s.nf_other = free_remove(a.f_other, s.nf_other, k)
@@ -172,7 +299,22 @@ def _reclaim(p, s, a, t_s: float) -> None:
 
 @njit_inline
 def _pick(p, s, a, t_s: float, u: float) -> int:
-    """Slot of the warm instance to use (provisioned first), or -1."""
+    """Slot of the warm instance to use (provisioned first), or -1.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Arrival time [s].
+    u : float
+        A uniform draw in [0, 1), read for ``reuse: random``.
+
+    Returns
+    -------
+    int
+        The slot, taken off its idle list (and free set when full); -1 when none is free.
+    """
     if p.lean:
         for lst in (1, 0):
             tail = a.ends[2 * lst + 1]
@@ -201,13 +343,28 @@ def _pick(p, s, a, t_s: float, u: float) -> int:
 
 @njit_inline
 def _launch(p, s, a, t_s: float, init_s: float) -> int:
-    """Start a new on-demand instance at ``t_s`` [s], ready after ``init_s`` [s]; its slot."""
+    """Start a new on-demand instance at ``t_s`` [s], ready after ``init_s`` [s]; its slot.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s : float
+        Launch time [s].
+    init_s : float
+        Its cold start [s].
+
+    Returns
+    -------
+    int
+        The slot of the new instance.
+    """
     s.n_free_slots -= 1
     slot = a.slots_free[s.n_free_slots]
     a.slot_f[CREATED, slot] = t_s
     a.slot_f[IDLE, slot] = t_s
     a.slot_f[READY, slot] = t_s + init_s
-    a.slot_f[ACTIVE_SINCE, slot] = t_s
+    a.slot_f[ACTIVE_SINCE, slot] = NO_PERIOD_S
     a.slot_i[ID, slot] = s.next_id
     a.slot_i[ACTIVE, slot] = 0
     a.slot_i[PROV, slot] = 0
@@ -223,8 +380,21 @@ def _launch(p, s, a, t_s: float, init_s: float) -> int:
 
 @njit_inline
 def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
-    """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start."""
-    if a.slot_i[ACTIVE, slot] == 0:
+    """Run a request arriving at ``t_s`` [s] on ``slot``, after ``init_s`` [s] of cold start.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    slot : int
+        The instance's slot.
+    t_s, dur_s, init_s : float
+        Arrival time, duration and cold start (0 when warm) [s].
+    """
+    if a.slot_i[ACTIVE, slot] == 0 and not continues_active_period(
+        a.slot_f[ACTIVE_SINCE, slot], a.slot_f[IDLE, slot], t_s
+    ):
+        _close_period(s, a, slot)
         a.slot_f[ACTIVE_SINCE, slot] = t_s
     a.slot_i[ACTIVE, slot] += 1
     timed_out = times_out(dur_s, p.timeout_s)
@@ -234,21 +404,36 @@ def _start(p, s, a, slot: int, t_s: float, dur_s: float, init_s: float) -> None:
     if not timed_out and counts_in_latency(t_s, p.warmup_s):
         a.lat_counts[latency_bucket(latency_s)] += 1
         s.lat_total_s += latency_s
+    if not timed_out:
+        batch_completion(a.batch_tally, a.batch_cfg, t_s, end_s)
     _record(s, a, H_PDUR if a.slot_i[PROV, slot] else H_DUR, ms_ceil(run_s))
     if end_s > t_s:
         s.busy_s += busy_within_horizon_s(t_s, end_s, p.horizon_s, p.weight)
         add_interval(a.b_busy, t_s, end_s, p.weight, p.horizon_s, p.bin_width_s, p.n_bins)
-    code = 2 * slot + (1 if timed_out else 0)
+    code = 4 * slot + 2 * a.slot_i[PROV, slot] + (1 if timed_out else 0)
     s.heap_n = heap_push(a.ht, a.ho, a.ha, a.hv, s.heap_n, max(end_s, s.now_s), s.seq, code, end_s)
     s.seq += 1
 
 
 @njit_inline
 def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> None:
-    """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle."""
+    """The reference's ``_Pool.arrive``: reclaim, then a warm instance, a new one or a throttle.
+
+    Parameters
+    ----------
+    p, s, a : record
+        The pool's parameters, state and arrays (:mod:`costsim.engine.fast_serverless_state`).
+    t_s, dur_s : float
+        Arrival time and duration [s].
+    u : float
+        A uniform draw in [0, 1), read for ``reuse: random``.
+    cold : numpy.ndarray
+        The block of cold-start durations [s], read from ``s.cold_pos`` on.
+    """
     b = bin_index(t_s, p.bin_width_s, p.n_bins)
     s.arrived += 1
     a.b_arrivals[b] += 1
+    batch_arrival(a.batch_tally, a.batch_cfg, t_s)
     _reclaim(p, s, a, t_s)
     slot = _pick(p, s, a, t_s, u)
     init_s = 0.0
@@ -265,76 +450,3 @@ def _arrive(p, s, a, t_s: float, dur_s: float, u: float, cold: np.ndarray) -> No
         slot = _launch(p, s, a, t_s, init_s)
         a.b_cold[b] += 1
     _start(p, s, a, slot, t_s, dur_s, init_s)
-
-
-@njit
-def run_chunk(arr, dur, cold, uni, start: int, params, state, a) -> int:
-    """Simulate arrivals ``start..`` of a chunk; return the index reached.
-
-    ``arr``/``dur`` are arrival times and durations [s], ``cold`` a block of cold-start
-    durations [s] read from ``state.cold_pos`` on, ``uni`` one uniform per request (read only
-    for ``reuse: random``). Stops before an arrival that could find no free slot, no room on
-    the heap or in the overflow array, or no cold-start draw left.
-    """
-    p = params[0]
-    s = state[0]
-    n = len(arr)
-    hcap = len(a.ht)
-    ocap = a.overflow.shape[1]
-    n_cold = len(cold)
-    for i in range(start, n):
-        # an arrival records at most one value per completion before it, per reclaimed
-        # instance and two of its own
-        if (
-            s.n_free_slots == 0
-            or s.heap_n >= hcap
-            or s.cold_pos >= n_cold
-            or s.ov_n + s.heap_n + s.n_alive + 2 > ocap
-        ):
-            return i
-        t_s = arr[i]
-        if t_s > s.now_s:
-            while s.heap_n > 0 and a.ht[0] <= t_s:
-                _finish(p, s, a)
-            s.now_s = t_s
-        _arrive(p, s, a, t_s, dur[i], uni[i] if p.has_u else 0.0, cold)
-    return n
-
-
-@njit
-def drain(params, state, a) -> None:
-    """Run the remaining completions."""
-    p = params[0]
-    s = state[0]
-    while s.heap_n > 0:
-        _finish(p, s, a)
-
-
-@njit
-def idle_slots(a, out: np.ndarray) -> int:
-    """Write the slots of both idle lists into ``out``; return how many."""
-    k = 0
-    for lst in (1, 0):
-        j = a.ends[2 * lst]
-        while j >= 0:
-            out[k] = j
-            k += 1
-            j = a.slot_i[NEXT, j]
-    return k
-
-
-@njit
-def close(params, state, a, slots: np.ndarray) -> None:
-    """Retire the instances in ``slots`` (every one alive, in id order): the reference's close."""
-    p = params[0]
-    s = state[0]
-    for slot in slots:
-        end_s = retire_at_close_s(
-            a.slot_i[ACTIVE, slot],
-            a.slot_i[PROV, slot] != 0,
-            a.slot_f[IDLE, slot],
-            p.keep_alive_s,
-            p.horizon_s,
-        )
-        _retire(p, s, a, slot, end_s)
-    s.n_alive = 0

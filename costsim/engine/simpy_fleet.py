@@ -30,6 +30,7 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import (
     Chunk,
     Counters,
@@ -99,6 +100,7 @@ class _Fleet:
         self.serving_integral = 0.0
         self.serving_at_s = 0.0
         self.last_action_s = -np.inf
+        self.batches = BatchWindows.none()
         first = p.autoscale.minimum if p.autoscale is not None else p.count
         for _ in range(first):
             self._launch(0.0, serving=True)
@@ -173,6 +175,7 @@ class _Fleet:
         if counts_in_latency(arrival_s, self.p.latency_warmup_s):
             self.latency.add(latency_s)
         end_s = now_s + dur_s
+        self.batches.completion(arrival_s, end_s)
         weight = 1.0 / self.p.workers
         if end_s > now_s:
             self.busy_s += busy_within_horizon_s(now_s, end_s, self.horizon_s, weight)
@@ -196,6 +199,7 @@ class _Fleet:
         p = self.p
         self.counters.arrived += 1
         self.bins.arrivals[self.bins.index(t_s)] += 1
+        self.batches.arrival(t_s)
         self.in_system += 1
         serving = [s for s in self.servers if s.serving]
         if not serving:
@@ -296,8 +300,11 @@ def run_fleet(
     horizon_s: float,
     bins: TimeBins,
     progress: Progress | None = None,
+    batches: BatchWindows | None = None,
 ) -> EngineOutput:
     """Simulate a fleet of servers over the arrivals in ``chunks``.
+
+    ``batches``, when given, is filled with each batch's arrivals and completions.
 
     Requests still waiting when the horizon ends are served (the run drains), so every arrival
     ends served or dropped. Each instance's lifetime within the horizon is metered (never
@@ -305,6 +312,8 @@ def run_fleet(
     """
     env = simpy.Environment()
     fleet = _Fleet(env, platform, horizon_s, bins)
+    if batches is not None:
+        fleet.batches = batches
 
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:
@@ -345,9 +354,9 @@ def run_fleet(
         latency=fleet.latency,
         bins=bins,
         meters=meters,
-        quantities={"instance_s": fleet.alive_s, "instances_launched": float(fleet.next_id)},
         alive_s=fleet.alive_s,
         busy_s=fleet.busy_s,
         max_instances=fleet.max_instances,
         capacity_per_instance=platform.workers,
+        batches=batches,
     )

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from costsim.fields import MAX_INSTANCES
+from costsim.kinds.app_fleet import FleetAppHost
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
 from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
 from costsim.meters import Meters
@@ -57,6 +58,25 @@ class BareMetalKind(OptionKind[BareMetalOption]):
     ) -> FleetPlatform:
         """A fixed fleet, billed for the whole horizon (lead time is days: it cannot follow)."""
         return fleet_platform(opt, self.servers(opt, ctx), None, ctx)
+
+    def application(
+        self, opt: BareMetalOption, ctx: OptionContext, cats: CatalogSet
+    ) -> FleetAppHost:
+        """The application as one service on the servers (:mod:`costsim.kinds.app_fleet`),
+        ``count`` or as many as the peak needs at ``sizing_utilization``."""
+        count = opt.count or servers_for_peak(
+            ctx.peak_rps(),
+            ctx.mean_duration_s(),
+            opt.workers + (opt.background_workers or 0),
+            opt.sizing_utilization,
+        )
+        machine = {"key": opt.server, "kinds": ["server"], "field": "server"}
+        pricing = {
+            "rating": "servers",
+            "commitment_months": opt.commitment_months,
+            "ops_usd_per_server_month": opt.ops_usd_per_server_month,
+        }
+        return FleetAppHost(opt, ctx, cats, machine, count, pricing)
 
     def pricing_spec(self, opt: BareMetalOption, resolved: Resolved) -> PricingSpec:
         """The server, with overrides, the commitment and an operations cost per server."""

@@ -27,6 +27,7 @@ from costsim.pricing.registry import CatalogSet
 
 if TYPE_CHECKING:
     from costsim.engine.metrics import TimeBins
+    from costsim.kinds.app_hosting import AppHost
     from costsim.traffic.chunk import Chunk
 
 #: The option model an adapter is written for.
@@ -54,12 +55,12 @@ class OptionContext:
     @property
     def horizon_s(self) -> float:
         """Simulated time [s]."""
-        return float(self.scenario.horizon)
+        return float(self.scenario.horizon_s)
 
     @property
     def warmup_s(self) -> float:
         """Requests arriving before this time [s] are left out of latency statistics."""
-        return float(self.scenario.warmup)
+        return float(self.scenario.warmup_s)
 
     @property
     def traffic(self) -> Any:
@@ -293,6 +294,17 @@ class OptionKind(ABC, Generic[OptionT]):
             The option as written in the scenario file (to tell defaults from choices).
         """
         return []
+
+    def application(self, opt: OptionT, ctx: OptionContext, cats: CatalogSet) -> AppHost:
+        """How the option hosts the scenario's application: its engine plan (checked against
+        the application), its run, its usage and its words (:mod:`costsim.kinds.app_hosting`).
+
+        Raises
+        ------
+        InputError
+            At the option's field for what the kind cannot host.
+        """
+        raise ctx.error(f"a {self.name} option does not run applications", "kind")
 
     @abstractmethod
     def describe(self, option: Mapping[str, Any]) -> str:

@@ -29,7 +29,9 @@ class FleetOption(Strict):
     workers: int = Field(default=1, ge=1, le=100_000)
     balancer: Balancer = "shared_queue"
     queue_limit: int | None = Field(default=None, ge=0, le=10**9)
-    queue_timeout: DurationS | None = Field(default=None, ge=0, le=MAX_SPAN_S)
+    queue_timeout_s: DurationS | None = Field(
+        default=None, ge=0, le=MAX_SPAN_S, alias="queue_timeout"
+    )
     prices: PriceOverrides = Field(default_factory=dict)
     #: For an application scenario: slots per server kept for asynchronous jobs (queued sends);
     #: without them, jobs share the ``workers`` with requests.
@@ -64,7 +66,7 @@ def fleet_platform(
         workers=opt.workers,
         balancer=opt.balancer,
         queue_limit=opt.queue_limit,
-        queue_timeout_s=opt.queue_timeout,
+        queue_timeout_s=opt.queue_timeout_s,
         autoscale=autoscale,
         latency_warmup_s=ctx.warmup_s,
     )

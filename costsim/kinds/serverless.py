@@ -4,252 +4,97 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from costsim.application.schema import FunctionSettings
-from costsim.errors import InputError
-from costsim.fields import (
-    MAX_INSTANCES,
-    MAX_SPAN_S,
-    DurationS,
-    Name,
-    OneOf,
-    PriceOverrides,
-    SizeMB,
-    Strict,
-)
+from costsim.kinds.app_hosting import function_product
+from costsim.kinds.app_serverless import ServerlessAppHost, function_of
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate
+from costsim.kinds.serverless_catalog import (
+    extra_item,
+    function_item,
+    max_lifetime_s,
+    product_limits,
+)
+from costsim.kinds.serverless_option import (
+    Extra,
+    ExtraSpec,
+    LifetimeS,
+    ReusePolicy,
+    ScaleRate,
+    ServerlessOption,
+    lifetime_or_off,
+)
 from costsim.meters import Meters
-from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.schedule import provisioned_steps
 from costsim.platforms.serverless import ServerlessPlatform, duration_factor
 from costsim.pricing.bill import ExtraSpec as PricedExtra
 from costsim.pricing.bill import PricingSpec
-from costsim.pricing.catalog import AddonItem, Catalog, FunctionItem
+from costsim.pricing.catalog import FunctionItem
 from costsim.pricing.registry import CatalogSet
-from costsim.stats.distributions import Distribution, Lognormal
 from costsim.traffic.chunk import Chunk
 
 if TYPE_CHECKING:
     from costsim.engine.metrics import TimeBins
 
-#: Reuse policy of warm instances: a name of ``costsim.platforms.rules.REUSE_POLICIES``.
-ReusePolicy = Annotated[
-    str,
-    BeforeValidator(OneOf(tuple(REUSE_POLICIES), "reuse policy")),
-    WithJsonSchema({"type": "string", "enum": list(REUSE_POLICIES)}),
+
+__all__ = [
+    "Extra",
+    "ExtraSpec",
+    "LifetimeS",
+    "ReusePolicy",
+    "ScaleRate",
+    "ServerlessKind",
+    "ServerlessOption",
+    "extra_item",
+    "function_item",
+    "lifetime_or_off",
+    "max_lifetime_s",
+    "product_limits",
 ]
 
 
-class ScaleRate(Strict):
-    """A token bucket on new instances: at most ``instances`` new ones per ``per`` seconds.
-
-    AWS Lambda allows 1,000 new execution environments every 10 s per function.
-    """
-
-    instances: int = Field(ge=1, le=MAX_INSTANCES)
-    per: DurationS = Field(gt=0)
-
-
-class Extra(Strict):
-    """A priced add-on of a serverless option, billed alongside each invocation.
-
-    Written as a plain add-on key (``api-gateway-http``) or as a mapping. ``key`` names an add-on
-    catalog item; ``catalog`` + ``item`` name any catalog item, e.g. ``{catalog:
-    aws-step-functions, item: standard}``. ``per_request`` multiplies every quantity the extra is
-    rated on: 6 state transitions per execution, or 0.05 authorizer calls per API call when 95 %
-    hit the authorizer cache. ``transitions`` is the option's requests (one workflow execution
-    each) before the multiplier. ``free_tier`` overrides the option's setting for this extra.
-    """
-
-    key: str | None = None
-    catalog: str | None = None
-    item: str | None = None
-    per_request: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
-    free_tier: bool | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Extra:
-        if (self.key is None) == (self.catalog is None):
-            raise ValueError("an extra needs either key or catalog (with item), not both")
-        if self.catalog is not None and self.item is None:
-            raise ValueError(f"extra from catalog {self.catalog!r} needs an item")
-        return self
-
-    @property
-    def label(self) -> str:
-        """How the extra is named in outputs: its key, or ``catalog/item``, with the factor."""
-        name = self.key if self.key is not None else f"{self.catalog}/{self.item}"
-        return name if self.per_request == 1.0 else f"{name} x{self.per_request:g}"
-
-
-def _extra(value: Any) -> Any:
-    return {"key": value} if isinstance(value, str) else value
-
-
-ExtraSpec = Annotated[Extra, BeforeValidator(_extra)]
-
-
-class ServerlessOption(Strict):
-    """Functions billed per invocation (AWS Lambda, Azure Functions, Cloud Run, ...)."""
-
-    name: Name
-    kind: Literal["serverless"]
-    provider: str = "aws-lambda"
-    arch: Literal["x86_64", "arm64"] = "x86_64"
-    #: The priced variant of the provider's catalog, for products that are not split by
-    #: architecture (``consumption`` for azure-functions, ``request-based`` for gcp-cloud-run,
-    #: ``standard`` for cloudflare-workers); ``arch`` chooses it otherwise.
-    plan: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
-    memory: SizeMB = Field(default=128.0, gt=0)
-    cold_start: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", median=0.25, p99=0.9)
-    )
-    keep_alive: DurationS = Field(default=600.0, ge=0, le=MAX_SPAN_S)
-    concurrency_limit: int = Field(default=1000, ge=1, le=MAX_INSTANCES)
-    #: New instances per period; unset, the product's published rate (Lambda: 1,000 per 10 s).
-    scale_rate: ScaleRate | None = None
-    #: Longest an invocation may run; unset, the product's limit (Lambda: 15 min). A longer one
-    #: holds its instance that long, is billed that long and is counted ``timed_out``.
-    timeout: DurationS | None = Field(default=None, gt=0, le=86400.0)
-    reuse: ReusePolicy = "mru"
-    provisioned_concurrency: int = Field(default=0, ge=0)
-    instance_concurrency: int = Field(default=1, ge=1, le=1000)
-    # products bill in steps of 1 ms to 1 min; an hour is a generous bound that keeps billed
-    # durations (and their sums) finite
-    billing_granularity: DurationS | None = Field(default=None, gt=0, le=3600)
-    init_billed: bool | None = None
-    free_tier: bool = True
-    ephemeral_storage: SizeMB = Field(default=512.0, ge=0)
-    extras: list[ExtraSpec] = Field(default_factory=list)
-    prices: PriceOverrides = Field(default_factory=dict)
-    #: Per-function settings for an application scenario: ``{ingest: {memory: 1GB}}``.
-    functions: dict[str, FunctionSettings] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _provisioned_within_limit(self) -> ServerlessOption:
-        if self.provisioned_concurrency > self.concurrency_limit:
-            raise ValueError("provisioned_concurrency cannot exceed concurrency_limit")
-        return self
-
-
-def function_item(
-    opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet
-) -> tuple[Catalog, FunctionItem]:
-    """The function product ``opt`` names (``provider`` and ``plan`` or ``arch``), checked.
-
-    Raises
-    ------
-    InputError
-        At ``provider``, ``plan``/``arch`` or ``memory`` of the option.
-    """
-    try:
-        cat = cats.get(opt.provider)
-    except InputError as exc:
-        raise ctx.error(exc.message, "provider") from None
-    if cat.kind != "function":
-        raise ctx.error(
-            f"catalog {opt.provider!r} is a {cat.kind} catalog, not a function product",
-            "provider",
-        )
-    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
-    item = cat.items.get(key)
-    if not isinstance(item, FunctionItem):
-        have = ", ".join(cat.items)
-        raise ctx.error(f"{opt.provider} has no {field} {key!r}; have {have}", field)
-    lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
-    if not lo <= opt.memory <= hi:
-        raise ctx.error(
-            f"{opt.provider} memory must be within {lo:g}-{hi:g} MB, got {opt.memory:g} MB",
-            "memory",
-        )
-    return cat, item
-
-
-def extra_item(
-    extra: Extra, j: int, ctx: OptionContext, cats: CatalogSet
-) -> tuple[Catalog, AddonItem | FunctionItem]:
-    """The catalog item behind extra ``j`` of a serverless option.
-
-    Raises
-    ------
-    InputError
-        At ``extras.J`` of the option.
-    """
-    try:
-        if extra.key is not None:
-            cat, name = cats.find_item(extra.key, ("addon",))
-            item = cat.items[name]
-        else:
-            assert extra.catalog is not None and extra.item is not None
-            cat = cats.get(extra.catalog)
-            if extra.item not in cat.items:
-                have = ", ".join(cat.items)
-                raise InputError(f"{extra.catalog} has no item {extra.item!r}; have {have}")
-            item = cat.items[extra.item]
-    except InputError as exc:
-        raise ctx.error(exc.message, "extras", j) from None
-    assert isinstance(item, AddonItem | FunctionItem)
-    return cat, item
-
-
-def product_limits(
-    opt: ServerlessOption, item: FunctionItem, ctx: OptionContext
-) -> dict[str, float]:
-    """The timeout [s] and scale rate (burst, per second) the pool runs with: the option's where
-    it sets them, else the product's published limits (none: unlimited).
-
-    Raises
-    ------
-    InputError
-        At ``timeout`` when it is above what the product allows.
-    """
-    lim = item.limits
-    if opt.timeout is not None and lim.timeout_s is not None and opt.timeout > lim.timeout_s:
-        raise ctx.error(
-            f"{opt.provider} allows invocations of at most {lim.timeout_s:g} s, got "
-            f"{opt.timeout:g} s",
-            "timeout",
-        )
-    timeout_s = opt.timeout if opt.timeout is not None else lim.timeout_s
-    out: dict[str, float] = {"timeout_s": math.inf if timeout_s is None else float(timeout_s)}
-    if opt.scale_rate is not None:
-        out["scale_burst"] = float(opt.scale_rate.instances)
-        out["scale_rate_per_s"] = opt.scale_rate.instances / opt.scale_rate.per
-    elif lim.scale_instances is not None and lim.scale_per_s is not None:
-        out["scale_burst"] = float(lim.scale_instances)
-        out["scale_rate_per_s"] = lim.scale_instances / lim.scale_per_s
-    return out
-
-
 def serverless_platform(
-    opt: ServerlessOption, warmup_s: float = 0.0, limits: Mapping[str, Any] | None = None
+    opt: ServerlessOption,
+    warmup_s: float = 0.0,
+    limits: Mapping[str, Any] | None = None,
+    min_ready: int = 0,
+    horizon_s: float = 0.0,
 ) -> ServerlessPlatform:
     """The pool model for a serverless option (no billing rule: rating reads its meters).
 
-    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate
-    (or none) and no timeout apply.
+    ``limits`` are those of :func:`product_limits`; without them the option's own scale rate and
+    lifetime (or none) and no timeout apply. ``min_ready`` always-ready instances are kept at
+    all times (the product's minimum), whatever the option's provisioned concurrency. The
+    ``provisioned_schedule`` is turned into change points over ``horizon_s`` [s].
     """
+    steps = provisioned_steps(
+        max(opt.provisioned_concurrency, min_ready),
+        tuple(w.window() for w in opt.provisioned_schedule),
+        horizon_s,
+    )
     lim = dict(limits or {})
+    lim.setdefault("max_lifetime_s", max_lifetime_s(opt, None))
     if opt.scale_rate is not None:
         lim.setdefault("scale_burst", float(opt.scale_rate.instances))
-        lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per)
+        lim.setdefault("scale_rate_per_s", opt.scale_rate.instances / opt.scale_rate.per_s)
     burst = float(lim.get("scale_burst", math.inf))
     rate = float(lim.get("scale_rate_per_s", math.inf))
     return ServerlessPlatform(
-        memory_mb=opt.memory,
+        memory_mb=opt.memory_mb,
         cold_start=opt.cold_start,
-        keep_alive_s=opt.keep_alive,
+        keep_alive_s=opt.keep_alive_s,
         concurrency_limit=opt.concurrency_limit,
         scale_burst=burst,
         scale_rate_per_s=rate,
         reuse=opt.reuse,
-        provisioned=opt.provisioned_concurrency,
+        provisioned=steps[0][1],
+        provisioned_changes=steps[1:],
         instance_concurrency=opt.instance_concurrency,
         latency_warmup_s=warmup_s,
         timeout_s=float(lim.get("timeout_s", math.inf)),
+        max_lifetime_s=float(lim["max_lifetime_s"]),
     )
 
 
@@ -267,12 +112,12 @@ def granularity_ms(opt: ServerlessOption, ctx: OptionContext) -> int | None:
     InputError
         At ``billing_granularity`` when it is not a whole number of milliseconds.
     """
-    if opt.billing_granularity is None:
+    if opt.billing_granularity_s is None:
         return None
-    gran_ms = whole_ms(opt.billing_granularity)
+    gran_ms = whole_ms(opt.billing_granularity_s)
     if gran_ms is None:
         raise ctx.error(
-            f"{opt.billing_granularity * 1000:g} ms is not a whole number of milliseconds; "
+            f"{opt.billing_granularity_s * 1000:g} ms is not a whole number of milliseconds; "
             "give one such as 1ms or 100ms",
             "billing_granularity",
         )
@@ -280,10 +125,10 @@ def granularity_ms(opt: ServerlessOption, ctx: OptionContext) -> int | None:
 
 
 def workload_cpu_s(workload: Any, meters: Meters) -> float | None:
-    """CPU time of the served requests [s]: ``served x workload.cpu_time``, or the CPU-bound
+    """CPU time of the served requests [s]: ``served x workload.cpu_time_s``, or the CPU-bound
     share of the measured durations; None when the workload says nothing about CPU."""
-    if workload.cpu_time is not None:
-        return float(meters.counts.get("served", 0)) * workload.cpu_time
+    if workload.cpu_time_s is not None:
+        return float(meters.counts.get("served", 0)) * workload.cpu_time_s
     if workload.cpu_bound > 0:
         ms = sum(
             meters.histograms[h].total_ms
@@ -311,6 +156,15 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def resolve(self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet) -> Resolved:
         """The function item and every extra's item (see :func:`function_item`)."""
         cat, item = function_item(opt, ctx, cats)
+        for j, w in enumerate(opt.provisioned_schedule):
+            if w.count > opt.concurrency_limit:
+                raise ctx.error(
+                    f"a window's count ({w.count}) cannot exceed concurrency_limit "
+                    f"({opt.concurrency_limit})",
+                    "provisioned_schedule",
+                    j,
+                    "count",
+                )
         extras = []
         for j, extra in enumerate(opt.extras):
             acat, aitem = extra_item(extra, j, ctx, cats)
@@ -318,12 +172,36 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         settings = {"granularity_ms": granularity_ms(opt, ctx), **product_limits(opt, item, ctx)}
         return Resolved(cat, item, tuple(extras), settings)
 
+    def application(
+        self, opt: ServerlessOption, ctx: OptionContext, cats: CatalogSet
+    ) -> ServerlessAppHost:
+        """One pool per function under the account's limit (:mod:`costsim.kinds.app_serverless`),
+        with the product's limits where the option sets none."""
+        item = function_product(cats, function_of(opt), ctx.scenario.error, ctx.index)[1]
+        return ServerlessAppHost(opt, ctx, item, product_limits(opt, item, ctx))
+
     def platform(
         self, opt: ServerlessOption, resolved: Resolved, ctx: OptionContext
     ) -> ServerlessPlatform:
         """The pool model (no billing rule: rating reads the meters its engine emits), with the
-        product's limits where the option sets none."""
-        return serverless_platform(opt, ctx.warmup_s, resolved.settings)
+        product's limits where the option sets none.
+
+        A product that always bills some instances (``min_instances``: Azure Premium keeps at
+        least one) runs them as always-ready instances that serve, so that scale-out instances
+        start only beyond them, as on the product.
+        """
+        item = resolved.item
+        assert isinstance(item, FunctionItem)
+        try:
+            return serverless_platform(
+                opt,
+                ctx.warmup_s,
+                resolved.settings,
+                min_ready=item.billing.min_instances,
+                horizon_s=ctx.horizon_s,
+            )
+        except ValueError as exc:  # a cron window firing too often over the horizon
+            raise ctx.error(str(exc), "provisioned_schedule") from None
 
     def requests(
         self, opt: ServerlessOption, chunks: Iterable[Chunk], ctx: OptionContext
@@ -331,7 +209,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         """Durations scaled by the CPU share the option's memory buys, and on arm64 by the
         workload's ``arm64_speedup``."""
         w = ctx.workload
-        factor = duration_factor(opt.memory, w.reference_memory, w.cpu_bound, w.threads)
+        factor = duration_factor(opt.memory_mb, w.reference_memory_mb, w.cpu_bound, w.threads)
         if opt.arch == "arm64":
             # only where the workload says arm64 runs it faster (or slower)
             factor /= w.arm64_speedup
@@ -368,20 +246,20 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         if resolved.settings.get("granularity_ms") is not None:
             config["billing_granularity_ms"] = resolved.settings["granularity_ms"]
         config.update(
-            memory_mb=opt.memory,
+            memory_mb=opt.memory_mb,
             arch=opt.arch,
-            ephemeral_storage_mb=opt.ephemeral_storage,
+            ephemeral_storage_mb=opt.ephemeral_storage_mb,
             init_billed=self._init_billed(opt, resolved),
-            provisioned_concurrency=opt.provisioned_concurrency,
+            provisioned_concurrency=opt.most_provisioned,
             instance_concurrency=opt.instance_concurrency,
-            response_mb=ctx.workload.payload,
+            response_mb=ctx.workload.payload_mb,
         )
         return config
 
     def add_workload_meters(self, meters: Meters, ctx: OptionContext) -> None:
         """Response bytes (every served response carries the payload out) and CPU time."""
         served = meters.counts.get("served", 0)
-        meters.totals.setdefault("bytes_out", served * ctx.workload.payload * 1024.0**2)
+        meters.totals.setdefault("bytes_out", served * ctx.workload.payload_mb * 1024.0**2)
         cpu_s = workload_cpu_s(ctx.workload, meters)
         if cpu_s is not None:
             meters.totals.setdefault("cpu_s", cpu_s)
@@ -389,7 +267,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
     def detail(
         self, opt: ServerlessOption, resolved: Resolved, platform: Any, meters: Meters
     ) -> dict[str, object]:
-        """Provider, memory, keep-alive, billing rounding and extras."""
+        """Provider, memory, keep-alive, maximum lifetime, billing rounding and extras."""
         item = resolved.item
         assert isinstance(item, FunctionItem)
         gran_ms = resolved.settings.get("granularity_ms")
@@ -398,8 +276,12 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         return {
             "provider": opt.provider,
             "arch": opt.arch,
-            "memory_mb": opt.memory,
-            "keep_alive_s": opt.keep_alive,
+            "memory_mb": opt.memory_mb,
+            "keep_alive_s": opt.keep_alive_s,
+            # null: never recycled
+            "max_lifetime_s": None
+            if math.isinf(platform.max_lifetime_s)
+            else platform.max_lifetime_s,
             "billing_granularity_ms": gran_ms
             if gran_ms is not None
             else item.billing.granularity_ms,
@@ -409,9 +291,7 @@ class ServerlessKind(OptionKind[ServerlessOption]):
 
     def estimate(self, opt: ServerlessOption, ctx: OptionContext, requests: float) -> SizeEstimate:
         """At most the provisioned instances plus one per request, up to the account limit."""
-        return SizeEstimate(
-            instances=opt.provisioned_concurrency + min(opt.concurrency_limit, requests)
-        )
+        return SizeEstimate(instances=opt.most_provisioned + min(opt.concurrency_limit, requests))
 
     def cost_driver(self, bins: TimeBins) -> np.ndarray:
         """Served requests per bin: a function's bill follows its invocations."""

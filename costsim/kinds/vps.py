@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from costsim.fields import MAX_INSTANCES, MAX_PHASE_S, DurationS, Strict
+from costsim.kinds.app_fleet import FleetAppHost
 from costsim.kinds.base import OptionContext, OptionKind, Resolved, SizeEstimate, finite
 from costsim.kinds.fleet import FleetOption, fleet_estimate, fleet_platform, machine_item
 from costsim.meters import Meters
@@ -22,9 +23,11 @@ class Autoscale(Strict):
     min: int = Field(default=1, ge=0, le=MAX_INSTANCES)
     max: int = Field(default=10, ge=1, le=MAX_INSTANCES)
     target_utilization: float = Field(default=0.6, gt=0, le=1)
-    boot_time: DurationS = Field(default=60.0, ge=0, le=MAX_PHASE_S)
-    cooldown: DurationS = Field(default=300.0, ge=0, le=MAX_PHASE_S)
-    evaluation_period: DurationS = Field(default=60.0, gt=0, le=MAX_PHASE_S)
+    boot_time_s: DurationS = Field(default=60.0, ge=0, le=MAX_PHASE_S, alias="boot_time")
+    cooldown_s: DurationS = Field(default=300.0, ge=0, le=MAX_PHASE_S, alias="cooldown")
+    evaluation_period_s: DurationS = Field(
+        default=60.0, gt=0, le=MAX_PHASE_S, alias="evaluation_period"
+    )
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Autoscale:
@@ -71,6 +74,18 @@ class VpsKind(OptionKind[VpsOption]):
         """The VM type ``instance`` names, from a ``vm`` catalog."""
         return machine_item(opt.instance, "vm", "instance", ctx, cats)
 
+    def application(self, opt: VpsOption, ctx: OptionContext, cats: CatalogSet) -> FleetAppHost:
+        """The application as one service on a fixed fleet (:mod:`costsim.kinds.app_fleet`);
+        an autoscaled group is refused (the application engine's fleet is fixed)."""
+        if opt.autoscale is not None:
+            raise ctx.error(
+                "autoscaling is not simulated for applications yet; give a fixed count",
+                "autoscale",
+            )
+        machine = {"key": opt.instance, "kinds": ["vm"], "field": "instance"}
+        pricing = {"rating": "machines", "savings_plan_discount": opt.savings_plan_discount}
+        return FleetAppHost(opt, ctx, cats, machine, opt.fixed_count, pricing)
+
     def platform(self, opt: VpsOption, resolved: Resolved, ctx: OptionContext) -> FleetPlatform:
         """A fixed fleet, or a target-tracking group starting at its minimum."""
         autoscale = None
@@ -78,7 +93,12 @@ class VpsKind(OptionKind[VpsOption]):
         if opt.autoscale is not None:
             a = opt.autoscale
             autoscale = AutoscalePolicy(
-                a.min, a.max, a.target_utilization, a.boot_time, a.cooldown, a.evaluation_period
+                a.min,
+                a.max,
+                a.target_utilization,
+                a.boot_time_s,
+                a.cooldown_s,
+                a.evaluation_period_s,
             )
             count = a.min
         return fleet_platform(opt, count, autoscale, ctx)
@@ -113,7 +133,7 @@ class VpsKind(OptionKind[VpsOption]):
         if opt.autoscale is not None:
             # evaluations run until the horizon and then until the fleet drains
             drain_s = finite(ctx.horizon_s + 20 * finite(ctx.mean_duration_s()))
-            events = finite(drain_s / opt.autoscale.evaluation_period)
+            events = finite(drain_s / opt.autoscale.evaluation_period_s)
         return fleet_estimate(opt, instances, ctx, requests, events)
 
     def assumptions(

@@ -47,6 +47,20 @@ def keep_alive_expired(idle_since_s: float, now_s: float, keep_alive_s: float) -
     """Whether an instance idle since ``idle_since_s`` has been reclaimed by ``now_s``.
 
     An instance is still warm at exactly ``idle_since_s + keep_alive_s``.
+
+    Parameters
+    ----------
+    idle_since_s : float
+        When the instance last became idle [s].
+    now_s : float
+        The time asked about [s].
+    keep_alive_s : float
+        How long an idle instance stays warm [s].
+
+    Returns
+    -------
+    bool
+        True once the idle time exceeds the keep-alive.
     """
     return now_s - idle_since_s > keep_alive_s
 
@@ -130,6 +144,13 @@ def bucket_refill(
         Bucket size (the burst of new instances allowed at once).
     rate_per_s : float
         Refill rate [tokens/s].
+    last_s, now_s : float
+        When the bucket last held ``tokens``, and now [s].
+
+    Returns
+    -------
+    float
+        Tokens at ``now_s``, at most ``capacity`` (a full bucket when the rate is infinite).
     """
     if rate_per_s == math.inf:
         return capacity  # explicit: (now - last) * inf is NaN when no time has passed
@@ -186,6 +207,22 @@ def desired_capacity(
     """Target tracking: instances needed to bring utilisation to its target.
 
     ``ceil(serving * utilization / target)``, clamped to ``[minimum, maximum]``.
+
+    Parameters
+    ----------
+    serving : int
+        Instances serving requests [instances].
+    utilization : float
+        Their measured utilisation over the last evaluation period [1].
+    target_utilization : float
+        The utilisation the policy steers to [1].
+    minimum, maximum : int
+        Bounds of the group [instances].
+
+    Returns
+    -------
+    int
+        Desired number of instances.
     """
     want = math.ceil(serving * utilization / target_utilization - 1e-9) if serving else 0
     return max(minimum, min(maximum, want))
@@ -196,6 +233,18 @@ def counts_in_latency(arrival_s: float, warmup_s: float) -> bool:
 
     Requests arriving before the warm-up ends (``warmup_s`` [s]) are counted and billed but
     left out of latency, on every model.
+
+    Parameters
+    ----------
+    arrival_s : float
+        Arrival time of the request [s].
+    warmup_s : float
+        End of the warm-up [s].
+
+    Returns
+    -------
+    bool
+        True when the request arrived at or after the end of the warm-up.
     """
     return arrival_s >= warmup_s
 
@@ -205,11 +254,38 @@ def busy_within_horizon_s(start_s: float, end_s: float, horizon_s: float, weight
 
     Only the part within the horizon [s] counts; ``weight`` is the share of an instance one
     request holds (``1 / instance_concurrency`` or ``1 / workers``).
+
+    Parameters
+    ----------
+    start_s, end_s : float
+        When service starts and ends [s].
+    horizon_s : float
+        End of the simulated time [s].
+    weight : float
+        Share of an instance the request holds [1].
+
+    Returns
+    -------
+    float
+        Busy instance-seconds within the horizon [s].
     """
     return weight * (min(end_s, horizon_s) - min(start_s, horizon_s))
 
 
 def clip_to_horizon_s(t_s: float, horizon_s: float) -> float:
     """A time [s] cut at the horizon: nothing after it is measured (an instance's alive time,
-    a busy period feeding the autoscaler)."""
+    a busy period feeding the autoscaler).
+
+    Parameters
+    ----------
+    t_s : float
+        A time [s].
+    horizon_s : float
+        End of the simulated time [s].
+
+    Returns
+    -------
+    float
+        ``min(t_s, horizon_s)`` [s].
+    """
     return min(t_s, horizon_s)

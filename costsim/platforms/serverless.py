@@ -30,7 +30,12 @@ class ServerlessPlatform:
     reuse : str
         Warm-instance policy, one of :data:`REUSE_POLICIES`.
     provisioned : int
-        Always-warm instances (provisioned concurrency).
+        Always-warm instances (provisioned concurrency) from time 0.
+    provisioned_changes : tuple of (float, int)
+        Later changes of that count from a schedule: ``(t_s, count)``, ``t_s`` rising [s]. A
+        rise adds warm provisioned instances at ``t_s`` (no cold start); a fall turns the
+        newest provisioned instances into on-demand ones, which serve on and are reclaimed
+        after ``keep_alive_s`` of idleness like any other.
     instance_concurrency : int
         Requests one instance serves at once.
     latency_warmup_s : float
@@ -38,6 +43,11 @@ class ServerlessPlatform:
     timeout_s : float
         Function timeout [s]: a longer request holds its instance this long and is counted
         ``timed_out``, not served (``inf``: no timeout).
+    max_lifetime_s : float
+        Age [s] at which the platform recycles an on-demand instance even when it is busy: from
+        then on it takes no new request, finishes those in flight and is retired
+        (:func:`~costsim.platforms.serverless_rules.lifetime_reached`). Provisioned instances
+        are replaced warm and never age out. ``inf``: never recycled.
 
     No billing rule lives here: engines measure meters and rating prices them.
     """
@@ -53,6 +63,14 @@ class ServerlessPlatform:
     instance_concurrency: int
     latency_warmup_s: float = 0.0
     timeout_s: float = math.inf
+    provisioned_changes: tuple[tuple[float, int], ...] = ()
+    max_lifetime_s: float = math.inf
+
+    @property
+    def provisioned_steps(self) -> tuple[tuple[float, int], ...]:
+        """The provisioned count over time: ``(t_s, count)`` from 0 [s] (see
+        :func:`costsim.platforms.schedule.provisioned_steps`)."""
+        return ((0.0, self.provisioned), *self.provisioned_changes)
 
     @property
     def reuse_code(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,14 @@ from costsim.pricing.bill import rate
 from costsim.pricing.models import month_factor
 from costsim.pricing.registry import CatalogSet
 from costsim.results import CostBreakdown, cost_dict, dump_meters, dump_summary
+
+#: Re-prices an application option: ``(summary option, meters entry, catalogs) -> (cost,
+#: versions, dates)``, rewriting the option's per-function and per-service costs in place
+#: (:func:`costsim.appsim.reprice.reprice_application`, passed in from above this layer).
+RateApplication = Callable[
+    [dict[str, Any], dict[str, Any], CatalogSet],
+    tuple[CostBreakdown, dict[str, str], dict[str, str]],
+]
 
 
 @dataclass
@@ -66,6 +75,7 @@ def reprice_run(
     cats: CatalogSet,
     timeseries_csv: str | None = None,
     added_files: list[str] | None = None,
+    rate_application: RateApplication | None = None,
 ) -> Repriced:
     """Price a stored run's meters again and rewrite its cost fields.
 
@@ -82,6 +92,9 @@ def reprice_run(
     added_files : list of str, optional
         Catalog files given for this re-price (absolute), recorded in ``meters.json`` so that
         a later re-price starts from these catalogs, as a re-run with them would record.
+    rate_application : callable, optional
+        Re-prices an option of an application run (see :data:`RateApplication`); without it
+        such a run is refused.
     """
     if meters_doc.get("format") != METERS_FORMAT:
         raise InputError(
@@ -98,11 +111,17 @@ def reprice_run(
             raise InputError(f"meters.json has no meters for option {name!r}")
         entry = stored[name]
         meters = Meters.from_json(entry)
-        bill = rate(meters, cats)
-        cost = CostBreakdown(bill.components, bill.versions)
+        if "application" in entry:
+            if rate_application is None:
+                raise InputError(f"option {name!r} is an application's; reprice it from the CLI")
+            cost, used, as_of = rate_application(option, entry, cats)
+        else:
+            bill = rate(meters, cats)
+            cost = CostBreakdown(bill.components, bill.versions)
+            used, as_of = bill.versions, bill.dates
         option["cost_usd"] = cost_dict(cost)
-        versions.update(bill.versions)
-        dates.update(bill.dates)
+        versions.update(used)
+        dates.update(as_of)
         horizon_cost = float(cost.total / month_factor(meters.horizon_s))
         costs[name] = (horizon_cost, [float(x) for x in entry.get("cost_share", [])])
     summary["catalogs"] = dict(sorted(versions.items()))
@@ -136,9 +155,16 @@ def _timeseries(text: str, costs: dict[str, tuple[float, list[float]]]) -> str:
 
 
 def reprice_folder(
-    folder: Path, files: list[str | Path] | None = None, pins: dict[str, str] | None = None
+    folder: Path,
+    files: list[str | Path] | None = None,
+    pins: dict[str, str] | None = None,
+    rate_application: RateApplication | None = None,
 ) -> tuple[Repriced, list[str]]:
-    """Re-price the run in ``folder``; returns the new texts and the file names to write."""
+    """Re-price the run in ``folder``; returns the new texts and the file names to write.
+
+    ``rate_application`` re-prices the options of an application run (see
+    :func:`reprice_run`).
+    """
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder written by 'costsim run --out'")
     summary = load_json(folder / "summary.json")
@@ -149,7 +175,7 @@ def reprice_folder(
     cats = catalogs_for_meters(meters_doc, list(added), dict(pins or {}))
     ts_path = folder / "timeseries.csv"
     ts = ts_path.read_text(encoding="utf-8") if ts_path.exists() else None
-    out = reprice_run(summary, meters_doc, cats, ts, added)
+    out = reprice_run(summary, meters_doc, cats, ts, added, rate_application)
     names = ["summary.json", "meters.json"]
     names += ["timeseries.csv"] if out.timeseries_csv is not None else []
     return out, names

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.output import write_atomic
+from costsim.report.adr_app import application_blocks
 from costsim.report.adr_common import (
     add_assumptions,
     break_even,
@@ -37,7 +38,9 @@ from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
 from costsim.report.sensitivity import sensitivity_blocks
 from costsim.report.sweep_fallback import draw_missing
+from costsim.result_format import batch_words
 from costsim.slo import SloRule, pick, run_outcome
+from costsim.units import elapsed_words, format_duration, span_words
 
 __all__ = ["point_mean", "report_date", "sweep_document", "usd", "write_report"]
 
@@ -82,6 +85,7 @@ def _facts(o: dict[str, Any]) -> list[str]:
         f"{req['dropped']:,} ({pct(req['dropped'], n)})",
         f"**Instances:** mean {o['instances']['mean']:.2f}, max {o['instances']['max']}; "
         + utilisation_words(o),
+        *([f"**Batches:** {batch_words(o['batches'])}"] if o.get("batches") else []),
     ]
 
 
@@ -114,6 +118,14 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) 
     word = "meets" if verdict == "Good" else "misses"
     limit = f"p99 {ms(rule.p99_ms)}, " if rule.p99_ms is not None else ""
     out.append(f"{verdict}, because it {word} the SLO ({limit}{rule.lost_words()})")
+    b = o.get("batches")
+    if b and b["releases"]:
+        on_time = b["finished_within_window"]
+        out.append(
+            f"{'Good' if on_time else 'Bad'}, because "
+            + ("every batch" if on_time else "not every batch")
+            + f" finished within the {elapsed_words(b['window_s'])} window"
+        )
     if o["utilization"] < 0.2 and pays_for_idle(o["kind"]):
         out.append(f"Bad, because {idle_pct(o['utilization'])} of the paid capacity sits idle")
     if o["requests"]["cold_starts"]:
@@ -137,17 +149,25 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     question = question_lines(s.get("scenario_file", "")) or [s.get("description", "")]
     doc.add(Para(md_escape(sentence(" ".join(q.removeprefix("Question: ") for q in question)))))
     arrived = options[0]["requests"]["arrived"]
-    days = s["horizon_s"] / 86400
     doc.add(
         Para(
             f"Traffic: {s.get('traffic', '?')}. The simulation replays {arrived:,} requests over "
-            f"{days:g} days ({arrived / s['horizon_s']:,.3g} req/s on average); costs are scaled "
-            "to a 730-hour month."
+            f"{span_words(s['horizon_s'])} ({arrived / s['horizon_s']:,.3g} req/s on average); "
+            "costs are scaled to a 730-hour month."
         )
     )
     doc.add(Heading(2, "Decision Drivers"))
+    window = options[0].get("batches")
     drivers = [
         slo_driver(rule),
+        *(
+            [
+                f"**Batch window:** every batch done within {elapsed_words(window['window_s'])} "
+                "of its release (the makespan, first arrival to last completion, says how close)"
+            ]
+            if window
+            else []
+        ),
         "**Cost:** the monthly bill at the simulated traffic, from dated price catalogs",
         "**Operational load:** what the team has to run, patch and size",
     ]
@@ -172,6 +192,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
             + f", at {usd(chosen['cost_usd']['total'])} per month ({vs})"
         )
     doc.add(Para(f'Chosen option: "{chosen["name"]}", because {because}.'))
+    if chosen.get("batches"):
+        doc.add(Para(sentence(batch_words(chosen["batches"])) + "."))
     doc.add(Image("cost", "Monthly cost per option, components stacked"))
     doc.add(Heading(3, "Consequences"))
     cons = []
@@ -220,6 +242,8 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    for block in application_blocks(options):
+        doc.add(block)
     blocks = sensitivity_blocks(out.folder, chosen["name"], options)
     if blocks:
         doc.add(Heading(2, "Sensitivity: what would change the decision"))
@@ -242,7 +266,8 @@ def reproduce_command(out: Output, folder_arg: str) -> str:
         )
         first = (
             f"costsim sweep {scenario} {vary} --replications {s.get('replications', 1)} "
-            f"--engine {engine} --out {folder_arg}"
+            f"--horizon {format_duration(float(s['horizon_s']))} --engine {engine} "
+            f"--out {folder_arg}"
         )
     else:
         first = f"costsim run {scenario} --seed {s['seed']} --engine {engine} --out {folder_arg}"
@@ -260,23 +285,31 @@ def write_report(
     """Write ``report.md`` (and ``report.html``) into a run or sweep folder.
 
     Charts the record needs are drawn when the folder lacks them. ``sensitivity(folder,
-    summary)``, when given, writes the run's ``sensitivity.json`` first (``costsim report``
-    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity`, which simulates the scenario
-    file again under each factor); the record then has a sensitivity section.
+    summary)``, when given, writes the folder's ``sensitivity.json`` first (``costsim report``
+    passes :func:`costsim.sweep.sensitivity.ensure_sensitivity` for a run, which simulates the
+    scenario file again under each factor, and
+    :func:`costsim.sweep.crossover_sensitivity.ensure_sweep_sensitivity` for a sweep, which
+    searches each crossover again under each factor); the record then has a sensitivity
+    section.
     Returns the files written.
     """
     out = load_output(folder)
     written: list[Path] = []
     if out.kind == "run":
+        from costsim.report.app_charts import APP_CHART_STEMS
         from costsim.report.charts import run_charts
 
         if sensitivity is not None:
             written += sensitivity(folder, out.summary)
 
-        stems = ("cost", "latency", "latency_cdf", "instances")
+        stems: tuple[str, ...] = ("cost", "latency", "latency_cdf", "instances")
+        if any(o.get("routes") for o in out.summary["options"]):
+            stems += APP_CHART_STEMS
         if not all((folder / f"{st}.svg").exists() for st in stems):
             written += run_charts(result_from_output(out), folder)
     else:
+        if sensitivity is not None:
+            written += sensitivity(folder, out.summary)
         written += draw_missing(out.summary, out.crossovers, folder)
     command = reproduce_command(out, folder.as_posix())
     day = report_date(out.summary, date)

@@ -11,6 +11,7 @@ from typing import Any
 from costsim.kinds import KINDS, OptionKind
 from costsim.report.doc import Bullets, Code, Document, Heading, Para, Table
 from costsim.slo import SloRule
+from costsim.units import elapsed_words
 
 
 def _kind(name: str) -> OptionKind[Any] | None:
@@ -65,7 +66,10 @@ def usd(x: float) -> str:
 
 
 def ms(x: float) -> str:
-    """Milliseconds for people."""
+    """A latency given in milliseconds, for people: ``40.2 ms``, ``850 ms``, and from 10 s on
+    in larger units (``5 min 5 s``, not ``304,838 ms``)."""
+    if x >= 10_000:
+        return elapsed_words(x / 1000)
     return f"{x:,.0f} ms" if x >= 100 else f"{x:,.1f} ms"
 
 
@@ -113,6 +117,21 @@ def describe_option(o: dict[str, Any]) -> str:
 
 
 def break_even(name: str, cross: dict[str, Any]) -> list[str]:
+    """The decision record's break-even lines of option ``name``, one per crossover.
+
+    Parameters
+    ----------
+    name : str
+        The option.
+    cross : dict
+        A sweep's crossovers (``variable``, ``unit``, ``crossovers``: ``a``, ``b``, ``at``,
+        ``ci95`` and, when the variable maps to a rate, ``at_text`` and ``ci95_rps``).
+
+    Returns
+    -------
+    list of str
+        Markdown lines, empty when ``name`` crosses no other option.
+    """
     var = cross.get("variable", "the swept variable")
     out = []
     for c in cross.get("crossovers", []):
@@ -132,6 +151,17 @@ def break_even(name: str, cross: dict[str, Any]) -> list[str]:
 
 
 def add_assumptions(doc: Document, s: dict[str, Any], date: str) -> None:
+    """Add the "Assumptions and not included" section of a decision record.
+
+    Parameters
+    ----------
+    doc : Document
+        The record being written.
+    s : dict
+        The run's or sweep's ``summary.json``.
+    date : str
+        The record's date (YYYY-MM-DD), to judge how old the catalogs are.
+    """
     from costsim.report.assumptions import assumptions
 
     doc.add(Heading(2, "Assumptions and not included"))
@@ -139,6 +169,17 @@ def add_assumptions(doc: Document, s: dict[str, Any], date: str) -> None:
 
 
 def more_information(doc: Document, s: dict[str, Any], command: str) -> None:
+    """Add the "More Information" section: catalogs, seed, engine, version, the command.
+
+    Parameters
+    ----------
+    doc : Document
+        The record being written.
+    s : dict
+        The run's or sweep's ``summary.json``.
+    command : str
+        The command that reproduces the record.
+    """
     doc.add(Heading(2, "More Information"))
     rows = [
         [name, version, s.get("catalog_as_of", {}).get(name, "?")]

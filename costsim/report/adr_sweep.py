@@ -18,7 +18,9 @@ from costsim.report.adr_common import (
 )
 from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table, md_escape
 from costsim.report.load import Output
+from costsim.report.sweep_sensitivity import sweep_sensitivity_blocks
 from costsim.slo import SloRule, pick, sweep_outcome
+from costsim.units import elapsed_words, short_value
 
 
 def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
@@ -37,8 +39,8 @@ _RATES = ("cold_start_rate", "throttle_rate", "drop_rate")
 
 
 def _shown(value: Any) -> str:
-    """A swept value for people: numbers compactly, values with units as written."""
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    """A swept value for people: 3 significant digits, with its unit as written."""
+    return short_value(value)
 
 
 def sweep_document(out: Output, status: str, date: str, command: str) -> Document:
@@ -143,6 +145,13 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
             f"**Throttled:** up to {100 * worst['throttle_rate']:.2f} %; "
             f"**dropped:** up to {100 * worst['drop_rate']:.2f} %",
         ]
+        if any("within_window" in r for r in rows_n):
+            on_time = sum(point_mean(r, "within_window") == 1.0 for r in rows_n)
+            longest = max(point_mean(r, "makespan_s") for r in rows_n)
+            facts.append(
+                f"**Batch window:** every batch on time at {on_time} of {len(points)} points "
+                f"(in every replication); makespan up to {elapsed_words(longest)}"
+            )
         if not pays_for_idle(kinds[n]):
             facts.append("**Idle capacity:** none paid for (billed per use)")
         elif idle.get(n):
@@ -160,6 +169,11 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
         doc.add(Bullets(facts))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
+    blocks = sweep_sensitivity_blocks(out.folder, bool(s["vary"][0].get("log")))
+    if blocks:
+        doc.add(Heading(2, "Sensitivity: what moves the crossovers"))
+        for block in blocks:
+            doc.add(block)
     add_assumptions(doc, s, date)
     more_information(doc, s, command)
     return doc

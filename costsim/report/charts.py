@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from costsim.report.app_charts import app_charts
 from costsim.report.style import (
     HATCHES,
     LINESTYLES,
@@ -16,8 +17,8 @@ from costsim.report.style import (
     extreme_claim,
     plain_log_axis,
     save,
-    series_style,
     source_line,
+    stacked_barh,
 )
 from costsim.results import Result
 
@@ -54,26 +55,11 @@ def cost_chart(result: Result, out: Path) -> list[Path]:
                 if k not in comps:
                     comps.append(k)
         y = np.arange(len(names))
-        pos = np.zeros(len(names))
-        neg = np.zeros(len(names))
-        for j, comp in enumerate(comps):
-            vals = np.array([float(o.cost.components.get(comp, 0)) for o in result.options])
-            if not np.any(vals):
-                continue
-            left = np.where(vals >= 0, pos, neg)
-            color, hatch = series_style(j)
-            ax.barh(
-                y,
-                vals,
-                left=left,
-                color=color,
-                hatch=hatch,
-                edgecolor="white",
-                label=comp,
-                height=0.6,
-            )
-            pos += np.where(vals >= 0, vals, 0)
-            neg += np.where(vals < 0, vals, 0)
+        series = [
+            (comp, np.array([float(o.cost.components.get(comp, 0)) for o in result.options]))
+            for comp in comps
+        ]
+        pos, neg = stacked_barh(ax, y, series)
         for i, o in enumerate(result.options):
             ax.text(pos[i], i, f"  ${float(o.cost.total):,.2f}", va="center", fontsize=9)
         ax.set_yticks(y, names)
@@ -259,4 +245,4 @@ def run_charts(result: Result, out: Path) -> list[Path]:
     paths: list[Path] = []
     for chart in (cost_chart, latency_chart, latency_cdf_chart, instances_chart):
         paths += chart(result, out)
-    return paths
+    return paths + app_charts(result, out, source_text(result))

@@ -227,6 +227,15 @@ def result_from_output(out: Output) -> Result:
                 ),
                 timeseries=ts,
                 detail=dict(o.get("detail", {})),
+                routes=o.get("routes"),
+                functions=o.get("functions"),
+                queues=o.get("queues"),
+                edges=o.get("edges"),
+                services=(
+                    {k: Decimal(repr(v)) for k, v in o["services_usd"].items()}
+                    if isinstance(o.get("services_usd"), dict)
+                    else None
+                ),
             )
         )
     slo_ms = s.get("slo_ms", {})

@@ -38,6 +38,36 @@ def series_style(j: int) -> tuple[str, str]:
     return PALETTE[j % len(PALETTE)], HATCHES[(j + j // len(PALETTE)) % len(HATCHES)]
 
 
+def stacked_barh(
+    ax: Any, y: Any, series: list[tuple[str, Any]], height: float = 0.6
+) -> tuple[Any, Any]:
+    """Horizontal bars stacked from zero, one ``(label, values)`` series after another, in
+    :func:`series_style` ``j`` of its position; negative values (credits) stack left of zero,
+    and an all-zero series is left out. Returns the right and left ends of each bar."""
+    import numpy as np
+
+    pos = np.zeros(len(y))
+    neg = np.zeros(len(y))
+    for j, (label, vals) in enumerate(series):
+        if not np.any(vals):
+            continue
+        left = np.where(vals >= 0, pos, neg)
+        color, hatch = series_style(j)
+        ax.barh(
+            y,
+            vals,
+            left=left,
+            color=color,
+            hatch=hatch,
+            edgecolor="white",
+            label=label,
+            height=height,
+        )
+        pos += np.where(vals >= 0, vals, 0)
+        neg += np.where(vals < 0, vals, 0)
+    return pos, neg
+
+
 #: Relative difference under which two values are "about the same" in a chart title.
 SAME_WITHIN = 0.05
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from costsim.fields import refuse_booleans
 from costsim.units import duration_field
 
 #: Standard normal quantile at 0.99, used to turn a p99 into a lognormal sigma.
@@ -28,6 +29,11 @@ MAX_DURATION_S = 1e6
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` values [s] (float64)."""
@@ -276,6 +282,11 @@ class Empirical(_Dist):
 
 class _Component(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        return refuse_booleans(cls, data)
 
     weight: float = Field(gt=0, le=1e9, allow_inf_nan=False)
     duration: Annotated[

@@ -16,36 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from costsim._version import __version__
 from costsim.checks import check_run_inputs, check_traces
 from costsim.errors import InputError
 from costsim.folders import replaced_folder, write_error
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
-from costsim.sweep.analysis import (
-    GOALS,
-    aggregate,
-    crossovers,
-    idle_fraction,
-    memory_tuning,
-    slo_winners,
-    winners,
-)
+from costsim.simulate import display_path
+from costsim.sweep.analysis import GOALS, aggregate
+from costsim.sweep.crossover_doc import crossovers_doc
 from costsim.sweep.grid import (
     MONTH_S,
     Axis,
     apply_point,
-    describe_rate,
     expected_rps,
     grid,
     parse_vary,
-    rate_at,
 )
 from costsim.sweep.lock import sweep_folder_lock, sweep_identity
 from costsim.sweep.runner import SweepProgress, check_scheduler, execute, make_tasks
-from costsim.sweep.tasks import OPTION_METRICS
+from costsim.sweep.tasks import BATCH_METRICS, OPTION_METRICS, load_done
 
 __all__ = [
     "GOALS",
@@ -53,6 +43,7 @@ __all__ = [
     "Axis",
     "SweepResult",
     "check_sweep",
+    "crossovers_doc",
     "parse_vary",
     "run_sweep",
 ]
@@ -180,6 +171,26 @@ def run_sweep(
     return result
 
 
+def stored_runs(
+    scenario: Scenario,
+    axes: list[Axis],
+    replications: int,
+    engine: str,
+    catalog_files: list[str | Path] | None,
+    out: str | Path,
+) -> list[int]:
+    """Per grid point, how many of its replications ``out`` already holds (a rerun resumes
+    them instead of simulating again)."""
+    done = [0] * len(grid(axes))
+    folder = Path(out) / "points"
+    if not folder.is_dir():
+        return done
+    for task in make_tasks(scenario, axes, replications, engine, catalog_files):
+        if load_done(task, folder) is not None:
+            done[task.index] += 1
+    return done
+
+
 def check_sweep(
     scenario: Scenario,
     axes: list[Axis],
@@ -251,22 +262,6 @@ def _add_rates(scenario: Scenario, points: list[dict[str, Any]]) -> None:
             p["requests_per_month"] = rps * MONTH_S
 
 
-def _crossing_rates(
-    crossings: list[dict[str, Any]], points: list[dict[str, Any]], x: np.ndarray, log: bool
-) -> None:
-    """Add ``at_rps``, ``at_requests_per_month`` and ``at_text`` to crossovers of a traffic axis."""
-    rates = [p.get("mean_rps") for p in points]
-    if any(r is None for r in rates) or np.ptp(np.asarray(rates, dtype=float)) == 0:
-        return  # the axis does not change traffic: its own unit says it all
-    for c in crossings:
-        rps = rate_at(c["at"], x, rates, log)  # type: ignore[arg-type]
-        c["at_rps"] = rps
-        c["at_requests_per_month"] = rps * MONTH_S
-        c["at_text"] = describe_rate(rps)
-        if c.get("ci95"):
-            c["ci95_rps"] = [rate_at(v, x, rates, log) for v in c["ci95"]]  # type: ignore[arg-type]
-
-
 def _summary(
     scenario: Scenario,
     axes: list[Axis],
@@ -286,7 +281,7 @@ def _summary(
         "scenario": scenario.name,
         "description": scenario.description,
         "seed": scenario.seed,
-        "horizon_s": scenario.horizon,
+        "horizon_s": scenario.horizon_s,
         "engine": engine,
         "catalogs": dict(sorted(catalogs.items())),
         "catalog_as_of": dict(sorted(as_of.items())),
@@ -301,70 +296,9 @@ def _summary(
             {r["seed"] for r in records}, key=[r["seed"] for r in records].index
         ),
         "points": points,
+        # what a report needs to simulate the sweep again (its sensitivity section)
+        "scenario_file": display_path(scenario.source_file),
     }
-
-
-def crossovers_doc(
-    slo: dict[str, float],
-    axes: list[Axis],
-    points: list[dict[str, Any]],
-    records: list[dict[str, Any]],
-    tune_goal: str,
-) -> dict[str, Any]:
-    """The ``crossovers.json`` document: winners, crossovers and memory tuning per slice.
-
-    Parameters
-    ----------
-    slo : dict
-        The scenario's SLO targets [s] (``p99``, ...), as ``summary.json`` stores them.
-    """
-    first = axes[0]
-    doc: dict[str, Any] = {"variable": first.path, "log": first.log, "unit": first.unit}
-    slices = []
-    stride = len(points) // max(len(first.values), 1)
-    for s in range(stride):
-        pts = points[s::stride]
-        if len(pts) != len(first.values):
-            continue
-        recs = [r for r in records if r["index"] % stride == s]
-        x = first.numeric()
-        entry: dict[str, Any] = {
-            "fixed": {k: v for k, v in pts[0]["params"].items() if k != first.path},
-            "winners": winners(pts, list(first.values)),
-            "slo_winners": slo_winners(pts, slo),
-            "idle_fraction": idle_fraction(pts),
-            "crossovers": [],
-        }
-        if x is not None and np.all(np.diff(x) > 0):
-            entry["crossovers"] = crossovers(pts, _reindex(recs, pts), x, first.log)
-            _crossing_rates(entry["crossovers"], pts, x, first.log)
-        slices.append(entry)
-    main = slices[0] if slices else {}
-    doc.update({k: main.get(k, []) for k in ("crossovers", "winners", "slo_winners")})
-    doc["idle_fraction"] = main.get("idle_fraction", {})
-    doc["slices"] = slices
-    tuning = []
-    for axis in axes:
-        parts = axis.path.split(".")
-        if len(parts) == 3 and parts[0] == "options" and parts[2] == "memory":
-            stride_m = _stride(axes, axis)
-            n = len(axis.values)
-            pts = [points[i * stride_m] for i in range(n)] if stride_m else points[:n]
-            tuning.append(memory_tuning(pts, parts[1], list(axis.values), tune_goal))
-    doc["memory_tuning"] = tuning
-    return doc
-
-
-def _stride(axes: list[Axis], axis: Axis) -> int:
-    k = axes.index(axis)
-    stride = 1
-    for a in axes[k + 1 :]:
-        stride *= len(a.values)
-    return stride
-
-
-def _reindex(records: list[dict[str, Any]], points: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in records if r["index"] in {p["index"] for p in points}]
 
 
 def tidy_rows(result: SweepResult, axes: list[Axis]) -> list[dict[str, Any]]:
@@ -372,7 +306,8 @@ def tidy_rows(result: SweepResult, axes: list[Axis]) -> list[dict[str, Any]]:
     rows = []
     for rec in result.records:
         for opt in rec["options"]:
-            for metric in OPTION_METRICS:
+            extra = [m for m in BATCH_METRICS if m in opt["metrics"]]
+            for metric in [*OPTION_METRICS, *extra]:
                 row: dict[str, Any] = {"point": rec["index"]}
                 for a in axes:
                     row[a.path] = str(rec["params"][a.path])

@@ -116,8 +116,14 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set dotted ``path`` in scenario data; options are addressed by name."""
+    """Set dotted ``path`` in scenario data; options are addressed by name.
+
+    On an application, ``traffic.scale`` scales every route (:func:`scale_routes`).
+    """
     parts = path.split(".")
+    if parts[0] == "traffic" and data.get("application") is not None:
+        scale_routes(data, path, value)
+        return
     node: Any = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -142,6 +148,26 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
             if part not in node or node[part] is None:
                 node[part] = {}
             node = node[part]
+
+
+def scale_routes(data: dict[str, Any], path: str, value: Any) -> None:
+    """``traffic.scale`` on an application: every route's traffic, times ``value``.
+
+    An application has no top-level traffic of its own (it is the sum of its routes'), so
+    ``traffic.scale=2`` doubles each route's rate, keeping the routes' own scales relative to
+    one another; any other ``traffic.*`` path is refused with the paths that work.
+    """
+    if path != "traffic.scale":
+        raise InputError(
+            f"{path!r}: an application's traffic is the sum of its routes'; vary "
+            "traffic.scale (scales every route) or application.routes.N.traffic.FIELD",
+            field="--vary",
+        )
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"traffic.scale={value}: must be a number >= 0", field="--vary")
+    for route in data["application"]["routes"]:
+        traffic = route["traffic"]
+        traffic["scale"] = float(traffic.get("scale", 1.0)) * float(value)
 
 
 def apply_point(base: Scenario, params: dict[str, Any], seed: int | None = None) -> Scenario:
@@ -200,10 +226,10 @@ def expected_rps(scenario: Scenario) -> float | None:
     """The scenario's expected mean arrival rate over its horizon [req/s], or None when it
     cannot be known without reading a trace that is not there."""
     try:
-        count = scenario.traffic.expected_count(0.0, scenario.horizon)
+        count = scenario.traffic.expected_count(0.0, scenario.horizon_s)
     except Exception:  # a replayed trace that cannot be read here: no business units
         return None
-    return float(count) / scenario.horizon
+    return float(count) / scenario.horizon_s
 
 
 def rate_at(x: float, xs: np.ndarray, rates: list[float], log: bool) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.errors import InputError
+from costsim.fields import file_fields
 from costsim.kinds import KINDS
 from costsim.output import write_atomic
 from costsim.scenario import Scenario
@@ -45,7 +46,7 @@ def _scale_dist(dist: Any, factor: float) -> bool:
 def _has(option: dict[str, Any], field: str) -> bool:
     """Whether the option's kind has ``field`` (so the factor applies to it, whatever the kind)."""
     kind = KINDS.get(str(option.get("kind")))
-    return kind is not None and field in kind.model.model_fields
+    return kind is not None and field in file_fields(kind.model)
 
 
 def _free_tier_off(data: dict[str, Any]) -> bool:
@@ -166,7 +167,7 @@ def ensure_sensitivity(folder: Path, summary: dict[str, Any]) -> list[Path]:
 
     try:
         scn = load_scenario(source)
-        scn = scn.model_copy(update={"seed": summary["seed"], "horizon": summary["horizon_s"]})
+        scn = scn.model_copy(update={"seed": summary["seed"], "horizon_s": summary["horizon_s"]})
         names = [o["name"] for o in summary["options"]]
         if [o.name for o in scn.options] != names:
             return []  # the file changed since the run

@@ -96,6 +96,22 @@ OPTION_METRICS = (
 )
 
 
+#: Metrics of batch scenarios only: 1.0 when every batch finished within its window (else
+#: 0.0), and the longest makespan [s] (0.0 when no job was served).
+BATCH_METRICS = ("within_window", "makespan_s")
+
+
+def batch_metrics(option: Any) -> dict[str, float]:
+    """An option's :data:`BATCH_METRICS` ({} when the scenario has no batches)."""
+    b = option.batches
+    if b is None:
+        return {}
+    return {
+        "within_window": 1.0 if b["finished_within_window"] else 0.0,
+        "makespan_s": float(b["makespan_s_max"] or 0.0),
+    }
+
+
 def paid_idle_fraction(option: Any) -> float:
     """Share of what an option pays for that sits idle (its kind says how; see
     :meth:`costsim.kinds.base.OptionKind.paid_idle_fraction`).
@@ -151,6 +167,7 @@ def run_task(task: Task) -> dict[str, Any]:
                     "busy_mean": o.busy_mean,
                     "utilization": o.utilization,
                     "paid_idle_fraction": paid_idle_fraction(o),
+                    **batch_metrics(o),
                 },
             }
         )

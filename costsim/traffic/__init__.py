@@ -39,7 +39,7 @@ def request_chunks(scenario: Any, chunk_size: int = 1 << 16) -> Iterator[Chunk]:
     ctx = StreamContext(
         seed=scenario.seed,
         key=(STREAM_ARRIVALS,),
-        horizon_s=scenario.horizon,
+        horizon_s=scenario.horizon_s,
         chunk_size=chunk_size,
         base_dir=scenario.base_dir,
     )
@@ -49,7 +49,7 @@ def request_chunks(scenario: Any, chunk_size: int = 1 << 16) -> Iterator[Chunk]:
 
     if fused.supports(scenario.traffic, workload):
         yield from fused.fused_chunks(
-            scenario.traffic, workload, scenario.horizon, ctx.generator(), gen_dur, chunk_size
+            scenario.traffic, workload, scenario.horizon_s, ctx.generator(), gen_dur, chunk_size
         )
         return
     for arrivals, given in scenario.traffic.requests(ctx):

@@ -17,9 +17,13 @@ import numpy as np
 class RateProfile(Protocol):
     """What arrival generation needs of a profile."""
 
-    def rate_rps(self, t_s: np.ndarray) -> np.ndarray: ...
+    def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
+        """Arrival rate at times ``t_s`` [s], in requests per second [req/s]."""
+        ...
 
-    def cumulative(self, t_s: np.ndarray) -> np.ndarray: ...
+    def cumulative(self, t_s: np.ndarray) -> np.ndarray:
+        """Expected arrivals in ``[0, t_s]`` [requests]: the integral of the rate."""
+        ...
 
 
 @dataclass

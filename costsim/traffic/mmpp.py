@@ -13,19 +13,19 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from costsim.fields import FileNamed
 from costsim.traffic.context import StreamContext
 from costsim.traffic.profiles import BaseProfile, DurationS, RatePerS, RequestStream
+from costsim.units import span_words
 
 
-class MmppState(BaseModel):
+class MmppState(FileNamed):
     """One state of the modulating chain."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rate: RatePerS = Field(ge=0)
-    mean_sojourn: DurationS = Field(gt=0)
+    rate_rps: RatePerS = Field(ge=0, alias="rate")
+    mean_sojourn_s: DurationS = Field(gt=0, alias="mean_sojourn")
 
 
 class Mmpp(BaseProfile):
@@ -65,13 +65,13 @@ class Mmpp(BaseProfile):
         a = np.vstack([p.T - np.eye(n), np.ones(n)])
         b = np.concatenate([np.zeros(n), [1.0]])
         pi = np.linalg.lstsq(a, b, rcond=None)[0]
-        occupancy = np.clip(pi, 0, None) * np.array([s.mean_sojourn for s in self.states])
+        occupancy = np.clip(pi, 0, None) * np.array([s.mean_sojourn_s for s in self.states])
         return occupancy / occupancy.sum()
 
     @property
     def mean_rate_rps(self) -> float:
         """Stationary mean arrival rate [1/s]."""
-        rates = np.array([s.rate for s in self.states])
+        rates = np.array([s.rate_rps for s in self.states])
         return float(self.scale * self.time_share() @ rates)
 
     def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
@@ -81,14 +81,14 @@ class Mmpp(BaseProfile):
         return self.mean_rate_rps * np.asarray(t_s, dtype=np.float64)
 
     def peak_rps(self, horizon_s: float) -> float:
-        return self.scale * max(s.rate for s in self.states)
+        return self.scale * max(s.rate_rps for s in self.states)
 
     def path(self, ctx: StreamContext) -> tuple[np.ndarray, np.ndarray]:
         """A realisation of the chain: (switch times [s] starting with 0, state index)."""
         gen = ctx.generator(0)
         p = self.jump_matrix()
         cum = np.cumsum(p, axis=1)
-        sojourn = np.array([s.mean_sojourn for s in self.states])
+        sojourn = np.array([s.mean_sojourn_s for s in self.states])
         state = int(np.searchsorted(np.cumsum(self.time_share()), gen.random(), side="right"))
         state = min(state, len(self.states) - 1)
         times, states = [0.0], [state]
@@ -106,13 +106,15 @@ class Mmpp(BaseProfile):
         from costsim.traffic.arrivals import arrival_chunks
 
         starts, states = self.path(ctx)
-        rates = self.scale * np.array([s.rate for s in self.states])[states]
+        rates = self.scale * np.array([s.rate_rps for s in self.states])[states]
         realised = _PiecewiseRate(starts, rates)
         for arrivals in arrival_chunks(realised, ctx.horizon_s, ctx.generator(1), ctx.chunk_size):
             yield arrivals, None
 
     def describe(self) -> str:
-        parts = ", ".join(f"{s.rate:g} req/s for ~{s.mean_sojourn:g} s" for s in self.states)
+        parts = ", ".join(
+            f"{s.rate_rps:g} req/s for ~{span_words(s.mean_sojourn_s)}" for s in self.states
+        )
         return self._scaled(f"bursty (MMPP): {parts}; mean {self.mean_rate_rps:g} req/s")
 
 

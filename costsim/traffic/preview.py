@@ -52,8 +52,8 @@ def preview_bin_s(horizon_s: float) -> float:
 
 def summarise_traffic(scenario: Any) -> TrafficSummary:
     """Stream the scenario's requests once and summarise them (memory flat in the horizon)."""
-    bin_s = preview_bin_s(scenario.horizon)
-    n_bins = max(1, math.ceil(scenario.horizon / bin_s))
+    bin_s = preview_bin_s(scenario.horizon_s)
+    n_bins = max(1, math.ceil(scenario.horizon_s / bin_s))
     counts = np.zeros(n_bins, dtype=np.int64)
     total_duration = 0.0
     for chunk in request_chunks(scenario):
@@ -63,12 +63,12 @@ def summarise_traffic(scenario: Any) -> TrafficSummary:
     count = int(counts.sum())
     expected = None
     if getattr(scenario.traffic, "profile", None) != "replay" and not _has_replay(scenario.traffic):
-        edges = np.minimum(np.arange(n_bins + 1) * bin_s, scenario.horizon)
+        edges = np.minimum(np.arange(n_bins + 1) * bin_s, scenario.horizon_s)
         expected = np.diff(scenario.traffic.cumulative(edges))
-    widths = np.diff(np.minimum(np.arange(n_bins + 1) * bin_s, scenario.horizon))
+    widths = np.diff(np.minimum(np.arange(n_bins + 1) * bin_s, scenario.horizon_s))
     return TrafficSummary(
         count=count,
-        mean_rps=count / scenario.horizon,
+        mean_rps=count / scenario.horizon_s,
         peak_rps=float(np.max(counts / widths)) if n_bins else 0.0,
         idle_fraction=float(np.mean(counts == 0)),
         bin_s=bin_s,

@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from costsim.fields import FileNamed
 from costsim.traffic.arrivals import arrival_chunks
 from costsim.traffic.context import StreamContext
-from costsim.units import duration_field, parse_rate_per_s
+from costsim.units import clock_time_s, duration_field, parse_rate_per_s, span_words
 
 RatePerS = Annotated[float, BeforeValidator(parse_rate_per_s)]
 DurationS = Annotated[float, BeforeValidator(duration_field)]
@@ -35,10 +36,17 @@ MONTH_S = 730 * 3600.0
 RequestStream = Iterator[tuple[np.ndarray, np.ndarray | None]]
 
 
-class BaseProfile(BaseModel):
-    """What every traffic profile offers."""
+def _clock(offset_s: float) -> str:
+    """``offset_s`` [s] after Monday 00:00 as ``02:00`` (same day) or ``day 2, 02:00``."""
+    day, rest = divmod(round(offset_s), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+    return clock if day == 0 else f"day {day + 1}, {clock}"
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class BaseProfile(FileNamed):
+    """What every traffic profile offers."""
 
     scale: float = Field(default=1.0, ge=0, allow_inf_nan=False)
 
@@ -182,21 +190,21 @@ class Spike(BaseProfile):
 
     profile: Literal["spike"]
     base_rps: RatePerS = Field(ge=0)
-    start: DurationS = Field(ge=0)
-    ramp: DurationS = Field(default=60.0, gt=0)
+    start_s: DurationS = Field(ge=0, alias="start")
+    ramp_s: DurationS = Field(default=60.0, gt=0, alias="ramp")
     peak_multiplier: float = Field(default=10.0, ge=1, allow_inf_nan=False)
-    decay: DurationS = Field(default=600.0, gt=0)
+    decay_s: DurationS = Field(default=600.0, gt=0, alias="decay")
 
     def _shape(self, t: np.ndarray) -> np.ndarray:
-        up = np.clip((t - self.start) / self.ramp, 0.0, 1.0)
-        t1 = self.start + self.ramp
-        down = np.exp(-np.maximum(t - t1, 0.0) / self.decay)
+        up = np.clip((t - self.start_s) / self.ramp_s, 0.0, 1.0)
+        t1 = self.start_s + self.ramp_s
+        down = np.exp(-np.maximum(t - t1, 0.0) / self.decay_s)
         return np.where(t < t1, up, down)
 
     def _shape_integral(self, t: np.ndarray) -> np.ndarray:
-        t1 = self.start + self.ramp
-        ramp_part = np.clip(t - self.start, 0.0, self.ramp) ** 2 / (2 * self.ramp)
-        decay_part = self.decay * (-np.expm1(-np.maximum(t - t1, 0.0) / self.decay))
+        t1 = self.start_s + self.ramp_s
+        ramp_part = np.clip(t - self.start_s, 0.0, self.ramp_s) ** 2 / (2 * self.ramp_s)
+        decay_part = self.decay_s * (-np.expm1(-np.maximum(t - t1, 0.0) / self.decay_s))
         return ramp_part + decay_part
 
     def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
@@ -210,13 +218,14 @@ class Spike(BaseProfile):
         return base * (t + (self.peak_multiplier - 1.0) * self._shape_integral(t))
 
     def peak_rps(self, horizon_s: float) -> float:
-        reach = min(1.0, max(0.0, (horizon_s - self.start) / self.ramp))
+        reach = min(1.0, max(0.0, (horizon_s - self.start_s) / self.ramp_s))
         return self.scale * self.base_rps * (1.0 + (self.peak_multiplier - 1.0) * reach)
 
     def describe(self) -> str:
         return self._scaled(
             f"flash crowd: {self.base_rps:g} req/s rising x{self.peak_multiplier:g} at "
-            f"{self.start:g} s over {self.ramp:g} s, decaying in {self.decay:g} s"
+            f"{span_words(self.start_s)} over {span_words(self.ramp_s)}, decaying in "
+            f"{span_words(self.decay_s)}"
         )
 
 
@@ -230,15 +239,37 @@ class Schedule(BaseProfile):
     """
 
     profile: Literal["schedule"]
-    every: DurationS = Field(gt=0)
+    every_s: DurationS = Field(gt=0, alias="every")
     count: int = Field(ge=0, le=10**9)
-    window: DurationS = Field(default=60.0, gt=0)
-    offset: DurationS = Field(default=0.0, ge=0)
+    window_s: DurationS = Field(default=60.0, gt=0, alias="window")
+    offset_s: DurationS = Field(default=0.0, ge=0, alias="offset")
+    at: str | None = None
     spread: Literal["uniform", "equidistant", "poisson"] = "uniform"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clock_time(cls, data: object) -> object:
+        """``at: "02:00"`` is the first batch's clock time on day one: ``offset`` = 2 h."""
+        if not isinstance(data, dict) or data.get("at") is None:
+            return data
+        if any(data.get(k) not in (None, 0, 0.0) for k in ("offset", "offset_s")):
+            raise ValueError("give either at (a clock time) or offset (a duration), not both")
+        try:
+            offset_s = clock_time_s(data["at"])
+        except ValueError:
+            return data  # the field validator of ``at`` names the problem
+        return {**data, "offset": f"{offset_s:g}s"}
+
+    @field_validator("at")
+    @classmethod
+    def _clock_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            clock_time_s(value)
+        return value
 
     @model_validator(mode="after")
     def _window_fits(self) -> Schedule:
-        if self.window > self.every:
+        if self.window_s > self.every_s:
             raise ValueError("window must not be longer than the period (every)")
         return self
 
@@ -248,22 +279,22 @@ class Schedule(BaseProfile):
         return round(self.count * self.scale)
 
     def _in_window(self, t: np.ndarray) -> np.ndarray:
-        since = t - self.offset
-        return (since >= 0) & (np.mod(since, self.every) < self.window)
+        since = t - self.offset_s
+        return (since >= 0) & (np.mod(since, self.every_s) < self.window_s)
 
     def rate_rps(self, t_s: np.ndarray) -> np.ndarray:
         t = np.asarray(t_s, dtype=np.float64)
-        return np.where(self._in_window(t), self.batch / self.window, 0.0)
+        return np.where(self._in_window(t), self.batch / self.window_s, 0.0)
 
     def cumulative(self, t_s: np.ndarray) -> np.ndarray:
         t = np.asarray(t_s, dtype=np.float64)
-        since = np.maximum(t - self.offset, 0.0)
-        whole = np.floor(since / self.every)
-        part = np.minimum(since - whole * self.every, self.window)
-        return self.batch * (whole + part / self.window)
+        since = np.maximum(t - self.offset_s, 0.0)
+        whole = np.floor(since / self.every_s)
+        part = np.minimum(since - whole * self.every_s, self.window_s)
+        return self.batch * (whole + part / self.window_s)
 
     def peak_rps(self, horizon_s: float) -> float:
-        return self.batch / self.window if horizon_s > self.offset else 0.0
+        return self.batch / self.window_s if horizon_s > self.offset_s else 0.0
 
     def requests(self, ctx: StreamContext) -> RequestStream:
         gen = ctx.generator()
@@ -272,16 +303,16 @@ class Schedule(BaseProfile):
         buffer: list[np.ndarray] = []
         held = 0
         while True:
-            start = self.offset + k * self.every
+            start = self.offset_s + k * self.every_s
             if start >= ctx.horizon_s:
                 break
             if self.spread == "equidistant":
-                times = start + (np.arange(n) + 0.5) * (self.window / max(n, 1))
+                times = start + (np.arange(n) + 0.5) * (self.window_s / max(n, 1))
             elif self.spread == "uniform":
-                times = start + np.sort(gen.random(n)) * self.window
+                times = start + np.sort(gen.random(n)) * self.window_s
             else:
                 m = int(gen.poisson(n))
-                times = start + np.sort(gen.random(m)) * self.window
+                times = start + np.sort(gen.random(m)) * self.window_s
             times = times[times < ctx.horizon_s]
             buffer.append(times)
             held += len(times)
@@ -294,6 +325,8 @@ class Schedule(BaseProfile):
             yield np.concatenate(buffer), None
 
     def describe(self) -> str:
+        start = f", from {_clock(self.offset_s)}" if self.offset_s else ""
         return (
-            f"batches of {self.batch} every {self.every:g} s over {self.window:g} s ({self.spread})"
+            f"batches of {self.batch:,} every {span_words(self.every_s)} over "
+            f"{span_words(self.window_s)} ({self.spread}){start}"
         )

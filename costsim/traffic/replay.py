@@ -54,14 +54,14 @@ class Replay(BaseProfile):
     profile: Literal["replay"]
     format: Literal["timestamps", "counts", "azure-2019", "azure-2021"]
     path: str | list[str] = Field(min_length=1)
-    interval: DurationS = Field(default=60.0, gt=0)
+    interval_s: DurationS = Field(default=60.0, gt=0, alias="interval")
     spread: Spread = "uniform"
     function: str | None = None
     app: str | None = None
     top: int | None = Field(default=None, ge=1)
     durations_path: str | None = None
     scale_mode: Literal["superpose", "duplicate"] = "superpose"
-    scale_shift: DurationS = Field(default=60.0, gt=0)
+    scale_shift_s: DurationS = Field(default=60.0, gt=0, alias="scale_shift")
 
     @model_validator(mode="after")
     def _selection(self) -> Replay:
@@ -107,7 +107,7 @@ class Replay(BaseProfile):
     def _spread(
         self, counts: np.ndarray, ctx: StreamContext, interval: float | None = None
     ) -> np.ndarray:
-        width = self.interval if interval is None else interval
+        width = self.interval_s if interval is None else interval
         gen = ctx.generator(0)
         scaled = counts * self.scale
         whole = np.floor(scaled)
@@ -132,7 +132,7 @@ class Replay(BaseProfile):
         if self.format in ("timestamps", "azure-2021") and self.scale != 1:
             scaler = _duplicate if self.scale_mode == "duplicate" else _superpose
             times, durations = scaler(
-                times, durations, self.scale, self.scale_shift, ctx.generator(1)
+                times, durations, self.scale, self.scale_shift_s, ctx.generator(1)
             )
         keep = times < ctx.horizon_s
         times = times[keep]
@@ -143,7 +143,7 @@ class Replay(BaseProfile):
 
     def _counts_per_second(self, base_dir: StreamContext) -> tuple[np.ndarray, float]:
         times, _ = self._load(base_dir)
-        width = self.interval if self.format == "counts" else 60.0
+        width = self.interval_s if self.format == "counts" else 60.0
         if len(times) == 0:
             return np.zeros(1), width
         bins = np.bincount((times // width).astype(np.int64))

@@ -94,7 +94,8 @@ def test_zero_traffic_costs_servers_but_not_serverless(tmp_path):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("horizon", "1e308", "at most 10 years"),
+        ("horizon", "1e308s", "at most 10 years"),
+        ("horizon", "1e308", "has no unit"),
         ("horizon", "0.5s", "at least 1s"),
         ("horizon", ".nan", "finite"),
         ("mean_rps", "1e300", "requests is beyond"),

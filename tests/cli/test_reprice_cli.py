@@ -23,6 +23,9 @@ workload:
   cpu_bound: 0.5
 options:
   - {name: lambda, kind: serverless, memory: 256MB, extras: [api-gateway-http]}
+  - {name: scheduled, kind: serverless, memory: 512MB, provisioned_concurrency: 1,
+     provisioned_schedule: [{count: 4, start: 10min, end: 47min},
+                            {count: 2, cron: "30 0 * * *", duration: 7min}]}
   - {name: run, kind: serverless, provider: gcp-cloud-run, plan: request-based, memory: 512MB,
      instance_concurrency: 10}
   - {name: runi, kind: serverless, provider: gcp-cloud-run, plan: instance-based, memory: 512MB,
@@ -49,6 +52,10 @@ source: test
 items:
   x86_64:
     billing: {model: per_request, granularity_ms: 1, init_billed: true}
+    # the same platform limits as the built-in catalog: only the prices change (a catalog
+    # with other limits changes what a re-run simulates, which re-pricing cannot)
+    limits: {timeout_s: 900, scale_instances: 1000, scale_per_s: 10, max_lifetime_s: 7200,
+             max_lifetime_source: test}
     components:
       - {name: requests, metric: all_requests, usd_per_million_requests: 2.0}
       - {name: compute, metric: compute_gb_s, usd_per_gb_s: 0.001}

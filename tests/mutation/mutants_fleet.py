@@ -16,6 +16,7 @@ FAST = "tests/unit/test_fast_engine.py"
 RULES = "costsim/platforms/rules.py"
 FL_RULES = "costsim/platforms/fleet_rules.py"
 STEPS = "costsim/engine/fast_fleet_steps.py"
+QUEUES = "costsim/engine/fast_fleet_queues.py"
 SIMPY = "costsim/engine/simpy_fleet.py"
 
 MUTANTS: list[Mutant] = [
@@ -86,7 +87,7 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "fl-fast-ignore-warmup",
-        STEPS,
+        QUEUES,
         "if counts_in_latency(arrival_s, prm.warmup_s):",
         "if True:",
         (f"{FAST}::test_fast_fleet_step_matches_simpy[warmup]",),

@@ -16,6 +16,9 @@ SL_RULES = "costsim/platforms/serverless_rules.py"
 DRIVER = "costsim/engine/fast_serverless.py"
 STATE = "costsim/engine/fast_serverless_state.py"
 STEPS = "costsim/engine/fast_serverless_steps.py"
+SCHEDULE = "costsim/engine/fast_serverless_schedule.py"
+PCS = "tests/unit/test_provisioned_schedule.py"
+LIFE = "tests/unit/test_max_lifetime.py"
 
 MUTANTS: list[Mutant] = [
     Mutant(
@@ -63,6 +66,20 @@ MUTANTS: list[Mutant] = [
         (f"{SL}::test_concurrency_limit_one_throttles_overlapping_requests",),
     ),
     Mutant(
+        "sl-lifetime-boundary",
+        SL_RULES,  # an instance exactly max_lifetime old takes no new request
+        "return now_s - created_s >= max_lifetime_s",
+        "return now_s - created_s > max_lifetime_s",
+        (f"{LIFE}::test_instance_takes_no_request_at_exactly_its_lifetime[simpy]",),
+    ),
+    Mutant(
+        "sl-lifetime-cuts-the-request-in-flight",
+        SL_RULES,  # a busy instance past its lifetime lives until its request ends
+        "return min(idle_since_s + keep_alive_s, max(created_s + max_lifetime_s, idle_since_s))",
+        "return min(idle_since_s + keep_alive_s, created_s + max_lifetime_s)",
+        (f"{LIFE}::test_busy_instance_finishes_its_request_then_retires[simpy]",),
+    ),
+    Mutant(
         "sl-simpy-drops-init-from-latency",
         "costsim/engine/simpy_serverless.py",
         "latency_s = init_s + run_s",
@@ -92,10 +109,38 @@ MUTANTS: list[Mutant] = [
         (f"{FAST}::test_reuse_policies_match_the_reference_on_poisson_traffic[1-oldest]",),
     ),
     Mutant(
+        "sl-fast-lifetime-never-searched",
+        STEPS,  # the bound that triggers the search of the idle list is never lowered
+        "s.idle_created_s = min(s.idle_created_s, a.slot_f[CREATED, slot])",
+        "s.idle_created_s = s.idle_created_s",
+        (f"{LIFE}::test_a_steady_stream_cold_starts_once_per_lifetime[fast]",),
+    ),
+    Mutant(
         "sl-fast-active-period-from-creation",
         STEPS,
-        "period_s = end_s - a.slot_f[ACTIVE_SINCE, slot]",
-        "period_s = end_s - a.slot_f[CREATED, slot]",
+        "period_s = a.slot_f[IDLE, slot] - since_s",
+        "period_s = a.slot_f[IDLE, slot] - a.slot_f[CREATED, slot]",
         (f"{FAST}::test_long_values_overflow_the_dense_histograms_and_their_array",),
+    ),
+    Mutant(
+        "sl-active-period-exact-equality",
+        SL_RULES,
+        "now_s - idle_since_s < ACTIVE_PERIOD_GAP_S",
+        "now_s - idle_since_s <= 0.0",
+        (f"{SL}::test_requests_back_to_back_on_one_instance_are_one_active_period",),
+    ),
+    Mutant(
+        "sl-schedule-window-end-one-step-late",
+        "costsim/platforms/schedule.py",
+        "edges.setdefault(t_close, [])",
+        "edges.setdefault(t_close + 60.0, [])",
+        (f"{PCS}::test_windows_combine_by_the_largest_count_over_the_base",),
+    ),
+    Mutant(
+        "sl-fast-schedule-change-after-arrivals",
+        SCHEDULE,
+        "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] <= t_s",
+        "due_p = s.pc_pos < n_pc and a.pc_t[s.pc_pos] < t_s",
+        (f"{PCS}::test_an_arrival_at_a_change_point_sees_the_new_count_in_both_engines",),
     ),
 ]

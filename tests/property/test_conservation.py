@@ -65,7 +65,6 @@ def _check_engine_output(out: object, durations: list[float], horizon_s: float) 
         out.alive_s,  # type: ignore[attr-defined]
         out.busy_s,  # type: ignore[attr-defined]
         out.latency.total_s,  # type: ignore[attr-defined]
-        *out.quantities.values(),  # type: ignore[attr-defined]
         *out.meters.totals.values(),  # type: ignore[attr-defined]
         *out.bins.alive_s,  # type: ignore[attr-defined]
         *out.bins.busy_s,  # type: ignore[attr-defined]

@@ -159,3 +159,33 @@ options:
     assert (opt.cost.components["requests"]).quantize(Decimal("0.01")) == (
         expected_express_requests + lambda_requests
     ).quantize(Decimal("0.01"))
+
+
+def test_application_pool_on_flex_bills_the_learn_example_per_activity_period() -> None:
+    """Microsoft Learn, "Estimating consumption-based costs" (Flex Consumption example): one
+    function called at 40 req/s for an hour, 250 ms each, 2,048 MB, one request per instance,
+    no free grant, no cold start: $1.872 + $0.0576 = $1.9296 for the hour. The application
+    engine's pools record activity periods as the single-function engines do (back-to-back
+    requests on an instance are one period); before, an application on Flex was refused."""
+    s = scenario_from_text(
+        """
+name: flexapp
+horizon: 1h
+application:
+  functions:
+    api: {duration: {dist: fixed, value: 250ms}}
+  routes:
+    - name: r
+      gateway: null
+      traffic: {profile: schedule, every: 1h, count: 144000, window: 1h, spread: equidistant}
+      steps: [{call: api}]
+options:
+  - {name: flex, kind: serverless, provider: azure-functions, plan: flex-consumption,
+     memory: 2048MB, free_tier: false, cold_start: {dist: fixed, value: 0ms}}
+"""
+    )
+    opt = simulate(s, engine="simpy").options[0]
+    assert opt.served == 144_000
+    hourly = opt.cost.total / 730
+    assert hourly.quantize(Decimal("0.01")) == Decimal("1.93")
+    assert abs(hourly - Decimal("1.9296")) < Decimal("0.0001")

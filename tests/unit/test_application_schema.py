@@ -65,14 +65,14 @@ def test_application_parses_every_step_and_state_kind() -> None:
     app = s.application
     assert app is not None
     route, nightly = app.routes
-    assert route.authorizer is not None and route.authorizer.cache_ttl == 300.0
+    assert route.authorizer is not None and route.authorizer.cache_ttl_s == 300.0
     assert isinstance(route.steps[1], SendStep) and route.steps[1].via == "queue"
     assert nightly.workflow is not None and nightly.gateway is None
     call, par, mapped, _choice = nightly.workflow.states
     assert isinstance(call, CallState) and isinstance(par, ParallelState)
     assert len(par.parallel[0]) == 1 and len(par.parallel[1]) == 2  # one state or a sequence
     assert isinstance(mapped, MapState) and mapped.max_concurrency == 10
-    assert s.options[0].functions["ingest"].memory == 1024.0  # type: ignore[union-attr]
+    assert s.options[0].functions["ingest"].memory_mb == 1024.0  # type: ignore[union-attr]
 
 
 def test_traffic_and_workload_are_derived_from_the_routes() -> None:
@@ -335,7 +335,7 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
         s, {"application.routes.0.traffic.scale": 2, "options.lambda.memory": "512MB"}
     )
     assert point.application is not None and point.application.routes[0].traffic.scale == 2
-    assert point.options[0].memory == 512.0
+    assert point.options[0].memory_mb == 512.0
     assert point.traffic.expected_count(0, 3600) == pytest.approx(2 * 5 * 3600 + 48)
     assert "traffic" not in s.model_dump() and "workload" not in s.model_dump()
 
@@ -400,3 +400,45 @@ def test_sensitivity_scales_each_function_duration_of_an_application() -> None:
     functions = data["application"]["functions"]
     assert functions["authorizer"]["duration"]["value"] == pytest.approx(0.015 * 1.3)
     assert functions["ingest"]["duration"]["mean"] == pytest.approx(2.6)
+
+
+def test_fast_engine_falls_back_for_a_setting_not_whitelisted(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """The compiled engine runs an application only when every setting used is on its
+    whitelist (costsim.kinds.app_compiled): a provisioned schedule on the serverless option is
+    not (yet), so the whole scenario runs on SimPy and one line names the setting."""
+    import json
+
+    path = tmp_path / "app.yaml"
+    path.write_text(
+        _edit(
+            "    kind: serverless\n",
+            "    kind: serverless\n"
+            "    provisioned_schedule: [{count: 2, start: 10min, end: 17min}]\n",
+        )
+    )
+    out = tmp_path / "o"
+    code, output = _cli_ok(monkeypatch, capsys, "run", str(path), "--out", str(out), "--no-charts")
+    assert code == 0, output
+    notes = [line for line in output.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "lambda.provisioned_schedule" in notes[0], output
+    assert json.loads((out / "summary.json").read_text())["engine"] == "simpy"
+
+
+def test_compiled_gap_is_a_whitelist() -> None:
+    """Any setting off the whitelist that differs from its default sends the run to SimPy:
+    instance_concurrency above 1, an autoscaling fleet, batch windows; the defaults do not."""
+    from costsim.appsim.run import application_engine
+
+    s = scenario_from_text(BASE)
+    assert application_engine(s, "fast") == ("fast", None)
+    assert application_engine(s, "simpy") == ("simpy", None)
+    lam = s.options[0].model_copy(update={"instance_concurrency": 4})
+    engine, note = application_engine(s.model_copy(update={"options": [lam, s.options[1]]}), "fast")
+    assert engine == "simpy" and "lambda.instance_concurrency" in str(note)
+    fn = s.application.functions["db"].model_copy(update={"error_rate": 0.5})  # type: ignore[union-attr]
+    app = s.application.model_copy(  # type: ignore[union-attr]
+        update={"functions": {**s.application.functions, "db": fn}}  # type: ignore[union-attr]
+    )
+    assert application_engine(s.model_copy(update={"application": app}), "fast")[0] == "fast"

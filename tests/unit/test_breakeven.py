@@ -42,7 +42,7 @@ def test_crossover_matches_the_linear_cost_model(found) -> None:
     c = result.crossings[0]
     point = simulate(apply_point(scn, {"traffic.mean_rps": f"{c.at}rps"}))
     lam, vps = float(point.option("lambda").cost.total), float(point.option("vps").cost.total)
-    per_request = lam / (point.option("lambda").arrived / scn.horizon * MONTH_S)
+    per_request = lam / (point.option("lambda").arrived / scn.horizon_s * MONTH_S)
     assert c.at == pytest.approx(vps / per_request / MONTH_S, rel=0.05)
     assert lam == pytest.approx(vps, rel=0.05)
     assert c.cheaper_below == "lambda"

@@ -18,7 +18,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from costsim.report import charts, sweep_charts, tornado
+from costsim.report import app_charts, app_diagram, charts, crossover_chart, sweep_charts, tornado
 from costsim.report.style import HATCHES, PALETTE, extreme_claim, series_style
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
@@ -65,7 +65,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
         matplotlib.pyplot.close(fig)
         return []
 
-    for module in (charts, sweep_charts, tornado):
+    for module in (charts, sweep_charts, tornado, app_charts, app_diagram, crossover_chart):
         monkeypatch.setattr(module, "save", save)
     return seen
 
@@ -78,11 +78,13 @@ def test_run_charts_of_every_example_have_no_overlapping_text(
     from costsim.simulate import simulate
 
     scn = load_scenario(path)
-    scn = scn.model_copy(update={"horizon": min(scn.horizon, 7200.0), "warmup": 0.0})
+    scn = scn.model_copy(update={"horizon_s": min(scn.horizon_s, 7200.0), "warmup_s": 0.0})
     # applications run on the reference engine only (for now)
-    engine = "simpy" if getattr(scn, "application", None) is not None else "fast"
-    charts.run_charts(simulate(scn, engine=engine), tmp_path)
-    assert [stem for stem, _ in checked] == ["cost", "latency", "latency_cdf", "instances"]
+    is_app = getattr(scn, "application", None) is not None
+    charts.run_charts(simulate(scn, engine="simpy" if is_app else "fast"), tmp_path)
+    # an application's run adds per-route latency, cost by service and function, its diagram
+    extra = ["route_latency", "app_cost", "app_diagram"] if is_app else []
+    assert [stem for stem, _ in checked] == ["cost", "latency", "latency_cdf", "instances", *extra]
     assert [(stem, o) for stem, o in checked if o] == []
 
 
@@ -151,6 +153,32 @@ def test_tornado_has_no_overlapping_text(checked, tmp_path: Path) -> None:
     }
     tornado.tornado_chart(sens, "a", "b", tmp_path)
     assert checked == [("sensitivity", [])]
+
+
+def test_crossover_sensitivity_chart_has_no_overlapping_text(checked, tmp_path: Path) -> None:
+    """Shifts both ways, one moved beyond the searched range, on a log axis."""
+    doc = {
+        "variable": "traffic.mean_rps",
+        "unit": "req/s",
+        "span": 3.0,
+        "crossovers": [
+            {
+                "a": "lambda",
+                "b": "vps",
+                "at": 4.5,
+                "baseline": {"at": 4.52, "cheaper_below": "lambda"},
+                "factors": [
+                    {"label": "free tier off", "at": 4.04, "shift": -0.1},
+                    {"label": "savings plan 30 %", "at": 3.19, "shift": -0.29},
+                    {"label": "duration +30 %", "at": 4.9, "shift": 0.08},
+                    {"label": "ops cost $150/server-month", "at": None,
+                     "cheaper_throughout": "lambda"},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    crossover_chart.crossover_chart(doc, tmp_path, log=True)
+    assert checked == [("crossover_sensitivity", [])]
 
 
 def test_component_styles_are_unique_for_64_series() -> None:

@@ -154,7 +154,7 @@ def test_autoscaling_launches_after_one_period_and_serves_after_boot() -> None:
     out = run_fleet(p, [0.0, 61.0, 100.0], [200.0, 1.0, 1.0], horizon_s=600.0)
     assert _lat(out) == [200.0, 30.0, 1.0]
     assert out.max_instances == 2
-    assert out.quantities["instances_launched"] == 2
+    assert out.meters.counts["instances_launched"] == 2
     # the second server is billed from its launch (60 s), booting included
     assert _lifetimes_s(out) == [540.0, 600.0]
 
@@ -164,7 +164,7 @@ def test_autoscaling_does_not_launch_below_target() -> None:
     p = fleet(autoscale=autoscale())
     out = run_fleet(p, [0.0, 60.0], 24.0, horizon_s=120.0)
     assert out.max_instances == 1
-    assert out.quantities["instances_launched"] == 1
+    assert out.meters.counts["instances_launched"] == 1
 
 
 @pytest.mark.parametrize(("cooldown_s", "retired_at_s"), [(100.0, 240.0), (200.0, 300.0)])

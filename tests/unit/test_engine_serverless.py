@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from conftest import fixed, run_serverless, serverless
 
@@ -300,6 +301,35 @@ def test_active_period_spans_overlapping_requests_of_one_instance() -> None:
     assert hist(out, "active_period_ms") == {1500: 1}
     assert out.meters.totals["active_instance_s"] == pytest.approx(1.5)
     assert out.busy_s == pytest.approx(1.0)
+
+
+def test_requests_back_to_back_on_one_instance_are_one_active_period() -> None:
+    """Periods closer than the meters' 1 ms resolution are one (serverless_rules,
+    ACTIVE_PERIOD_GAP_S): a request starting as the last ended (at 0.1 s, or 0.5 ms after it)
+    continues the period; one after a 1 ms gap starts a new one. No cold start, one instance:
+    requests at 0, 0.1, 0.2005 (100 ms each) make one period of 300.5 ms, then one at 0.3015
+    (a 1 ms gap) a period of 100 ms."""
+    p = serverless(cold_start=fixed(0.0))
+    out = run_serverless(p, [0.0, 0.1, 0.2005, 0.3015], 0.1)
+    assert out.counters.cold_starts == 1
+    assert hist(out, "active_period_ms") == {301: 1, 100: 1}
+    assert out.meters.totals["active_instance_s"] == pytest.approx(0.4005)
+
+
+def test_float_noise_between_arrival_and_completion_does_not_split_a_period() -> None:
+    """Microsoft Learn's Flex example in miniature: 40 req/s of 250 ms on instances that serve
+    one at a time. Arrivals (k + 0.5) * 0.025 and completions ten arrivals earlier plus 0.25 s
+    differ by ulps either way. An early completion (34 here) must not end a period; a late one
+    (15) makes the arrival take a spare instance, which starts one more period."""
+    arr = (np.arange(4000) + 0.5) * 0.025
+    late = int(((arr[:-10] + 0.25) > arr[10:]).sum())
+    early = int(((arr[:-10] + 0.25) < arr[10:]).sum())
+    assert late > 0 and early > 0
+    p = serverless(cold_start=fixed(0.0))
+    out = run_serverless(p, arr.tolist(), 0.25, horizon_s=100.0)
+    periods = hist(out, "active_period_ms")
+    assert sum(periods.values()) <= out.counters.cold_starts + late
+    assert out.meters.totals["active_instance_s"] == pytest.approx(10 * 100.0, rel=1e-3)
 
 
 def test_long_instance_lifetimes_are_exact_past_the_dense_range() -> None:

@@ -57,7 +57,7 @@ def test_one_day_of_weekly_traffic_is_flagged_with_its_bias() -> None:
 def test_quick_is_one_period_and_never_longer_than_the_scenario() -> None:
     weekly = scenario_from_text(WEEKLY)
     assert quick_horizon_s(weekly) == 7 * 86400
-    assert with_horizon(weekly, None, quick=True).horizon == 7 * 86400
+    assert with_horizon(weekly, None, quick=True).horizon_s == 7 * 86400
     short = with_horizon(weekly, "2h")
     assert quick_horizon_s(short) == 7200
 
@@ -72,7 +72,7 @@ def test_bad_horizon_flag_names_the_flag(bad: str) -> None:
 def test_runtime_is_requests_over_throughput_plus_overhead() -> None:
     """3 req/s x 28 d x (5 + 0.6)/7 ... expected requests x 2 options / measured rate."""
     scn = scenario_from_text(WEEKLY)
-    requests = scn.traffic.expected_count(0.0, scn.horizon)
+    requests = scn.traffic.expected_count(0.0, scn.horizon_s)
     expected = RUN_OVERHEAD_S + requests * 2 / THROUGHPUT_REQ_PER_S["fast"]
     assert runtime_s(scn) == pytest.approx(expected)
     assert say_duration(30) == "about 30 s" and say_duration(240) == "about 4 min"

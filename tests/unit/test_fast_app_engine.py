@@ -33,7 +33,8 @@ from costsim.engine.app import (
     run_fleet_app,
     run_serverless_app,
 )
-from costsim.engine.fast_app import run_fleet_app_fast, run_serverless_app_fast, unsupported
+from costsim.engine.fast_app import run_fleet_app_fast, run_serverless_app_fast
+from costsim.engine.fast_app_features import application_gap
 from costsim.engine.metrics import TimeBins
 from costsim.platforms.rules import BALANCERS, REUSE_POLICIES
 from costsim.stats.distributions import Exponential, Fixed
@@ -47,8 +48,10 @@ FUNCS = ["f0", "f1", "f2", "f3"]
 #: Every field of a pool's parameters, each varied below (a test checks the list).
 POOL_VARIED = (
     "memory_mb", "keep_alive_s", "cold_start", "reserved", "provisioned", "scale_burst",
-    "scale_rate_per_s", "reuse_code",
+    "scale_rate_per_s", "reuse_code", "timeout_s", "max_lifetime_s",
 )  # fmt: skip
+#: Every field of a serverless plan, each varied below.
+PLAN_VARIED = ("pools", "account_limit", "workflow_type")
 FLEET_VARIED = (
     "servers", "workers", "background_workers", "balancer_code", "queue_limit",
     "queue_timeout_s", "billing_granularity_s", "billing_minimum_s",
@@ -212,6 +215,10 @@ def pools(draw: Any) -> tuple[dict[str, PoolParams], int]:
             scale_burst=2.0 if limited else float("inf"),
             scale_rate_per_s=0.5 if limited else float("inf"),
             reuse_code=reuse,
+            # the Lambda timeout cuts executions and the calls they wait on
+            timeout_s=draw(st.sampled_from([float("inf"), 900.0, 0.3, 1.0, 2.5])),
+            # on-demand instances recycled at their lifetime, busy or not
+            max_lifetime_s=draw(st.sampled_from([float("inf"), 1.0, 5.0, 20.0])),
         )
     return out, draw(st.sampled_from([3, 8, 1000]))
 
@@ -228,9 +235,13 @@ def _plain(value: Any) -> Any:
 
 
 def assert_same(ref: AppOutput, fast: AppOutput) -> None:
-    """Everything equal, floats included, bin by bin."""
-    for name in ("routes", "functions", "queues", "workflows"):
+    """Everything equal, floats included, bin by bin, each function's time series and the
+    edge counts too."""
+    for name in ("routes", "functions", "queues", "workflows", "edges"):
         assert _plain(getattr(fast, name)) == _plain(getattr(ref, name)), name
+    for name, st_ref in ref.functions.items():
+        got, want = vars(fast.functions[name].bins), vars(st_ref.bins)
+        assert _plain(got) == _plain(want), f"{name} bins"
     for name in ("arrivals", "served", "cold_starts", "throttled", "dropped", "alive_s", "busy_s"):
         assert getattr(fast.bins, name).tolist() == getattr(ref.bins, name).tolist(), name
     assert (fast.alive_s, fast.busy_s, fast.max_instances) == (
@@ -255,7 +266,7 @@ def both(
         for r in app.routes
     ]
     app = app.model_copy(update={"routes": routes})
-    assert unsupported(app, True) is None
+    assert application_gap(app) is None
     outs = []
     for run in (run_serverless_app, run_serverless_app_fast):
         bins = TimeBins(horizon_s, 7)
@@ -271,6 +282,7 @@ def _times(seed: int, n: int, horizon_s: float, grid_s: float) -> np.ndarray:
 
 def test_differential_test_varies_every_pool_parameter() -> None:
     assert set(POOL_VARIED) == {f.name for f in dataclasses.fields(PoolParams)}
+    assert set(PLAN_VARIED) == {f.name for f in dataclasses.fields(ServerlessPlan)}
 
 
 @SETTINGS
@@ -279,16 +291,25 @@ def test_differential_test_varies_every_pool_parameter() -> None:
     pool=pools(),
     seed=st.integers(0, 2**31),
     n=st.integers(1, 40),
-    grid=st.sampled_from([0.5, 1.0, 0.1]),
+    # 0.0005 s: gaps under the meters' 1 ms, which continue an activity period
+    grid=st.sampled_from([0.5, 1.0, 0.1, 0.0005]),
     chunk=st.integers(1, 9),
+    workflow_type=st.sampled_from([None, "standard", "express"]),
 )
 def test_fast_application_engine_matches_simpy(
-    app: dict[str, Any], pool: tuple, seed: int, n: int, grid: float, chunk: int
+    app: dict[str, Any],
+    pool: tuple,
+    seed: int,
+    n: int,
+    grid: float,
+    chunk: int,
+    workflow_type: str | None,
 ) -> None:
     pools_, limit = pool
     horizon_s = 60.0
     times = {f"r{r}": _times(seed + r, n, horizon_s, grid) for r in range(3)}
-    ref, fast = both(app, ServerlessPlan(pools_, limit), times, horizon_s, chunk, seed, 5.0)
+    plan = ServerlessPlan(pools_, limit, workflow_type)
+    ref, fast = both(app, plan, times, horizon_s, chunk, seed, 5.0)
     assert_same(ref, fast)
 
 
@@ -328,8 +349,7 @@ def test_mixed_item_distributions_are_named_as_unsupported() -> None:
         ],
     }  # fmt: skip
     app = Application.model_validate(data)
-    plan = ServerlessPlan({"a": PoolParams(128.0, 30.0, Fixed(dist="fixed", value=0.1))})
-    assert "different item distributions" in str(unsupported(app, plan))
+    assert "different item distributions" in str(application_gap(app))
 
 
 @st.composite
@@ -362,7 +382,7 @@ def both_fleet(
         for r in app.routes
     ]
     app = app.model_copy(update={"routes": routes})
-    assert unsupported(app, False) is None
+    assert application_gap(app) is None
     outs = []
     for run in (run_fleet_app, run_fleet_app_fast):
         bins = TimeBins(horizon_s, 7)
@@ -390,7 +410,68 @@ def test_fast_fleet_application_engine_matches_simpy(
     times = {f"r{r}": _times(seed + r, n, horizon_s, grid) for r in range(3)}
     ref, fast = both_fleet(app, plan, times, horizon_s, chunk, seed, 5.0)
     assert_same(ref, fast)
-    assert (fast.instance_billed_s, fast.capacity_per_instance) == (
-        ref.instance_billed_s,
+    assert (fast.servers, fast.capacity_per_instance) == (
+        ref.servers,
         ref.capacity_per_instance,
     )
+
+
+def _one_route(steps: list[dict[str, Any]], functions: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "functions": functions,
+        "routes": [
+            {"name": "r", "traffic": {"profile": "constant", "mean_rps": 1}, "steps": steps}
+        ],
+    }
+
+
+def test_timeout_cuts_a_caller_waiting_on_its_call_on_both_engines() -> None:
+    """The Lambda timeout in an application pool (the reference's ``call | timer`` race): a
+    1 s caller whose call takes 2 s is cut at its timeout, billed to it, counted ``timed_out``
+    and answers with an error; the call runs on, unawaited, to its end. AWS Lambda: "the
+    function times out ... Lambda stops the invocation" (docs.aws.amazon.com/lambda/latest/dg/
+    configuration-timeout.html); the reference is costsim.engine.app.flow.Host.steps."""
+    fixed = lambda s: {"dist": "fixed", "value": s}  # noqa: E731
+    data = _one_route(
+        [{"call": "a"}],
+        {
+            "a": {"duration": fixed("100ms"), "steps": [{"call": "b"}]},
+            "b": {"duration": fixed("2s")},
+        },
+    )
+    cold = Fixed(dist="fixed", value=0.0)
+    plan = ServerlessPlan(
+        {
+            "a": PoolParams(128.0, 60.0, cold, timeout_s=1.0),
+            "b": PoolParams(128.0, 60.0, cold, timeout_s=900.0),
+        }
+    )
+    times = {"r": np.array([0.0, 10.0, 10.5, 30.0])}
+    ref, fast = both(data, plan, times, 60.0, 2)
+    a, b = ref.functions["a"], ref.functions["b"]
+    assert a.timed_out == 4 and a.errors == 4 and a.served == 4
+    assert b.timed_out == 0 and b.served == 4  # the calls ran on to their end
+    assert a.duration_ms == {1000: 4}  # billed to the timeout
+    assert ref.routes["r"].errors == 4
+    assert_same(ref, fast)
+
+
+def test_lifetime_and_zero_gap_periods_on_both_engines() -> None:
+    """An on-demand instance past ``max_lifetime`` takes no new request (a new one starts cold)
+    and idle ones retire at their lifetime (serverless_rules.lifetime_reached, idle_retire_s;
+    Lambda's execution environments live at most a few hours: docs.aws.amazon.com/lambda/
+    latest/dg/lambda-runtime-environment.html); back-to-back requests (gaps under the meters'
+    1 ms) are one activity period (serverless_rules.continues_active_period)."""
+    data = _one_route([{"call": "a"}], {"a": {"duration": {"dist": "fixed", "value": "1s"}}})
+    cold = Fixed(dist="fixed", value=0.0)
+    plan = ServerlessPlan({"a": PoolParams(128.0, 600.0, cold, max_lifetime_s=5.0)})
+    # back to back from 0 to 4 s (one period), then 4.0005 (a 0.5 ms gap: still one), then at
+    # 6 s the instance is past its lifetime: a new one
+    times = {"r": np.array([0.0, 1.0, 2.0, 3.0, 4.0005, 6.0])}
+    ref, fast = both(data, plan, times, 60.0, 3)
+    a = ref.functions["a"]
+    assert a.cold_starts == 2
+    assert sum(a.active_period_ms.values()) == 2
+    assert max(a.active_period_ms) == 5001  # 0 s to 5.0005 s, ms rounded up
+    assert a.lifetime_ms[5000] == 1  # retired at its lifetime, idle
+    assert_same(ref, fast)

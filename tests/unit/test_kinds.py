@@ -28,11 +28,6 @@ MODEL_NAMES = {k.model.__name__ for k in KINDS.values()}
 ALLOWED: dict[str, str] = {
     "calibrate/backtest.py": "replays Lambda REPORT logs, which only a serverless option can",
     "scenario.py": "re-exports the option models from where they were defined before kinds/",
-    # applications plan each option as pools (serverless) or one service (fleets): that plan is
-    # not yet a method of the kinds' adapters (known debt, issue 15's compiled-engine step)
-    "appsim/plans.py": "plans an application's pools or service per option kind",
-    "appsim/run.py": "runs and prices an application per option kind",
-    "appsim/blocks.py": "words the per-function blocks of serverless pools",
 }
 
 SCENARIO = """\

@@ -12,7 +12,8 @@ import yaml
 
 from costsim.cli import main
 from costsim.cli.new import TEMPLATES, template_text
-from costsim.schema import FIELD_DOCS, field_doc, scenario_reference, scenario_schema
+from costsim.reference import scenario_reference
+from costsim.schema import FIELD_DOCS, field_doc, scenario_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

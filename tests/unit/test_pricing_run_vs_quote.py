@@ -142,3 +142,101 @@ def test_instance_billing_run_and_quote_agree(
     )
     quote = quote_function(CatalogSet.builtin(), catalog, item, use)
     assert result.cost.total.quantize(Decimal("0.01")) == quote.total.quantize(Decimal("0.01"))
+
+
+STEADY = """\
+name: steady
+horizon: 1h
+seed: 2
+traffic: {{profile: schedule, every: 1h, window: 1h, count: {count}, spread: equidistant}}
+workload: {{duration: {{dist: fixed, value: {duration_ms}ms}}}}
+options:
+  - {{name: f, kind: serverless, provider: {provider}, plan: {plan}, memory: {memory_mb}MB,
+     free_tier: false, cold_start: {{dist: fixed, value: 0ms}}, keep_alive: 10min,
+     instance_concurrency: {concurrency}}}
+"""
+
+#: (catalog, item, memory [MB], requests in the hour, duration [ms], instance concurrency in
+#: the run and in the quote): requests apart (each its own period: 1 req/s of 120 ms) and
+#: packed (40 req/s of 250 ms: 10 in flight, on 10 instances or on one). Packed on one, the
+#: run's instance takes up to 16, so that a completion a few ulps after the next arrival does
+#: not spill that request onto a second instance; the quote packs the 10 in flight on one.
+PER_PERIOD = [
+    ("gcp-cloud-run", "request-based", 512, 3600, 120, 1, 1),
+    ("gcp-cloud-run", "request-based", 512, 144_000, 250, 16, 10),
+    ("gcp-cloud-run", "request-based", 1024, 144_000, 250, 1, 1),
+    ("azure-functions", "flex-consumption", 2048, 3600, 120, 1, 1),
+    ("azure-functions", "flex-consumption", 2048, 144_000, 250, 16, 10),
+]
+
+
+@pytest.mark.parametrize(
+    ("catalog", "item", "memory_mb", "count", "duration_ms", "concurrency", "quote_concurrency"),
+    PER_PERIOD,
+)
+def test_active_period_billing_run_and_quote_agree(
+    tmp_path: Path,
+    catalog: str,
+    item: str,
+    memory_mb: int,
+    count: int,
+    duration_ms: int,
+    concurrency: int,
+    quote_concurrency: int,
+) -> None:
+    """Billed per activity period (Cloud Run request-based, Azure Flex on demand): an hour of
+    evenly spaced requests in a run and a quote of the same hour (``traffic_hours: 1``) agree
+    to the cent, requests apart (each its own period) and packed (instances never idle, as
+    Microsoft Learn's Flex example takes them)."""
+    text = STEADY.format(
+        count=count,
+        duration_ms=duration_ms,
+        provider=catalog,
+        plan=item,
+        memory_mb=memory_mb,
+        concurrency=concurrency,
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    for engine in ("simpy", "fast"):
+        result = costsim.simulate(costsim.load_scenario(path), engine=engine).options[0]
+        assert result.served == count
+        use = FunctionUsage(
+            requests=count,
+            duration_ms=duration_ms,
+            memory_mb=memory_mb,
+            concurrency=quote_concurrency,
+            traffic_hours=1,
+        )
+        quote = quote_function(CatalogSet.builtin(), catalog, item, use, free_tier=False)
+        hourly = (result.cost.total / 730).quantize(Decimal("0.01"))
+        assert hourly == quote.total.quantize(Decimal("0.01")), engine
+
+
+@pytest.mark.parametrize("engine", ["simpy", "fast"])
+def test_azure_premium_minimum_instance_serves_low_traffic(tmp_path: Path, engine: str) -> None:
+    """Azure Functions Premium always bills at least one instance (Azure docs "Azure Functions
+    Premium plan"; pricing-facts.md section 5: EP1 1 vCPU + 3.5 GB = $0.21605/h, $157.72 for
+    the 730-hour month). With ``provisioned_concurrency: 0`` that instance is warm and serves:
+    a month of low traffic (0.1 req/s of 120 ms, one at a time) needs no scale-out instance,
+    so the run bills the one instance, $157.72, as the quote of no stated usage does; before,
+    the run billed scale-out instances on top of it."""
+    text = """\
+name: premium
+horizon: 730h
+seed: 4
+traffic: {profile: schedule, every: 730h, window: 730h, count: 262800, spread: equidistant}
+workload: {duration: {dist: fixed, value: 120ms}}
+options:
+  - {name: ep1, kind: serverless, provider: azure-functions, plan: premium-ep1, memory: 3584MB}
+"""
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = costsim.simulate(costsim.load_scenario(path), engine=engine).options[0]
+    assert result.served == 262_800 and result.cold_starts == 0
+    assert result.instances_max == 1
+    quote = quote_function(
+        CatalogSet.builtin(), "azure-functions", "premium-ep1", FunctionUsage(memory_mb=3584)
+    )
+    assert result.cost.total.quantize(Decimal("0.01")) == Decimal("157.72")
+    assert quote.total.quantize(Decimal("0.01")) == Decimal("157.72")

@@ -32,9 +32,9 @@ options:
 
 def test_valid_scenario_parses_units_and_defaults():
     s = scenario_from_text(BASE)
-    assert s.horizon == 3600.0
+    assert s.horizon_s == 3600.0
     fn, vm, box = s.options
-    assert isinstance(fn, ServerlessOption) and fn.memory == 256.0 and fn.keep_alive == 300.0
+    assert isinstance(fn, ServerlessOption) and fn.memory_mb == 256.0 and fn.keep_alive_s == 300.0
     assert fn.reuse == "mru" and fn.concurrency_limit == 1000
     assert isinstance(vm, VpsOption) and vm.fixed_count == 2
     assert isinstance(box, BareMetalOption) and box.count is None

@@ -48,7 +48,7 @@ def test_bad_vary_is_an_input_error_naming_the_flag(bad):
 
 def test_apply_point_addresses_options_by_name(scenario):
     s = apply_point(scenario, {"options.lambda.memory": "1GB", "traffic.scale": 2.0})
-    assert s.option("lambda").memory == 1024.0 and s.traffic.scale == 2.0
+    assert s.option("lambda").memory_mb == 1024.0 and s.traffic.scale == 2.0
     with pytest.raises(InputError, match="no option named"):
         apply_point(scenario, {"options.nope.memory": "1GB"})
     with pytest.raises(InputError):

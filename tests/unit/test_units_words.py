@@ -83,7 +83,7 @@ def test_zero_needs_no_unit_and_words_work_in_files() -> None:
     scn = scenario_from_text(
         BASE.replace("keep_alive: 10min", "keep_alive: 0").replace("1h", "2 hours")
     )
-    assert scn.horizon == 7200.0 and scn.options[0].keep_alive == 0.0
+    assert scn.horizon_s == 7200.0 and scn.options[0].keep_alive_s == 0.0
 
 
 def test_bare_duration_message_names_the_likely_units() -> None:

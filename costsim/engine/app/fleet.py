@@ -30,7 +30,7 @@ from costsim.application.schema import Route, SendStep
 from costsim.engine.app.flow import DROPPED, OK, SUB_UNIFORM, Host, Proc, queue_names
 from costsim.engine.app.stats import AppOutput, QueueStats
 from costsim.engine.common import ColdDraws
-from costsim.platforms.rules import billed_duration_s, choose_server
+from costsim.platforms.rules import choose_server
 
 ASYNC_ERROR_RETRY_S = (60.0, 120.0)
 SHARED = 0
@@ -135,12 +135,12 @@ class FleetHost(Host):
         stats = self.functions[fn]
         start = self.env.now
         outcome = yield from self.body(fn, items)
-        stats.record_run(self.env.now - start, provisioned=False)
+        stats.record_run(self.env.now - start, provisioned=False, end_s=self.env.now)
         return outcome
 
     def invoke(self, fn: str) -> Proc:
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         outcome = yield from self._inline(fn)
         stats.served += 1
         stats.errors += outcome != OK
@@ -150,8 +150,8 @@ class FleetHost(Host):
         stats = self.functions[fn]
         held = yield from self._slot()
         if held is None:
-            stats.arrived += 1
-            stats.dropped += 1
+            stats.arrive(self.env.now)
+            stats.drop(self.env.now)
             return DROPPED
         outcome = yield from self.invoke(fn)
         self._free(held)
@@ -165,7 +165,7 @@ class FleetHost(Host):
             return DROPPED
         outcome = yield from self.authorize(route)
         if outcome == OK and route.steps is not None:
-            outcome = yield from self.steps(route.steps)
+            outcome = yield from self.steps(route.steps, source=f"route:{route.name}")
         self._free(held)
         if outcome == OK and route.workflow is not None:
             outcome = yield from self.workflow(route)
@@ -186,12 +186,12 @@ class FleetHost(Host):
     ) -> Generator[simpy.Event, Any, None]:
         spec = self.app.functions[fn]
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         errors = 0
         while True:
             held = yield from self._slot(background=True)
             if held is None:
-                stats.dropped += 1
+                stats.drop(self.env.now)
                 return
             if queue is not None:
                 queue.receives += 1
@@ -203,7 +203,7 @@ class FleetHost(Host):
                 return
             stats.errors += 1
             if errors >= spec.async_retries:
-                stats.dropped += 1
+                stats.drop(self.env.now)
                 if queue is not None:
                     queue.dead_lettered += 1
                 return
@@ -215,9 +215,6 @@ class FleetHost(Host):
         n = self.plan.servers
         for _ in range(n):
             self.bins.add_interval(self.bins.alive_s, 0.0, self.horizon_s, 1.0)
-        life = billed_duration_s(
-            self.horizon_s, self.plan.billing_granularity_s, self.plan.billing_minimum_s
-        )
         out = AppOutput(
             kind="fleet",
             horizon_s=self.horizon_s,
@@ -231,7 +228,6 @@ class FleetHost(Host):
             max_instances=n,
             capacity_per_instance=self.slots_per_server,
             servers=n,
-            instance_billed_s=[life] * n,
         )
         return out
 

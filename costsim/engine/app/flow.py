@@ -17,7 +17,9 @@ not coalesce them).
 
 from __future__ import annotations
 
+import math
 import zlib
+from collections import Counter
 from collections.abc import Generator, Iterable
 from typing import Any
 
@@ -37,7 +39,13 @@ from costsim.application.schema import (
     State,
     Step,
 )
-from costsim.engine.app.stats import AppOutput, FunctionStats, RouteStats, WorkflowStats
+from costsim.engine.app.stats import (
+    AppOutput,
+    FunctionBins,
+    FunctionStats,
+    RouteStats,
+    WorkflowStats,
+)
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
@@ -46,6 +54,11 @@ from costsim.traffic import STREAM_ARRIVALS, STREAM_DURATIONS, STREAM_OPTIONS, s
 from costsim.traffic.context import StreamContext
 
 OK, ERROR, THROTTLED, DROPPED = 0, 1, 2, 3
+#: An execution cut at its function's timeout; a host turns it into ERROR for the caller.
+TIMED_OUT = 4
+#: Priority of a timeout's timer: after everything else at the same time, so that work
+#: finishing exactly at the timeout completes (as a single function's does).
+DEADLINE = 2
 #: Priority of route arrivals: after everything else at the same time (URGENT is 0).
 ARRIVAL = 1
 #: Sub-streams of an option's random streams (after the single-function engine's 0 and 1).
@@ -100,10 +113,12 @@ class Host:
         self.option_key = option_key
         self.bins = bins
         self.base_dir = base_dir
-        self.functions = {name: FunctionStats() for name in app.functions}
+        self.functions = {
+            name: FunctionStats(bins=FunctionBins(horizon_s, bins.n_bins)) for name in app.functions
+        }
         self.routes = {r.name: RouteStats() for r in app.routes}
         self.workflows = {
-            r.name: WorkflowStats(kind=r.workflow.type, memory_mb=r.workflow.memory)
+            r.name: WorkflowStats(kind=r.workflow.type, memory_mb=r.workflow.memory_mb)
             for r in app.routes
             if r.workflow is not None
         }
@@ -123,6 +138,10 @@ class Host:
         }
         self.item_gens = {r.name: self._stream(SUB_ITEMS, name_key(r.name)) for r in app.routes}
         self.caches: dict[str, dict[int, float]] = {r.name: {} for r in app.routes}
+        self.queue_consumers = queue_names(app)
+        #: Calls, sends and tasks along each edge ``(from, to, kind)`` of the application's
+        #: graph (node ids ``route:NAME``, ``fn:NAME``, ``queue:NAME``), counted when made.
+        self.edges: Counter[tuple[str, str, str]] = Counter()
 
     def _stream(self, *key: int) -> np.random.Generator:
         return stream(self.seed, STREAM_OPTIONS, self.option_key, *key)
@@ -156,13 +175,21 @@ class Host:
         """An event at exactly ``t_s`` [s], ahead of arrivals at the same time."""
         return schedule_at(self.env, t_s, URGENT)
 
-    def body(self, fn: str, items: int = 1) -> Proc:
-        """``fn``'s own work (``items`` messages of it), then the steps it makes, in order."""
+    def body(self, fn: str, items: int = 1, deadline_s: float = math.inf) -> Proc:
+        """``fn``'s own work (``items`` messages of it), then the steps it makes, in order.
+
+        Past ``deadline_s`` [s] (the start plus the function's timeout) the execution stops at
+        the deadline and returns :data:`TIMED_OUT`: what it had not yet sent is never sent, and
+        a call it waits on runs on, unawaited. Work ending exactly at the deadline completes.
+        """
         spec = self.app.functions[fn]
         draws = self.duration_draws[fn]
         own_s = 0.0
         for _ in range(items):
             own_s += draws.next()
+        if self.env.now + own_s > deadline_s:
+            yield self.wait_until(deadline_s)
+            return TIMED_OUT
         if own_s > 0:
             yield self.wait_until(self.env.now + own_s)
         failed = False
@@ -171,18 +198,41 @@ class Host:
         if failed:
             return ERROR
         for _ in range(items):
-            outcome = yield from self.steps(spec.steps)
+            outcome = yield from self.steps(spec.steps, deadline_s, f"fn:{fn}")
             if outcome != OK:
                 return outcome
         return OK
 
-    def steps(self, steps: Iterable[Step]) -> Proc:
-        """Run calls and sends in order; a failed call ends the rest."""
+    def via_queue(self, step: SendStep) -> bool:
+        """Whether a send goes through a queue (else it is an asynchronous event)."""
+        return step.send in self.queue_consumers and (
+            step.via == "queue" or step.send in self.app.queues
+        )
+
+    def steps(self, steps: Iterable[Step], deadline_s: float = math.inf, source: str = "") -> Proc:
+        """Run calls and sends in order; a failed call ends the rest.
+
+        With a finite ``deadline_s`` [s] a call races the deadline (see :meth:`body`).
+        ``source`` is the caller's node id, for the edge counts.
+        """
         for step in steps:
             if isinstance(step, SendStep):
+                if self.via_queue(step):
+                    self.edges[(source, f"queue:{step.send}", "send")] += 1
+                else:
+                    self.edges[(source, f"fn:{step.send}", "event")] += 1
                 self.send(step)
                 continue
-            outcome = yield from self.invoke(step.call)
+            self.edges[(source, f"fn:{step.call}", "call")] += 1
+            if math.isinf(deadline_s):
+                outcome = yield from self.invoke(step.call)
+            else:
+                call = self.env.process(self.invoke(step.call))
+                timer = schedule_at(self.env, deadline_s, DEADLINE)
+                yield call | timer
+                if not call.processed:
+                    return TIMED_OUT
+                outcome = int(call.value or OK)
             if outcome != OK:
                 return outcome
         return OK
@@ -197,9 +247,10 @@ class Host:
         valid_until = cache.get(client)
         if valid_until is not None and self.env.now <= valid_until:
             return OK
+        self.edges[(f"route:{route.name}", f"fn:{auth.function}", "authorize")] += 1
         outcome = yield from self.invoke(auth.function)
-        if outcome == OK and auth.cache_ttl > 0:
-            cache[client] = self.env.now + auth.cache_ttl
+        if outcome == OK and auth.cache_ttl_s > 0:
+            cache[client] = self.env.now + auth.cache_ttl_s
         return outcome
 
     def route_steps(self, route: Route) -> Proc:
@@ -210,7 +261,7 @@ class Host:
         if route.workflow is not None:
             return (yield from self.workflow(route))
         assert route.steps is not None
-        return (yield from self.steps(route.steps))
+        return (yield from self.steps(route.steps, source=f"route:{route.name}"))
 
     def request(self, route: Route, t0_s: float) -> Generator[simpy.Event, Any, None]:
         """One request of ``route`` arriving at ``t0_s`` [s], with its accounting."""
@@ -256,7 +307,12 @@ class Host:
         for i, route in enumerate(self.app.routes):
             self.env.process(self.arrivals(i, route))
         self.env.run()
-        return self.finish()
+        out = self.finish()
+        edges = dict(self.edges)
+        for name, consumer in self.queue_consumers.items():
+            edges[(f"queue:{name}", f"fn:{consumer}", "consume")] = out.queues[name].messages
+        out.edges = dict(sorted(edges.items()))
+        return out
 
     # -- workflows -----------------------------------------------------------------------
     def workflow(self, route: Route) -> Proc:
@@ -324,13 +380,14 @@ class Host:
         stats = self.workflows[route.name]
         attempt = 1
         while True:
+            self.edges[(f"route:{route.name}", f"fn:{fn}", "task")] += 1
             outcome = yield from self.task(fn)
             rate = retry.error_rate if retry is not None else 0.0
             if outcome == OK and rate > 0 and self.route_draws[route.name].next() < rate:
                 outcome = ERROR
             if outcome == OK or retry is None or attempt >= retry.max_attempts:
                 return outcome
-            wait_s = retry.interval * retry.backoff ** (attempt - 1)
+            wait_s = retry.interval_s * retry.backoff ** (attempt - 1)
             yield self.wait_until(self.env.now + wait_s)
             attempt += 1
             stats.transitions += 1

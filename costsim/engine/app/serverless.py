@@ -1,8 +1,12 @@
 """An application on a serverless option: one pool per function, one account limit for all.
 
 Each function is a pool with its own memory, keep-alive, reserved concurrency and provisioned
-instances (the rules of :mod:`costsim.engine.simpy_serverless`: MRU reuse by default,
-provisioned instances first, keep-alive expiry applied when the pool is next looked at). An
+instances, run by the single-function SimPy pool's own procedures
+(:mod:`costsim.engine.simpy_serverless`: MRU reuse by default, provisioned instances first,
+keep-alive expiry applied when the pool is next looked at, the scale-rate bucket, cold starts,
+lifetimes). An
+execution longer than the pool's timeout (the product's limit, Lambda 15 min) ends at the
+timeout, billed to it, counted ``timed_out``, and fails as an error would. An
 invocation needs a free concurrency slot: a function with ``reserved_concurrency`` has exactly
 that many; the others share what the account limit leaves (``limit - sum(reserved)``), as AWS
 Lambda does. Instances initialising count as in flight.
@@ -30,16 +34,17 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import numpy as np
 import simpy
 from simpy.core import URGENT
 
 from costsim.application.schema import Application, Route, SendStep
 from costsim.engine.app.flow import (
     DROPPED,
+    ERROR,
     OK,
     SUB_COLD,
     THROTTLED,
+    TIMED_OUT,
     Host,
     Proc,
     name_key,
@@ -48,9 +53,11 @@ from costsim.engine.app.flow import (
 from costsim.engine.app.stats import AppOutput, FunctionStats, QueueStats
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
+from costsim.engine.simpy_serverless import _Pool as InstancePool
 from costsim.engine.simpy_serverless import schedule_at
-from costsim.meters import ms_ceil
-from costsim.platforms.rules import bucket_refill, choose_warm, keep_alive_expired
+from costsim.fields import MAX_INSTANCES
+from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.serverless import ServerlessPlatform
 from costsim.traffic.distributions import Distribution
 
 #: Throttled asynchronous events are retried after 1 s, doubling, at most this far apart [s].
@@ -71,6 +78,10 @@ class PoolParams:
     scale_burst: float = float("inf")
     scale_rate_per_s: float = float("inf")
     reuse_code: int = 0
+    #: An execution longer than this is cut and billed to it [s] (the product's limit).
+    timeout_s: float = float("inf")
+    #: Age [s] at which an on-demand instance is recycled, busy or not (inf: never).
+    max_lifetime_s: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -79,122 +90,102 @@ class ServerlessPlan:
 
     pools: dict[str, PoolParams]
     account_limit: int = 1000
+    #: Every workflow runs as this type (``standard`` or ``express``); None: each route's own.
+    workflow_type: str | None = None
 
 
-class _Instance:
-    __slots__ = ("busy", "created_s", "id", "idle_since_s", "provisioned", "ready_s")
+def pool_platform(p: PoolParams) -> ServerlessPlatform:
+    """The single-function pool model of one application pool (whose procedures it runs).
 
-    def __init__(self, iid: int, created_s: float, ready_s: float, provisioned: bool) -> None:
-        self.id = iid
-        self.created_s = created_s
-        self.idle_since_s = created_s
-        self.ready_s = ready_s
-        self.busy = False
-        self.provisioned = provisioned
+    Its ``concurrency_limit`` is never read here: an application's slots are the account's
+    and the reserved ones (:class:`ServerlessHost`).
+    """
+    return ServerlessPlatform(
+        memory_mb=p.memory_mb,
+        cold_start=p.cold_start,
+        keep_alive_s=p.keep_alive_s,
+        concurrency_limit=MAX_INSTANCES,
+        scale_burst=p.scale_burst,
+        scale_rate_per_s=p.scale_rate_per_s,
+        reuse=REUSE_POLICIES[p.reuse_code],
+        provisioned=p.provisioned,
+        instance_concurrency=1,
+        timeout_s=p.timeout_s,
+        max_lifetime_s=p.max_lifetime_s,
+    )
 
 
-class _Pool:
-    """The instances of one function."""
+class _Pool(InstancePool):
+    """The instances of one function: the single-function SimPy pool's instance procedures
+    (keep-alive reclaim, warm pick, scale-rate bucket, cold start, lifetimes, close), with
+    executions taken and released by the application host instead of scheduled per request."""
 
     def __init__(
-        self, p: PoolParams, stats: FunctionStats, cold: ColdDraws, horizon_s: float, bins: TimeBins
+        self,
+        env: simpy.Environment,
+        params: PoolParams,
+        stats: FunctionStats,
+        cold: ColdDraws,
+        horizon_s: float,
+        bins: TimeBins,
     ) -> None:
-        self.p = p
+        self.params = params
         self.stats = stats
-        self.cold = cold
-        self.horizon_s = horizon_s
-        self.bins = bins
-        self.alive: list[_Instance] = []
-        self.next_id = 0
+        #: executions running or initialising (the slots this pool holds)
         self.in_flight = 0
-        self.tokens = p.scale_burst
-        self.tokens_at_s = 0.0
-        for _ in range(p.provisioned):
-            self._new(0.0, 0.0, provisioned=True)
-        stats.provisioned_instance_s = p.provisioned * horizon_s
+        super().__init__(env, pool_platform(params), horizon_s, bins, cold)
+        stats.provisioned_instance_s = params.provisioned * horizon_s
 
-    def _new(self, t_s: float, ready_s: float, provisioned: bool) -> _Instance:
-        inst = _Instance(self.next_id, t_s, ready_s, provisioned)
-        self.next_id += 1
-        self.alive.append(inst)
-        self.stats.max_instances = max(self.stats.max_instances, len(self.alive))
-        return inst
+    def _lived(self, created_s: float, end_s: float) -> None:
+        super()._lived(created_s, end_s)
+        if self.stats.bins is not None:
+            self.stats.bins.interval(self.stats.bins.alive_s, created_s, end_s)
 
-    def _retire(self, inst: _Instance, end_s: float) -> None:
-        end_s = min(end_s, self.horizon_s)
-        if end_s > inst.created_s:
-            self.stats.alive_s += end_s - inst.created_s
-            self.bins.add_interval(self.bins.alive_s, inst.created_s, end_s, 1.0)
-            self.stats.lifetime_ms[ms_ceil(end_s - inst.created_s)] += 1
+    def _start_cold(self, t_s: float) -> tuple[Any, float]:
+        got = super()._start_cold(t_s)
+        if self.stats.bins is not None:
+            self.stats.bins.count(self.stats.bins.cold_starts, t_s)
+        return got
 
-    def reclaim(self, now_s: float) -> None:
-        ka = self.p.keep_alive_s
-        keep = []
-        for inst in self.alive:
-            if (
-                not inst.busy
-                and not inst.provisioned
-                and keep_alive_expired(inst.idle_since_s, now_s, ka)
-            ):
-                self._retire(inst, inst.idle_since_s + ka)
-            else:
-                keep.append(inst)
-        self.alive = keep
+    def take(self, now_s: float) -> tuple[Any, float] | None:
+        """A warm instance, or a new one with its init time [s]; None when none can start.
 
-    def warm(self, now_s: float) -> _Instance | None:
-        for want_provisioned in (True, False):
-            cands = [
-                i
-                for i in self.alive
-                if i.provisioned == want_provisioned and not i.busy and i.ready_s <= now_s
-            ]
-            if cands:
-                k = choose_warm(
-                    self.p.reuse_code,
-                    np.array([i.idle_since_s for i in cands]),
-                    np.array([i.created_s for i in cands]),
-                    0.0,
-                )
-                return cands[k]
-        return None
-
-    def can_start(self, now_s: float) -> bool:
-        """Whether the scale-rate bucket allows a new instance at ``now_s``."""
-        self.tokens = bucket_refill(
-            self.tokens, self.tokens_at_s, now_s, self.p.scale_burst, self.p.scale_rate_per_s
-        )
-        self.tokens_at_s = now_s
-        return self.tokens >= 1.0
-
-    def take(self, now_s: float) -> tuple[_Instance, float] | None:
-        """A warm instance, or a new one with its init time [s]; None when none can start."""
-        inst = self.warm(now_s)
-        if inst is not None:
-            inst.busy = True
-            return inst, 0.0
-        if not self.can_start(now_s):
-            return None
-        self.tokens -= 1.0
-        init_s = self.cold.next()
-        inst = self._new(now_s, now_s + init_s, provisioned=False)
-        inst.busy = True
-        self.stats.cold_starts += 1
-        self.stats.init_ms[ms_ceil(init_s)] += 1
-        self.bins.cold_starts[self.bins.index(now_s)] += 1
+        Expired instances are reclaimed first (:meth:`ServerlessHost._acquire` does it, before
+        it checks the slots, as the pool is looked at).
+        """
+        inst = self._pick(now_s, 0.0)
+        init_s = 0.0
+        if inst is None:
+            self._refill(now_s)
+            if self.tokens < 1.0:
+                return None
+            inst, init_s = self._start_cold(now_s)
+        self._occupy(inst, now_s)
         return inst, init_s
 
-    def release(self, inst: _Instance, start_s: float, end_s: float) -> None:
-        inst.busy = False
+    def release(self, inst: Any, start_s: float, end_s: float) -> None:
+        """Free ``inst`` after an execution from ``start_s`` to ``end_s`` [s] (init included)."""
+        inst.active -= 1
         inst.idle_since_s = end_s
         if end_s > start_s:
-            self.stats.busy_s += min(end_s, self.horizon_s) - min(start_s, self.horizon_s)
+            self.busy_s += min(end_s, self.horizon_s) - min(start_s, self.horizon_s)
             self.bins.add_interval(self.bins.busy_s, start_s, end_s, 1.0)
+            if self.stats.bins is not None:
+                self.stats.bins.interval(self.stats.bins.busy_s, start_s, end_s)
 
-    def close(self) -> None:
-        for inst in self.alive:
-            end = self.horizon_s if inst.provisioned else inst.idle_since_s + self.p.keep_alive_s
-            self._retire(inst, end)
-        self.alive = []
+    def finish(self) -> None:
+        """Close the pool and hand its instance measurements to the function's stats."""
+        self.close()
+        st = self.stats
+        st.alive_s = self.alive_s
+        st.busy_s = self.busy_s
+        st.max_instances = self.max_instances
+        st.cold_starts = self.counters.cold_starts
+        st.init_ms = self.hist["init_ms"]
+        st.lifetime_ms = self.hist["instance_lifetime_ms"]
+        st.active_period_ms = self.hist["active_period_ms"]
+        st.provisioned_active_period_ms = self.hist["provisioned_active_period_ms"]
+        st.active_s = self.active_s
 
 
 class _Queue:
@@ -204,9 +195,9 @@ class _Queue:
         self.consumer = consumer
         self.batch_size = spec.batch_size if spec else 1
         self.max_concurrency = spec.max_concurrency if spec else None
-        self.visibility_timeout_s = spec.visibility_timeout if spec else 30.0
+        self.visibility_timeout_s = spec.visibility_timeout_s if spec else 30.0
         self.max_receives = spec.max_receives if spec else 3
-        self.batching_window_s = spec.batching_window if spec else 0.0
+        self.batching_window_s = spec.batching_window_s if spec else 0.0
         self.timer_at_s: float | None = None
         self.waiting: deque[tuple[float, int]] = deque()  # (sent at [s], receives so far)
         self.in_flight = 0
@@ -221,8 +212,12 @@ class ServerlessHost(Host):
     def __init__(self, plan: ServerlessPlan, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
+        if plan.workflow_type is not None:
+            for wf in self.workflows.values():
+                wf.kind = plan.workflow_type
         self.pools = {
             name: _Pool(
+                self.env,
                 p,
                 self.functions[name],
                 ColdDraws(p.cold_start.sample, self._stream(SUB_COLD, name_key(name))),
@@ -241,11 +236,11 @@ class ServerlessHost(Host):
         }
 
     # -- slots -------------------------------------------------------------------------------
-    def _acquire(self, fn: str) -> tuple[_Instance, float] | None:
+    def _acquire(self, fn: str) -> tuple[Any, float] | None:
         pool = self.pools[fn]
         now = self.env.now
-        pool.reclaim(now)
-        reserved = pool.p.reserved
+        pool._reclaim(now)
+        reserved = pool.params.reserved
         if reserved is not None:
             if pool.in_flight >= reserved:
                 return None
@@ -259,33 +254,40 @@ class ServerlessHost(Host):
             self.unreserved_in_flight += 1
         return got
 
-    def _execute(self, fn: str, got: tuple[_Instance, float], items: int = 1) -> Proc:
-        """Run ``fn`` on the instance ``got`` (after its init, if cold); free it after."""
+    def _execute(self, fn: str, got: tuple[Any, float], items: int = 1) -> Proc:
+        """Run ``fn`` on the instance ``got`` (after its init, if cold); free it after.
+
+        An execution past the pool's timeout ends at the timeout, billed to it, counted
+        ``timed_out`` (not served) and answered with an error.
+        """
         inst, init_s = got
         pool = self.pools[fn]
         start = self.env.now
         if init_s > 0:
             yield self.wait_until(start + init_s)
         run_start = self.env.now
-        outcome = yield from self.body(fn, items)
+        outcome = yield from self.body(fn, items, run_start + pool.params.timeout_s)
         end = self.env.now
         pool.release(inst, start, end)
         pool.in_flight -= 1
-        if pool.p.reserved is None:
+        if pool.params.reserved is None:
             self.unreserved_in_flight -= 1
-        self.functions[fn].record_run(end - run_start, inst.provisioned)
+        self.functions[fn].record_run(end - run_start, inst.provisioned, end)
+        if outcome == TIMED_OUT:
+            self.functions[fn].time_out(end)
         self._poll_queues()
         return outcome
 
     # -- what calls, tasks and sends mean here ----------------------------------------------
     def invoke(self, fn: str) -> Proc:
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         got = self._acquire(fn)
         if got is None:
-            stats.throttled += 1
+            stats.throttle(self.env.now)
             return THROTTLED
         outcome = yield from self._execute(fn, got)
+        outcome = ERROR if outcome == TIMED_OUT else outcome
         stats.served += 1
         stats.errors += outcome != OK
         return outcome
@@ -306,21 +308,21 @@ class ServerlessHost(Host):
             self.env.process(self._event(step.send, self.env.now))
             return
         queue.stats.messages += 1
-        self.functions[queue.consumer].arrived += 1
+        self.functions[queue.consumer].arrive(self.env.now)
         queue.waiting.append((self.env.now, 0))
         self._poll(queue)
 
     def _event(self, fn: str, sent_s: float) -> Generator[simpy.Event, Any, None]:
         spec = self.app.functions[fn]
         stats = self.functions[fn]
-        stats.arrived += 1
+        stats.arrive(self.env.now)
         backoff_s = 1.0
         errors = 0
         while True:
             got = self._acquire(fn)
             if got is None:
-                if self.env.now + backoff_s - sent_s > spec.max_event_age:
-                    stats.dropped += 1
+                if self.env.now + backoff_s - sent_s > spec.max_event_age_s:
+                    stats.drop(self.env.now)
                     return
                 yield self.wait_until(self.env.now + backoff_s)
                 backoff_s = min(2 * backoff_s, ASYNC_BACKOFF_MAX_S)
@@ -332,7 +334,7 @@ class ServerlessHost(Host):
                 return
             stats.errors += 1
             if errors >= spec.async_retries:
-                stats.dropped += 1
+                stats.drop(self.env.now)
                 return
             yield self.wait_until(self.env.now + ASYNC_ERROR_RETRY_S[errors])
             errors += 1
@@ -371,7 +373,7 @@ class ServerlessHost(Host):
         self._poll(queue)
 
     def _consume(
-        self, queue: _Queue, batch: list[tuple[float, int]], got: tuple[_Instance, float]
+        self, queue: _Queue, batch: list[tuple[float, int]], got: tuple[Any, float]
     ) -> Generator[simpy.Event, Any, None]:
         stats = self.functions[queue.consumer]
         outcome = yield from self._execute(queue.consumer, got, len(batch))
@@ -383,7 +385,7 @@ class ServerlessHost(Host):
             back = []
             for sent_s, receives in batch:
                 if receives + 1 >= queue.max_receives:
-                    stats.dropped += 1
+                    stats.drop(self.env.now)
                     queue.stats.dead_lettered += 1
                 else:
                     back.append((sent_s, receives + 1))
@@ -401,11 +403,11 @@ class ServerlessHost(Host):
 
     def finish(self) -> AppOutput:
         for pool in self.pools.values():
-            pool.close()
+            pool.finish()
         for queue in self.queues.values():
             # nothing is left to free a slot: these messages can never be consumed
             queue.stats.expired += len(queue.waiting)
-            self.functions[queue.consumer].dropped += len(queue.waiting)
+            self.functions[queue.consumer].drop(self.env.now, len(queue.waiting))
             queue.waiting.clear()
         out = AppOutput(
             kind="serverless",

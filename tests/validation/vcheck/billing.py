@@ -72,7 +72,7 @@ def check_billing(size: str, mapper: Mapper) -> list[Row]:
         ))  # fmt: skip
         if granularity != "1ms":
             continue
-        scale = MONTH_S / sc.horizon
+        scale = MONTH_S / sc.horizon_s
         month_gb_s = Decimal(repr(billed_s * gb * scale))
         expected = _tiered(month_gb_s) - _tiered(min(month_gb_s, FREE_GB_S))
         comps = res.cost.components

@@ -67,7 +67,7 @@ def _rep(names: tuple[str, ...], horizon: str, rep: int) -> list[float]:
         else:
             slots = opt.workers
             init_s = 0.0
-        values.append(res.busy_mean * slots - init_s / sc.horizon)
+        values.append(res.busy_mean * slots - init_s / sc.horizon_s)
     return values
 
 

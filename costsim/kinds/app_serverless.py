@@ -1,0 +1,234 @@
+"""A serverless option hosting an application: one pool per function, one account limit.
+
+What :meth:`costsim.kinds.serverless.ServerlessKind.application` returns: the pools' plan
+(a setting comes from the option's ``functions`` entry, else the function, else the option;
+the timeout and scale rate are the option's, else the product's published limits, as for a
+single function), the run on :func:`costsim.engine.app.run_serverless_app`, and the usage
+rated by :mod:`costsim.appsim.rating`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from costsim.engine.app import PoolParams, ServerlessPlan, run_serverless_app
+from costsim.engine.app.meters import (
+    merged_meters,
+    pool_meters,
+    queue_requests,
+    workflow_histogram,
+)
+from costsim.kinds.app_hosting import AppHost, AppUsage
+from costsim.kinds.base import OptionContext
+from costsim.meters import Meters
+from costsim.platforms.rules import REUSE_POLICIES
+from costsim.pricing.catalog import Catalog, FunctionItem
+
+if TYPE_CHECKING:
+    from costsim.engine.app import AppOutput
+    from costsim.kinds.serverless import ServerlessOption
+
+
+def function_of(opt: ServerlessOption) -> dict[str, str]:
+    """``{catalog, item, field}`` of the function product the option's pools are priced from."""
+    key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
+    return {"catalog": opt.provider, "item": key, "field": field}
+
+
+def serverless_plan(
+    opt: ServerlessOption, ctx: OptionContext, item: FunctionItem, limits: dict[str, float]
+) -> ServerlessPlan:
+    """Each function's pool on the option, priced from catalog ``item`` with the product
+    ``limits`` (:func:`~costsim.kinds.serverless.product_limits`).
+
+    Raises
+    ------
+    InputError
+        At the option's field for what an application does not take (option-wide provisioned
+        instances or extras, instance concurrency above 1), provisioned above reserved, or
+        reserved concurrency above the account limit.
+    """
+    app = ctx.scenario.application
+    if opt.instance_concurrency != 1:
+        raise ctx.error(
+            "instance_concurrency above 1 is not simulated for applications yet",
+            "instance_concurrency",
+        )
+    # option-wide settings that an application sets per function or per route
+    if opt.provisioned_concurrency:
+        raise ctx.error(
+            "in an application, provisioned instances are per function: "
+            "functions: {NAME: {provisioned: N}}",
+            "provisioned_concurrency",
+        )
+    if opt.extras:
+        raise ctx.error(
+            "in an application, a gateway is per route (application.routes.N.gateway); "
+            "queues and workflows are priced from their catalogs",
+            "extras",
+        )
+    burst = limits.get("scale_burst", math.inf)
+    rate = limits.get("scale_rate_per_s", math.inf)
+    pools: dict[str, PoolParams] = {}
+    for name, spec in app.functions.items():
+        s = opt.functions.get(name)
+        reserved = s.reserved_concurrency if s and s.reserved_concurrency is not None else None
+        reserved = spec.reserved_concurrency if reserved is None else reserved
+        provisioned = s.provisioned if s and s.provisioned is not None else spec.provisioned
+        if reserved is not None and provisioned > reserved:
+            raise ctx.error(
+                f"{name}: provisioned ({provisioned}) above reserved_concurrency ({reserved})",
+                "functions",
+            )
+        pools[name] = PoolParams(
+            memory_mb=(s.memory_mb if s and s.memory_mb else None)
+            or spec.memory_mb
+            or opt.memory_mb,
+            keep_alive_s=next(
+                v
+                for v in (s.keep_alive_s if s else None, spec.keep_alive_s, opt.keep_alive_s)
+                if v is not None
+            ),
+            cold_start=(s.cold_start if s and s.cold_start else None) or opt.cold_start,
+            reserved=reserved,
+            provisioned=provisioned,
+            scale_burst=burst,
+            scale_rate_per_s=rate,
+            reuse_code=REUSE_POLICIES.index(opt.reuse),
+            timeout_s=limits["timeout_s"],
+            max_lifetime_s=limits.get("max_lifetime_s", math.inf),
+        )
+    reserved_sum = sum(p.reserved or 0 for p in pools.values())
+    if reserved_sum > opt.concurrency_limit:
+        raise ctx.error(
+            f"reserved concurrency sums to {reserved_sum}, above the account's "
+            f"concurrency_limit ({opt.concurrency_limit})",
+            "concurrency_limit",
+        )
+    for name, p in pools.items():
+        lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
+        if lo <= p.memory_mb <= hi:
+            continue
+        message = (
+            f"{name}: {opt.provider} memory must be within {lo:g}-{hi:g} MB, got {p.memory_mb:g} MB"
+        )
+        own = opt.functions.get(name)
+        # located where the function's memory was set: the option's entry, the function, or
+        # the option's memory
+        if own is not None and own.memory_mb:
+            raise ctx.error(message, "functions", name, "memory")
+        if app.functions[name].memory_mb:
+            raise ctx.scenario.error(message, "application", "functions", name, "memory")
+        raise ctx.error(message, "memory")
+    return ServerlessPlan(
+        pools=pools, account_limit=opt.concurrency_limit, workflow_type=opt.workflow_type
+    )
+
+
+class ServerlessAppHost(AppHost):
+    """An application on a serverless option (see the module docstring)."""
+
+    pools = True
+
+    def __init__(
+        self,
+        opt: ServerlessOption,
+        ctx: OptionContext,
+        item: FunctionItem,
+        limits: dict[str, float],
+    ) -> None:
+        self.opt = opt
+        self.ctx = ctx
+        self.item = item
+        self.plan = serverless_plan(opt, ctx, item, limits)
+
+    def run(self, *args: Any, engine: str = "simpy") -> AppOutput:
+        """Run the pools on ``engine``; ``args`` are the host's (app, horizon, warm-up, seed,
+        key, bins, base folder)."""
+        app, horizon_s, warmup_s, seed, option_key, bins, base_dir = args
+        run = run_serverless_app
+        if engine == "fast":
+            from costsim.engine.fast_app import run_serverless_app_fast as run
+        return run(app, self.plan, horizon_s, bins, seed, option_key, warmup_s, base_dir)
+
+    def measure(self, out: AppOutput) -> AppUsage:
+        """Each pool's meters, each gateway's requests, each queue item's billed requests, the
+        workflows' transitions and express durations."""
+        opt, item = self.opt, self.item
+        app = self.ctx.scenario.application
+        horizon_s = self.ctx.horizon_s
+        init_billed = item.billing.init_billed if opt.init_billed is None else opt.init_billed
+        meters: dict[str, Meters] = {}
+        for name, p in self.plan.pools.items():
+            config: dict[str, object] = {
+                "function": name,
+                "memory_mb": p.memory_mb,
+                "arch": opt.arch,
+                "ephemeral_storage_mb": opt.ephemeral_storage_mb,
+                "init_billed": init_billed,
+                "provisioned_concurrency": p.provisioned,
+                "instance_concurrency": 1,
+                "response_mb": 0.0,
+            }
+            if opt.billing_granularity_s is not None:
+                config["billing_granularity_ms"] = max(1, round(opt.billing_granularity_s * 1000))
+            meters[name] = pool_meters(out.functions[name], horizon_s, config)
+        services = {
+            name: app.queues[name].service if name in app.queues else "aws-sqs"
+            for name in out.queues
+        }
+        requests = queue_requests(out, services)
+        by_item: dict[tuple[str, str], float] = {}
+        for name, count in requests.items():
+            spec = app.queues.get(name)
+            key = (spec.service, spec.item) if spec else ("aws-sqs", "standard")
+            by_item[key] = by_item.get(key, 0.0) + count
+        flows = out.workflows.values()
+        express = sorted({w.memory_mb for w in flows if w.kind == "express"})
+        usage: dict[str, Any] = {
+            "pools": {name: m.to_json() for name, m in meters.items()},
+            "product": function_of(opt),
+            "free_tier": opt.free_tier,
+            "prices": dict(opt.prices),
+            # gateways: every request that reaches one, throttled ones included
+            "gateways": [
+                {"route": i, "key": route.gateway, "requests": out.routes[route.name].arrived}
+                for i, route in enumerate(app.routes)
+                if route.gateway is not None
+            ],
+            "queues": [
+                {"catalog": c, "item": it, "requests": n} for (c, it), n in sorted(by_item.items())
+            ],
+            "standard_transitions": sum(w.transitions for w in flows if w.kind == "standard"),
+            "express": [
+                {"memory_mb": m, "durations": workflow_histogram(out, m).to_json()} for m in express
+            ],
+        }
+        return AppUsage(
+            usage=usage,
+            meters=merged_meters(meters, opt.kind, horizon_s),
+            pool_meters=meters,
+            queue_requests=requests,
+            memory_mb={n: p.memory_mb for n, p in self.plan.pools.items()},
+        )
+
+    def detail(self, out: AppOutput, catalogs: list[Catalog]) -> dict[str, Any]:
+        """Provider, memory, keep-alive, the account limit, the add-on catalogs and each
+        function's memory."""
+        opt = self.opt
+        app = self.ctx.scenario.application
+        gateways = sorted({r.gateway for r in app.routes if r.gateway is not None})
+        extras = {c.catalog for c in catalogs[1:]} - {"aws-api-gateway"}
+        life_s = next(iter(self.plan.pools.values())).max_lifetime_s
+        return {
+            "provider": opt.provider,
+            "arch": opt.arch,
+            "memory_mb": opt.memory_mb,
+            "keep_alive_s": opt.keep_alive_s,
+            # null: never recycled
+            "max_lifetime_s": None if math.isinf(life_s) else life_s,
+            "concurrency_limit": opt.concurrency_limit,
+            "extras": [*gateways, *sorted(extras)],
+            "function_memory_mb": {n: p.memory_mb for n, p in self.plan.pools.items()},
+        }
