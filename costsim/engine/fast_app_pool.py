@@ -26,6 +26,7 @@ from costsim.engine.fast_app_state import (
     FF_KA,
     FF_LIFE,
     FF_RATE,
+    FF_RECLAIM_AT,
     FF_TOKENS,
     FF_TOKENS_AT,
     FI_ARRIVED,
@@ -141,12 +142,26 @@ def _unlink(s, a, f: int, prev: int, i: int) -> None:
     s.alive_total -= 1
 
 
+@njit_inline
+def due_bound_s(created_s: float, idle_s: float, ka_s: float, life_s: float) -> float:
+    """A time [s] before which an idle on-demand instance cannot be expired
+    (:func:`~costsim.platforms.serverless_rules.idle_expired` is false until its keep-alive or
+    its lifetime is reached), a little early so that float rounding never makes it late."""
+    due_s = min(idle_s + ka_s, created_s + life_s)
+    if math.isinf(due_s):
+        return due_s
+    return due_s - 1e-12 * abs(due_s) - 1e-12
+
+
 @njit
 def reclaim(p, s, a, f: int, now_s: float) -> None:
     """Retire, in creation order, every idle on-demand instance of ``f`` past its keep-alive
     or its maximum lifetime."""
+    if now_s < a.fn_f[FF_RECLAIM_AT, f]:
+        return  # none can be due yet: the reference's walk would retire nothing
     ka_s = a.fn_f[FF_KA, f]
     life_s = a.fn_f[FF_LIFE, f]
+    next_s = math.inf
     prev = -1
     i = a.fn_i[FI_HEAD, f]
     while i >= 0:
@@ -161,8 +176,11 @@ def reclaim(p, s, a, f: int, now_s: float) -> None:
             retire(p, s, a, f, i, idle_retire_s(created_s, idle_s, ka_s, life_s))
             _unlink(s, a, f, prev, i)
         else:
+            if a.ins_i[IN_BUSY, i] == 0 and a.ins_i[IN_PROV, i] == 0:
+                next_s = min(next_s, due_bound_s(created_s, idle_s, ka_s, life_s))
             prev = i
         i = nxt
+    a.fn_f[FF_RECLAIM_AT, f] = next_s
 
 
 @njit
@@ -284,6 +302,9 @@ def release(p, s, a, f: int, i: int, start_s: float, run_start_s: float) -> None
     end_s = s.now_s
     a.ins_i[IN_BUSY, i] = 0
     a.ins_f[IN_IDLE, i] = end_s
+    if a.ins_i[IN_PROV, i] == 0:
+        due_s = due_bound_s(a.ins_f[IN_CREATED, i], end_s, a.fn_f[FF_KA, f], a.fn_f[FF_LIFE, f])
+        a.fn_f[FF_RECLAIM_AT, f] = min(a.fn_f[FF_RECLAIM_AT, f], due_s)
     if end_s > start_s:
         a.fn_f[FF_BUSY, f] += min(end_s, p.horizon_s) - min(start_s, p.horizon_s)
         add_interval(a.b_busy, start_s, end_s, 1.0, p.horizon_s, p.bin_width_s, p.n_bins)

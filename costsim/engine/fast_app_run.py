@@ -45,6 +45,7 @@ from costsim.engine.fast_app_state import (
     FF_LIFE,
     FF_MAXAGE,
     FF_RATE,
+    FF_RECLAIM_AT,
     FF_TIMEOUT,
     FF_TOKENS,
     FI_HEAD,
@@ -169,7 +170,8 @@ class AppRun:
         self.state = np.zeros(1, dtype=APP_STATE)
         self.s["pending"] = -1
         self.streams = AppStreams(app, plan, seed, option_key)
-        fn_f = np.zeros((12, n_fn))
+        fn_f = np.zeros((13, n_fn))
+        fn_f[FF_RECLAIM_AT] = np.inf  # no idle on-demand instance yet
         fn_i = np.zeros((18, n_fn), dtype=np.int64)
         specs = [app.functions[n] for n in prog.functions]
         for f, (pool, spec) in enumerate(zip(pools, specs, strict=True)):

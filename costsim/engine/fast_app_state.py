@@ -62,8 +62,10 @@ RQ_WAITING, RQ_TRIGGERED, RQ_PROCESSED = range(3)
 COND_NONE, COND_WAITING, COND_FIRED = range(3)
 
 # Function rows: fn_f (float), fn_i (int).
+# FF_RECLAIM_AT: no idle on-demand instance can be expired before this time [s] (a lower
+# bound, so that reclaim walks the instances only when one may be due).
 (FF_KA, FF_BURST, FF_RATE, FF_ERR, FF_MAXAGE, FF_TOKENS, FF_TOKENS_AT, FF_ALIVE, FF_BUSY,
- FF_TIMEOUT, FF_LIFE, FF_ACTIVE) = range(12)  # fmt: skip
+ FF_TIMEOUT, FF_LIFE, FF_ACTIVE, FF_RECLAIM_AT) = range(13)  # fmt: skip
 (FI_RESERVED, FI_RETRIES, FI_STEPS, FI_IN_FLIGHT, FI_HEAD, FI_TAIL, FI_N_ALIVE, FI_ARRIVED,
  FI_SERVED, FI_THROTTLED, FI_DROPPED, FI_ERRORS, FI_RETRIED, FI_INVOCATIONS, FI_COLD,
  FI_PROV_SERVED, FI_MAX_INST, FI_TIMED_OUT) = range(18)  # fmt: skip
