@@ -4,11 +4,8 @@
 
 from __future__ import annotations
 
-from costsim.engine.fast_app_pool import (
-    acquire,
-    enqueue,
-    poll,
-)
+from costsim.engine.fast_app_pool import acquire
+from costsim.engine.fast_app_queues import enqueue, poll
 from costsim.engine.fast_app_state import (
     ASYNC_BACKOFF_MAX_S,
     ASYNC_ERROR_RETRY_S,

@@ -28,10 +28,8 @@ from costsim.engine.fast_app_fleet import (
     timeout_due,
     trigger_put,
 )
-from costsim.engine.fast_app_pool import (
-    close_pools,
-    window_due,
-)
+from costsim.engine.fast_app_pool import close_pools
+from costsim.engine.fast_app_queues import window_due
 from costsim.engine.fast_app_state import (
     EV_BITS,
     EV_DEADLINE,

@@ -1,7 +1,8 @@
-"""Compiled pools, account slots and queues of an application on a serverless option.
+"""Compiled pools and account slots of an application on a serverless option.
 
-The steps of :mod:`costsim.engine.app.serverless` (``_Pool``, ``ServerlessHost._acquire``,
-``_poll``, ``send``), over the tables of :mod:`costsim.engine.fast_app_state`, with the same
+The steps of :mod:`costsim.engine.app.serverless` (``_Pool``, ``ServerlessHost._acquire``;
+the queues are :mod:`costsim.engine.fast_app_queues`), over the tables of
+:mod:`costsim.engine.fast_app_state`, with the same
 rules compiled from :mod:`costsim.platforms.rules` and :mod:`costsim.platforms.serverless_rules`
 (keep-alive and maximum lifetime, activity periods). Each function's instances are a list in
 creation order (the reference's ``alive`` list), which reclaim and the warm pick walk as it
@@ -13,9 +14,7 @@ from __future__ import annotations
 import math
 
 from costsim.engine.fast_app_state import (
-    EV_WINDOW,
     FB_ALIVE,
-    FB_ARRIVALS,
     FB_BUSY,
     FB_COLD,
     FB_INVOCATIONS,
@@ -29,7 +28,6 @@ from costsim.engine.fast_app_state import (
     FF_RECLAIM_AT,
     FF_TOKENS,
     FF_TOKENS_AT,
-    FI_ARRIVED,
     FI_COLD,
     FI_HEAD,
     FI_IN_FLIGHT,
@@ -39,7 +37,6 @@ from costsim.engine.fast_app_state import (
     FI_PROV_SERVED,
     FI_RESERVED,
     FI_TAIL,
-    FR_X,
     H_ACTIVE,
     H_DUR,
     H_INIT,
@@ -54,27 +51,9 @@ from costsim.engine.fast_app_state import (
     IN_NEXT,
     IN_PROV,
     IN_READY,
-    K_CONSUME,
-    MS_NEXT,
-    MS_RECV,
-    QF_TIMER,
-    QF_WAIT_TOTAL,
-    QF_WINDOW,
-    QI_BATCH,
-    QI_CONSUMER,
-    QI_COUNT,
-    QI_HEAD,
-    QI_IN_FLIGHT,
-    QI_MAXC,
-    QI_MESSAGES,
-    QI_RECEIVES,
-    QI_TAIL,
-    URGENT,
     draw,
     fn_count,
     record,
-    schedule,
-    start_process,
     stream_cold,
 )
 from costsim.engine.fast_common import (
@@ -85,7 +64,6 @@ from costsim.engine.fast_common import (
     continues_active_period,
     idle_expired,
     idle_retire_s,
-    latency_bucket,
     lifetime_reached,
     ms_ceil,
     njit,
@@ -318,90 +296,6 @@ def release(p, s, a, f: int, i: int, start_s: float, run_start_s: float) -> None
     record(s, a, HPF * f + (H_PROV_DUR if prov else H_DUR), ms_ceil(end_s - run_start_s))
     if prov:
         a.fn_i[FI_PROV_SERVED, f] += 1
-
-
-@njit
-def poll(p, s, a, q: int) -> None:
-    """Start consumers of queue ``q`` while messages, slots and the window allow (``_poll``)."""
-    qi = a.q_i
-    while qi[QI_COUNT, q] > 0 and (qi[QI_MAXC, q] < 0 or qi[QI_IN_FLIGHT, q] < qi[QI_MAXC, q]):
-        if a.q_f[QF_WINDOW, q] > 0 and qi[QI_COUNT, q] < qi[QI_BATCH, q]:
-            due_s = a.msg_sent[qi[QI_HEAD, q]] + a.q_f[QF_WINDOW, q]
-            if s.now_s < due_s:
-                if a.q_f[QF_TIMER, q] != due_s:  # NaN (no timer) differs too
-                    a.q_f[QF_TIMER, q] = due_s
-                    schedule(s, a, due_s, URGENT, EV_WINDOW, q)
-                return
-        i = acquire(p, s, a, qi[QI_CONSUMER, q])
-        if i < 0:
-            return
-        k = min(qi[QI_BATCH, q], qi[QI_COUNT, q])
-        head = qi[QI_HEAD, q]
-        m = head
-        last = head
-        for _ in range(k):
-            wait_s = s.now_s - a.msg_sent[m]
-            a.qwait[q, latency_bucket(wait_s)] += 1
-            a.q_f[QF_WAIT_TOTAL, q] += wait_s
-            last = m
-            m = a.msg_i[MS_NEXT, m]
-        a.msg_i[MS_NEXT, last] = -1
-        qi[QI_HEAD, q] = m
-        if m < 0:
-            qi[QI_TAIL, q] = -1
-        qi[QI_COUNT, q] -= k
-        s.waiting_total -= k
-        qi[QI_IN_FLIGHT, q] += 1
-        qi[QI_RECEIVES, q] += 1
-        f = start_process(s, a, K_CONSUME, q, head, k, i, -1)
-        if f >= 0:
-            a.fr_f[FR_X, f] = s.tmp_init_s
-
-
-@njit
-def poll_all(p, s, a) -> None:
-    """Poll every queue that holds messages, in order (``_poll_queues``)."""
-    for q in range(p.n_queues):
-        if a.q_i[QI_COUNT, q] > 0:
-            poll(p, s, a, q)
-
-
-@njit
-def enqueue(s, a, q: int, head: int, tail: int, n: int) -> None:
-    """Append the chain of ``n`` messages ``head..tail`` to queue ``q``'s waiting list."""
-    qi = a.q_i
-    if qi[QI_TAIL, q] < 0:
-        qi[QI_HEAD, q] = head
-    else:
-        a.msg_i[MS_NEXT, qi[QI_TAIL, q]] = head
-    qi[QI_TAIL, q] = tail
-    qi[QI_COUNT, q] += n
-    s.waiting_total += n
-
-
-@njit
-def send_queue(p, s, a, q: int) -> None:
-    """A message sent now to queue ``q`` (``ServerlessHost.send`` with a queue)."""
-    if s.n_free_msg == 0:
-        s.overrun = 1
-        return
-    a.q_i[QI_MESSAGES, q] += 1
-    a.fn_i[FI_ARRIVED, a.q_i[QI_CONSUMER, q]] += 1
-    fn_count(p, a, FB_ARRIVALS, a.q_i[QI_CONSUMER, q], s.now_s, 1)
-    s.n_free_msg -= 1
-    m = a.msg_free[s.n_free_msg]
-    a.msg_sent[m] = s.now_s
-    a.msg_i[MS_RECV, m] = 0
-    a.msg_i[MS_NEXT, m] = -1
-    enqueue(s, a, q, m, m, 1)
-    poll(p, s, a, q)
-
-
-@njit
-def window_due(p, s, a, q: int) -> None:
-    """A batching window's timer (``_window_due``)."""
-    a.q_f[QF_TIMER, q] = math.nan
-    poll(p, s, a, q)
 
 
 @njit

@@ -13,14 +13,13 @@ import math
 
 from costsim.engine.fast_app_pool import (
     acquire,
-    poll_all,
     release,
-    send_queue,
 )
 from costsim.engine.fast_app_program import (
     OP_CALL,
     OP_SEND_EVENT,
 )
+from costsim.engine.fast_app_queues import poll_all, send_queue
 from costsim.engine.fast_app_state import (
     DEADLINE,
     DROPPED,
