@@ -38,19 +38,16 @@ mutants: $(DEV_STAMP)
 clean:
 	rm -rf $(VENV)
 
-# Regenerate reports/<scenario>/ (outputs, charts, report.md, report.html) for every scenario.
-# Application scenarios run on the SimPy engine (the compiled one does not run them yet), about
-# 100x slower, so their records skip the sensitivity section's seven re-simulations.
+# Regenerate reports/<scenario>/ (outputs, charts, report.md, report.html) for every scenario,
+# application scenarios included (the compiled engine runs them too), sensitivity section on.
 .PHONY: reports
 SCENARIOS := $(basename $(notdir $(wildcard scenarios/*.yaml)))
 REPORT_ENGINE ?= fast
 reports: $(STAMP)
 	@for s in $(SCENARIOS); do \
 	  echo "reports/$$s"; \
-	  engine=$(REPORT_ENGINE); sens=--sensitivity; \
-	  grep -q '^application:' scenarios/$$s.yaml && engine=simpy && sens=--no-sensitivity; \
-	  $(BIN)/costsim run scenarios/$$s.yaml --engine $$engine --out reports/$$s > /dev/null \
-	    && $(BIN)/costsim report reports/$$s $$sens > /dev/null || exit 1; \
+	  $(BIN)/costsim run scenarios/$$s.yaml --engine $(REPORT_ENGINE) --out reports/$$s > /dev/null \
+	    && $(BIN)/costsim report reports/$$s --sensitivity > /dev/null || exit 1; \
 	done
 	@echo "reports/hello-api/sweep (where each option wins; resumes, so a rerun is quick)"
 	$(BIN)/costsim sweep scenarios/hello-api.yaml --vary traffic.scale=log:0.01:30:25 \

@@ -297,10 +297,12 @@ def simulate(
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
-    if scenario.application is not None and engine != "simpy":
-        from costsim.appsim.run import application_engine_error
+    if scenario.application is not None:
+        from costsim.appsim.run import application_engine
 
-        raise application_engine_error(scenario)
+        # the compiled engine where it runs every feature used, else the reference (the
+        # caller can tell the user why: application_engine's second value)
+        engine = application_engine(scenario, engine)[0]
     check_resources(scenario, force=force)
     cats = catalogs_for(scenario, catalog_files)
     options: list[OptionResult] = []

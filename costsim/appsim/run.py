@@ -8,6 +8,7 @@ adapter's :meth:`~costsim.kinds.base.OptionKind.application`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from costsim.application.schema import Application
@@ -24,16 +25,27 @@ from costsim.appsim.blocks import (
 from costsim.appsim.rating import catalog_item, gateway_item, rate_usage
 from costsim.appsim.static import static_blocks, static_item, static_usage
 from costsim.engine.app import AppOutput
+from costsim.engine.fast_app_features import first_gap
 from costsim.engine.metrics import TimeBins, default_bin_count
 from costsim.errors import InputError
 from costsim.kinds import kind_of, option_context
+from costsim.kinds.app_compiled import compiled_gap
 from costsim.pricing.registry import CatalogSet
 from costsim.results import OptionResult
 from costsim.scenario import Scenario
 from costsim.traffic import option_stream_key
 
-#: The only engine that runs applications for now.
-APPLICATION_ENGINES = ("simpy",)
+#: Engines that run applications: the compiled one where it runs every setting used.
+APPLICATION_ENGINES = ("simpy", "fast")
+
+
+#: The scenario's settings the compiled application engine runs (``batch`` windows not yet).
+SCENARIO_FIELDS = {
+    "Scenario": frozenset(
+        {"name", "description", "horizon_s", "warmup_s", "seed", "traffic", "workload",
+         "application", "options", "slo", "catalogs", "base_dir", "source_file", "line_map"}
+    )
+}  # fmt: skip
 
 
 def _app(scenario: Scenario) -> Application:
@@ -53,6 +65,7 @@ def simulate_application_option(
     """
     if engine not in APPLICATION_ENGINES:
         raise application_engine_error(scenario)
+    engine = application_engine(scenario, engine)[0]
     app = _app(scenario)
     opt = scenario.options[idx]
     bins = TimeBins(scenario.horizon_s, default_bin_count(scenario.horizon_s))
@@ -67,7 +80,7 @@ def simulate_application_option(
     )
     kind = kind_of(opt)
     host = kind.application(opt, option_context(scenario, idx), cats)
-    out = _engine(host.run, *args)
+    out = _engine(partial(host.run, engine=engine), *args)
     used = host.measure(out)
     if app.static:
         used.usage["static"] = static_usage(
@@ -123,11 +136,35 @@ def _engine(run: Any, *args: Any) -> AppOutput:
         raise (cause if isinstance(cause, InputError) else exc) from None
 
 
+def application_engine(scenario: Scenario, engine: str) -> tuple[str, str | None]:
+    """The engine that runs an application scenario asked to run on ``engine``, and why not
+    ``engine`` when it is another.
+
+    ``fast`` runs on the compiled engine when it runs every setting every option uses
+    (:func:`~costsim.kinds.app_compiled.compiled_gap`, a whitelist); otherwise the whole
+    scenario runs on ``simpy`` (one engine per result, so that ``summary.json``'s ``engine``
+    says which ran), and the reason is one line naming the first setting missing.
+    """
+    if engine != "fast":
+        return engine, None
+    app = _app(scenario)
+    gap = first_gap(scenario, SCENARIO_FIELDS, "scenario", walk=())
+    if gap is None:
+        for opt in scenario.options:
+            gap = compiled_gap(opt, app)
+            if gap is not None:
+                break
+    if gap is None:
+        return "fast", None
+    return "simpy", (
+        f"the compiled engine does not run {gap} yet; running this application on --engine simpy"
+    )
+
+
 def application_engine_error(scenario: Scenario) -> InputError:
-    """The one line for an application run on an engine that does not support them."""
+    """The one line for an application run on an engine that does not run them."""
     return scenario.error(
-        "applications run on --engine simpy for now; the compiled engine does not run them yet",
-        "application",
+        f"applications run on --engine {' or '.join(APPLICATION_ENGINES)}", "application"
     )
 
 

@@ -103,6 +103,12 @@ def say_before_run(scn: Any, engine: str, runs: int = 1, workers: int = 1) -> No
     warning = horizon_warning(scn)
     if warning:
         err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if scn.application is not None:
+        from costsim.appsim.run import application_engine
+
+        engine, note = application_engine(scn, engine)
+        if note:
+            err_console.print(f"note: {note}", markup=False, soft_wrap=True)
     slow = contention()
     predicted = runtime_s(scn, engine, runs, workers) * slow
     if predicted >= ANNOUNCE_AFTER_S:

@@ -95,10 +95,13 @@ class FleetAppHost(AppHost):
             billing_minimum_s=minimum,
         )
 
-    def run(self, *args: Any) -> AppOutput:
-        """Run the service; ``args`` are the host's (app, horizon, warm-up, seed, key, bins,
-        base folder)."""
-        return run_fleet_app(self.plan, *args)
+    def run(self, *args: Any, engine: str = "simpy") -> AppOutput:
+        """Run the service on ``engine``; ``args`` are the host's (app, horizon, warm-up, seed,
+        key, bins, base folder)."""
+        run = run_fleet_app
+        if engine == "fast":
+            from costsim.engine.fast_app import run_fleet_app_fast as run
+        return run(self.plan, *args)
 
     def measure(self, out: AppOutput) -> AppUsage:
         """The fleet's meters and how its servers are priced."""

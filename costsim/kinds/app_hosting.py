@@ -57,9 +57,11 @@ class AppHost(ABC):
     pools: bool = False
 
     @abstractmethod
-    def run(self, *args: Any) -> Any:
-        """Run the application engine; the arguments are those of
-        :class:`costsim.engine.app.flow.Host` after the plan. Returns an ``AppOutput``."""
+    def run(self, *args: Any, engine: str = "simpy") -> Any:
+        """Run the application engine, ``simpy`` (the reference) or ``fast`` (compiled: the
+        caller checked :func:`costsim.kinds.app_compiled.compiled_gap`); the arguments are
+        those of :class:`costsim.engine.app.flow.Host` after the plan. Returns an
+        ``AppOutput``."""
 
     @abstractmethod
     def measure(self, out: Any) -> AppUsage:

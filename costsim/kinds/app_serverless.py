@@ -143,13 +143,14 @@ class ServerlessAppHost(AppHost):
         self.item = item
         self.plan = serverless_plan(opt, ctx, item, limits)
 
-    def run(self, *args: Any) -> AppOutput:
-        """Run the pools; ``args`` are the host's (app, horizon, warm-up, seed, key, bins,
-        base folder)."""
+    def run(self, *args: Any, engine: str = "simpy") -> AppOutput:
+        """Run the pools on ``engine``; ``args`` are the host's (app, horizon, warm-up, seed,
+        key, bins, base folder)."""
         app, horizon_s, warmup_s, seed, option_key, bins, base_dir = args
-        return run_serverless_app(
-            app, self.plan, horizon_s, bins, seed, option_key, warmup_s, base_dir
-        )
+        run = run_serverless_app
+        if engine == "fast":
+            from costsim.engine.fast_app import run_serverless_app_fast as run
+        return run(app, self.plan, horizon_s, bins, seed, option_key, warmup_s, base_dir)
 
     def measure(self, out: AppOutput) -> AppUsage:
         """Each pool's meters, each gateway's requests, each queue item's billed requests, the

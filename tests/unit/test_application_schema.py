@@ -267,15 +267,61 @@ def test_cli_exit_code_2_for_a_bad_application(tmp_path, monkeypatch, capsys) ->
     assert "Traceback" not in output
 
 
-def test_fast_engine_refuses_an_application_in_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def _cli_ok(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Like :func:`_cli`, for a command that may return without SystemExit on success."""
+    import sys
+
+    from costsim.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["costsim", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_fast_engine_runs_an_application_as_simpy_does(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``--engine fast`` (the default) runs an application on the compiled engine: the same
+    summary.json bytes as ``--engine simpy``, apart from the ``engine`` field."""
+    import json
+
     path = tmp_path / "app.yaml"
     path.write_text(BASE)
-    code, output = _cli(
-        monkeypatch, capsys, "run", str(path), "--engine", "fast", "--out", str(tmp_path / "o")
+    runs = {}
+    for engine in ("fast", "simpy"):
+        out = tmp_path / engine
+        args = ("run", str(path), "--engine", engine, "--out", str(out), "--no-charts")
+        code, output = _cli_ok(monkeypatch, capsys, *args)
+        assert code == 0, output
+        assert "note:" not in output
+        runs[engine] = json.loads((out / "summary.json").read_text())
+    assert runs["fast"].pop("engine") == "fast"
+    assert runs["simpy"].pop("engine") == "simpy"
+    assert json.dumps(runs["fast"]) == json.dumps(runs["simpy"])
+
+
+def test_fast_engine_says_in_one_line_what_it_does_not_run(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Two map states with different item distributions in one route: the compiled engine
+    does not run that yet, so the run says so in one line and runs on SimPy."""
+    import json
+
+    path = tmp_path / "app.yaml"
+    path.write_text(
+        _edit(
+            "{map: ingest, items: {dist: fixed, value: 25}, max_concurrency: 10}",
+            "{map: ingest, items: {dist: fixed, value: 25}, max_concurrency: 10}\n"
+            "          - {map: ingest, items: {dist: fixed, value: 2}}",
+        )
     )
-    assert code == 2
-    assert "applications run on --engine simpy for now" in output
-    assert len([line for line in output.strip().splitlines() if line.startswith("error:")]) == 1
+    out = tmp_path / "o"
+    code, output = _cli_ok(monkeypatch, capsys, "run", str(path), "--out", str(out), "--no-charts")
+    assert code == 0, output
+    notes = [line for line in output.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "different item distributions" in notes[0], output
+    assert json.loads((out / "summary.json").read_text())["engine"] == "simpy"
     assert "Traceback" not in output
 
 
@@ -354,3 +400,45 @@ def test_sensitivity_scales_each_function_duration_of_an_application() -> None:
     functions = data["application"]["functions"]
     assert functions["authorizer"]["duration"]["value"] == pytest.approx(0.015 * 1.3)
     assert functions["ingest"]["duration"]["mean"] == pytest.approx(2.6)
+
+
+def test_fast_engine_falls_back_for_a_setting_not_whitelisted(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """The compiled engine runs an application only when every setting used is on its
+    whitelist (costsim.kinds.app_compiled): a provisioned schedule on the serverless option is
+    not (yet), so the whole scenario runs on SimPy and one line names the setting."""
+    import json
+
+    path = tmp_path / "app.yaml"
+    path.write_text(
+        _edit(
+            "    kind: serverless\n",
+            "    kind: serverless\n"
+            "    provisioned_schedule: [{count: 2, start: 10min, end: 17min}]\n",
+        )
+    )
+    out = tmp_path / "o"
+    code, output = _cli_ok(monkeypatch, capsys, "run", str(path), "--out", str(out), "--no-charts")
+    assert code == 0, output
+    notes = [line for line in output.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "lambda.provisioned_schedule" in notes[0], output
+    assert json.loads((out / "summary.json").read_text())["engine"] == "simpy"
+
+
+def test_compiled_gap_is_a_whitelist() -> None:
+    """Any setting off the whitelist that differs from its default sends the run to SimPy:
+    instance_concurrency above 1, an autoscaling fleet, batch windows; the defaults do not."""
+    from costsim.appsim.run import application_engine
+
+    s = scenario_from_text(BASE)
+    assert application_engine(s, "fast") == ("fast", None)
+    assert application_engine(s, "simpy") == ("simpy", None)
+    lam = s.options[0].model_copy(update={"instance_concurrency": 4})
+    engine, note = application_engine(s.model_copy(update={"options": [lam, s.options[1]]}), "fast")
+    assert engine == "simpy" and "lambda.instance_concurrency" in str(note)
+    fn = s.application.functions["db"].model_copy(update={"error_rate": 0.5})  # type: ignore[union-attr]
+    app = s.application.model_copy(  # type: ignore[union-attr]
+        update={"functions": {**s.application.functions, "db": fn}}  # type: ignore[union-attr]
+    )
+    assert application_engine(s.model_copy(update={"application": app}), "fast")[0] == "fast"

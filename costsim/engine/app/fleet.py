@@ -165,7 +165,7 @@ class FleetHost(Host):
             return DROPPED
         outcome = yield from self.authorize(route)
         if outcome == OK and route.steps is not None:
-            outcome = yield from self.steps(route.steps)
+            outcome = yield from self.steps(route.steps, source=f"route:{route.name}")
         self._free(held)
         if outcome == OK and route.workflow is not None:
             outcome = yield from self.workflow(route)
