@@ -283,16 +283,6 @@ class Application(_Strict):
     queues: dict[Name, QueueSpec] = Field(default_factory=dict, max_length=1000)
 
 
-class FunctionSettings(_Strict):
-    """Per-option settings of one function on a serverless option (``functions: {f: {...}}``)."""
-
-    memory_mb: SizeMB | None = Field(default=None, gt=0, alias="memory")
-    keep_alive_s: DurationS | None = Field(default=None, ge=0, alias="keep_alive")
-    reserved_concurrency: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
-    provisioned: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
-    cold_start: Distribution | None = None
-
-
 ParallelState.model_rebuild()
 ChoiceBranch.model_rebuild()
 ChoiceState.model_rebuild()
@@ -303,7 +293,6 @@ Workflow.model_rebuild()
 APPLICATION_MODELS: tuple[type[BaseModel], ...] = (
     Application,
     FunctionSpec,
-    FunctionSettings,
     Route,
     Authorizer,
     QueueSpec,

@@ -139,6 +139,9 @@ class _Pool:
         self.prov_stack: list[_Instance] = []
         self.level = 0
         self.reprovision(0.0, p.provisioned)
+        # scheduled before any arrival, so at equal times after completions, before arrivals
+        for t_s, level in p.provisioned_changes:
+            schedule_at(env, t_s, ARRIVAL, partial(self.reprovision, t_s, level))
 
     def reprovision(self, t_s: float, level: int, _event: object = None) -> None:
         """Bring the provisioned count to ``level`` at ``t_s`` [s]: new warm instances, or the
@@ -351,9 +354,6 @@ def run_serverless(
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
     if batches is not None:
         pool.batches = batches
-    # scheduled before any arrival, so at equal times after completions, before arrivals
-    for t_s, level in platform.provisioned_changes:
-        schedule_at(env, t_s, ARRIVAL, partial(pool.reprovision, t_s, level))
 
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:
