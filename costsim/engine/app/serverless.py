@@ -147,6 +147,8 @@ class ServerlessHost(Host):
         inst, init_s = got
         pool = self.pools[fn]
         start = self.env.now
+        # metered where it started, as for a single function (a fall may turn it on demand)
+        on_provisioned = inst.provisioned
         if init_s > 0:
             yield self.wait_until(start + init_s)
         run_start = self.env.now
@@ -156,7 +158,7 @@ class ServerlessHost(Host):
             pool.in_flight -= 1
             if pool.params.reserved is None:
                 self.unreserved_in_flight -= 1
-        self.functions[fn].record_run(end - run_start, inst.provisioned, end)
+        self.functions[fn].record_run(end - run_start, on_provisioned, end)
         if outcome == TIMED_OUT:
             self.functions[fn].time_out(end)
         self._poll_queues()
