@@ -68,7 +68,7 @@ ARRIVAL = 1
 def schedule_at(
     env: simpy.Environment,
     t_s: float,
-    priority: int,
+    priority: float,
     callback: Callable[[simpy.Event], None] | None = None,
 ) -> simpy.Event:
     """A triggered event processed at exactly ``t_s`` [s] (not ``now + (t_s - now)``).

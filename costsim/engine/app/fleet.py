@@ -14,7 +14,10 @@ and ``queue_timeout`` drop and count). On a slot:
   to the function's ``async_retries``;
 - a workflow is a job runner: the coordinator holds no slot, and each task is a job.
 
-The fleet is fixed (autoscaling applications is not simulated yet).
+A fixed fleet's slots are SimPy resources; an autoscaled one
+(:class:`~costsim.engine.app.scaled.ScaledFleet`) scales as a single function's fleet does
+(target tracking on the utilisation of every slot, boot time, cooldown, evaluation period) and
+bills each server from launch to retirement.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ import simpy
 
 from costsim.application.schema import Route, SendStep
 from costsim.engine.app.flow import DROPPED, OK, SUB_UNIFORM, Host, Proc, queue_names
+from costsim.engine.app.scaled import BACK, FRONT, ScaledFleet, Waiter
 from costsim.engine.app.stats import AppOutput, QueueStats
 from costsim.engine.common import ColdDraws
+from costsim.platforms.fleet import AutoscalePolicy
 from costsim.platforms.rules import choose_server
 
 ASYNC_ERROR_RETRY_S = (60.0, 120.0)
@@ -39,12 +44,14 @@ ROUND_ROBIN = 1
 
 @dataclass(frozen=True)
 class FleetPlan:
-    """A fixed fleet (no prices).
+    """A fleet (no prices): fixed, or autoscaled from ``servers`` (the minimum).
 
     Attributes
     ----------
     billing_granularity_s, billing_minimum_s : float
         How a server's lifetime rounds, for the billed-lifetime list [s].
+    autoscale : AutoscalePolicy or None
+        Target tracking over every slot of the servers; None for a fixed fleet.
     """
 
     servers: int
@@ -55,6 +62,7 @@ class FleetPlan:
     queue_timeout_s: float | None = None
     billing_granularity_s: float = 1.0
     billing_minimum_s: float = 0.0
+    autoscale: AutoscalePolicy | None = None
 
 
 class _Slots:
@@ -86,7 +94,7 @@ class _Slots:
 
 
 class FleetHost(Host):
-    """One service on a fixed fleet; see the module docstring for the rules."""
+    """One service on a fleet; see the module docstring for the rules."""
 
     kind = "fleet"
 
@@ -102,9 +110,30 @@ class FleetHost(Host):
         self.busy_s = 0.0
         self.queue_stats = {name: QueueStats() for name in queue_names(self.app)}
         self.consumers = queue_names(self.app)
+        self.scaled = (
+            None
+            if plan.autoscale is None
+            else ScaledFleet(
+                self.env,
+                (plan.workers, plan.background_workers or 0),
+                plan.balancer_code,
+                plan.queue_limit,
+                plan.queue_timeout_s,
+                plan.servers,
+                plan.autoscale,
+                self.horizon_s,
+                self.bins,
+            )
+        )
 
     def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Any]:
-        """Wait for a slot; returns (resource, request), or None when dropped."""
+        """Wait for a slot; returns what :meth:`_free` frees, or None when dropped."""
+        if self.scaled is not None:
+            lane = BACK if background and self.plan.background_workers else FRONT
+            got = self.scaled.acquire(lane, self.uniform.next())
+            if isinstance(got, Waiter):
+                got = yield got.event
+            return got
         slots = self.back if background and self.back is not None else self.front
         res = slots.pick(self.uniform.next())
         limit = self.plan.queue_limit
@@ -122,6 +151,9 @@ class FleetHost(Host):
         return res, req, self.env.now
 
     def _free(self, held: Any) -> None:
+        if self.scaled is not None:
+            self.scaled.release(held)
+            return
         res, req, start = held
         res.release(req)
         end = self.env.now
@@ -212,6 +244,8 @@ class FleetHost(Host):
             stats.retried += 1
 
     def finish(self) -> AppOutput:
+        if self.scaled is not None:
+            return self._finish_scaled(self.scaled)
         n = self.plan.servers
         for _ in range(n):
             self.bins.add_interval(self.bins.alive_s, 0.0, self.horizon_s, 1.0)
@@ -232,8 +266,34 @@ class FleetHost(Host):
         return out
 
 
+    def _finish_scaled(self, fleet: ScaledFleet) -> AppOutput:
+        # what still waits once everything has drained has no server to run on: dropped
+        while stranded := fleet.stranded():
+            for w in stranded:
+                w.done = True
+                fleet.in_system -= 1
+                w.event.succeed(None)
+            self.env.run()
+        fleet.close()
+        return AppOutput(
+            kind="fleet",
+            horizon_s=self.horizon_s,
+            routes=self.routes,
+            functions=self.functions,
+            queues=self.queue_stats,
+            workflows=self.workflows,
+            bins=self.bins,
+            alive_s=fleet.alive_s,
+            busy_s=fleet.busy_s,
+            max_instances=fleet.max_instances,
+            capacity_per_instance=self.slots_per_server,
+            servers=fleet.next_id,
+            lifetime_ms=fleet.lifetimes.histogram(),
+        )
+
+
 def run_fleet_app(plan: FleetPlan, *args: Any, **kwargs: Any) -> AppOutput:
-    """Simulate an application on a fixed fleet.
+    """Simulate an application on a fleet of servers.
 
     The arguments after ``plan`` are those of :class:`~costsim.engine.app.flow.Host`.
     """

@@ -203,7 +203,11 @@ class AppOutput:
     busy_s: float = 0.0
     max_instances: int = 0
     capacity_per_instance: int = 1
+    #: Servers launched (a fleet; an autoscaled one counts every launch).
     servers: int = 0
+    #: Each server's lifetime, launch to retirement within the horizon [ms] (an autoscaled
+    #: fleet; None: every server lived the whole horizon).
+    lifetime_ms: MsHistogram | None = None
     #: Calls, sends and tasks made along each edge ``(from, to, kind)`` of the application's
     #: graph (node ids ``route:NAME``, ``fn:NAME``, ``queue:NAME``; kinds ``authorize``,
     #: ``call``, ``event``, ``send``, ``consume``, ``task``); a queue's ``consume`` edge counts
