@@ -203,7 +203,13 @@ FIELD_DOCS: dict[str, str] = {
     "Step Functions standard (per state transition) or express (per request and GB-second); "
     "unset, each route's workflow.type.",
     "ServerlessOption.functions": "Per-function settings of an application on this option "
-    "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
+    "(memory, keep_alive, reserved_concurrency, provisioned, provisioned_schedule, "
+    "instance_concurrency, cold_start).",
+    "FunctionSettings.provisioned_schedule": "Windows of this function's provisioned instances "
+    "(ScheduleWindow, as a single function's provisioned_schedule): the count is the largest "
+    "open window's, at least provisioned; each enabled period is billed rounded up.",
+    "FunctionSettings.instance_concurrency": "Executions one instance of this function runs at "
+    "once; unset, the option's instance_concurrency.",
     "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "
     "capping) this function.",
     "FunctionSettings.provisioned": "Instances of this function kept warm all the time.",

@@ -235,7 +235,9 @@ class _Pool:
                 keep.append(inst)
         self.alive = keep
 
-    def _pick(self, now_s: float, u: float) -> _Instance | None:
+    def _pick(self, now_s: float, u: float, busy_only: bool = False) -> _Instance | None:
+        """The warm instance with a free seat a request takes at ``now_s`` [s], provisioned
+        first, by the reuse policy; ``busy_only``: among instances already running some."""
         c = self.p.instance_concurrency
         life = self.p.max_lifetime_s
         for want_provisioned in (True, False):
@@ -244,6 +246,7 @@ class _Pool:
                 for i in self.alive
                 if i.provisioned == want_provisioned
                 and i.active < c
+                and (i.active > 0 or not busy_only)
                 and i.ready_s <= now_s
                 # a provisioned instance is replaced warm: it never ages out here
                 and (i.provisioned or not lifetime_reached(i.created_s, now_s, life))

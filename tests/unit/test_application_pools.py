@@ -153,6 +153,40 @@ def test_reserved_concurrency_caps_executions_on_provisioned_instances_too() -> 
     assert (f.served, f.throttled, f.cold_starts, f.provisioned_served) == (3, 1, 2, 1)
 
 
+def test_a_free_seat_on_a_busy_instance_is_taken_when_every_slot_is_held() -> None:
+    """Account limit 2, f with 2 seats per instance (1 s calls), g with 1 (10 s). At 1.75 s f
+    holds A (one call running), B has just gone idle and g holds the other slot: the reuse
+    policy (MRU) would take idle B, which needs a slot the account no longer has, so the call
+    takes A's free seat instead (a slot is an instance in use) and nothing is throttled."""
+    app = Application.model_validate(
+        {
+            "functions": {
+                "f": {"duration": {"dist": "fixed", "value": "1s"}},
+                "g": {"duration": {"dist": "fixed", "value": "10s"}},
+            },
+            "routes": [
+                {"name": n, "traffic": {"profile": "constant", "mean_rps": 1}, "gateway": None,
+                 "steps": [{"call": n[1]}]}
+                for n in ("rf", "rg")
+            ],
+        }
+    )  # fmt: skip
+    times = {"rf": Times(0.0, 0.0, 0.0, 0.5, 1.25, 1.75), "rg": Times(1.5)}
+    app = app.model_copy(
+        update={"routes": [r.model_copy(update={"traffic": times[r.name]}) for r in app.routes]}
+    )
+    pools = {
+        "f": PoolParams(
+            memory_mb=128, keep_alive_s=600.0, cold_start=fixed(0.0), instance_concurrency=2
+        ),
+        "g": PoolParams(memory_mb=128, keep_alive_s=600.0, cold_start=fixed(0.0)),
+    }
+    out = run_serverless_app(app, ServerlessPlan(pools, 2), 20.0, TimeBins(20.0, 10), 1, 7)
+    f = out.functions["f"]
+    assert (f.served, f.throttled, f.cold_starts) == (6, 0, 2)
+    assert out.routes["rg"].served == 1
+
+
 def _run(text: str) -> Any:
     return costsim.simulate(costsim.scenario_from_text(text, "s.yaml"), engine="simpy").options[0]
 

@@ -136,13 +136,14 @@ class AppPool(InstancePool):
             self.stats.bins.count(self.stats.bins.cold_starts, t_s)
         return got
 
-    def warm(self, now_s: float) -> Any | None:
-        """The warm instance with a free slot an execution would take now, if any.
+    def warm(self, now_s: float, busy_only: bool = False) -> Any | None:
+        """The warm instance with a free seat an execution would take now, if any
+        (``busy_only``: among instances running executions already, which need no new slot).
 
         Expired instances are reclaimed first (:meth:`ServerlessHost._acquire` does it, before
         it checks the slots, as the pool is looked at).
         """
-        return self._pick(now_s, 0.0)
+        return self._pick(now_s, 0.0, busy_only)
 
     def take(self, now_s: float, inst: Any | None) -> tuple[Any, float] | None:
         """``inst`` (from :meth:`warm`), or a new instance with its init time [s]; None when

@@ -123,12 +123,16 @@ class ServerlessHost(Host):
         # a slot per instance in use: an execution joining a busy instance takes none
         new_slot = inst is None or inst.active == 0
         reserved = pool.params.reserved
-        if new_slot:
-            if reserved is not None:
-                if pool.in_flight >= reserved:
-                    return None
-            elif self.unreserved_in_flight >= self.unreserved_limit:
+        if new_slot and (
+            pool.in_flight >= reserved
+            if reserved is not None
+            else self.unreserved_in_flight >= self.unreserved_limit
+        ):
+            # every slot is held: only a free seat on an instance in use can take it
+            inst = pool.warm(now, busy_only=True)
+            if inst is None:
                 return None
+            new_slot = False
         got = pool.take(now, inst)
         if got is None:
             return None
