@@ -111,7 +111,8 @@ def serverless_plan(
         reserved = spec.reserved_concurrency if reserved is None else reserved
         provisioned = s.provisioned if s and s.provisioned is not None else spec.provisioned
         steps = function_steps(name, provisioned, s, opt, ctx)
-        most = max(count for _, count in steps)
+        # every count the schedule asks for, opened within this horizon or not
+        most = max([provisioned, *(w.count for w in (s.provisioned_schedule if s else []))])
         if reserved is not None and most > reserved:
             raise ctx.error(
                 f"{name}: provisioned ({most}) above reserved_concurrency ({reserved})",

@@ -322,10 +322,17 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
             "provisioned (2) above reserved_concurrency (1)",
         ),
         (
-            "{name: vps, kind: vps, count: 1,",
-            "{name: vps, kind: vps, autoscale: {max: 3},",
-            "options.1.autoscale",
-            "not simulated for applications yet",
+            "    kind: serverless\n",
+            "    kind: serverless\n    provisioned_schedule: [{count: 1, start: 0h, end: 1h}]\n",
+            "options.0.provisioned_schedule",
+            "per function",
+        ),
+        (
+            "{ingest: {memory: 1GB, reserved_concurrency: 10}}",
+            "{ingest: {reserved_concurrency: 1, provisioned_schedule: "
+            "[{count: 2, at: '08:00', until: '09:00'}]}}",
+            "options.0.functions",
+            "provisioned (2) above reserved_concurrency (1)",
         ),
     ],
 )

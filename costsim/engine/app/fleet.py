@@ -265,7 +265,6 @@ class FleetHost(Host):
         )
         return out
 
-
     def _finish_scaled(self, fleet: ScaledFleet) -> AppOutput:
         # what still waits once everything has drained has no server to run on: dropped
         while stranded := fleet.stranded():
