@@ -42,6 +42,8 @@ from costsim.scenario_parts import (
     Batch,
     Slo,
     Workload,
+    batch_windows,
+    check_batch,
 )
 from costsim.stats.distributions import Fixed
 from costsim.traffic.compose import Profile, Sum
@@ -74,6 +76,7 @@ __all__ = [
     "Slo",
     "VpsOption",
     "Workload",
+    "batch_windows",
     "load_scenario",
     "raise_all",
     "scenario_from_data",
@@ -185,9 +188,13 @@ class Scenario(_Strict):
         b = self.batch
         every = b.every_s if b is not None else None
         offset = b.offset_s if b is not None else None
-        if isinstance(self.traffic, Schedule):
-            every = self.traffic.every_s if every is None else every
-            offset = self.traffic.offset_s if offset is None else offset
+        traffic: Profile | None = self.traffic
+        if self.application is not None and b is not None and b.route is not None:
+            # the batch route's own schedule (an unknown route is refused by _check_batch)
+            traffic = next((r.traffic for r in self.application.routes if r.name == b.route), None)
+        if isinstance(traffic, Schedule):
+            every = traffic.every_s if every is None else every
+            offset = traffic.offset_s if offset is None else offset
         return every, offset or 0.0
 
     @model_serializer(mode="wrap")
@@ -306,31 +313,8 @@ def scenario_from_data(data: Any, line_map: LineMap, base_dir: Path | None = Non
         update={"base_dir": base_dir, "source_file": line_map.file, "line_map": line_map}
     )
     _check_application(scenario)
-    _check_batch(scenario)
+    check_batch(scenario)
     return scenario
-
-
-def _check_batch(scenario: Scenario) -> None:
-    """A ``batch:`` needs single-function traffic and a release period, located at the field."""
-    if scenario.batch is None:
-        return
-    if scenario.application is not None:
-        raise scenario.error(
-            "batch windows are not measured for application scenarios yet", "batch"
-        )
-    every_s, _ = scenario.batch_releases()
-    if every_s is None:
-        raise scenario.error(
-            "batch.every is required unless the traffic is a schedule: write when batches "
-            "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}",
-            "batch",
-        )
-    if scenario.horizon_s / every_s > MAX_BATCHES:
-        raise scenario.error(
-            f"{scenario.horizon_s / every_s:,.0f} batches over the horizon; at most "
-            f"{MAX_BATCHES:,} are tallied: release them less often or simulate less",
-            "batch",
-        )
 
 
 def _one_shape(data: dict[str, Any], line_map: LineMap) -> None:

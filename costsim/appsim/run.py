@@ -28,7 +28,7 @@ from costsim.errors import InputError
 from costsim.kinds import kind_of, option_context
 from costsim.pricing.registry import CatalogSet
 from costsim.results import OptionResult
-from costsim.scenario import Scenario
+from costsim.scenario import Scenario, batch_windows
 from costsim.traffic import option_stream_key
 
 #: The only engine that runs applications for now.
@@ -63,6 +63,8 @@ def simulate_application_option(
         option_stream_key(opt.name),
         bins,
         scenario.base_dir,
+        batch_windows(scenario),
+        scenario.batch.route if scenario.batch is not None else None,
     )
     kind = kind_of(opt)
     host = kind.application(opt, option_context(scenario, idx), cats)
@@ -103,6 +105,7 @@ def simulate_application_option(
         meters=used.meters,
         pool_meters=used.pool_meters,
         app_usage=used.usage,
+        batches=out.batches.summary() if out.batches is not None else None,
     )
     return result, versions, dates
 

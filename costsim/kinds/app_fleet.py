@@ -113,7 +113,7 @@ class FleetAppHost(AppHost):
 
     def run(self, *args: Any) -> AppOutput:
         """Run the service; ``args`` are the host's (app, horizon, warm-up, seed, key, bins,
-        base folder)."""
+        base folder, batches, batch route)."""
         return run_fleet_app(self.plan, *args)
 
     def measure(self, out: AppOutput) -> AppUsage:

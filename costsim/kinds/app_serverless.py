@@ -188,10 +188,10 @@ class ServerlessAppHost(AppHost):
 
     def run(self, *args: Any) -> AppOutput:
         """Run the pools; ``args`` are the host's (app, horizon, warm-up, seed, key, bins,
-        base folder)."""
-        app, horizon_s, warmup_s, seed, option_key, bins, base_dir = args
+        base folder, batches, batch route)."""
+        app, horizon_s, warmup_s, seed, option_key, bins, *rest = args
         return run_serverless_app(
-            app, self.plan, horizon_s, bins, seed, option_key, warmup_s, base_dir
+            app, self.plan, horizon_s, bins, seed, option_key, warmup_s, *rest
         )
 
     def measure(self, out: AppOutput) -> AppUsage:
@@ -215,9 +215,7 @@ class ServerlessAppHost(AppHost):
             }
             if opt.billing_granularity_s is not None:
                 config["billing_granularity_ms"] = max(1, round(opt.billing_granularity_s * 1000))
-            meters[name] = pool_meters(
-                out.functions[name], horizon_s, config, p.provisioned_steps
-            )
+            meters[name] = pool_meters(out.functions[name], horizon_s, config, p.provisioned_steps)
         services = {
             name: app.queues[name].service if name in app.queues else "aws-sqs"
             for name in out.queues

@@ -317,7 +317,11 @@ options:
             "above reserved_concurrency",
             "options.0.functions",
         ),
-        ("functions: {f: {instance_concurrency: 0}}", "", "options.0.functions.f.instance_concurrency"),
+        (
+            "functions: {f: {instance_concurrency: 0}}",
+            "",
+            "options.0.functions.f.instance_concurrency",
+        ),
     ],
 )
 def test_bad_pool_settings_are_located_errors(option: str, words: str, where: str) -> None:

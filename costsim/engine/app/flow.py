@@ -39,6 +39,7 @@ from costsim.engine.app.stats import (
     WorkflowStats,
 )
 from costsim.engine.app.workflow import WorkflowRunner
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
@@ -78,6 +79,12 @@ class Host(WorkflowRunner):
         The option's stream id (see :func:`costsim.traffic.option_stream_key`).
     bins : TimeBins
         Per-bin counters of the option.
+    base_dir : path or None
+        Folder that the routes' trace paths are resolved against.
+    batches : BatchWindows or None
+        Filled with each batch's jobs (route requests) and their end-to-end completions.
+    batch_route : str or None
+        The route whose requests are the batches' jobs (None: every route's).
     """
 
     kind = "serverless"
@@ -91,8 +98,13 @@ class Host(WorkflowRunner):
         option_key: int,
         bins: TimeBins,
         base_dir: Any = None,
+        batches: BatchWindows | None = None,
+        batch_route: str | None = None,
     ) -> None:
         self.env = simpy.Environment()
+        self.batches = batches if batches is not None else BatchWindows.none()
+        self.batches_given = batches
+        self.batch_route = batch_route
         self.app = app
         self.horizon_s = horizon_s
         self.warmup_s = warmup_s
@@ -267,9 +279,14 @@ class Host(WorkflowRunner):
         stats.served += 1
         stats.errors += outcome == ERROR
         self.bins.served[b] += 1
+        if self._in_batches(route):
+            self.batches.completion(t0_s, now)
         stats.time_in_system_s += now - t0_s
         if t0_s >= self.warmup_s:
             stats.latency.add(now - t0_s)
+
+    def _in_batches(self, route: Route) -> bool:
+        return self.batch_route is None or route.name == self.batch_route
 
     def arrivals(self, index: int, route: Route) -> Generator[simpy.Event, Any, None]:
         """Walk the route's arrivals, starting one request process each."""
@@ -287,6 +304,8 @@ class Host(WorkflowRunner):
                     yield schedule_at(self.env, t_s, ARRIVAL)
                 stats.arrived += 1
                 self.bins.arrivals[self.bins.index(t_s)] += 1
+                if self._in_batches(route):
+                    self.batches.arrival(t_s)
                 self.env.process(self.request(route, t_s))
 
     def run(self) -> AppOutput:
@@ -295,6 +314,7 @@ class Host(WorkflowRunner):
             self.env.process(self.arrivals(i, route))
         self.env.run()
         out = self.finish()
+        out.batches = self.batches_given
         edges = dict(self.edges)
         for name, consumer in self.queue_consumers.items():
             edges[(f"queue:{name}", f"fn:{consumer}", "consume")] = out.queues[name].messages

@@ -57,6 +57,7 @@ from costsim.engine.app.flow import (
 )
 from costsim.engine.app.pool import AppPool, PoolParams, ServerlessPlan, pool_platform
 from costsim.engine.app.stats import AppOutput, QueueStats
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
@@ -323,6 +324,8 @@ def run_serverless_app(
     option_key: int,
     warmup_s: float = 0.0,
     base_dir: Any = None,
+    batches: BatchWindows | None = None,
+    batch_route: str | None = None,
 ) -> AppOutput:
     """Simulate ``app`` on a serverless option; see the module docstring for the rules.
 
@@ -332,7 +335,9 @@ def run_serverless_app(
         ``max_instances`` is the sum of each pool's most instances (an upper bound of the most
         alive at once across pools).
     """
-    host = ServerlessHost(plan, app, horizon_s, warmup_s, seed, option_key, bins, base_dir)
+    host = ServerlessHost(
+        plan, app, horizon_s, warmup_s, seed, option_key, bins, base_dir, batches, batch_route
+    )
     return host.run()
 
 
