@@ -139,6 +139,8 @@ FIELD_DOCS: dict[str, str] = {
     "counts as missing the SLO.",
     "Batch.every": "Time between releases (default: the schedule traffic's every).",
     "Batch.offset": "First release (default: the schedule traffic's offset, else 0).",
+    "Batch.route": "Application scenarios: the route whose requests are the jobs (its "
+    "schedule gives every and offset); unset, every route's requests.",
     "throttle_rate": "Highest acceptable share of throttled requests.",
     "drop_rate": "Highest acceptable share of dropped requests.",
     "Extra.key": "An add-on catalog key (api-gateway-http, ...).",
