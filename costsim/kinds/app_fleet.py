@@ -35,7 +35,7 @@ def fleet_meters(out: AppOutput, plan: FleetPlan) -> Meters:
         if out.lifetime_ms is not None
         else MsHistogram.from_seconds(np.full(plan.servers, out.horizon_s))
     )
-    launched = out.servers if plan.autoscale is not None else plan.servers
+    launched = out.servers
     return Meters(
         kind="fleet",
         horizon_s=out.horizon_s,
@@ -132,7 +132,7 @@ class FleetAppHost(AppHost):
         return {
             self.machine["field"]: self.machine["key"],
             "autoscale": self.plan.autoscale is not None,
-            "servers": out.servers if self.plan.autoscale is not None else self.plan.servers,
+            "servers": out.servers,
             "workers": self.plan.workers,
             "background_workers": self.plan.background_workers,
         }

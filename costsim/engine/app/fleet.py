@@ -14,10 +14,9 @@ and ``queue_timeout`` drop and count). On a slot:
   to the function's ``async_retries``;
 - a workflow is a job runner: the coordinator holds no slot, and each task is a job.
 
-A fixed fleet's slots are SimPy resources; an autoscaled one
-(:class:`~costsim.engine.app.scaled.ScaledFleet`) scales as a single function's fleet does
-(target tracking on the utilisation of every slot, boot time, cooldown, evaluation period) and
-bills each server from launch to retirement.
+The servers and their slots are a :class:`~costsim.engine.app.scaled.ScaledFleet`: fixed, or
+autoscaled as a single function's fleet is (target tracking on the utilisation of every slot,
+boot time, cooldown, evaluation period), each server billed from launch to retirement.
 """
 
 from __future__ import annotations
@@ -26,20 +25,16 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import simpy
 
 from costsim.application.schema import Route, SendStep
 from costsim.engine.app.flow import DROPPED, OK, SUB_UNIFORM, Host, Proc, queue_names
-from costsim.engine.app.scaled import BACK, FRONT, ScaledFleet, Waiter
+from costsim.engine.app.scaled import BACK, FRONT, Held, ScaledFleet, Waiter
 from costsim.engine.app.stats import AppOutput, QueueStats
 from costsim.engine.common import ColdDraws
 from costsim.platforms.fleet import AutoscalePolicy
-from costsim.platforms.rules import choose_server
 
 ASYNC_ERROR_RETRY_S = (60.0, 120.0)
-SHARED = 0
-ROUND_ROBIN = 1
 
 
 @dataclass(frozen=True)
@@ -65,34 +60,6 @@ class FleetPlan:
     autoscale: AutoscalePolicy | None = None
 
 
-class _Slots:
-    """Slots of one kind (front or background) on every server, with the balancer."""
-
-    def __init__(self, env: simpy.Environment, plan: FleetPlan, per_server: int) -> None:
-        self.plan = plan
-        self.shared = plan.balancer_code == SHARED
-        if self.shared:
-            self.servers = [simpy.Resource(env, capacity=plan.servers * per_server)]
-        else:
-            self.servers = [simpy.Resource(env, capacity=per_server) for _ in range(plan.servers)]
-        self.rr = 0
-
-    def pick(self, u: float) -> simpy.Resource:
-        if self.shared:
-            return self.servers[0]
-        code = self.plan.balancer_code
-        k = choose_server(
-            code,
-            np.array([r.count for r in self.servers]),
-            np.array([len(r.queue) for r in self.servers]),
-            self.rr,
-            u,
-        )
-        if code == ROUND_ROBIN:
-            self.rr += 1
-        return self.servers[k]
-
-
 class FleetHost(Host):
     """One service on a fleet; see the module docstring for the rules."""
 
@@ -101,66 +68,34 @@ class FleetHost(Host):
     def __init__(self, plan: FleetPlan, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
-        self.front = _Slots(self.env, plan, plan.workers)
-        self.back = (
-            _Slots(self.env, plan, plan.background_workers) if plan.background_workers else None
-        )
         self.slots_per_server = plan.workers + (plan.background_workers or 0)
         self.uniform = ColdDraws(lambda g, n: g.random(n), self._stream(SUB_UNIFORM))
-        self.busy_s = 0.0
         self.queue_stats = {name: QueueStats() for name in queue_names(self.app)}
         self.consumers = queue_names(self.app)
-        self.scaled = (
-            None
-            if plan.autoscale is None
-            else ScaledFleet(
-                self.env,
-                (plan.workers, plan.background_workers or 0),
-                plan.balancer_code,
-                plan.queue_limit,
-                plan.queue_timeout_s,
-                plan.servers,
-                plan.autoscale,
-                self.horizon_s,
-                self.bins,
-            )
+        self.fleet = ScaledFleet(
+            self.env,
+            (plan.workers, plan.background_workers or 0),
+            plan.balancer_code,
+            plan.queue_limit,
+            plan.queue_timeout_s,
+            plan.servers,
+            plan.autoscale,
+            self.horizon_s,
+            self.bins,
         )
 
-    def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Any]:
-        """Wait for a slot; returns what :meth:`_free` frees, or None when dropped."""
-        if self.scaled is not None:
-            lane = BACK if background and self.plan.background_workers else FRONT
-            got = self.scaled.acquire(lane, self.uniform.next())
-            if isinstance(got, Waiter):
-                got = yield got.event
-            return got
-        slots = self.back if background and self.back is not None else self.front
-        res = slots.pick(self.uniform.next())
-        limit = self.plan.queue_limit
-        if limit is not None and res.count >= res.capacity and len(res.queue) >= limit:
-            return None
-        req = res.request()
-        timeout = self.plan.queue_timeout_s
-        if timeout is None:
-            yield req
-        else:
-            got = yield req | self.wait_until(self.env.now + timeout)
-            if req not in got:
-                req.cancel()
-                return None
-        return res, req, self.env.now
+    def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Held | None]:
+        """Wait for a slot (a background one for a job when the servers keep them); returns
+        it, or None when the queue refused or timed it out."""
+        lane = BACK if background and self.plan.background_workers else FRONT
+        got = self.fleet.acquire(lane, self.uniform.next())
+        if isinstance(got, Waiter):
+            held: Held | None = yield got.event
+            return held
+        return got
 
-    def _free(self, held: Any) -> None:
-        if self.scaled is not None:
-            self.scaled.release(held)
-            return
-        res, req, start = held
-        res.release(req)
-        end = self.env.now
-        weight = 1.0 / self.slots_per_server
-        if end > start:
-            self.busy_s += weight * (min(end, self.horizon_s) - min(start, self.horizon_s))
-            self.bins.add_interval(self.bins.busy_s, start, end, weight)
+    def _free(self, held: Held) -> None:
+        self.fleet.release(held)
 
     def _inline(self, fn: str, items: int = 1) -> Proc:
         """``fn`` run in process on the worker already held."""
@@ -244,28 +179,7 @@ class FleetHost(Host):
             stats.retried += 1
 
     def finish(self) -> AppOutput:
-        if self.scaled is not None:
-            return self._finish_scaled(self.scaled)
-        n = self.plan.servers
-        for _ in range(n):
-            self.bins.add_interval(self.bins.alive_s, 0.0, self.horizon_s, 1.0)
-        out = AppOutput(
-            kind="fleet",
-            horizon_s=self.horizon_s,
-            routes=self.routes,
-            functions=self.functions,
-            queues=self.queue_stats,
-            workflows=self.workflows,
-            bins=self.bins,
-            alive_s=n * self.horizon_s,
-            busy_s=self.busy_s,
-            max_instances=n,
-            capacity_per_instance=self.slots_per_server,
-            servers=n,
-        )
-        return out
-
-    def _finish_scaled(self, fleet: ScaledFleet) -> AppOutput:
+        fleet = self.fleet
         # what still waits once everything has drained has no server to run on: dropped
         while stranded := fleet.stranded():
             for w in stranded:

@@ -1,4 +1,5 @@
-"""An autoscaled fleet of servers hosting an application: slots, queues, target tracking.
+"""The servers of a fleet hosting an application, fixed or autoscaled: slots, queues, target
+tracking.
 
 The servers, balancer and autoscaler of the single-function fleet
 (:mod:`costsim.engine.simpy_fleet`), written for work whose length is not known when it starts
@@ -13,9 +14,9 @@ then arrivals.
   server the balancer chose; while no server serves, it waits in the shared queue for the first
   boot. ``queue_limit`` refuses and ``queue_timeout`` drops (a wait of exactly the timeout is
   still served), both counted as drops by the host.
-- Every ``evaluation_period`` the utilisation of the window just ended (busy slot-seconds over
-  serving server-seconds times slots per server, work in progress included up to now) sets the
-  desired count; a launch serves after ``boot_time``; scale-in retires idle servers with empty
+- With an ``autoscale`` policy, every ``evaluation_period`` the utilisation of the window just
+  ended (busy slot-seconds over serving server-seconds times slots per server, work in progress
+  included up to now) sets the desired count; a launch serves after ``boot_time``; scale-in retires idle servers with empty
   queues, newest first, once the cooldown since the last action is over. The horizon ends the
   autoscaling, as for a single function.
 - A server is alive, and billed, from launch to retirement (or the horizon).
