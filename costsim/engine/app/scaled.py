@@ -16,9 +16,9 @@ then arrivals.
   still served), both counted as drops by the host.
 - With an ``autoscale`` policy, every ``evaluation_period`` the utilisation of the window just
   ended (busy slot-seconds over serving server-seconds times slots per server, work in progress
-  included up to now) sets the desired count; a launch serves after ``boot_time``; scale-in retires idle servers with empty
-  queues, newest first, once the cooldown since the last action is over. The horizon ends the
-  autoscaling, as for a single function.
+  included up to now) sets the desired count; a launch serves after ``boot_time``; scale-in
+  retires idle servers with empty queues, newest first, once the cooldown since the last action
+  is over. The horizon ends the autoscaling, as for a single function.
 - A server is alive, and billed, from launch to retirement (or the horizon).
 """
 
