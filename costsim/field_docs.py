@@ -104,6 +104,8 @@ FIELD_DOCS: dict[str, str] = {
     "counts as missing the SLO.",
     "Batch.every": "Time between releases (default: the schedule traffic's every).",
     "Batch.offset": "First release (default: the schedule traffic's offset, else 0).",
+    "Batch.route": "Application scenarios: the route whose requests are the jobs (its "
+    "schedule gives every and offset); unset, every route's requests.",
     "throttle_rate": "Highest acceptable share of throttled requests.",
     "drop_rate": "Highest acceptable share of dropped requests.",
     "Extra.key": "An add-on catalog key (api-gateway-http, ...).",
@@ -168,7 +170,13 @@ FIELD_DOCS: dict[str, str] = {
     "Step Functions standard (per state transition) or express (per request and GB-second); "
     "unset, each route's workflow.type.",
     "ServerlessOption.functions": "Per-function settings of an application on this option "
-    "(memory, keep_alive, reserved_concurrency, provisioned, cold_start).",
+    "(memory, keep_alive, reserved_concurrency, provisioned, provisioned_schedule, "
+    "instance_concurrency, cold_start).",
+    "FunctionSettings.provisioned_schedule": "Windows of this function's provisioned instances "
+    "(ScheduleWindow, as a single function's provisioned_schedule): the count is the largest "
+    "open window's, at least provisioned; each enabled period is billed rounded up.",
+    "FunctionSettings.instance_concurrency": "Executions one instance of this function runs at "
+    "once; unset, the option's instance_concurrency.",
     "FunctionSettings.reserved_concurrency": "Concurrent executions reserved for (and "
     "capping) this function.",
     "FunctionSettings.provisioned": "Instances of this function kept warm all the time.",

@@ -28,7 +28,7 @@ from costsim.kinds.bare_metal import BareMetalOption
 from costsim.kinds.fleet import Balancer
 from costsim.kinds.serverless import Extra, ExtraSpec, ReusePolicy, ScaleRate, ServerlessOption
 from costsim.kinds.vps import Autoscale, VpsOption
-from costsim.scenario_checks import check_application_settings, check_batch, check_one_shape
+from costsim.scenario_checks import check_application_settings, check_one_shape
 from costsim.scenario_errors import (
     ScenarioErrors,
     SchemaIndex,
@@ -43,6 +43,8 @@ from costsim.scenario_parts import (
     Batch,
     Slo,
     Workload,
+    batch_windows,
+    check_batch,
 )
 from costsim.stats.distributions import Fixed
 from costsim.traffic.compose import Profile, Sum
@@ -75,6 +77,7 @@ __all__ = [
     "Slo",
     "VpsOption",
     "Workload",
+    "batch_windows",
     "load_scenario",
     "raise_all",
     "scenario_from_data",
@@ -186,9 +189,13 @@ class Scenario(_Strict):
         b = self.batch
         every = b.every_s if b is not None else None
         offset = b.offset_s if b is not None else None
-        if isinstance(self.traffic, Schedule):
-            every = self.traffic.every_s if every is None else every
-            offset = self.traffic.offset_s if offset is None else offset
+        traffic: Profile | None = self.traffic
+        if self.application is not None and b is not None and b.route is not None:
+            # the batch route's own schedule (an unknown route is refused by check_batch)
+            traffic = next((r.traffic for r in self.application.routes if r.name == b.route), None)
+        if isinstance(traffic, Schedule):
+            every = traffic.every_s if every is None else every
+            offset = traffic.offset_s if offset is None else offset
         return every, offset or 0.0
 
     @model_serializer(mode="wrap")

@@ -1,41 +1,17 @@
 """The checks of a scenario that its models cannot make field by field: one shape (traffic
-and workload, or an application), an application's per-option settings against its graph,
-and a batch window's release period. Each raises an :class:`~costsim.errors.InputError`
-located at the field."""
+and workload, or an application) and an application's per-option settings against its graph
+(a batch window's release period is :func:`costsim.scenario_parts.check_batch`). Each raises
+an :class:`~costsim.errors.InputError` located at the field."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from costsim.errors import InputError
-from costsim.scenario_parts import MAX_BATCHES
 from costsim.yamlio import LineMap
 
 if TYPE_CHECKING:
     from costsim.scenario import Scenario
-
-
-def check_batch(scenario: Scenario) -> None:
-    """A ``batch:`` needs single-function traffic and a release period, located at the field."""
-    if scenario.batch is None:
-        return
-    if scenario.application is not None:
-        raise scenario.error(
-            "batch windows are not measured for application scenarios yet", "batch"
-        )
-    every_s, _ = scenario.batch_releases()
-    if every_s is None:
-        raise scenario.error(
-            "batch.every is required unless the traffic is a schedule: write when batches "
-            "are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}",
-            "batch",
-        )
-    if scenario.horizon_s / every_s > MAX_BATCHES:
-        raise scenario.error(
-            f"{scenario.horizon_s / every_s:,.0f} batches over the horizon; at most "
-            f"{MAX_BATCHES:,} are tallied: release them less often or simulate less",
-            "batch",
-        )
 
 
 def check_one_shape(data: dict[str, Any], line_map: LineMap) -> None:

@@ -4,11 +4,17 @@ batch window, with the horizon's bounds. :mod:`costsim.scenario` re-exports them
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
-from costsim.fields import DurationS, SizeMB
+from costsim.engine.batches import BatchWindows
+from costsim.fields import DurationS, Name, SizeMB
 from costsim.fields import Strict as _Strict
 from costsim.stats.distributions import Distribution
+
+if TYPE_CHECKING:
+    from costsim.scenario import Scenario
 
 #: Longest simulated horizon [s]: ten years. Longer runs need more memory for the rate grid
 #: and time bins than is reasonable, and no price list is valid that long.
@@ -68,9 +74,73 @@ class Batch(_Strict):
 
     Batch ``k`` is every request arriving in ``[offset + k * every, offset + (k + 1) * every)``;
     it must be served by ``offset + k * every + window``. ``every`` and ``offset`` default to a
-    ``schedule`` traffic profile's; other traffic needs them.
+    ``schedule`` traffic profile's; other traffic needs them. In an application scenario the
+    jobs are the requests of ``route`` (every route's when unset), served when answered end to
+    end; ``every`` and ``offset`` default to that route's schedule (or the one route's).
     """
 
     window_s: DurationS = Field(gt=0, le=MAX_HORIZON_S, alias="window")
     every_s: DurationS | None = Field(default=None, gt=0, le=MAX_HORIZON_S, alias="every")
     offset_s: DurationS | None = Field(default=None, ge=0, le=MAX_HORIZON_S, alias="offset")
+    route: Name | None = None
+
+
+def batch_windows(scenario: Scenario) -> BatchWindows | None:
+    """The batches an engine tallies for a scenario with ``batch:``, else None.
+
+    Raises
+    ------
+    InputError
+        At ``batch`` when no release period is known, or too many batches fall in the horizon
+        (a ``--horizon`` longer than the file's).
+    """
+    if scenario.batch is None:
+        return None
+    every_s, offset_s = scenario.batch_releases()
+    if every_s is None:
+        raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
+    if scenario.horizon_s / every_s > MAX_BATCHES:
+        raise scenario.error(f"more than {MAX_BATCHES:,} batches over the horizon", "batch")
+    return BatchWindows(every_s, offset_s, scenario.batch.window_s, scenario.horizon_s)
+
+
+def check_batch(scenario: Scenario) -> None:
+    """A ``batch:`` needs a release period (and an application's route, when it names one),
+    located at the field."""
+    if scenario.batch is None:
+        return
+    route = scenario.batch.route
+    if route is not None:
+        if scenario.application is None:
+            raise scenario.error(
+                "batch.route names a route of an application; a single-function scenario's "
+                "jobs are all its requests: remove route",
+                "batch",
+                "route",
+            )
+        names = [r.name for r in scenario.application.routes]
+        if route not in names:
+            raise scenario.error(
+                f"no route named {route!r}; the application's routes are {', '.join(names)}",
+                "batch",
+                "route",
+            )
+    every_s, _ = scenario.batch_releases()
+    if every_s is None:
+        where = (
+            " (in an application: unless batch.route names a route with a schedule, or the "
+            "only route has one)"
+            if scenario.application is not None
+            else ""
+        )
+        raise scenario.error(
+            f"batch.every is required unless the traffic is a schedule{where}: write when "
+            "batches are released, e.g. batch: {window: 2h, every: 1d, offset: 2h}",
+            "batch",
+        )
+    if scenario.horizon_s / every_s > MAX_BATCHES:
+        raise scenario.error(
+            f"{scenario.horizon_s / every_s:,.0f} batches over the horizon; at most "
+            f"{MAX_BATCHES:,} are tallied: release them less often or simulate less",
+            "batch",
+        )

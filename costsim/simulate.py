@@ -12,7 +12,6 @@ from typing import Any
 
 from costsim._version import __version__
 from costsim.engine import ENGINES
-from costsim.engine.batches import BatchWindows
 from costsim.engine.common import RESULTS_REVISION as RESULTS_REVISION  # for sweep resuming
 from costsim.engine.common import EngineOutput, OptionDraws
 from costsim.engine.metrics import TimeBins, default_bin_count
@@ -27,7 +26,7 @@ from costsim.pricing.rate import breakdown
 from costsim.pricing.registry import CatalogSet
 from costsim.result_format import timeseries_of
 from costsim.results import CostBreakdown, LatencySummary, OptionResult, Result
-from costsim.scenario import MAX_BATCHES, Scenario
+from costsim.scenario import Scenario, batch_windows
 from costsim.traffic import STREAM_OPTIONS, option_stream_key, request_chunks, stream
 from costsim.traffic.chunk import Chunk
 
@@ -161,18 +160,6 @@ def _summarise(
         detail=detail,
         batches=out.batches.summary() if out.batches is not None else None,
     )
-
-
-def batch_windows(scenario: Scenario) -> BatchWindows | None:
-    """The batches an engine tallies for a scenario with ``batch:``, else None."""
-    if scenario.batch is None:
-        return None
-    every_s, offset_s = scenario.batch_releases()
-    if every_s is None:
-        raise scenario.error("batch.every is required unless the traffic is a schedule", "batch")
-    if scenario.horizon_s / every_s > MAX_BATCHES:  # a --horizon longer than the file's
-        raise scenario.error(f"more than {MAX_BATCHES:,} batches over the horizon", "batch")
-    return BatchWindows(every_s, offset_s, scenario.batch.window_s, scenario.horizon_s)
 
 
 def _run_engine(run: Callable[..., EngineOutput], *args: object) -> EngineOutput:

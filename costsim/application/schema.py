@@ -286,16 +286,6 @@ class Application(_Strict):
     static: list[StaticSite] = Field(default_factory=list, max_length=100)
 
 
-class FunctionSettings(_Strict):
-    """Per-option settings of one function on a serverless option (``functions: {f: {...}}``)."""
-
-    memory_mb: SizeMB | None = Field(default=None, gt=0, alias="memory")
-    keep_alive_s: DurationS | None = Field(default=None, ge=0, alias="keep_alive")
-    reserved_concurrency: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
-    provisioned: int | None = Field(default=None, ge=0, le=MAX_CONCURRENCY)
-    cold_start: Distribution | None = None
-
-
 ParallelState.model_rebuild()
 ChoiceBranch.model_rebuild()
 ChoiceState.model_rebuild()
@@ -306,7 +296,6 @@ Workflow.model_rebuild()
 APPLICATION_MODELS: tuple[type[BaseModel], ...] = (
     Application,
     FunctionSpec,
-    FunctionSettings,
     Route,
     Authorizer,
     QueueSpec,

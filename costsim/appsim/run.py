@@ -32,7 +32,7 @@ from costsim.kinds import kind_of, option_context
 from costsim.kinds.app_compiled import compiled_gap
 from costsim.pricing.registry import CatalogSet
 from costsim.results import OptionResult
-from costsim.scenario import Scenario
+from costsim.scenario import Scenario, batch_windows
 from costsim.traffic import option_stream_key
 
 #: Engines that run applications: the compiled one where it runs every setting used.
@@ -77,6 +77,8 @@ def simulate_application_option(
         option_stream_key(opt.name),
         bins,
         scenario.base_dir,
+        batch_windows(scenario),
+        scenario.batch.route if scenario.batch is not None else None,
     )
     kind = kind_of(opt)
     host = kind.application(opt, option_context(scenario, idx), cats)
@@ -122,6 +124,7 @@ def simulate_application_option(
         pool_meters=used.pool_meters,
         app_usage=used.usage,
         static=static_blocks(used.usage["static"], bill.static) if bill.static else None,
+        batches=out.batches.summary() if out.batches is not None else None,
     )
     return result, versions, dates
 

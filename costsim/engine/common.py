@@ -143,6 +143,34 @@ SERVERLESS_HISTOGRAMS = (
 DENSE_MS = 2**17
 
 
+def provisioned_period_histogram(
+    provisioned_steps: tuple[tuple[float, int], ...], horizon_s: float
+) -> MsHistogram:
+    """Each provisioned instance's enabled periods [ms], the ``provisioned_period_ms`` meter.
+
+    Parameters
+    ----------
+    provisioned_steps : tuple of (float, int)
+        The provisioned count over time, ``(t_s, count)`` from 0 [s].
+    horizon_s : float
+        Simulated period [s].
+
+    Returns
+    -------
+    MsHistogram
+        One value per enabled period (see
+        :func:`costsim.platforms.schedule.provisioned_periods`), counted once per instance.
+    """
+    enabled: dict[int, int] = {}
+    for start_s, end_s, n in provisioned_periods(provisioned_steps, horizon_s):
+        ms = ms_ceil(end_s - start_s)
+        enabled[ms] = enabled.get(ms, 0) + n
+    values = sorted(enabled)
+    return MsHistogram(
+        np.asarray(values, dtype=np.int64), np.asarray([enabled[v] for v in values], dtype=np.int64)
+    )
+
+
 def serverless_meters(
     horizon_s: float,
     counters: Counters,
@@ -176,14 +204,7 @@ def serverless_meters(
     provisioned_steps : tuple of (float, int)
         The provisioned count over time, ``(t_s, count)`` from 0 [s].
     """
-    enabled: dict[int, int] = {}
-    for start_s, end_s, n in provisioned_periods(provisioned_steps, horizon_s):
-        ms = ms_ceil(end_s - start_s)
-        enabled[ms] = enabled.get(ms, 0) + n
-    values = sorted(enabled)
-    provisioned_ms = MsHistogram(
-        np.asarray(values, dtype=np.int64), np.asarray([enabled[v] for v in values], dtype=np.int64)
-    )
+    provisioned_ms = provisioned_period_histogram(provisioned_steps, horizon_s)
     c = counters
     all_counts = {
         "arrived": c.arrived,

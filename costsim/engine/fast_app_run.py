@@ -17,7 +17,6 @@ import numpy as np
 
 from costsim.application.schema import Application, MapState
 from costsim.engine.app import FleetPlan, PoolParams, ServerlessPlan
-from costsim.engine.app.fleet import SHARED
 from costsim.engine.app.flow import (
     SUB_COLD,
     SUB_ERRORS,
@@ -28,6 +27,7 @@ from costsim.engine.app.flow import (
     name_key,
     queue_names,
 )
+from costsim.engine.app.scaled import SHARED
 from costsim.engine.common import ColdDraws
 from costsim.engine.fast_app_loop import finish, init_routes, run_app
 from costsim.engine.fast_app_program import (

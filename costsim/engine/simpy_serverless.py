@@ -68,7 +68,7 @@ ARRIVAL = 1
 def schedule_at(
     env: simpy.Environment,
     t_s: float,
-    priority: int,
+    priority: float,
     callback: Callable[[simpy.Event], None] | None = None,
 ) -> simpy.Event:
     """A triggered event processed at exactly ``t_s`` [s] (not ``now + (t_s - now)``).
@@ -139,6 +139,9 @@ class _Pool:
         self.prov_stack: list[_Instance] = []
         self.level = 0
         self.reprovision(0.0, p.provisioned)
+        # scheduled before any arrival, so at equal times after completions, before arrivals
+        for t_s, level in p.provisioned_changes:
+            schedule_at(env, t_s, ARRIVAL, partial(self.reprovision, t_s, level))
 
     def reprovision(self, t_s: float, level: int, _event: object = None) -> None:
         """Bring the provisioned count to ``level`` at ``t_s`` [s]: new warm instances, or the
@@ -232,7 +235,9 @@ class _Pool:
                 keep.append(inst)
         self.alive = keep
 
-    def _pick(self, now_s: float, u: float) -> _Instance | None:
+    def _pick(self, now_s: float, u: float, busy_only: bool = False) -> _Instance | None:
+        """The warm instance with a free seat a request takes at ``now_s`` [s], provisioned
+        first, by the reuse policy; ``busy_only``: among instances already running some."""
         c = self.p.instance_concurrency
         life = self.p.max_lifetime_s
         for want_provisioned in (True, False):
@@ -241,6 +246,7 @@ class _Pool:
                 for i in self.alive
                 if i.provisioned == want_provisioned
                 and i.active < c
+                and (i.active > 0 or not busy_only)
                 and i.ready_s <= now_s
                 # a provisioned instance is replaced warm: it never ages out here
                 and (i.provisioned or not lifetime_reached(i.created_s, now_s, life))
@@ -351,9 +357,6 @@ def run_serverless(
     pool = _Pool(env, platform, horizon_s, bins, ColdDraws(platform.cold_start.sample, draws.cold))
     if batches is not None:
         pool.batches = batches
-    # scheduled before any arrival, so at equal times after completions, before arrivals
-    for t_s, level in platform.provisioned_changes:
-        schedule_at(env, t_s, ARRIVAL, partial(pool.reprovision, t_s, level))
 
     def walk() -> Generator[simpy.Event, Any, None]:
         for chunk in chunks:

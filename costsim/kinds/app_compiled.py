@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from costsim.application.schema import Application, FunctionSettings
+from costsim.application.schema import Application
 from costsim.engine.fast_app_features import APPLICATION_FIELDS, application_gap, first_gap
+from costsim.kinds.function_settings import FunctionSettings
 
 #: Settings the compiled engine runs, per option model (class name).
 _FLEET = frozenset(

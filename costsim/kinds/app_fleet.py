@@ -1,9 +1,9 @@
 """A fleet option (VPS or bare metal) hosting an application as one service.
 
 What the fleet kinds' :meth:`~costsim.kinds.base.OptionKind.application` returns: a fixed
-fleet (autoscaling applications is not simulated: the application engine's fleet has a fixed
-set of slots), run on :func:`costsim.engine.app.run_fleet_app`, its meters, and how its
-servers are priced (``rating``: ``machines`` per lifetime, ``servers`` per month).
+fleet, or (VPS) a target-tracking group, run on :func:`costsim.engine.app.run_fleet_app`, its
+meters, and how its servers are priced (``rating``: ``machines`` per lifetime, ``servers`` per
+month).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from costsim.engine.app import FleetPlan, run_fleet_app
 from costsim.kinds.app_hosting import AppHost, AppUsage, machine_item
 from costsim.kinds.base import OptionContext
 from costsim.meters import Meters, MsHistogram
+from costsim.platforms.fleet import AutoscalePolicy
 from costsim.platforms.rules import BALANCERS
 from costsim.pricing.catalog import Catalog
 from costsim.pricing.registry import CatalogSet
@@ -26,9 +27,15 @@ if TYPE_CHECKING:
 
 
 def fleet_meters(out: AppOutput, plan: FleetPlan) -> Meters:
-    """A fixed fleet's meters: each server's lifetime (the horizon), its count, its busy time."""
+    """A fleet's meters: each server's lifetime (the horizon on a fixed fleet, launch to
+    retirement on an autoscaled one), the servers launched, their busy time."""
     totals = out.totals()
-    lifetime = MsHistogram.from_seconds(np.full(plan.servers, out.horizon_s))
+    lifetime = (
+        out.lifetime_ms
+        if out.lifetime_ms is not None
+        else MsHistogram.from_seconds(np.full(plan.servers, out.horizon_s))
+    )
+    launched = out.servers
     return Meters(
         kind="fleet",
         horizon_s=out.horizon_s,
@@ -38,11 +45,16 @@ def fleet_meters(out: AppOutput, plan: FleetPlan) -> Meters:
             "cold_starts": 0,
             "throttled": totals["throttled"],
             "dropped": totals["dropped"],
-            "instances_launched": plan.servers,
+            "instances_launched": launched,
         },
         histograms={"instance_lifetime_ms": lifetime},
         totals={"alive_instance_s": out.alive_s, "busy_instance_s": out.busy_s},
-        config={"servers": plan.servers, "workers": plan.workers, "application": True},
+        config={
+            "servers": plan.servers,
+            "workers": plan.workers,
+            "application": True,
+            **({"autoscale": True} if plan.autoscale is not None else {}),
+        },
     )
 
 
@@ -60,9 +72,11 @@ class FleetAppHost(AppHost):
     machine : dict
         ``{key, kinds, field}`` of its machine item.
     count : int
-        Servers.
+        Servers (the minimum when autoscaling).
     pricing : dict
         How rating prices its servers (``rating`` and that rating's settings).
+    autoscale : AutoscalePolicy or None
+        Target tracking, or None for a fixed fleet.
     """
 
     def __init__(
@@ -73,6 +87,7 @@ class FleetAppHost(AppHost):
         machine: dict[str, Any],
         count: int,
         pricing: dict[str, Any],
+        autoscale: AutoscalePolicy | None = None,
     ) -> None:
         self.opt = opt
         self.ctx = ctx
@@ -93,15 +108,18 @@ class FleetAppHost(AppHost):
             queue_timeout_s=opt.queue_timeout_s,
             billing_granularity_s=gran,
             billing_minimum_s=minimum,
+            autoscale=autoscale,
         )
 
     def run(self, *args: Any, engine: str = "simpy") -> AppOutput:
         """Run the service on ``engine``; ``args`` are the host's (app, horizon, warm-up, seed,
-        key, bins, base folder)."""
-        run = run_fleet_app
+        key, bins, base folder, batches, batch route); the compiled engine takes no batches
+        (scenarios with them run on SimPy, :mod:`costsim.kinds.app_compiled`)."""
         if engine == "fast":
-            from costsim.engine.fast_app import run_fleet_app_fast as run
-        return run(self.plan, *args)
+            from costsim.engine.fast_app import run_fleet_app_fast
+
+            return run_fleet_app_fast(self.plan, *args[:7])
+        return run_fleet_app(self.plan, *args)
 
     def measure(self, out: AppOutput) -> AppUsage:
         """The fleet's meters and how its servers are priced."""
@@ -115,11 +133,11 @@ class FleetAppHost(AppHost):
         return AppUsage(usage=usage, meters=meters)
 
     def detail(self, out: AppOutput, catalogs: list[Catalog]) -> dict[str, Any]:
-        """The machine, that it does not autoscale, its servers and workers."""
+        """The machine, whether it autoscales, its servers (launched) and workers."""
         return {
             self.machine["field"]: self.machine["key"],
-            "autoscale": False,
-            "servers": self.plan.servers,
+            "autoscale": self.plan.autoscale is not None,
+            "servers": out.servers,
             "workers": self.plan.workers,
             "background_workers": self.plan.background_workers,
         }

@@ -23,10 +23,12 @@ from costsim.kinds.app_hosting import AppHost, AppUsage
 from costsim.kinds.base import OptionContext
 from costsim.meters import Meters
 from costsim.platforms.rules import REUSE_POLICIES
+from costsim.platforms.schedule import provisioned_steps
 from costsim.pricing.catalog import Catalog, FunctionItem
 
 if TYPE_CHECKING:
     from costsim.engine.app import AppOutput
+    from costsim.kinds.function_settings import FunctionSettings
     from costsim.kinds.serverless import ServerlessOption
 
 
@@ -34,6 +36,42 @@ def function_of(opt: ServerlessOption) -> dict[str, str]:
     """``{catalog, item, field}`` of the function product the option's pools are priced from."""
     key, field = (opt.plan, "plan") if opt.plan is not None else (opt.arch, "arch")
     return {"catalog": opt.provider, "item": key, "field": field}
+
+
+def function_steps(
+    name: str,
+    provisioned: int,
+    settings: FunctionSettings | None,
+    opt: ServerlessOption,
+    ctx: OptionContext,
+) -> tuple[tuple[float, int], ...]:
+    """Function ``name``'s provisioned count over the horizon, ``(t_s, count)`` from 0 [s]:
+    ``provisioned`` and its option entry's ``provisioned_schedule``, combined as for a single
+    function (:func:`costsim.platforms.schedule.provisioned_steps`).
+
+    Raises
+    ------
+    InputError
+        At ``functions.NAME.provisioned_schedule.J.count`` for a window above the account's
+        ``concurrency_limit``, or at ``functions.NAME.provisioned_schedule`` for a cron window
+        firing too often over the horizon.
+    """
+    windows = settings.provisioned_schedule if settings is not None else []
+    for j, w in enumerate(windows):
+        if w.count > opt.concurrency_limit:
+            raise ctx.error(
+                f"{name}: a window's count ({w.count}) cannot exceed concurrency_limit "
+                f"({opt.concurrency_limit})",
+                "functions",
+                name,
+                "provisioned_schedule",
+                j,
+                "count",
+            )
+    try:
+        return provisioned_steps(provisioned, tuple(w.window() for w in windows), ctx.horizon_s)
+    except ValueError as exc:  # a cron window firing too often over the horizon
+        raise ctx.error(f"{name}: {exc}", "functions", name, "provisioned_schedule") from None
 
 
 def serverless_plan(
@@ -46,21 +84,17 @@ def serverless_plan(
     ------
     InputError
         At the option's field for what an application does not take (option-wide provisioned
-        instances or extras, instance concurrency above 1), provisioned above reserved, or
-        reserved concurrency above the account limit.
+        instances or extras), provisioned (a schedule's most) above reserved, a schedule window
+        above the account limit, or reserved concurrency above the account limit.
     """
     app = ctx.scenario.application
-    if opt.instance_concurrency != 1:
-        raise ctx.error(
-            "instance_concurrency above 1 is not simulated for applications yet",
-            "instance_concurrency",
-        )
     # option-wide settings that an application sets per function or per route
-    if opt.provisioned_concurrency:
+    if opt.provisioned_concurrency or opt.provisioned_schedule:
+        field = "provisioned_concurrency" if opt.provisioned_concurrency else "provisioned_schedule"
         raise ctx.error(
             "in an application, provisioned instances are per function: "
-            "functions: {NAME: {provisioned: N}}",
-            "provisioned_concurrency",
+            "functions: {NAME: {provisioned: N}} or {NAME: {provisioned_schedule: [...]}}",
+            field,
         )
     if opt.extras:
         raise ctx.error(
@@ -76,9 +110,12 @@ def serverless_plan(
         reserved = s.reserved_concurrency if s and s.reserved_concurrency is not None else None
         reserved = spec.reserved_concurrency if reserved is None else reserved
         provisioned = s.provisioned if s and s.provisioned is not None else spec.provisioned
-        if reserved is not None and provisioned > reserved:
+        steps = function_steps(name, provisioned, s, opt, ctx)
+        # every count the schedule asks for, opened within this horizon or not
+        most = max([provisioned, *(w.count for w in (s.provisioned_schedule if s else []))])
+        if reserved is not None and most > reserved:
             raise ctx.error(
-                f"{name}: provisioned ({provisioned}) above reserved_concurrency ({reserved})",
+                f"{name}: provisioned ({most}) above reserved_concurrency ({reserved})",
                 "functions",
             )
         pools[name] = PoolParams(
@@ -92,7 +129,13 @@ def serverless_plan(
             ),
             cold_start=(s.cold_start if s and s.cold_start else None) or opt.cold_start,
             reserved=reserved,
-            provisioned=provisioned,
+            provisioned=steps[0][1],
+            provisioned_changes=steps[1:],
+            instance_concurrency=(
+                s.instance_concurrency
+                if s and s.instance_concurrency is not None
+                else opt.instance_concurrency
+            ),
             scale_burst=burst,
             scale_rate_per_s=rate,
             reuse_code=REUSE_POLICIES.index(opt.reuse),
@@ -145,12 +188,18 @@ class ServerlessAppHost(AppHost):
 
     def run(self, *args: Any, engine: str = "simpy") -> AppOutput:
         """Run the pools on ``engine``; ``args`` are the host's (app, horizon, warm-up, seed,
-        key, bins, base folder)."""
-        app, horizon_s, warmup_s, seed, option_key, bins, base_dir = args
-        run = run_serverless_app
+        key, bins, base folder, batches, batch route); the compiled engine takes no batches
+        (scenarios with them run on SimPy, :mod:`costsim.kinds.app_compiled`)."""
+        app, horizon_s, warmup_s, seed, option_key, bins, *rest = args
         if engine == "fast":
-            from costsim.engine.fast_app import run_serverless_app_fast as run
-        return run(app, self.plan, horizon_s, bins, seed, option_key, warmup_s, base_dir)
+            from costsim.engine.fast_app import run_serverless_app_fast
+
+            return run_serverless_app_fast(
+                app, self.plan, horizon_s, bins, seed, option_key, warmup_s, rest[0]
+            )
+        return run_serverless_app(
+            app, self.plan, horizon_s, bins, seed, option_key, warmup_s, *rest
+        )
 
     def measure(self, out: AppOutput) -> AppUsage:
         """Each pool's meters, each gateway's requests, each queue item's billed requests, the
@@ -167,13 +216,13 @@ class ServerlessAppHost(AppHost):
                 "arch": opt.arch,
                 "ephemeral_storage_mb": opt.ephemeral_storage_mb,
                 "init_billed": init_billed,
-                "provisioned_concurrency": p.provisioned,
-                "instance_concurrency": 1,
+                "provisioned_concurrency": p.most_provisioned,
+                "instance_concurrency": p.instance_concurrency,
                 "response_mb": 0.0,
             }
             if opt.billing_granularity_s is not None:
                 config["billing_granularity_ms"] = max(1, round(opt.billing_granularity_s * 1000))
-            meters[name] = pool_meters(out.functions[name], horizon_s, config)
+            meters[name] = pool_meters(out.functions[name], horizon_s, config, p.provisioned_steps)
         services = {
             name: app.queues[name].service if name in app.queues else "aws-sqs"
             for name in out.queues

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from costsim.application.schema import FunctionSettings
 from costsim.fields import (
     MAX_INSTANCES,
     MAX_SPAN_S,
@@ -22,6 +21,7 @@ from costsim.fields import (
     SizeMB,
     Strict,
 )
+from costsim.kinds.function_settings import FunctionSettings
 from costsim.kinds.schedule import ScheduleWindow
 from costsim.platforms.rules import REUSE_POLICIES
 from costsim.stats.distributions import Distribution, Lognormal

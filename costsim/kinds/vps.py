@@ -57,6 +57,16 @@ class VpsOption(FleetOption):
         return self.count if self.count is not None else 1
 
 
+def autoscale_policy(opt: VpsOption) -> AutoscalePolicy | None:
+    """The option's target tracking (None for a fixed fleet)."""
+    a = opt.autoscale
+    if a is None:
+        return None
+    return AutoscalePolicy(
+        a.min, a.max, a.target_utilization, a.boot_time_s, a.cooldown_s, a.evaluation_period_s
+    )
+
+
 class VpsKind(OptionKind[VpsOption]):
     """Rented VMs, billed from launch to termination at the catalog's granularity."""
 
@@ -75,33 +85,19 @@ class VpsKind(OptionKind[VpsOption]):
         return machine_item(opt.instance, "vm", "instance", ctx, cats)
 
     def application(self, opt: VpsOption, ctx: OptionContext, cats: CatalogSet) -> FleetAppHost:
-        """The application as one service on a fixed fleet (:mod:`costsim.kinds.app_fleet`);
-        an autoscaled group is refused (the application engine's fleet is fixed)."""
-        if opt.autoscale is not None:
-            raise ctx.error(
-                "autoscaling is not simulated for applications yet; give a fixed count",
-                "autoscale",
-            )
+        """The application as one service on the fleet (:mod:`costsim.kinds.app_fleet`): fixed,
+        or a target-tracking group starting at its minimum."""
         machine = {"key": opt.instance, "kinds": ["vm"], "field": "instance"}
         pricing = {"rating": "machines", "savings_plan_discount": opt.savings_plan_discount}
-        return FleetAppHost(opt, ctx, cats, machine, opt.fixed_count, pricing)
+        policy = autoscale_policy(opt)
+        count = policy.minimum if policy is not None else opt.fixed_count
+        return FleetAppHost(opt, ctx, cats, machine, count, pricing, policy)
 
     def platform(self, opt: VpsOption, resolved: Resolved, ctx: OptionContext) -> FleetPlatform:
         """A fixed fleet, or a target-tracking group starting at its minimum."""
-        autoscale = None
-        count = opt.fixed_count
-        if opt.autoscale is not None:
-            a = opt.autoscale
-            autoscale = AutoscalePolicy(
-                a.min,
-                a.max,
-                a.target_utilization,
-                a.boot_time_s,
-                a.cooldown_s,
-                a.evaluation_period_s,
-            )
-            count = a.min
-        return fleet_platform(opt, count, autoscale, ctx)
+        policy = autoscale_policy(opt)
+        count = policy.minimum if policy is not None else opt.fixed_count
+        return fleet_platform(opt, count, policy, ctx)
 
     def pricing_spec(self, opt: VpsOption, resolved: Resolved) -> PricingSpec:
         """The VM type, with overrides and a savings-plan discount."""

@@ -1,7 +1,9 @@
 """Property tests on random applications: every request accounted for, no internal error.
 
 Random applications cover every step and state kind (calls, async and queued sends, function
-steps, authorizers, map, parallel, choice, retries, errors) on every option kind; the checks
+steps, authorizers, map, parallel, choice, retries, errors) on every option kind (an
+autoscaled group that may scale to zero and multi-seat instances with a provisioned schedule
+included); the checks
 are the accounting identity per route and per function, non-negative money, and that a
 mutated application file is either valid or one located InputError, never a traceback.
 """
@@ -163,6 +165,38 @@ def _scenario(app: dict[str, Any], seed: int) -> str:
                 "count": 1,
                 "workers": 2,
                 "background_workers": 1,
+            },
+            {
+                "name": "run",
+                "kind": "serverless",
+                "provider": "gcp-cloud-run",
+                "plan": "request-based",
+                "instance_concurrency": 3,
+                "concurrency_limit": 10,
+                "keep_alive": "10s",
+                "cold_start": {"dist": "fixed", "value": "200ms"},
+                "functions": {
+                    "f1": {
+                        "instance_concurrency": 1,
+                        "reserved_concurrency": 2,
+                        "provisioned_schedule": [{"count": 1, "start": "30s", "end": "90s"}],
+                    }
+                },
+            },
+            {
+                "name": "group",
+                "kind": "vps",
+                "workers": 1,
+                "background_workers": 1,
+                "queue_timeout": "3s",
+                "autoscale": {
+                    "min": 0,
+                    "max": 3,
+                    "target_utilization": 0.5,
+                    "boot_time": "5s",
+                    "cooldown": "10s",
+                    "evaluation_period": "10s",
+                },
             },
         ],
     }

@@ -181,14 +181,16 @@ def test_record_tables_give_each_route_function_and_service(result) -> None:  # 
     ("option", "field", "words"),
     [
         (
-            "{name: vm, kind: vps, autoscale: {min: 1, max: 3}, workers: 2}",
-            "options.1.autoscale",
-            "autoscaling is not simulated for applications yet; give a fixed count",
+            "{name: pc, kind: serverless, provisioned_schedule: [{count: 1, start: 0h, end: 1h}]}",
+            "options.1.provisioned_schedule",
+            "in an application, provisioned instances are per function: functions: {NAME: "
+            "{provisioned: N}} or {NAME: {provisioned_schedule: [...]}}",
         ),
         (
-            "{name: run, kind: serverless, instance_concurrency: 4}",
-            "options.1.instance_concurrency",
-            "instance_concurrency above 1 is not simulated for applications yet",
+            "{name: pc, kind: serverless, functions: {api: {provisioned_schedule: "
+            "[{count: 5000, start: 0h, end: 1h}]}}}",
+            "options.1.functions.api.provisioned_schedule.0.count",
+            "api: a window's count (5000) cannot exceed concurrency_limit (1000)",
         ),
         (
             "{name: fx, kind: serverless, workflow_type: express}",
@@ -200,9 +202,9 @@ def test_record_tables_give_each_route_function_and_service(result) -> None:  # 
 def test_what_applications_do_not_take_is_one_located_line(
     option: str, field: str, words: str
 ) -> None:
-    """The kinds' application hosts refuse, at the option's line and field, what the
-    application engine does not simulate (an autoscaled fleet, instance concurrency above 1)
-    or what needs a workflow."""
+    """The kinds' application hosts refuse, at the option's line and field, what an
+    application sets per function (a provisioned schedule), a schedule above the account's
+    limit, or what needs a workflow."""
     from costsim.errors import InputError
     from costsim.simulate import check_scenario
 

@@ -368,10 +368,17 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
             "provisioned (2) above reserved_concurrency (1)",
         ),
         (
-            "{name: vps, kind: vps, count: 1,",
-            "{name: vps, kind: vps, autoscale: {max: 3},",
-            "options.1.autoscale",
-            "not simulated for applications yet",
+            "    kind: serverless\n",
+            "    kind: serverless\n    provisioned_schedule: [{count: 1, start: 0h, end: 1h}]\n",
+            "options.0.provisioned_schedule",
+            "per function",
+        ),
+        (
+            "{ingest: {memory: 1GB, reserved_concurrency: 10}}",
+            "{ingest: {reserved_concurrency: 1, provisioned_schedule: "
+            "[{count: 2, at: '08:00', until: '09:00'}]}}",
+            "options.0.functions",
+            "provisioned (2) above reserved_concurrency (1)",
         ),
     ],
 )
@@ -406,23 +413,24 @@ def test_fast_engine_falls_back_for_a_setting_not_whitelisted(
     tmp_path, monkeypatch, capsys
 ) -> None:  # type: ignore[no-untyped-def]
     """The compiled engine runs an application only when every setting used is on its
-    whitelist (costsim.kinds.app_compiled): a provisioned schedule on the serverless option is
-    not (yet), so the whole scenario runs on SimPy and one line names the setting."""
+    whitelist (costsim.kinds.app_compiled): a function's provisioned schedule is not (yet), so
+    the whole scenario runs on SimPy and one line names the setting."""
     import json
 
     path = tmp_path / "app.yaml"
     path.write_text(
         _edit(
-            "    kind: serverless\n",
-            "    kind: serverless\n"
-            "    provisioned_schedule: [{count: 2, start: 10min, end: 17min}]\n",
+            "    functions: {ingest: {memory: 1GB, reserved_concurrency: 10}}\n",
+            "    functions:\n"
+            "      ingest: {memory: 1GB, reserved_concurrency: 10}\n"
+            "      api: {provisioned_schedule: [{count: 2, start: 10min, end: 17min}]}\n",
         )
     )
     out = tmp_path / "o"
     code, output = _cli_ok(monkeypatch, capsys, "run", str(path), "--out", str(out), "--no-charts")
     assert code == 0, output
     notes = [line for line in output.splitlines() if line.startswith("note:")]
-    assert len(notes) == 1 and "lambda.provisioned_schedule" in notes[0], output
+    assert len(notes) == 1 and "provisioned_schedule" in notes[0], output
     assert json.loads((out / "summary.json").read_text())["engine"] == "simpy"
 
 

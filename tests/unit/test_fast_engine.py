@@ -187,8 +187,8 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
     every serverless option field (and every per-function setting of an application) is either
     one of them (through kinds.serverless_platform) or only read by rating: a new parameter
     cannot be left out of the comparison."""
-    from costsim.application.schema import FunctionSettings
     from costsim.fields import file_fields
+    from costsim.kinds.function_settings import FunctionSettings
     from costsim.scenario import ServerlessOption
 
     assert set(SERVERLESS_VARIED) == {f.name for f in fields(ServerlessPlatform)}
@@ -215,6 +215,8 @@ def test_differential_test_varies_every_serverless_parameter() -> None:
         "keep_alive": {"keep_alive_s"},
         "reserved_concurrency": {"concurrency_limit"},
         "provisioned": {"provisioned"},
+        "provisioned_schedule": {"provisioned", "provisioned_changes"},
+        "instance_concurrency": {"instance_concurrency"},
         "cold_start": {"cold_start"},
     }
     # read only by the application engine (SimPy), which has its own reference tests

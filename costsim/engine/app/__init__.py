@@ -2,7 +2,7 @@
 
 :func:`run_serverless_app` runs an application on a serverless option (one pool per function,
 one account concurrency limit shared by all pools); :func:`run_fleet_app` runs the same
-application as one service on a fixed fleet of servers. Both return an
+application as one service on a fleet of servers, fixed or autoscaled. Both return an
 :class:`~costsim.engine.app.stats.AppOutput`: per route, per function, per queue and per
 workflow counts and histograms, and no price.
 """

@@ -14,7 +14,9 @@ and ``queue_timeout`` drop and count). On a slot:
   to the function's ``async_retries``;
 - a workflow is a job runner: the coordinator holds no slot, and each task is a job.
 
-The fleet is fixed (autoscaling applications is not simulated yet).
+The servers and their slots are a :class:`~costsim.engine.app.scaled.ScaledFleet`: fixed, or
+autoscaled as a single function's fleet is (target tracking on the utilisation of every slot,
+boot time, cooldown, evaluation period), each server billed from launch to retirement.
 """
 
 from __future__ import annotations
@@ -23,28 +25,29 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import simpy
 
 from costsim.application.schema import Route, SendStep
+from costsim.engine.app.fixed import FixedSlots
 from costsim.engine.app.flow import DROPPED, OK, SUB_UNIFORM, Host, Proc, queue_names
+from costsim.engine.app.scaled import BACK, FRONT, Held, ScaledFleet, Waiter
 from costsim.engine.app.stats import AppOutput, QueueStats
 from costsim.engine.common import ColdDraws
-from costsim.platforms.rules import choose_server
+from costsim.platforms.fleet import AutoscalePolicy
 
 ASYNC_ERROR_RETRY_S = (60.0, 120.0)
-SHARED = 0
-ROUND_ROBIN = 1
 
 
 @dataclass(frozen=True)
 class FleetPlan:
-    """A fixed fleet (no prices).
+    """A fleet (no prices): fixed, or autoscaled from ``servers`` (the minimum).
 
     Attributes
     ----------
     billing_granularity_s, billing_minimum_s : float
         How a server's lifetime rounds, for the billed-lifetime list [s].
+    autoscale : AutoscalePolicy or None
+        Target tracking over every slot of the servers; None for a fixed fleet.
     """
 
     servers: int
@@ -55,80 +58,57 @@ class FleetPlan:
     queue_timeout_s: float | None = None
     billing_granularity_s: float = 1.0
     billing_minimum_s: float = 0.0
-
-
-class _Slots:
-    """Slots of one kind (front or background) on every server, with the balancer."""
-
-    def __init__(self, env: simpy.Environment, plan: FleetPlan, per_server: int) -> None:
-        self.plan = plan
-        self.shared = plan.balancer_code == SHARED
-        if self.shared:
-            self.servers = [simpy.Resource(env, capacity=plan.servers * per_server)]
-        else:
-            self.servers = [simpy.Resource(env, capacity=per_server) for _ in range(plan.servers)]
-        self.rr = 0
-
-    def pick(self, u: float) -> simpy.Resource:
-        if self.shared:
-            return self.servers[0]
-        code = self.plan.balancer_code
-        k = choose_server(
-            code,
-            np.array([r.count for r in self.servers]),
-            np.array([len(r.queue) for r in self.servers]),
-            self.rr,
-            u,
-        )
-        if code == ROUND_ROBIN:
-            self.rr += 1
-        return self.servers[k]
+    autoscale: AutoscalePolicy | None = None
 
 
 class FleetHost(Host):
-    """One service on a fixed fleet; see the module docstring for the rules."""
+    """One service on a fleet; see the module docstring for the rules."""
 
     kind = "fleet"
 
     def __init__(self, plan: FleetPlan, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
-        self.front = _Slots(self.env, plan, plan.workers)
-        self.back = (
-            _Slots(self.env, plan, plan.background_workers) if plan.background_workers else None
-        )
         self.slots_per_server = plan.workers + (plan.background_workers or 0)
         self.uniform = ColdDraws(lambda g, n: g.random(n), self._stream(SUB_UNIFORM))
-        self.busy_s = 0.0
         self.queue_stats = {name: QueueStats() for name in queue_names(self.app)}
         self.consumers = queue_names(self.app)
+        # a fixed fleet keeps SimPy's Resource order (what the compiled engine reproduces)
+        self.fixed = (
+            FixedSlots(self.env, plan, self.horizon_s, self.bins, self.wait_until)
+            if plan.autoscale is None
+            else None
+        )
+        self.fleet = ScaledFleet(
+            self.env,
+            (plan.workers, plan.background_workers or 0),
+            plan.balancer_code,
+            plan.queue_limit,
+            plan.queue_timeout_s,
+            plan.servers,
+            plan.autoscale,
+            self.horizon_s,
+            self.bins,
+        )
 
-    def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Any]:
-        """Wait for a slot; returns (resource, request), or None when dropped."""
-        slots = self.back if background and self.back is not None else self.front
-        res = slots.pick(self.uniform.next())
-        limit = self.plan.queue_limit
-        if limit is not None and res.count >= res.capacity and len(res.queue) >= limit:
-            return None
-        req = res.request()
-        timeout = self.plan.queue_timeout_s
-        if timeout is None:
-            yield req
-        else:
-            got = yield req | self.wait_until(self.env.now + timeout)
-            if req not in got:
-                req.cancel()
-                return None
-        return res, req, self.env.now
+    def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Held | None]:
+        """Wait for a slot (a background one for a job when the servers keep them); returns
+        it, or None when the queue refused or timed it out."""
+        if self.fixed is not None:
+            fixed: Held | None = yield from self.fixed.slot(background, self.uniform.next())
+            return fixed
+        lane = BACK if background and self.plan.background_workers else FRONT
+        got = self.fleet.acquire(lane, self.uniform.next())
+        if isinstance(got, Waiter):
+            held: Held | None = yield got.event
+            return held
+        return got
 
-    def _free(self, held: Any) -> None:
-        res, req, start = held
-        res.release(req)
-        end = self.env.now
-        weight = 1.0 / self.slots_per_server
-        if end > start:
-            self.busy_s += weight * (min(end, self.horizon_s) - min(start, self.horizon_s))
-            self.bins.add_interval(self.bins.busy_s, start, end, weight)
+    def _free(self, held: Held) -> None:
+        if self.fixed is not None:
+            self.fixed.free(held)
+            return
+        self.fleet.release(held)
 
     def _inline(self, fn: str, items: int = 1) -> Proc:
         """``fn`` run in process on the worker already held."""
@@ -212,10 +192,39 @@ class FleetHost(Host):
             stats.retried += 1
 
     def finish(self) -> AppOutput:
+        if self.fixed is not None:
+            return self._finish_fixed(self.fixed)
+        fleet = self.fleet
+        # what still waits once everything has drained has no server to run on: dropped
+        while stranded := fleet.stranded():
+            for w in stranded:
+                w.done = True
+                fleet.in_system -= 1
+                w.event.succeed(None)
+            self.env.run()
+        fleet.close()
+        return AppOutput(
+            kind="fleet",
+            horizon_s=self.horizon_s,
+            routes=self.routes,
+            functions=self.functions,
+            queues=self.queue_stats,
+            workflows=self.workflows,
+            bins=self.bins,
+            alive_s=fleet.alive_s,
+            busy_s=fleet.busy_s,
+            max_instances=fleet.max_instances,
+            capacity_per_instance=self.slots_per_server,
+            servers=fleet.next_id,
+            lifetime_ms=fleet.lifetimes.histogram(),
+        )
+
+    def _finish_fixed(self, fixed: FixedSlots) -> AppOutput:
+        """The output of a fixed fleet: every server alive the whole horizon."""
         n = self.plan.servers
         for _ in range(n):
             self.bins.add_interval(self.bins.alive_s, 0.0, self.horizon_s, 1.0)
-        out = AppOutput(
+        return AppOutput(
             kind="fleet",
             horizon_s=self.horizon_s,
             routes=self.routes,
@@ -224,16 +233,15 @@ class FleetHost(Host):
             workflows=self.workflows,
             bins=self.bins,
             alive_s=n * self.horizon_s,
-            busy_s=self.busy_s,
+            busy_s=fixed.busy_s,
             max_instances=n,
             capacity_per_instance=self.slots_per_server,
             servers=n,
         )
-        return out
 
 
 def run_fleet_app(plan: FleetPlan, *args: Any, **kwargs: Any) -> AppOutput:
-    """Simulate an application on a fixed fleet.
+    """Simulate an application on a fleet of servers.
 
     The arguments after ``plan`` are those of :class:`~costsim.engine.app.flow.Host`.
     """

@@ -6,8 +6,10 @@ walks the application over them. Every wait is an event at an exact absolute tim
 (:func:`~costsim.engine.simpy_serverless.schedule_at`), URGENT, so that at equal times work in
 progress moves before new arrivals.
 
-Outcomes are ordered by severity (``OK < ERROR < THROTTLED < DROPPED``); a request's outcome is
-the worst on its path, and a failed synchronous call ends its caller's remaining steps.
+Outcomes are ordered by severity (``OK < ERROR < THROTTLED < DROPPED``,
+:mod:`~costsim.engine.app.outcomes`); a request's outcome is the worst on its path, and a
+failed synchronous call ends its caller's remaining steps. Workflows are walked by
+:class:`~costsim.engine.app.workflow.WorkflowRunner`.
 
 Authorizer cache rule: a client's result is valid from the authorizer's response for
 ``cache_ttl`` (still valid at exactly ``response + cache_ttl``); requests that arrive while the
@@ -27,18 +29,8 @@ import numpy as np
 import simpy
 from simpy.core import URGENT
 
-from costsim.application.schema import (
-    Application,
-    CallState,
-    ChoiceState,
-    MapState,
-    ParallelState,
-    Retry,
-    Route,
-    SendStep,
-    State,
-    Step,
-)
+from costsim.application.schema import Application, Route, SendStep, Step
+from costsim.engine.app.outcomes import DROPPED, ERROR, OK, THROTTLED, TIMED_OUT, Proc
 from costsim.engine.app.stats import (
     AppOutput,
     FunctionBins,
@@ -46,16 +38,14 @@ from costsim.engine.app.stats import (
     RouteStats,
     WorkflowStats,
 )
+from costsim.engine.app.workflow import WorkflowRunner
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
 from costsim.engine.simpy_serverless import schedule_at
-from costsim.meters import ms_ceil
 from costsim.traffic import STREAM_ARRIVALS, STREAM_DURATIONS, STREAM_OPTIONS, stream
 from costsim.traffic.context import StreamContext
 
-OK, ERROR, THROTTLED, DROPPED = 0, 1, 2, 3
-#: An execution cut at its function's timeout; a host turns it into ERROR for the caller.
-TIMED_OUT = 4
 #: Priority of a timeout's timer: after everything else at the same time, so that work
 #: finishing exactly at the timeout completes (as a single function's does).
 DEADLINE = 2
@@ -63,8 +53,6 @@ DEADLINE = 2
 ARRIVAL = 1
 #: Sub-streams of an option's random streams (after the single-function engine's 0 and 1).
 SUB_COLD, SUB_ERRORS, SUB_ROUTE, SUB_UNIFORM, SUB_ITEMS = 2, 3, 4, 5, 6
-
-Proc = Generator[simpy.Event, Any, int]
 
 
 def name_key(name: str) -> int:
@@ -76,7 +64,7 @@ def _uniforms(gen: np.random.Generator, n: int) -> np.ndarray:
     return gen.random(n)
 
 
-class Host:
+class Host(WorkflowRunner):
     """The shared part of an application host: draws, stats, bodies, routes and workflows.
 
     Parameters
@@ -91,6 +79,12 @@ class Host:
         The option's stream id (see :func:`costsim.traffic.option_stream_key`).
     bins : TimeBins
         Per-bin counters of the option.
+    base_dir : path or None
+        Folder that the routes' trace paths are resolved against.
+    batches : BatchWindows or None
+        Filled with each batch's jobs (route requests) and their end-to-end completions.
+    batch_route : str or None
+        The route whose requests are the batches' jobs (None: every route's).
     """
 
     kind = "serverless"
@@ -104,8 +98,13 @@ class Host:
         option_key: int,
         bins: TimeBins,
         base_dir: Any = None,
+        batches: BatchWindows | None = None,
+        batch_route: str | None = None,
     ) -> None:
         self.env = simpy.Environment()
+        self.batches = batches if batches is not None else BatchWindows.none()
+        self.batches_given = batches
+        self.batch_route = batch_route
         self.app = app
         self.horizon_s = horizon_s
         self.warmup_s = warmup_s
@@ -280,9 +279,14 @@ class Host:
         stats.served += 1
         stats.errors += outcome == ERROR
         self.bins.served[b] += 1
+        if self._in_batches(route):
+            self.batches.completion(t0_s, now)
         stats.time_in_system_s += now - t0_s
         if t0_s >= self.warmup_s:
             stats.latency.add(now - t0_s)
+
+    def _in_batches(self, route: Route) -> bool:
+        return self.batch_route is None or route.name == self.batch_route
 
     def arrivals(self, index: int, route: Route) -> Generator[simpy.Event, Any, None]:
         """Walk the route's arrivals, starting one request process each."""
@@ -300,6 +304,8 @@ class Host:
                     yield schedule_at(self.env, t_s, ARRIVAL)
                 stats.arrived += 1
                 self.bins.arrivals[self.bins.index(t_s)] += 1
+                if self._in_batches(route):
+                    self.batches.arrival(t_s)
                 self.env.process(self.request(route, t_s))
 
     def run(self) -> AppOutput:
@@ -308,91 +314,12 @@ class Host:
             self.env.process(self.arrivals(i, route))
         self.env.run()
         out = self.finish()
+        out.batches = self.batches_given
         edges = dict(self.edges)
         for name, consumer in self.queue_consumers.items():
             edges[(f"queue:{name}", f"fn:{consumer}", "consume")] = out.queues[name].messages
         out.edges = dict(sorted(edges.items()))
         return out
-
-    # -- workflows -----------------------------------------------------------------------
-    def workflow(self, route: Route) -> Proc:
-        """One execution of the route's workflow."""
-        wf = route.workflow
-        assert wf is not None
-        stats = self.workflows[route.name]
-        stats.executions += 1
-        start = self.env.now
-        outcome = yield from self.states(route, wf.states, wf.retry)
-        stats.duration_ms[ms_ceil(self.env.now - start)] += 1
-        return outcome
-
-    def states(self, route: Route, states: list[State], retry: Retry | None) -> Proc:
-        """Run states in sequence; the first failure ends the branch."""
-        for state in states:
-            outcome = yield from self.state(route, state, retry)
-            if outcome != OK:
-                return outcome
-        return OK
-
-    def state(self, route: Route, state: State, retry: Retry | None) -> Proc:
-        """One state (each state entered is one transition)."""
-        stats = self.workflows[route.name]
-        stats.transitions += 1
-        if isinstance(state, CallState):
-            return (yield from self.attempt(route, state.call, state.retry or retry))
-        if isinstance(state, ParallelState):
-            procs = [self.env.process(self.states(route, b, retry)) for b in state.parallel]
-            yield simpy.AllOf(self.env, procs)
-            return max(int(p.value or 0) for p in procs)
-        if isinstance(state, MapState):
-            return (yield from self.map(route, state, state.retry or retry))
-        assert isinstance(state, ChoiceState)
-        u = self.route_draws[route.name].next()
-        acc = 0.0
-        chosen = state.choice[-1]
-        for option in state.choice:
-            acc += option.p
-            if u < acc:
-                chosen = option
-                break
-        return (yield from self.states(route, chosen.states, retry))
-
-    def map(self, route: Route, state: MapState, retry: Retry | None) -> Proc:
-        """Run ``state.map`` once per item, at most ``max_concurrency`` at a time."""
-        assert state.items is not None
-        n = max(0, round(float(state.items.sample(self.item_gens[route.name], 1)[0])))
-        self.workflows[route.name].transitions += n  # each item's task is a state entered
-        if n == 0:
-            return OK
-        todo = iter(range(n))
-        results: list[int] = []
-
-        def lane() -> Generator[simpy.Event, Any, None]:
-            for _ in todo:
-                results.append((yield from self.attempt(route, state.map, retry)))
-
-        width = min(n, state.max_concurrency or n)
-        yield simpy.AllOf(self.env, [self.env.process(lane()) for _ in range(width)])
-        return max(results)
-
-    def attempt(self, route: Route, fn: str, retry: Retry | None) -> Proc:
-        """A task with its retries; each retry waits ``interval * backoff**k``, one transition."""
-        stats = self.workflows[route.name]
-        attempt = 1
-        while True:
-            self.edges[(f"route:{route.name}", f"fn:{fn}", "task")] += 1
-            outcome = yield from self.task(fn)
-            rate = retry.error_rate if retry is not None else 0.0
-            if outcome == OK and rate > 0 and self.route_draws[route.name].next() < rate:
-                outcome = ERROR
-            if outcome == OK or retry is None or attempt >= retry.max_attempts:
-                return outcome
-            wait_s = retry.interval_s * retry.backoff ** (attempt - 1)
-            yield self.wait_until(self.env.now + wait_s)
-            attempt += 1
-            stats.transitions += 1
-            stats.retried += 1
-            self.functions[fn].retried += 1
 
 
 def queue_names(app: Application) -> dict[str, str]:
@@ -409,3 +336,23 @@ def queue_names(app: Application) -> dict[str, str]:
     for spec in app.functions.values():
         visit(spec.steps)
     return out
+
+
+__all__ = [
+    "ARRIVAL",
+    "DEADLINE",
+    "DROPPED",
+    "ERROR",
+    "OK",
+    "SUB_COLD",
+    "SUB_ERRORS",
+    "SUB_ITEMS",
+    "SUB_ROUTE",
+    "SUB_UNIFORM",
+    "THROTTLED",
+    "TIMED_OUT",
+    "Host",
+    "Proc",
+    "name_key",
+    "queue_names",
+]

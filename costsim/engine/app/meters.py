@@ -10,15 +10,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from costsim.engine.app.stats import AppOutput, FunctionStats, ms_histogram
+from costsim.engine.common import provisioned_period_histogram
 from costsim.meters import COUNTS, HISTOGRAMS, Meters, MsHistogram
+from costsim.platforms.schedule import provisioned_instance_s
 
 
-def pool_meters(stats: FunctionStats, horizon_s: float, config: Mapping[str, object]) -> Meters:
+def pool_meters(
+    stats: FunctionStats,
+    horizon_s: float,
+    config: Mapping[str, object],
+    provisioned_steps: tuple[tuple[float, int], ...] = ((0.0, 0),),
+) -> Meters:
     """The catalog-independent meters of one function pool.
 
     ``config`` carries what a price depends on (``memory_mb``, ``init_billed``,
     ``provisioned_concurrency``, ...), as the serverless kind writes it for a single function.
+    The provisioned meters follow from ``provisioned_steps`` (the count over time, ``(t_s,
+    count)`` from 0 [s]) alone, as for a single function: ``provisioned_instance_s`` and, for a
+    pool that ever has provisioned instances, ``provisioned_period_ms`` (each instance's enabled
+    periods, which Lambda rounds up to 5 minutes each; a pool with none has no period to meter).
     """
+    histograms = {
+        "duration_ms": ms_histogram(stats.duration_ms),
+        "provisioned_duration_ms": ms_histogram(stats.provisioned_duration_ms),
+        "init_ms": ms_histogram(stats.init_ms),
+        "instance_lifetime_ms": ms_histogram(stats.lifetime_ms),
+        "active_period_ms": ms_histogram(stats.active_period_ms),
+        "provisioned_active_period_ms": ms_histogram(stats.provisioned_active_period_ms),
+    }
+    if any(count > 0 for _, count in provisioned_steps):
+        histograms["provisioned_period_ms"] = provisioned_period_histogram(
+            provisioned_steps, horizon_s
+        )
     return Meters(
         kind="serverless",
         horizon_s=horizon_s,
@@ -33,18 +56,11 @@ def pool_meters(stats: FunctionStats, horizon_s: float, config: Mapping[str, obj
             "provisioned_served": stats.provisioned_served,
             "instances_launched": stats.cold_starts,
         },
-        histograms={
-            "duration_ms": ms_histogram(stats.duration_ms),
-            "provisioned_duration_ms": ms_histogram(stats.provisioned_duration_ms),
-            "init_ms": ms_histogram(stats.init_ms),
-            "instance_lifetime_ms": ms_histogram(stats.lifetime_ms),
-            "active_period_ms": ms_histogram(stats.active_period_ms),
-            "provisioned_active_period_ms": ms_histogram(stats.provisioned_active_period_ms),
-        },
+        histograms=histograms,
         totals={
             "alive_instance_s": stats.alive_s,
             "busy_instance_s": stats.busy_s,
-            "provisioned_instance_s": stats.provisioned_instance_s,
+            "provisioned_instance_s": provisioned_instance_s(provisioned_steps, horizon_s),
             "active_instance_s": stats.active_s,
             "bytes_out": 0.0,
         },

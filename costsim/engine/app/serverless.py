@@ -1,15 +1,21 @@
 """An application on a serverless option: one pool per function, one account limit for all.
 
-Each function is a pool with its own memory, keep-alive, reserved concurrency and provisioned
-instances, run by the single-function SimPy pool's own procedures
+Each function is a pool (:class:`~costsim.engine.app.pool.AppPool`) with its own memory,
+keep-alive, reserved concurrency, provisioned instances or provisioned schedule and instance
+concurrency, run by the single-function SimPy pool's own procedures
 (:mod:`costsim.engine.simpy_serverless`: MRU reuse by default, provisioned instances first,
-keep-alive expiry applied when the pool is next looked at, the scale-rate bucket, cold starts,
-lifetimes). An
-execution longer than the pool's timeout (the product's limit, Lambda 15 min) ends at the
-timeout, billed to it, counted ``timed_out``, and fails as an error would. An
-invocation needs a free concurrency slot: a function with ``reserved_concurrency`` has exactly
-that many; the others share what the account limit leaves (``limit - sum(reserved)``), as AWS
-Lambda does. Instances initialising count as in flight.
+schedule changes at their exact times, keep-alive expiry applied when the pool is next looked
+at, the scale-rate bucket, cold starts, lifetimes). An execution longer than the pool's timeout
+(the product's limit, Lambda 15 min) ends at the timeout, billed to it, counted ``timed_out``,
+and fails as an error would.
+
+Concurrency slots: a function with ``reserved_concurrency`` has exactly that many; the others
+share what the account limit leaves (``limit - sum(reserved)``), as AWS Lambda does. A slot is
+an instance in use (running or initialising), so with one execution per instance (Lambda) it is
+one execution; with ``instance_concurrency`` c > 1 (Cloud Run, Azure Flex) an execution that
+joins a busy instance with a free seat takes no new slot, and the limits cap instances, as
+those products' maximum instance counts do. An execution takes a warm seat when the pool has
+one (reuse policy over the instances with fewer than c executions), else a new instance.
 
 - A synchronous call beyond its slots is throttled; the caller's instance stays busy while a
   call it made runs, so the caller is billed for the wait.
@@ -30,7 +36,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Generator
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -50,142 +55,17 @@ from costsim.engine.app.flow import (
     name_key,
     queue_names,
 )
-from costsim.engine.app.stats import AppOutput, FunctionStats, QueueStats
+from costsim.engine.app.pool import AppPool, PoolParams, ServerlessPlan, pool_platform
+from costsim.engine.app.stats import AppOutput, QueueStats
+from costsim.engine.batches import BatchWindows
 from costsim.engine.common import ColdDraws
 from costsim.engine.metrics import TimeBins
-from costsim.engine.simpy_serverless import _Pool as InstancePool
 from costsim.engine.simpy_serverless import schedule_at
-from costsim.fields import MAX_INSTANCES
-from costsim.platforms.rules import REUSE_POLICIES
-from costsim.platforms.serverless import ServerlessPlatform
-from costsim.traffic.distributions import Distribution
 
 #: Throttled asynchronous events are retried after 1 s, doubling, at most this far apart [s].
 ASYNC_BACKOFF_MAX_S = 300.0
 #: Waits before the retries of a failed asynchronous event [s] (AWS: 1 min, then 2 min).
 ASYNC_ERROR_RETRY_S = (60.0, 120.0)
-
-
-@dataclass(frozen=True)
-class PoolParams:
-    """One function's pool on a serverless option (no prices)."""
-
-    memory_mb: float
-    keep_alive_s: float
-    cold_start: Distribution
-    reserved: int | None = None
-    provisioned: int = 0
-    scale_burst: float = float("inf")
-    scale_rate_per_s: float = float("inf")
-    reuse_code: int = 0
-    #: An execution longer than this is cut and billed to it [s] (the product's limit).
-    timeout_s: float = float("inf")
-    #: Age [s] at which an on-demand instance is recycled, busy or not (inf: never).
-    max_lifetime_s: float = float("inf")
-
-
-@dataclass(frozen=True)
-class ServerlessPlan:
-    """Every pool of an option, and the account's concurrency limit."""
-
-    pools: dict[str, PoolParams]
-    account_limit: int = 1000
-    #: Every workflow runs as this type (``standard`` or ``express``); None: each route's own.
-    workflow_type: str | None = None
-
-
-def pool_platform(p: PoolParams) -> ServerlessPlatform:
-    """The single-function pool model of one application pool (whose procedures it runs).
-
-    Its ``concurrency_limit`` is never read here: an application's slots are the account's
-    and the reserved ones (:class:`ServerlessHost`).
-    """
-    return ServerlessPlatform(
-        memory_mb=p.memory_mb,
-        cold_start=p.cold_start,
-        keep_alive_s=p.keep_alive_s,
-        concurrency_limit=MAX_INSTANCES,
-        scale_burst=p.scale_burst,
-        scale_rate_per_s=p.scale_rate_per_s,
-        reuse=REUSE_POLICIES[p.reuse_code],
-        provisioned=p.provisioned,
-        instance_concurrency=1,
-        timeout_s=p.timeout_s,
-        max_lifetime_s=p.max_lifetime_s,
-    )
-
-
-class _Pool(InstancePool):
-    """The instances of one function: the single-function SimPy pool's instance procedures
-    (keep-alive reclaim, warm pick, scale-rate bucket, cold start, lifetimes, close), with
-    executions taken and released by the application host instead of scheduled per request."""
-
-    def __init__(
-        self,
-        env: simpy.Environment,
-        params: PoolParams,
-        stats: FunctionStats,
-        cold: ColdDraws,
-        horizon_s: float,
-        bins: TimeBins,
-    ) -> None:
-        self.params = params
-        self.stats = stats
-        #: executions running or initialising (the slots this pool holds)
-        self.in_flight = 0
-        super().__init__(env, pool_platform(params), horizon_s, bins, cold)
-        stats.provisioned_instance_s = params.provisioned * horizon_s
-
-    def _lived(self, created_s: float, end_s: float) -> None:
-        super()._lived(created_s, end_s)
-        if self.stats.bins is not None:
-            self.stats.bins.interval(self.stats.bins.alive_s, created_s, end_s)
-
-    def _start_cold(self, t_s: float) -> tuple[Any, float]:
-        got = super()._start_cold(t_s)
-        if self.stats.bins is not None:
-            self.stats.bins.count(self.stats.bins.cold_starts, t_s)
-        return got
-
-    def take(self, now_s: float) -> tuple[Any, float] | None:
-        """A warm instance, or a new one with its init time [s]; None when none can start.
-
-        Expired instances are reclaimed first (:meth:`ServerlessHost._acquire` does it, before
-        it checks the slots, as the pool is looked at).
-        """
-        inst = self._pick(now_s, 0.0)
-        init_s = 0.0
-        if inst is None:
-            self._refill(now_s)
-            if self.tokens < 1.0:
-                return None
-            inst, init_s = self._start_cold(now_s)
-        self._occupy(inst, now_s)
-        return inst, init_s
-
-    def release(self, inst: Any, start_s: float, end_s: float) -> None:
-        """Free ``inst`` after an execution from ``start_s`` to ``end_s`` [s] (init included)."""
-        inst.active -= 1
-        inst.idle_since_s = end_s
-        if end_s > start_s:
-            self.busy_s += min(end_s, self.horizon_s) - min(start_s, self.horizon_s)
-            self.bins.add_interval(self.bins.busy_s, start_s, end_s, 1.0)
-            if self.stats.bins is not None:
-                self.stats.bins.interval(self.stats.bins.busy_s, start_s, end_s)
-
-    def finish(self) -> None:
-        """Close the pool and hand its instance measurements to the function's stats."""
-        self.close()
-        st = self.stats
-        st.alive_s = self.alive_s
-        st.busy_s = self.busy_s
-        st.max_instances = self.max_instances
-        st.cold_starts = self.counters.cold_starts
-        st.init_ms = self.hist["init_ms"]
-        st.lifetime_ms = self.hist["instance_lifetime_ms"]
-        st.active_period_ms = self.hist["active_period_ms"]
-        st.provisioned_active_period_ms = self.hist["provisioned_active_period_ms"]
-        st.active_s = self.active_s
 
 
 class _Queue:
@@ -216,7 +96,7 @@ class ServerlessHost(Host):
             for wf in self.workflows.values():
                 wf.kind = plan.workflow_type
         self.pools = {
-            name: _Pool(
+            name: AppPool(
                 self.env,
                 p,
                 self.functions[name],
@@ -240,18 +120,27 @@ class ServerlessHost(Host):
         pool = self.pools[fn]
         now = self.env.now
         pool._reclaim(now)
+        inst = pool.warm(now)
+        # a slot per instance in use: an execution joining a busy instance takes none
+        new_slot = inst is None or inst.active == 0
         reserved = pool.params.reserved
-        if reserved is not None:
-            if pool.in_flight >= reserved:
+        if new_slot and (
+            pool.in_flight >= reserved
+            if reserved is not None
+            else self.unreserved_in_flight >= self.unreserved_limit
+        ):
+            # every slot is held: only a free seat on an instance in use can take it
+            inst = pool.warm(now, busy_only=True)
+            if inst is None:
                 return None
-        elif self.unreserved_in_flight >= self.unreserved_limit:
-            return None
-        got = pool.take(now)
+            new_slot = False
+        got = pool.take(now, inst)
         if got is None:
             return None
-        pool.in_flight += 1
-        if reserved is None:
-            self.unreserved_in_flight += 1
+        if new_slot:
+            pool.in_flight += 1
+            if reserved is None:
+                self.unreserved_in_flight += 1
         return got
 
     def _execute(self, fn: str, got: tuple[Any, float], items: int = 1) -> Proc:
@@ -263,16 +152,18 @@ class ServerlessHost(Host):
         inst, init_s = got
         pool = self.pools[fn]
         start = self.env.now
+        # metered where it started, as for a single function (a fall may turn it on demand)
+        on_provisioned = inst.provisioned
         if init_s > 0:
             yield self.wait_until(start + init_s)
         run_start = self.env.now
         outcome = yield from self.body(fn, items, run_start + pool.params.timeout_s)
         end = self.env.now
-        pool.release(inst, start, end)
-        pool.in_flight -= 1
-        if pool.params.reserved is None:
-            self.unreserved_in_flight -= 1
-        self.functions[fn].record_run(end - run_start, inst.provisioned, end)
+        if pool.release(inst, start, end):
+            pool.in_flight -= 1
+            if pool.params.reserved is None:
+                self.unreserved_in_flight -= 1
+        self.functions[fn].record_run(end - run_start, on_provisioned, end)
         if outcome == TIMED_OUT:
             self.functions[fn].time_out(end)
         self._poll_queues()
@@ -433,6 +324,8 @@ def run_serverless_app(
     option_key: int,
     warmup_s: float = 0.0,
     base_dir: Any = None,
+    batches: BatchWindows | None = None,
+    batch_route: str | None = None,
 ) -> AppOutput:
     """Simulate ``app`` on a serverless option; see the module docstring for the rules.
 
@@ -442,8 +335,17 @@ def run_serverless_app(
         ``max_instances`` is the sum of each pool's most instances (an upper bound of the most
         alive at once across pools).
     """
-    host = ServerlessHost(plan, app, horizon_s, warmup_s, seed, option_key, bins, base_dir)
+    host = ServerlessHost(
+        plan, app, horizon_s, warmup_s, seed, option_key, bins, base_dir, batches, batch_route
+    )
     return host.run()
 
 
-__all__ = ["DROPPED", "PoolParams", "ServerlessPlan", "run_serverless_app"]
+__all__ = [
+    "DROPPED",
+    "AppPool",
+    "PoolParams",
+    "ServerlessPlan",
+    "pool_platform",
+    "run_serverless_app",
+]

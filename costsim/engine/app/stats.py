@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from costsim.engine.batches import BatchWindows
 from costsim.engine.metrics import LatencyHistogram, TimeBins, add_interval, bin_index
 from costsim.meters import MsHistogram, ms_ceil
 
@@ -203,7 +204,13 @@ class AppOutput:
     busy_s: float = 0.0
     max_instances: int = 0
     capacity_per_instance: int = 1
+    #: Servers launched (a fleet; an autoscaled one counts every launch).
     servers: int = 0
+    #: Each server's lifetime, launch to retirement within the horizon [ms] (an autoscaled
+    #: fleet; None: every server lived the whole horizon).
+    lifetime_ms: MsHistogram | None = None
+    #: Each batch's jobs and completions (a scenario with ``batch:``; None otherwise).
+    batches: BatchWindows | None = None
     #: Calls, sends and tasks made along each edge ``(from, to, kind)`` of the application's
     #: graph (node ids ``route:NAME``, ``fn:NAME``, ``queue:NAME``; kinds ``authorize``,
     #: ``call``, ``event``, ``send``, ``consume``, ``task``); a queue's ``consume`` edge counts

@@ -7,13 +7,13 @@ The same functions feed the pytest tests and ``make_validation_doc.py``, which w
 ``docs/VALIDATION.md``.
 """
 
-from vcheck import applications, billing, calibration, lifetime, little, peers, queueing
+from vcheck import app_pools, applications, billing, calibration, lifetime, little, peers, queueing
 from vcheck.core import CHECKS, Estimate, Row, verdicts
 
 #: Order of the checks in the table.
 ORDER = ("erlang_c", "random_balancing", "erlang_b", "mmck", "mginf", "little", "simfaas",
-         "billing", "calibration", "lifetime", "applications")  # fmt: skip
+         "billing", "calibration", "lifetime", "applications", "app_pools")  # fmt: skip
 
-__all__ = ["CHECKS", "ORDER", "Estimate", "Row", "applications", "billing", "calibration",
+__all__ = ["CHECKS", "ORDER", "Estimate", "Row", "app_pools", "applications", "billing", "calibration",
            "lifetime", "little", "peers",
            "queueing", "verdicts"]  # fmt: skip
