@@ -78,7 +78,7 @@ def read_text(path: str | Path, max_bytes: int, what: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start}, {data[exc.start:exc.start + 1]!r});"
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}, {data[exc.start : exc.start + 1]!r});"
             " save the file as UTF-8",
             file=str(path),
             line=line,

@@ -202,10 +202,8 @@ class SchemaIndex:
                 continue
             if isinstance(part, int):
                 if isinstance(node, dict):
-                    keyed = next(
-                        (self.key_tags[(last_field, k)] for k in node if (last_field, k) in self.key_tags),
-                        None,
-                    )
+                    keys = [(last_field, k) for k in node if (last_field, k) in self.key_tags]
+                    keyed = self.key_tags[keys[0]] if keys else None
                     tagged = next(
                         (tags[v] for v in node.values() if isinstance(v, str) and v in tags), None
                     )

@@ -97,7 +97,9 @@ def check_application(app: Application, error: ErrorAt, root: Path = ("applicati
             raise error(f"two routes are named {route.name!r}; names must be unique", *here, "name")
         seen_routes.add(route.name)
         if route.steps is None and route.workflow is None and "steps" in route.model_fields_set:
-            raise error("a route needs at least one step, e.g. steps: [{call: FUNCTION}]", *here, "steps")
+            raise error(
+                "a route needs at least one step, e.g. steps: [{call: FUNCTION}]", *here, "steps"
+            )
         if (route.steps is None) == (route.workflow is None):
             raise error("a route needs either steps or a workflow (not both)", *here)
         if route.authorizer is not None:

@@ -63,9 +63,7 @@ def find_cycle(app: Application) -> list[Edge] | None:
         state[name] = 1
         for edge in edges_from(app, name):
             if state.get(edge.target) == 1:
-                start = next(
-                    (k for k, e in enumerate(path) if e.source == edge.target), len(path)
-                )
+                start = next((k for k, e in enumerate(path) if e.source == edge.target), len(path))
                 return [*path[start:], edge]
             if edge.target not in state:
                 path.append(edge)
