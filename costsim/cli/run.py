@@ -18,6 +18,7 @@ from costsim.cli.common import (
     write_error,
 )
 from costsim.errors import InputError
+from costsim.report.backlog import backlog_words
 from costsim.result_format import batch_words
 from costsim.results import Result
 from costsim.slo import SloRule, rates
@@ -71,6 +72,9 @@ def print_summary(result: Result) -> None:
     cut = [f"{o.name} {o.timed_out:,}" for o in result.options if o.timed_out]
     if cut:
         notes.append(f"dropped includes requests cut at the timeout ({', '.join(cut)})")
+    notes += [
+        f"{o.name}: {w}" for o in result.options for w in backlog_words(o.queues, result.horizon_s)
+    ]
     if missing:
         limit = f"p99 at most {elapsed_words(rule.p99_ms / 1000)}, " if rule.p99_ms else ""
         window = " and every batch within its window" if result.options[0].batches else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from costsim.output import write_atomic
+from costsim.report.backlog import backlog_words
 from costsim.report.adr_app import application_blocks
 from costsim.report.adr_common import (
     add_assumptions,
@@ -102,7 +103,9 @@ def utilisation_words(o: dict[str, Any]) -> str:
     )
 
 
-def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) -> list[str]:
+def _judgement(
+    o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule, horizon_s: float
+) -> list[str]:
     cheapest = min(options, key=lambda x: x["cost_usd"]["total"])
     fastest = min(options, key=lambda x: x["latency_ms"]["p99"])
     out = []
@@ -132,6 +135,7 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) 
         out.append(
             f"Bad, because {o['requests']['cold_starts']:,} requests waited for a cold start"
         )
+    out += [f"Bad, because its {w}" for w in backlog_words(o.get("queues"), horizon_s)]
     out.append(f"Neutral, operational load: {ops_load(o['kind'])}")
     return out
 
@@ -216,6 +220,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     if pays_for_idle(chosen["kind"]):
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
+    cons += [
+        f"Bad, because its {w}" for w in backlog_words(chosen.get("queues"), s["horizon_s"])
+    ]
     cons.append(f"Neutral, because it means {ops_load(chosen['kind'])}")
     cons += break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))
@@ -233,7 +240,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         doc.add(Para(f"{kind_words(o['kind'])}: {describe_option(o)}."))
         doc.add(
             Bullets(
-                _facts(o) + break_even(o["name"], out.crossovers) + _judgement(o, options, rule)
+                _facts(o)
+                + break_even(o["name"], out.crossovers)
+                + _judgement(o, options, rule, float(s["horizon_s"]))
             )
         )
     doc.add(Heading(3, "Side by side"))
@@ -242,7 +251,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     for stem in sorted(p.stem for p in out.folder.glob("memory_tuning*.svg")):
         doc.add(Image(stem, "Memory tuning"))
-    for block in application_blocks(options):
+    for block in application_blocks(options, float(s["horizon_s"])):
         doc.add(block)
     blocks = sensitivity_blocks(out.folder, chosen["name"], options)
     if blocks:
