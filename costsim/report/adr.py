@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from costsim.output import write_atomic
-from costsim.report.backlog import backlog_words
 from costsim.report.adr_app import application_blocks
 from costsim.report.adr_common import (
     add_assumptions,
@@ -34,6 +33,7 @@ from costsim.report.adr_common import (
     usd,
 )
 from costsim.report.adr_sweep import point_mean, sweep_document
+from costsim.report.backlog import backlog_words
 from costsim.report.doc import Bullets, Document, Heading, Image, Para, md_escape, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
@@ -220,9 +220,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     if pays_for_idle(chosen["kind"]):
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
-    cons += [
-        f"Bad, because its {w}" for w in backlog_words(chosen.get("queues"), s["horizon_s"])
-    ]
+    cons += [f"Bad, because its {w}" for w in backlog_words(chosen.get("queues"), s["horizon_s"])]
     cons.append(f"Neutral, because it means {ops_load(chosen['kind'])}")
     cons += break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))

@@ -104,7 +104,7 @@ def _queue_blocks(options: list[dict[str, Any]], horizon_s: float) -> list[Block
     backed = [
         f"On {o['name']}, {w}." for o in options for w in backlog_words(o.get("queues"), horizon_s)
     ]
-    return blocks + [Para(" ".join(backed))] if backed else blocks
+    return [*blocks, Para(" ".join(backed))] if backed else blocks
 
 
 def _service_rows(options: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
