@@ -1,8 +1,10 @@
 """Checks of an application that need the whole graph, each located at the offending field.
 
 Pydantic checks each block on its own; these checks look across blocks: every name a step,
-state, authorizer or queue gives must exist; synchronous calls must not form a cycle; a map
-needs its item count; a choice's probabilities sum to 1; a declared queue needs a consumer.
+state, authorizer or queue gives must exist; calls and sends must not form a cycle (see
+:mod:`costsim.application.graph`); a map needs its item count; a parallel branch needs a state;
+a choice's probabilities sum to 1; a declared queue needs a consumer and a name no other
+function has.
 Each failure is one :class:`~costsim.errors.InputError` at the line of the offending key.
 """
 
