@@ -217,12 +217,27 @@ def mean_demand_s(app: Application, max_depth: int = 64) -> dict[str, float]:
     The authorizer is counted on every request (an upper bound: the cache only lowers it). Used
     for resource estimates and fleet sizing, never by the engine.
     """
+    return _per_route(app, lambda name: app.functions[name].duration.mean_s, max_depth)
+
+
+def mean_invocations(app: Application, max_depth: int = 64) -> dict[str, float]:
+    """Mean function invocations one request of each route causes (retries not counted).
+
+    The authorizer is counted on every request, as in :func:`mean_demand_s`; a map counts its
+    mean item count. Used by the resource guard: a route fanning out to thousands of map items
+    costs thousands of invocations per request.
+    """
+    return _per_route(app, lambda name: 1.0, max_depth)
+
+
+def _per_route(app: Application, own: Callable[[str], float], max_depth: int) -> dict[str, float]:
+    """``own(function)`` summed over every function one request of each route reaches."""
 
     def function_s(name: str, depth: int) -> float:
         spec = app.functions.get(name)
         if spec is None or depth > max_depth:
             return 0.0
-        return spec.duration.mean_s + steps_s(spec.steps, depth + 1)
+        return own(name) + steps_s(spec.steps, depth + 1)
 
     def steps_s(steps: list[Step], depth: int) -> float:
         total = 0.0

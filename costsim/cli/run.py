@@ -204,9 +204,10 @@ def validate(
     est = check_run_inputs(scn, list(catalog or []), force=force)
     traces = sum(1 for _ in replay_profiles(scn.traffic))
     read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
+    calls = f" making {est.invocations:,.0f} function invocations" if est.invocations else ""
     console.print(
         f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
-        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{read})",
+        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{calls}{read})",
         soft_wrap=True,
     )
 
