@@ -240,7 +240,9 @@ def traffic(
     table.add_row("mean rate", f"{summary.mean_rps:,.3f} req/s")
     table.add_row(f"peak rate ({summary.bin_s / 60:g}-min bins)", f"{summary.peak_rps:,.3f} req/s")
     table.add_row("idle bins (no arrival)", f"{100 * summary.idle_fraction:.1f}%")
-    table.add_row("mean duration", f"{1000 * summary.mean_duration_s:,.1f} ms")
+    # an application's derived workload is the work of every function one request reaches
+    label = "mean work per request (all functions)" if scn.application else "mean duration"
+    table.add_row(label, f"{1000 * summary.mean_duration_s:,.1f} ms")
     console.print(table)
     if out is not None:
         try:
