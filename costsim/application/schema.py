@@ -125,9 +125,7 @@ def _item_count(value: Any) -> Any:
     dist = TypeAdapter(Distribution).validate_python(value)
     if isinstance(dist, Fixed) and dist.value != round(dist.value):
         raise ValueError(f"a fixed item count is a whole number, got {dist.value:g}")
-    if dist.mean_s <= 0:
-        raise ValueError("a map needs more than 0 items on average; it would never run")
-    return dist
+    return dist  # zero items is allowed: a Step Functions Map over an empty array succeeds
 
 
 ItemCount = Annotated[Distribution, BeforeValidator(_item_count)]

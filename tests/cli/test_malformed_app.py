@@ -7,7 +7,7 @@ and field, and exit code 2." Each case of ``tests/fixtures/make_malformed_app.py
 ``FILE:LINE: field: message`` whose line is the one the case marks and whose field matches the
 case's; never a traceback, a hang or exit 0. Found by fuzzing the application schema (session
 5): cycles through sends and queues were accepted and hung ``run``; a map's ``items`` took
-``3s`` and ``0``; errors inside steps and states named the line of the step, not the field; a
+``3s`` and ``0.2``; errors inside steps and states named the line of the step, not the field; a
 merge key moved the line of a field written beside it to the anchor's.
 """
 
@@ -91,8 +91,9 @@ def test_malformed_application_is_one_located_line(case: AppCase, folder: Path) 
 
 @pytest.mark.parametrize(("name", "text"), VALID, ids=[n for n, _ in VALID])
 def test_valid_edge_cases_still_validate(name: str, text: str, folder: Path) -> None:
-    """What the checks must not refuse: one parallel branch (AWS allows it), a queue named
-    after its own consumer, a count written 3e0, deep nesting, a merge key overridden."""
+    """What the checks must not refuse: a map over zero items and one parallel branch (AWS
+    allows both), a queue named after its own consumer, a count written 3e0, deep nesting, a
+    merge key overridden."""
     path = folder / "app.yaml"
     path.write_text(text)
     outcome = fuzzlib.run_cli(["validate", str(path)])
