@@ -76,8 +76,12 @@ def read_text(path: str | Path, max_bytes: int, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start : exc.start + 1]
         raise InputError(
-            f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}, {byte!r}); save the file as UTF-8",
+            file=str(path),
+            line=line,
         ) from None
 
 

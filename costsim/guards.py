@@ -78,6 +78,10 @@ class Estimate:
     oversized : (int, float) or None
         The first bare-metal option whose fleet, sized for the peak, would exceed
         :data:`MAX_FLEET` servers, and that size.
+    invocations : float or None
+        For an application, the function invocations those requests cause (calls, sends,
+        authorizer checks, map items): the work the engine does, which the request limits
+        apply to.
     """
 
     requests: float
@@ -85,6 +89,17 @@ class Estimate:
     instances: float
     memory_bytes: float
     oversized: tuple[int, float] | None = None
+    invocations: float | None = None
+
+    @property
+    def work(self) -> float:
+        """What the request limits apply to: invocations of an application, else requests."""
+        return self.requests if self.invocations is None else self.invocations
+
+    def work_words(self) -> str:
+        """``N requests`` or, for an application, ``N function invocations``."""
+        unit = "requests" if self.invocations is None else "function invocations"
+        return f"{_count(self.work)} {unit}"
 
     def describe(self) -> str:
         """One line for people, e.g. ``~1.2e+09 requests, ~0 timer events, 3.4 GB``."""
@@ -231,6 +246,23 @@ def _estimate(scenario: Any) -> Estimate:
         instances=most_instances,
         memory_bytes=_finite(tally.memory + option_memory),
         oversized=oversized,
+        invocations=_invocations(scenario),
+    )
+
+
+def _invocations(scenario: Any) -> float | None:
+    """Function invocations an application's routes are expected to cause (None otherwise)."""
+    app = getattr(scenario, "application", None)
+    if app is None:
+        return None
+    from costsim.application.checks import mean_invocations
+
+    per_request = mean_invocations(app)
+    return _finite(
+        sum(
+            _finite(r.traffic.expected_count(0.0, scenario.horizon_s)) * per_request[r.name]
+            for r in app.routes
+        )
     )
 
 
@@ -256,8 +288,8 @@ def check_resources(scenario: Any, *, force: bool = False) -> Estimate:
     # (refused, message, whether --force lifts it), in the order they are reported
     checks: list[tuple[bool, str, bool]] = [
         (
-            est.requests > HARD_MAX_REQUESTS,
-            f"{_count(est.requests)} requests is beyond what costsim can simulate "
+            est.work > HARD_MAX_REQUESTS,
+            f"{est.work_words()} is beyond what costsim can simulate "
             f"(at most {HARD_MAX_REQUESTS:.0e}); shorten the horizon or lower the rate",
             False,
         ),
@@ -268,9 +300,8 @@ def check_resources(scenario: Any, *, force: bool = False) -> Estimate:
             False,
         ),
         (
-            est.requests > MAX_REQUESTS,
-            f"{_count(est.requests)} requests would take very long to simulate "
-            f"(limit {MAX_REQUESTS:.0e})",
+            est.work > MAX_REQUESTS,
+            f"{est.work_words()} would take very long to simulate (limit {MAX_REQUESTS:.0e})",
             True,
         ),
         (
@@ -314,7 +345,22 @@ def _refuse(
     for refused, message, soft in checks:
         if refused and not (soft and force):
             tail = "; --force runs it anyway" if soft else ""
-            raise scenario.error(f"{message} [estimate: {est.describe()}]{tail}", "traffic")
+            raise scenario.error(f"{message} [estimate: {est.describe()}]{tail}", *_where(scenario))
+
+
+def _where(scenario: Any) -> tuple[str | int, ...]:
+    """Where a run too big is located: the traffic, or an application's busiest route."""
+    app = getattr(scenario, "application", None)
+    if app is None:
+        return ("traffic",)
+    from costsim.application.checks import mean_invocations
+
+    per_request = mean_invocations(app)
+    work = [
+        _finite(r.traffic.expected_count(0.0, scenario.horizon_s)) * per_request[r.name]
+        for r in app.routes
+    ]
+    return ("application", "routes", max(range(len(work)), key=work.__getitem__))
 
 
 def _count(x: float) -> str:

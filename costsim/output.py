@@ -107,7 +107,10 @@ def replace_run_files(
 
     with replaced_folder(folder) as stage:
         for path in sorted(folder.iterdir()):
-            stale = path.suffix in (".png", ".svg") or path.name.startswith("report.")
+            # charts, the record and the sensitivity runs all carry the old prices
+            stale = path.suffix in (".png", ".svg") or path.name.startswith(
+                ("report.", "sensitivity.")
+            )
             if (
                 path.is_file()
                 and not path.is_symlink()

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from costsim.application.schema import APPLICATION_MODELS, Application
+from costsim.application.schema import APPLICATION_MODELS, KEY_TAGS, Application
 from costsim.errors import InputError
 from costsim.fields import MAX_INSTANCES, DurationS, Name, PriceOverrides, SizeMB
 from costsim.fields import Strict as _Strict
@@ -279,7 +279,7 @@ def _tagged_models() -> dict[str, type[BaseModel]]:
 
 def _index() -> SchemaIndex:
     """The scenario schema as the error messages read it."""
-    return SchemaIndex(Scenario, _models(), _tagged_models())
+    return SchemaIndex(Scenario, _models(), _tagged_models(), KEY_TAGS)
 
 
 def _hint(error: dict[str, Any], data: Any) -> str:

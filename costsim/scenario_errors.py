@@ -9,14 +9,16 @@ did-you-mean for unknown fields; :class:`SchemaIndex` tells it which fields each
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import types
+import typing
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from costsim.errors import InputError
 from costsim.fields import file_fields
-from costsim.yamlio import LineMap, child_of
+from costsim.yamlio import LineMap, child_of, without_key_tags
 
 _MAPPING_FORMS = {
     "cold_start": "a distribution such as {dist: lognormal, median: 250ms, p99: 900ms} or "
@@ -68,6 +70,13 @@ def hint(error: dict[str, Any], data: Any, index: SchemaIndex) -> str:
     )
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
+        mapping = _value_at(data, loc[:-1])
+        kinds = [k for k in index.kind_keys() if isinstance(mapping, dict) and k in mapping]
+        if key in kinds and len(kinds) > 1:
+            return (
+                f"a step or state is one of {', '.join(index.kind_keys())}; this one has "
+                f"{' and '.join(kinds)}: split it in two"
+            )
         known = [k for k in index.known_fields(loc, data) if k != key]
         close = difflib.get_close_matches(key, known, n=1)
         tip = f"; did you mean {close[0]!r}?" if close else ""
@@ -76,6 +85,9 @@ def hint(error: dict[str, Any], data: Any, index: SchemaIndex) -> str:
         return f"unknown field {key!r}{tip}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "too_short":
+        least = error.get("ctx", {}).get("min_length", 1)
+        return f"needs at least {least} entr{'y' if least == 1 else 'ies'}, got none"
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "name":
         return (
             f"{_value_at(data, loc)!r} is not a valid name; use letters, digits, '_', '.' "
@@ -130,12 +142,17 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
     """The one pydantic model inside an annotation (``X | None``, ``list[X]``), if unique."""
-    import typing
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     found = {m for arg in typing.get_args(annotation) if (m := _nested_model(arg)) is not None}
     return found.pop() if len(found) == 1 else None
+
+
+def _optional(annotation: Any) -> Any:
+    """``X`` for ``X | None``, else ``annotation``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    is_union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return args[0] if is_union and len(args) == 1 else annotation
 
 
 @dataclass(frozen=True)
@@ -150,11 +167,19 @@ class SchemaIndex:
         Every model of the schema, nested ones included.
     tags : dict of str to type of BaseModel
         Models of the tagged unions by tag (option kinds, traffic profiles, distributions).
+    key_tags : dict of (str, str) to type of BaseModel
+        Models of the unions told apart by a key, by (the list field holding them, the key):
+        ``("steps", "send")`` is a send step, ``("states", "map")`` a map state.
     """
 
     root: type[BaseModel]
     models: list[type[BaseModel]]
     tags: dict[str, type[BaseModel]]
+    key_tags: dict[tuple[str, str], type[BaseModel]] = field(default_factory=dict)
+
+    def kind_keys(self) -> list[str]:
+        """The keys that tell a step or state's kind (``call``, ``send``, ``map``, ...)."""
+        return list(dict.fromkeys(key for _, key in self.key_tags))
 
     def field_names(self) -> set[str]:
         """Every field name a file may use, in any model."""
@@ -165,25 +190,35 @@ class SchemaIndex:
         model: type[BaseModel] | None = self.root
         node = data
         tags = self.tags
+        named = False  # the next part is a name the user chose (a key of dict[str, Model])
+        last_field = ""
         for part in loc[:-1]:
             found, child = child_of(node, part)
             if found:
                 node = child
+            if named:
+                named = False
+                continue
             if isinstance(part, str) and part in tags and not found:
                 model = tags[part]
                 continue
             if isinstance(part, int):
                 if isinstance(node, dict):
+                    keys = [(last_field, k) for k in node if (last_field, k) in self.key_tags]
+                    keyed = self.key_tags[keys[0]] if keys else None
                     tagged = next(
                         (tags[v] for v in node.values() if isinstance(v, str) and v in tags), None
                     )
-                    model = tagged or model
+                    model = keyed or tagged or model
                 continue
+            last_field = str(part)
             fields = file_fields(model) if model is not None else {}
             if not isinstance(part, str) or part not in fields:
                 model = None
                 continue
-            model = _nested_model(fields[part].annotation)
+            annotation = fields[part].annotation
+            named = typing.get_origin(_optional(annotation)) is dict
+            model = _nested_model(annotation)
             if model is None and isinstance(node, dict):
                 model = next(
                     (tags[v] for v in node.values() if isinstance(v, str) and v in tags), None
@@ -224,6 +259,22 @@ def raise_all(errors: list[InputError]) -> None:
         raise ScenarioErrors(errors)
 
 
+def _without_misspelt_required(
+    errors: list[dict[str, Any]], data: Any, index: SchemaIndex
+) -> list[dict[str, Any]]:
+    """``errors`` without "required field is missing" where an unknown field beside it is that
+    field misspelt: ``route:`` for ``routes:`` is one problem, told once (did you mean)."""
+    meant: set[tuple[Any, ...]] = set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden" and loc:
+            known = index.known_fields(loc, data)
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            if close:
+                meant.add((*loc[:-1], close[0]))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
+
+
 def located_errors(
     exc: ValidationError, data: Any, line_map: LineMap, index: SchemaIndex
 ) -> list[InputError]:
@@ -247,7 +298,8 @@ def located_errors(
     """
     out: list[InputError] = []
     seen: set[tuple[int | None, str, str]] = set()
-    for err in exc.errors():
+    errors = [{**e, "loc": without_key_tags(e["loc"], data)} for e in exc.errors()]
+    for err in _without_misspelt_required(errors, data, index):
         loc = tuple(err["loc"])
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             # point at the discriminator itself, e.g. the `kind:` line of an option

@@ -44,11 +44,7 @@ class LineMap:
         """
         path: list[str | int] = []
         node = data
-        parts = list(loc)
-        for i, part in enumerate(parts):
-            if i + 1 < len(parts) and parts[i + 1] == part and _tag_before_key(node, part):
-                # a tag that is also the key after it: {sum: [...]} is tagged 'sum'
-                continue
+        for part in loc:
             found, child = child_of(node, part)
             if found:
                 node = child
@@ -75,11 +71,28 @@ def child_of(node: Any, part: object) -> tuple[bool, Any]:
     return False, None
 
 
-def _tag_before_key(node: Any, part: object) -> bool:
-    """Whether ``part``, repeated in a location, is first a union's tag and then ``node``'s key
-    (rather than a key of ``node`` whose value has the same key again)."""
-    found, child = child_of(node, part)
-    return found and not child_of(child, part)[0]
+def without_key_tags(loc: Sequence[object], data: Any) -> tuple[object, ...]:
+    """``loc`` without the tags of unions told apart by a key (``{call: f}``, ``{map: f}``).
+
+    pydantic puts such a tag into the location before the field, as in
+    ``states.1.map.items``; the tag is also a key of the data, so it would be followed into
+    its value. A part is a tag when it is a key of the mapping, the next part is not inside
+    that key's value, and the next part is a key of the same mapping.
+    """
+    out: list[object] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node and i + 1 < len(loc):
+            nxt = loc[i + 1]
+            inside, _ = child_of(node[part], nxt)
+            if not inside and isinstance(nxt, (str, int)) and nxt in node:
+                continue
+        out.append(part)
+        found, child = child_of(node, part)
+        # a tag stays at its mapping; so does the index a one-state branch is wrapped in
+        kept = _is_tag(part, node) if isinstance(part, str) else isinstance(node, dict)
+        node = child if found else (node if kept else None)
+    return tuple(out)
 
 
 def _is_tag(part: str, node: Any) -> bool:
@@ -207,9 +220,20 @@ def _merge_into(
                 line=line,
                 field=".".join(str(p) for p in path) or None,
             )
-        merged = _build(source, path, walk)
+        # the merged keys' lines go to a side map: a key written in the mapping keeps its own
+        # line (and so do the fields under it), and so does the mapping itself
+        written = set(out)
+        lines, walk.lines = walk.lines, {}
+        try:
+            merged = _build(source, path, walk)
+        finally:
+            side, walk.lines = walk.lines, lines
         for key, value in merged.items():
             out.setdefault(key, value)
+        depth = len(path)
+        for where, line in side.items():
+            if len(where) > depth and where[depth] not in written:
+                lines.setdefault(where, line)
 
 
 def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
@@ -229,6 +253,14 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
         problem = exc.problem or exc.context or "YAML syntax error"
         raise InputError(
             f"YAML syntax error: {problem}; check indentation and quoting", file=file, line=line
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise InputError(
+            f"character {chr(exc.character)!r} (#x{exc.character:04x}) is not allowed in YAML; "
+            "remove it",
+            file=file,
+            line=line,
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", file=file) from None

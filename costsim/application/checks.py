@@ -1,8 +1,10 @@
 """Checks of an application that need the whole graph, each located at the offending field.
 
 Pydantic checks each block on its own; these checks look across blocks: every name a step,
-state, authorizer or queue gives must exist; synchronous calls must not form a cycle; a map
-needs its item count; a choice's probabilities sum to 1; a declared queue needs a consumer.
+state, authorizer or queue gives must exist; calls and sends must not form a cycle (see
+:mod:`costsim.application.graph`); a map needs its item count; a parallel branch needs a state;
+a choice's probabilities sum to 1; a declared queue needs a consumer and a name no other
+function has.
 Each failure is one :class:`~costsim.errors.InputError` at the line of the offending key.
 """
 
@@ -12,6 +14,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterator
 
+from costsim.application.graph import cycle_words, find_cycle
 from costsim.application.schema import (
     Application,
     CallState,
@@ -96,6 +99,10 @@ def check_application(app: Application, error: ErrorAt, root: Path = ("applicati
         if route.name in seen_routes:
             raise error(f"two routes are named {route.name!r}; names must be unique", *here, "name")
         seen_routes.add(route.name)
+        if route.steps is None and route.workflow is None and "steps" in route.model_fields_set:
+            raise error(
+                "a route needs at least one step, e.g. steps: [{call: FUNCTION}]", *here, "steps"
+            )
         if (route.steps is None) == (route.workflow is None):
             raise error("a route needs either steps or a workflow (not both)", *here)
         if route.authorizer is not None:
@@ -112,31 +119,49 @@ def check_application(app: Application, error: ErrorAt, root: Path = ("applicati
         check_steps(spec.steps, (*root, "functions", name, "steps"))
     for name, queue in app.queues.items():
         if queue.consumer is None:
+            written = ("consumer",) if "consumer" in queue.model_fields_set else ()
             raise error(
                 f"queue {name!r} has no consumer; set consumer: FUNCTION",
+                *root,
+                "queues",
+                name,
+                *written,
+            )
+        if name in app.functions and queue.consumer != name:
+            raise error(
+                f"queue {name!r} has the name of a function but another consumer "
+                f"({queue.consumer!r}), so a send to {name!r} would be ambiguous; rename the "
+                "queue",
                 *root,
                 "queues",
                 name,
             )
         need_function(queue.consumer, *root, "queues", name, "consumer")
     check_static(app.static, [r.name for r in app.routes], error, root)
-    cycle = sync_cycle(app)
-    if cycle is not None:
-        first, second = cycle[0], cycle[1]
-        j = next(
-            k
-            for k, s in enumerate(app.functions[first].steps)
-            if not isinstance(s, SendStep) and s.call == second
-        )
+    _check_cycles(app, error, root)
+
+
+def _check_cycles(app: Application, error: ErrorAt, root: Path) -> None:
+    """Refuse a cycle of calls or sends, located at the step that closes it."""
+    cycle = find_cycle(app)
+    if cycle is None:
+        return
+    last = cycle[-1]
+    where = (*root, "functions", last.source, "steps", last.step)
+    if all(edge.how == "call" for edge in cycle):
         raise error(
-            "a cycle of synchronous calls: " + " -> ".join(cycle) + "; a call chain must end",
-            *root,
-            "functions",
-            first,
-            "steps",
-            j,
+            "a cycle of synchronous calls: "
+            + " -> ".join([cycle[0].source, *(e.target for e in cycle)])
+            + "; a call chain must end: remove one of these calls",
+            *where,
             "call",
         )
+    raise error(
+        f"a cycle of calls and sends: {cycle_words(cycle)}; every invocation would cause another "
+        "without end: remove one of these steps",
+        *where,
+        "call" if last.how == "call" else "send",
+    )
 
 
 def _check_send(app: Application, step: SendStep, error: ErrorAt, path: Path) -> None:
@@ -162,12 +187,22 @@ def _check_states(
         elif isinstance(state, MapState):
             need_function(state.map, *here, "map")
             if state.items is None:
+                written = "items" if "items" in state.model_fields_set else "map"
                 raise error(
                     "a map needs items: the number of items per execution, as a distribution "
                     "(e.g. {dist: fixed, value: 25})",
                     *here,
-                    "map",
+                    written,
                 )
+        elif isinstance(state, ParallelState):
+            for k, branch in enumerate(state.parallel):
+                if not branch:
+                    raise error(
+                        "a parallel branch needs at least one state, e.g. {call: FUNCTION}",
+                        *here,
+                        "parallel",
+                        k,
+                    )
         elif isinstance(state, ChoiceState):
             total = math.fsum(option.p for option in state.choice)
             if abs(total - 1.0) > CHOICE_SUM_TOLERANCE:
@@ -178,53 +213,33 @@ def _check_states(
                 )
 
 
-def sync_cycle(app: Application) -> list[str] | None:
-    """A cycle of synchronous calls between functions (``[a, b, a]``), or None.
-
-    Functions are visited in file order and calls in step order, so the cycle named is always
-    the same one.
-    """
-    calls = {
-        name: [s.call for s in spec.steps if not isinstance(s, SendStep)]
-        for name, spec in app.functions.items()
-    }
-    state: dict[str, int] = {}  # 1 on the current path, 2 done
-    stack: list[str] = []
-
-    def visit(name: str) -> list[str] | None:
-        state[name] = 1
-        stack.append(name)
-        for callee in calls.get(name, []):
-            if state.get(callee) == 1:
-                return [*stack[stack.index(callee) :], callee]
-            if callee not in state:
-                found = visit(callee)
-                if found is not None:
-                    return found
-        stack.pop()
-        state[name] = 2
-        return None
-
-    for name in calls:
-        if name not in state:
-            found = visit(name)
-            if found is not None:
-                return found
-    return None
-
-
 def mean_demand_s(app: Application, max_depth: int = 64) -> dict[str, float]:
     """Mean work one request of each route causes [s], across every function it reaches.
 
     The authorizer is counted on every request (an upper bound: the cache only lowers it). Used
     for resource estimates and fleet sizing, never by the engine.
     """
+    return _per_route(app, lambda name: app.functions[name].duration.mean_s, max_depth)
+
+
+def mean_invocations(app: Application, max_depth: int = 64) -> dict[str, float]:
+    """Mean function invocations one request of each route causes (retries not counted).
+
+    The authorizer is counted on every request, as in :func:`mean_demand_s`; a map counts its
+    mean item count. Used by the resource guard: a route fanning out to thousands of map items
+    costs thousands of invocations per request.
+    """
+    return _per_route(app, lambda name: 1.0, max_depth)
+
+
+def _per_route(app: Application, own: Callable[[str], float], max_depth: int) -> dict[str, float]:
+    """``own(function)`` summed over every function one request of each route reaches."""
 
     def function_s(name: str, depth: int) -> float:
         spec = app.functions.get(name)
         if spec is None or depth > max_depth:
             return 0.0
-        return spec.duration.mean_s + steps_s(spec.steps, depth + 1)
+        return own(name) + steps_s(spec.steps, depth + 1)
 
     def steps_s(steps: list[Step], depth: int) -> float:
         total = 0.0

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Discriminator, Field, Tag, Type
 from costsim.application.static import StaticSite
 from costsim.fields import DurationS, Name, SizeMB
 from costsim.fields import Strict as _Strict
-from costsim.stats.distributions import Distribution
+from costsim.stats.distributions import Distribution, Fixed
 from costsim.traffic.compose import Profile
 
 #: Largest reserved or provisioned concurrency of one function.
@@ -94,11 +94,39 @@ class ParallelState(_Strict):
     parallel: list[Branch] = Field(min_length=1, max_length=64)
 
 
-def _item_count(value: Any) -> Any:
-    # a count, not a duration: validated without the scenario's "durations need a unit" rule
+def _has_text(value: Any) -> bool:
     if isinstance(value, dict):
-        return TypeAdapter(Distribution).validate_python(value)
-    return value
+        return any(_has_text(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_text(v) for v in value)
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)  # YAML 1.1 reads 1e6 as text: a number all the same
+    except ValueError:
+        return True
+    return False
+
+
+def _item_count(value: Any) -> Any:
+    # a count, not a duration: validated without the scenario's "durations need a unit" rule,
+    # and refused with a unit (``value: 3s`` would otherwise read as 3)
+    if not isinstance(value, dict):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f"items is a distribution of the count, e.g. {{dist: fixed, value: {value:g}}}"
+            )
+        return value
+    for key, part in value.items():
+        if key != "dist" and _has_text(part):
+            raise ValueError(
+                f"items is a count, not a duration: write {key}: as a number without a unit, "
+                "e.g. {dist: fixed, value: 25}"
+            )
+    dist = TypeAdapter(Distribution).validate_python(value)
+    if isinstance(dist, Fixed) and dist.value != round(dist.value):
+        raise ValueError(f"a fixed item count is a whole number, got {dist.value:g}")
+    return dist  # zero items is allowed: a Step Functions Map over an empty array succeeds
 
 
 ItemCount = Annotated[Distribution, BeforeValidator(_item_count)]
@@ -310,3 +338,20 @@ APPLICATION_MODELS: tuple[type[BaseModel], ...] = (
     ChoiceBranch,
     StaticSite,
 )
+
+#: The step and state models by (the list field holding them, their distinguishing key), for
+#: the error messages: ``{map: f, itmes: 3}`` is told the fields a map state takes.
+KEY_TAGS: dict[tuple[str, str], type[BaseModel]] = {
+    ("steps", "call"): CallStep,
+    ("steps", "send"): SendStep,
+    **{
+        (holder, key): model
+        for holder in ("states", "parallel")
+        for key, model in (
+            ("call", CallState),
+            ("parallel", ParallelState),
+            ("map", MapState),
+            ("choice", ChoiceState),
+        )
+    },
+}

@@ -79,13 +79,21 @@ def _catalog(cats: CatalogSet, name: str, where: Where, *path: str | int) -> Cat
 
 
 def catalog_item(
-    cats: CatalogSet, catalog: str, item: str, where: Where, *path: str | int
+    cats: CatalogSet,
+    catalog: str,
+    item: str,
+    where: Where,
+    *path: str | int,
+    item_path: tuple[str | int, ...] | None = None,
 ) -> tuple[Catalog, AddonItem | FunctionItem]:
-    """An add-on or function item (a queue, a topic, a workflow type) of ``catalog``."""
+    """An add-on or function item (a queue, a topic, a workflow type) of ``catalog``; a missing
+    catalog is located at ``path``, a missing item at ``item_path`` (default ``path``)."""
     cat = _catalog(cats, catalog, where, *path)
     found = cat.items.get(item)
     if not isinstance(found, AddonItem | FunctionItem):
-        raise where(f"{catalog} has no item {item!r}; have {', '.join(cat.items)}", *path)
+        raise where(
+            f"{catalog} has no item {item!r}; have {', '.join(cat.items)}", *(item_path or path)
+        )
     return cat, found
 
 

@@ -180,8 +180,10 @@ def check_application_catalogs(scenario: Scenario, cats: CatalogSet) -> None:
         if route.gateway is not None:
             gateway_item(cats, route.gateway, scenario.error, i)
     for name, q in app.queues.items():
-        path = ("application", "queues", name, "service")
-        catalog_item(cats, q.service, q.item, scenario.error, *path)
+        path = ("application", "queues", name)
+        # the catalog is located at service, a missing item of it at item when it is written
+        item_path = (*path, "item") if "item" in q.model_fields_set else None
+        catalog_item(cats, q.service, q.item, scenario.error, *path, "service", item_path=item_path)
     for i, site in enumerate(app.static):
         static_item(cats, site.cdn, "cdn", scenario.error, i)
         if site.origin is not None:

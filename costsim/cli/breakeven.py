@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import TextColumn
@@ -62,6 +62,7 @@ def breakeven(
     axis = parse_vary(vary)
     if out is not None:
         check_writable(out, kind="add")
+    _say_before_search(scn, between, axis, replications, engine)
     with progress_bar(TextColumn("[bold]breakeven"), "{task.completed} runs") as bar:
         task = bar.add_task("breakeven", total=None)
         result = find_breakeven(
@@ -101,6 +102,34 @@ def breakeven(
         except OSError as exc:
             raise write_error(exc, out) from None
         console.print(f"[dim]Wrote {path}[/dim]")
+
+
+def _say_before_search(
+    scn: Any, between: tuple[str, str], axis: Any, replications: int, engine: str
+) -> None:
+    """Announce a long search: its first grid alone (each point, every replication, the two
+    options) takes the predicted time; the bisection adds points after it."""
+    from costsim.cli.run import ANNOUNCE_AFTER_S
+    from costsim.estimate import contention, runtime_s, say_duration
+    from costsim.sweep.grid import apply_point
+
+    pair = [o for o in scn.options if o.name in between]
+    try:
+        two = scn.model_copy(update={"options": pair})
+        grid_s = sum(
+            runtime_s(apply_point(two, {axis.path: v}), engine, runs=replications)
+            for v in axis.values
+        )
+    except (InputError, ValueError):
+        return  # the search itself says what is wrong
+    predicted = grid_s * contention()
+    if predicted >= ANNOUNCE_AFTER_S:
+        err_console.print(
+            f"estimated search time: {say_duration(predicted)} for its first grid "
+            f"({len(axis.values)} points x {replications} replications), then the bisection; "
+            "--horizon, --replications 1 or a narrower --vary range is faster",
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -33,7 +33,7 @@ def template_text(kind: str, name: str) -> str:
 def new(
     kind: Annotated[str, typer.Argument(help="api, batch, webhook or app.")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="File to write [default: KIND.yaml].")
+        Path | None, typer.Option("--out", help="File to write (default: KIND.yaml).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:

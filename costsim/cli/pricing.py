@@ -42,7 +42,7 @@ ExtraOpt = Annotated[
 ]
 Requests = Annotated[float, typer.Option("--requests", min=0, help="On-demand requests per month.")]
 DurationMs = Annotated[
-    float, typer.Option("--duration-ms", min=0, help="Mean on-demand duration [ms].")
+    float, typer.Option("--duration-ms", min=0, help="Mean on-demand duration \\[ms].")
 ]
 
 
@@ -60,7 +60,7 @@ def quote_aws_lambda(
         int, typer.Option("--provisioned-concurrency", min=0, help="Provisioned concurrency.")
     ] = 0,
     provisioned_hours: Annotated[
-        float, typer.Option("--provisioned-hours", min=0, help="Hours a month it is on [h].")
+        float, typer.Option("--provisioned-hours", min=0, help="Hours a month it is on \\[h].")
     ] = 0.0,
     provisioned_requests: Annotated[
         float,
@@ -68,7 +68,7 @@ def quote_aws_lambda(
     ] = 0.0,
     provisioned_duration_ms: Annotated[
         float,
-        typer.Option("--provisioned-duration-ms", min=0, help="Their mean duration [ms]."),
+        typer.Option("--provisioned-duration-ms", min=0, help="Their mean duration \\[ms]."),
     ] = 0.0,
     legacy_100ms: Annotated[
         bool, typer.Option("--legacy-100ms", help="Pre-2020 billing: 100 ms rounding (x86).")
@@ -77,7 +77,7 @@ def quote_aws_lambda(
         float, typer.Option("--cold-starts", min=0, help="Requests that start an instance.")
     ] = 0.0,
     init_ms: Annotated[
-        float, typer.Option("--init-ms", min=0, help="Their mean init duration [ms] (billed).")
+        float, typer.Option("--init-ms", min=0, help="Their mean init duration \\[ms] (billed).")
     ] = 0.0,
     response_mb: Annotated[
         float, typer.Option("--response-mb", min=0, help="Response size [MB] (streaming).")
@@ -87,7 +87,7 @@ def quote_aws_lambda(
         typer.Option(
             "--snapstart-version-hours",
             min=0,
-            help="SnapStart version-hours cached this month [h] (default: one version, 730 h).",
+            help="SnapStart version-hours cached this month \\[h] (default: one version, 730 h).",
         ),
     ] = None,
     extra: ExtraOpt = None,
@@ -150,13 +150,13 @@ def quote_azure_functions(
         int, typer.Option("--always-ready", min=0, help="Always-ready (Premium: billed) instances.")
     ] = 0,
     hours: Annotated[
-        float, typer.Option("--hours", min=0, max=730, help="Hours a month they run [h].")
+        float, typer.Option("--hours", min=0, max=730, help="Hours a month they run \\[h].")
     ] = 730.0,
     always_ready_requests: Annotated[
         float, typer.Option("--always-ready-requests", min=0, help="Requests they serve.")
     ] = 0.0,
     always_ready_duration_ms: Annotated[
-        float, typer.Option("--always-ready-duration-ms", min=0, help="Their duration [ms].")
+        float, typer.Option("--always-ready-duration-ms", min=0, help="Their duration \\[ms].")
     ] = 0.0,
     traffic_hours: Annotated[
         float,
@@ -216,7 +216,7 @@ def quote_cloud_run(
         int, typer.Option("--instances", min=0, max=10**6, help="Instances alive.")
     ] = 1,
     hours: Annotated[
-        float, typer.Option("--hours", min=0, max=730, help="Hours each runs [h].")
+        float, typer.Option("--hours", min=0, max=730, help="Hours each runs \\[h].")
     ] = 730.0,
     traffic_hours: Annotated[
         float,
@@ -271,7 +271,7 @@ def quote_cloud_functions(
 def quote_cloudflare_workers(
     requests: Requests = 0.0,
     cpu_ms: Annotated[
-        float, typer.Option("--cpu-ms", min=0, help="CPU time per request [ms].")
+        float, typer.Option("--cpu-ms", min=0, help="CPU time per request \\[ms].")
     ] = 0.0,
     no_free_tier: FreeOpt = False,
     price: PriceOpt = None,

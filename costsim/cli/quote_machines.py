@@ -34,7 +34,7 @@ def quote_addon_cmd(
 def quote_vm_cmd(
     instance: Annotated[str, typer.Argument(help="Instance key: m7g.large, hetzner-cx33, ...")],
     hours: Annotated[
-        float, typer.Option("--hours", min=0, help="Hours each instance runs a month [h].")
+        float, typer.Option("--hours", min=0, help="Hours each instance runs a month \\[h].")
     ] = 730.0,
     count: Annotated[int, typer.Option("--count", min=1, max=10**6, help="Instances.")] = 1,
     savings_plan_discount: Annotated[

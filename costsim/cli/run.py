@@ -18,6 +18,7 @@ from costsim.cli.common import (
     write_error,
 )
 from costsim.errors import InputError
+from costsim.report.backlog import backlog_words
 from costsim.result_format import batch_words
 from costsim.results import Result
 from costsim.slo import SloRule, rates
@@ -71,6 +72,9 @@ def print_summary(result: Result) -> None:
     cut = [f"{o.name} {o.timed_out:,}" for o in result.options if o.timed_out]
     if cut:
         notes.append(f"dropped includes requests cut at the timeout ({', '.join(cut)})")
+    notes += [
+        f"{o.name}: {w}" for o in result.options for w in backlog_words(o.queues, result.horizon_s)
+    ]
     if missing:
         limit = f"p99 at most {elapsed_words(rule.p99_ms / 1000)}, " if rule.p99_ms else ""
         window = " and every batch within its window" if result.options[0].batches else ""
@@ -206,9 +210,10 @@ def validate(
     est = check_run_inputs(scn, list(catalog or []), force=force)
     traces = sum(1 for _ in replay_profiles(scn.traffic))
     read = f", {traces} trace{'s' if traces != 1 else ''} read" if traces else ""
+    calls = f" making {est.invocations:,.0f} function invocations" if est.invocations else ""
     console.print(
         f"{safe(scenario)}: ok ({len(scn.options)} options, horizon "
-        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{read})",
+        f"{format_duration(scn.horizon_s)}, about {est.requests:,.0f} requests{calls}{read})",
         soft_wrap=True,
     )
 
@@ -241,7 +246,9 @@ def traffic(
     table.add_row("mean rate", f"{summary.mean_rps:,.3f} req/s")
     table.add_row(f"peak rate ({summary.bin_s / 60:g}-min bins)", f"{summary.peak_rps:,.3f} req/s")
     table.add_row("idle bins (no arrival)", f"{100 * summary.idle_fraction:.1f}%")
-    table.add_row("mean duration", f"{1000 * summary.mean_duration_s:,.1f} ms")
+    # an application's derived workload is the work of every function one request reaches
+    label = "mean work per request (all functions)" if scn.application else "mean duration"
+    table.add_row(label, f"{1000 * summary.mean_duration_s:,.1f} ms")
     console.print(table)
     if out is not None:
         try:

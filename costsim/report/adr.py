@@ -33,6 +33,7 @@ from costsim.report.adr_common import (
     usd,
 )
 from costsim.report.adr_sweep import point_mean, sweep_document
+from costsim.report.backlog import backlog_words
 from costsim.report.doc import Bullets, Document, Heading, Image, Para, md_escape, to_markdown
 from costsim.report.html import to_html
 from costsim.report.load import Output, load_output, result_from_output
@@ -102,7 +103,9 @@ def utilisation_words(o: dict[str, Any]) -> str:
     )
 
 
-def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) -> list[str]:
+def _judgement(
+    o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule, horizon_s: float
+) -> list[str]:
     cheapest = min(options, key=lambda x: x["cost_usd"]["total"])
     fastest = min(options, key=lambda x: x["latency_ms"]["p99"])
     out = []
@@ -132,6 +135,7 @@ def _judgement(o: dict[str, Any], options: list[dict[str, Any]], rule: SloRule) 
         out.append(
             f"Bad, because {o['requests']['cold_starts']:,} requests waited for a cold start"
         )
+    out += [f"Bad, because its {w}" for w in backlog_words(o.get("queues"), horizon_s)]
     out.append(f"Neutral, operational load: {ops_load(o['kind'])}")
     return out
 
@@ -216,6 +220,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         )
     if pays_for_idle(chosen["kind"]):
         cons.append(f"Bad, because {idle_pct(chosen['utilization'])} of the paid capacity is idle")
+    cons += [f"Bad, because its {w}" for w in backlog_words(chosen.get("queues"), s["horizon_s"])]
     cons.append(f"Neutral, because it means {ops_load(chosen['kind'])}")
     cons += break_even(chosen["name"], out.crossovers)
     doc.add(Bullets(cons))
@@ -233,7 +238,9 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
         doc.add(Para(f"{kind_words(o['kind'])}: {describe_option(o)}."))
         doc.add(
             Bullets(
-                _facts(o) + break_even(o["name"], out.crossovers) + _judgement(o, options, rule)
+                _facts(o)
+                + break_even(o["name"], out.crossovers)
+                + _judgement(o, options, rule, float(s["horizon_s"]))
             )
         )
     doc.add(Heading(3, "Side by side"))
@@ -241,7 +248,7 @@ def run_document(out: Output, status: str, date: str, command: str) -> Document:
     doc.add(Image("latency_cdf", "Latency distribution per option"))
     doc.add(Image("instances", "Instances over time per option, with cold starts"))
     add_memory_tuning(doc, out.folder)
-    for block in application_blocks(options):
+    for block in application_blocks(options, float(s["horizon_s"])):
         doc.add(block)
     blocks = sensitivity_blocks(out.folder, chosen["name"], options)
     add_closing(doc, s, date, command, "Sensitivity: what would change the decision", blocks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from costsim.report.adr_common import ms, usd
+from costsim.report.backlog import backlog_words
 from costsim.report.doc import Block, Heading, Image, Para, Table
 
 #: Services in the order the table shows them.
@@ -80,6 +81,55 @@ def _function_rows(options: list[dict[str, Any]]) -> list[list[str]]:
     return rows
 
 
+def _queue_rows(options: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [
+            q["name"],
+            o["name"],
+            f"{q['messages']:,}",
+            f"{q['receives']:,}",
+            f"{q['dead_lettered']:,}",
+            f"{q['expired']:,}",
+            ms(q["wait_ms"]["mean"]),
+            ms(q["wait_ms"]["p99"]),
+        ]
+        for o in options
+        for q in o.get("queues") or []
+    ]
+
+
+def _queue_blocks(options: list[dict[str, Any]], horizon_s: float) -> list[Block]:
+    rows = _queue_rows(options)
+    if not rows:
+        return []
+    blocks: list[Block] = [
+        Heading(3, "Queues"),
+        Para(
+            "A message waits from its send until a consumer takes it (a failed one again after "
+            "its visibility timeout); dead-lettered messages failed every receive, expired ones "
+            "were never taken."
+        ),
+        Table(
+            [
+                "queue",
+                "option",
+                "messages",
+                "receives",
+                "dead-lettered",
+                "expired",
+                "wait (mean)",
+                "wait (p99)",
+            ],
+            rows,
+            "llrrrrrr",
+        ),
+    ]
+    backed = [
+        f"On {o['name']}, {w}." for o in options for w in backlog_words(o.get("queues"), horizon_s)
+    ]
+    return [*blocks, Para(" ".join(backed))] if backed else blocks
+
+
 def _service_rows(options: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     used = [s for s in SERVICES if any(s in o.get("services_usd", {}) for o in options)]
     extra = sorted({s for o in options for s in o.get("services_usd", {})} - set(used))
@@ -118,7 +168,7 @@ def _static_blocks(apps: list[dict[str, Any]]) -> list[Block]:
     ]
 
 
-def application_blocks(options: list[dict[str, Any]]) -> list[Block]:
+def application_blocks(options: list[dict[str, Any]], horizon_s: float = 0.0) -> list[Block]:
     """The record's application section (empty for a single-function run)."""
     apps = [o for o in options if o.get("routes")]
     if not apps:
@@ -171,6 +221,7 @@ def application_blocks(options: list[dict[str, Any]]) -> list[Block]:
             "llrrrrrr",
         ),
     ]
+    blocks += _queue_blocks(apps, horizon_s)
     cols, rows = _service_rows(apps)
     if rows:
         blocks += [

@@ -11,7 +11,7 @@ from typing import Any
 from costsim.kinds import KINDS, OptionKind
 from costsim.report.doc import Block, Bullets, Code, Document, Heading, Image, Para, Table
 from costsim.slo import SloRule
-from costsim.units import elapsed_words
+from costsim.units import elapsed_words, span_words
 
 
 def _kind(name: str) -> OptionKind[Any] | None:
@@ -209,7 +209,8 @@ def more_information(doc: Document, s: dict[str, Any], command: str) -> None:
     facts = [
         f"Scenario `{s['scenario']}`"
         + (f" (`{s['scenario_file']}`)" if s.get("scenario_file") else ""),
-        f"Seed {s['seed']}, {s['horizon_s'] / 86400:g} simulated days, engine `{s.get('engine')}`",
+        f"Seed {s['seed']}, {span_words(float(s['horizon_s']))} simulated, "
+        f"engine `{s.get('engine')}`",
         f"costsim {s.get('costsim_version', '?')}",
     ]
     if s.get("kind") == "sweep":

@@ -20,7 +20,7 @@ from costsim.report.doc import Bullets, Document, Heading, Image, Para, Table, m
 from costsim.report.load import Output
 from costsim.report.sweep_sensitivity import sweep_sensitivity_blocks
 from costsim.slo import SloRule, pick, sweep_outcome
-from costsim.units import elapsed_words, short_value
+from costsim.units import elapsed_words, short_value, span_words
 
 
 def _sweep_point_option(point: dict[str, Any], name: str) -> dict[str, Any]:
@@ -68,7 +68,7 @@ def sweep_document(out: Output, status: str, date: str, command: str) -> Documen
     doc.add(
         Para(
             f"The sweep varies `{var}` over {shown}, with {s.get('replications', 1)} "
-            f"replications of {float(s.get('horizon_s', 0)) / 86400:g} simulated days at each "
+            f"replications of {span_words(float(s.get('horizon_s', 0)))} simulated at each "
             "point; costs are scaled to a 730-hour month."
         )
     )

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from costsim.kinds import KINDS
+from costsim.units import span_words
 
 #: Catalogs whose notes contain one of these words are flagged as possibly out of date.
 STALE_WORDS = ("increase", "before the", "predates", "not retrieved", "secondary")
@@ -85,9 +86,9 @@ def assumptions(summary: dict[str, Any], date: str) -> list[str]:
     if not kinds and summary.get("points"):
         kinds = {o["name"]: o.get("kind") for o in summary["points"][0]["options"]}
     out: list[str] = []
-    horizon_d = float(summary.get("horizon_s", 0)) / 86400
+    horizon = span_words(float(summary.get("horizon_s", 0)))
     out.append(
-        f"**Horizon:** {horizon_d:g} simulated days, with usage scaled to a 730-hour month "
+        f"**Horizon:** {horizon} simulated, with usage scaled to a 730-hour month "
         "before pricing; traffic that does not repeat within the horizon (growth, seasons) is "
         "not in the bill"
     )

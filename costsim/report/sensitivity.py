@@ -23,6 +23,8 @@ def sensitivity_blocks(folder: Path, chosen: str, options: list[dict[str, Any]])
 
     sens = json.loads(path.read_text())
     base = sens["baseline"]
+    if not baseline_matches(base, options):
+        return []  # priced otherwise than this run (re-priced since): it would contradict it
     runner = min((n for n in base if n != chosen), key=lambda n: base[n])
     rows = gaps(sens, chosen, runner)
     if not rows:
@@ -49,3 +51,16 @@ def sensitivity_blocks(folder: Path, chosen: str, options: list[dict[str, Any]])
         Bullets(bullets),
         Image("sensitivity", f"Cost gap of {runner} over {chosen} under each factor"),
     ]
+
+
+#: Largest difference between a sensitivity baseline and the run's cost still taken as equal
+#: [USD a month]: the run's costs are rounded to the micro-dollar in summary.json.
+BASELINE_TOLERANCE_USD = 0.005
+
+
+def baseline_matches(baseline: dict[str, float], options: list[dict[str, Any]]) -> bool:
+    """Whether a sensitivity baseline is this run's bill: same options, same monthly costs."""
+    costs = {o["name"]: float(o["cost_usd"]["total"]) for o in options}
+    if set(costs) != set(baseline):
+        return False
+    return all(abs(costs[n] - float(baseline[n])) <= BASELINE_TOLERANCE_USD for n in costs)

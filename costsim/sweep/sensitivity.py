@@ -152,13 +152,19 @@ def sensitivity(
 
 
 def ensure_sensitivity(folder: Path, summary: dict[str, Any]) -> list[Path]:
-    """Compute ``sensitivity.json`` (and its chart inputs) unless present; returns files written.
+    """Compute ``sensitivity.json`` (and its chart inputs) unless present and priced as the run
+    is; returns files written.
 
     Nothing is written when the run's scenario file is gone or cannot be simulated here (a
     catalog given with ``--catalog`` at run time is not recorded).
     """
+    from costsim.report.sensitivity import baseline_matches
+
     path = folder / "sensitivity.json"
-    if path.exists():
+    # one from before a re-price is computed again: its baseline is not this run's bill
+    if path.exists() and baseline_matches(
+        json.loads(path.read_text())["baseline"], summary["options"]
+    ):
         return []
     source = summary.get("scenario_file")
     if not source or not Path(source).is_file():
@@ -174,5 +180,9 @@ def ensure_sensitivity(folder: Path, summary: dict[str, Any]) -> list[Path]:
         doc = sensitivity(scn, engine=str(summary.get("engine", "fast")))
     except InputError:
         return []
+    if not baseline_matches(doc["baseline"], summary["options"]):
+        return []  # the run was priced with catalogs given at run time, not known here
     write_atomic(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    for chart in (folder / "sensitivity.png", folder / "sensitivity.svg"):
+        chart.unlink(missing_ok=True)  # drawn from the old file: the report draws it again
     return [path]

@@ -316,7 +316,7 @@ application:
         states:
           - {{call: api}}
           - {{parallel: [{{call: ingest}}, [{{call: db}}, {{call: notify}}]]}}
-          - {{map: ingest, items: {{dist: exponential, mean: 6s}}, max_concurrency: 3}}
+          - {{map: ingest, items: {{dist: exponential, mean: 6}}, max_concurrency: 3}}
           - choice: [{{p: 0.5, states: [{{call: db}}]}}, {{p: 0.5, states: []}}]
 options:
   - name: lambda

@@ -164,7 +164,9 @@ def test_record_tables_give_each_route_function_and_service(result) -> None:  # 
 
     options = result.to_summary()["options"]
     tables = [b for b in application_blocks(options) if isinstance(b, Table)]
-    routes, functions, services = tables
+    routes, functions, services = tables[0], tables[1], tables[-1]
+    queues = [t for t in tables if t.header[0] == "queue"]
+    assert len(queues) == (1 if any(o.get("queues") for o in options) else 0)
     assert len(routes.rows) == sum(len(o["routes"]) for o in options)
     get = next(r for r in routes.rows if r[:2] == ["get", "lambda"])
     lam = next(o for o in options if o["name"] == "lambda")

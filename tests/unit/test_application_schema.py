@@ -118,12 +118,12 @@ def test_single_traffic_scenario_is_unchanged() -> None:
             "application.functions.api.steps.0.call",
             "did you mean 'db'",
         ),
-        # a cycle of synchronous calls, named
+        # a cycle of synchronous calls, named, at the call that closes it
         (
             "db: {duration: {dist: fixed, value: 5ms}}",
             "db: {duration: {dist: fixed, value: 5ms}, steps: [{call: api}]}",
-            8,
-            "application.functions.api.steps.0.call",
+            9,
+            "application.functions.db.steps.0.call",
             "a cycle of synchronous calls: api -> db -> api",
         ),
         # a map without items

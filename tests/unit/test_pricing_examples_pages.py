@@ -213,10 +213,10 @@ def test_step_functions_express_100m_x_10s_quote(cats: CatalogSet) -> None:
     use = FunctionUsage(requests=100e6, duration_ms=10_000, memory_mb=64)
     q = quote_function(cats, "aws-step-functions", "express", use)
     assert q.components_cents() == {
-        "requests": usd("100.00"),
-        "duration": usd("60.01"),
-        "duration tier 2": usd("119.95"),
-        "duration tier 3": usd("202.92"),
+        "express requests": usd("100.00"),
+        "express duration": usd("60.01"),
+        "express duration tier 2": usd("119.95"),
+        "express duration tier 3": usd("202.92"),
     }
     assert q.total_cents() == usd("482.88")
 
