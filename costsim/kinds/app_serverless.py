@@ -28,6 +28,7 @@ from costsim.pricing.catalog import Catalog, FunctionItem
 
 if TYPE_CHECKING:
     from costsim.engine.app import AppOutput
+    from costsim.errors import InputError
     from costsim.kinds.function_settings import FunctionSettings
     from costsim.kinds.serverless import ServerlessOption
 
@@ -74,6 +75,51 @@ def function_steps(
         raise ctx.error(f"{name}: {exc}", "functions", name, "provisioned_schedule") from None
 
 
+def _at_setting(
+    opt: ServerlessOption, ctx: OptionContext, name: str, field: str, message: str
+) -> InputError:
+    """An error at function ``name``'s ``field`` where it was written: the option's
+    ``functions.NAME`` entry when it sets the field, else the application's function."""
+    own = opt.functions.get(name)
+    if own is not None and field in own.model_fields_set:
+        return ctx.error(message, "functions", name, field)
+    spec = ctx.scenario.application.functions[name] if ctx.scenario.application else None
+    if spec is not None and field in spec.model_fields_set:
+        return ctx.scenario.error(message, "application", "functions", name, field)
+    if own is not None:
+        return ctx.error(message, "functions", name)
+    return ctx.scenario.error(message, "application", "functions", name)
+
+
+def _check_reserved_sum(
+    opt: ServerlessOption, ctx: OptionContext, item: FunctionItem, pools: dict[str, PoolParams]
+) -> None:
+    """The functions' reserved concurrency within the account limit, less what the product
+    keeps unreserved (Lambda: 100, PutFunctionConcurrency) when the limit is above that,
+    located at the option's ``concurrency_limit`` when it sets one, else at the reservation
+    that crosses it."""
+    keep = item.limits.min_unreserved or 0
+    if opt.concurrency_limit <= keep:
+        # a limit this small is a cap set for study (an account of it could reserve nothing):
+        # reservations then share the whole limit
+        keep = 0
+    room = opt.concurrency_limit - keep
+    total = 0
+    for name, p in pools.items():
+        total += p.reserved or 0
+        if p.reserved and total > room:
+            kept = f", less the {keep} the account keeps unreserved" if keep else ""
+            message = (
+                f"reserved concurrency sums to {total} by {name}, above the account's "
+                f"concurrency_limit ({opt.concurrency_limit}){kept}: at most {room} can be "
+                "reserved; lower it or raise concurrency_limit"
+            )
+            if "concurrency_limit" in opt.model_fields_set:
+                # the account limit the option sets is what leaves too little room
+                raise ctx.error(message, "concurrency_limit")
+            raise _at_setting(opt, ctx, name, "reserved_concurrency", message)
+
+
 def serverless_plan(
     opt: ServerlessOption, ctx: OptionContext, item: FunctionItem, limits: dict[str, float]
 ) -> ServerlessPlan:
@@ -114,9 +160,13 @@ def serverless_plan(
         # every count the schedule asks for, opened within this horizon or not
         most = max([provisioned, *(w.count for w in (s.provisioned_schedule if s else []))])
         if reserved is not None and most > reserved:
-            raise ctx.error(
-                f"{name}: provisioned ({most}) above reserved_concurrency ({reserved})",
-                "functions",
+            raise _at_setting(
+                opt,
+                ctx,
+                name,
+                "provisioned" if most == provisioned else "provisioned_schedule",
+                f"{name}: provisioned ({most}) above reserved_concurrency ({reserved}); "
+                "provisioned instances count against the function's reserved concurrency",
             )
         pools[name] = PoolParams(
             memory_mb=(s.memory_mb if s and s.memory_mb else None)
@@ -142,13 +192,7 @@ def serverless_plan(
             timeout_s=limits["timeout_s"],
             max_lifetime_s=limits.get("max_lifetime_s", math.inf),
         )
-    reserved_sum = sum(p.reserved or 0 for p in pools.values())
-    if reserved_sum > opt.concurrency_limit:
-        raise ctx.error(
-            f"reserved concurrency sums to {reserved_sum}, above the account's "
-            f"concurrency_limit ({opt.concurrency_limit})",
-            "concurrency_limit",
-        )
+    _check_reserved_sum(opt, ctx, item, pools)
     for name, p in pools.items():
         lo, hi = item.billing.memory_min_mb, item.billing.memory_max_mb
         if lo <= p.memory_mb <= hi:

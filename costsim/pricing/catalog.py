@@ -129,6 +129,9 @@ class FunctionLimits(BaseModel):
         (Lambda: "every few hours", measured at about 2 h); None for a product that does not.
     max_lifetime_source : str or None
         Where the maximum lifetime is published or measured.
+    min_unreserved : int or None
+        Concurrent executions the account keeps unreserved: the functions' reserved concurrency
+        may sum to at most the account limit minus this (Lambda: 100).
     source : str or None
         Where the limits are published.
     """
@@ -140,6 +143,7 @@ class FunctionLimits(BaseModel):
     scale_per_s: float | None = Field(default=None, gt=0, le=86400.0)
     max_lifetime_s: float | None = Field(default=None, gt=0, le=365 * 86400.0)
     max_lifetime_source: str | None = None
+    min_unreserved: int | None = Field(default=None, ge=0, le=10**6)
     source: str | None = None
 
     @model_validator(mode="after")

@@ -42,7 +42,7 @@ items:
   x86_64:
     billing: {model: per_request, granularity_ms: 1, init_billed: true}
     limits: {timeout_s: {timeout}, scale_instances: 1000, scale_per_s: 10, max_lifetime_s: 7200,
-             max_lifetime_source: test}
+             min_unreserved: 100, max_lifetime_source: test}
     components:
       - {name: requests, metric: all_requests, usd_per_million_requests: 0.2}
       - {name: compute, metric: compute_gb_s, usd_per_gb_s: 0.0000166667}

@@ -364,7 +364,7 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
         (
             "{ingest: {memory: 1GB, reserved_concurrency: 10}}",
             "{ingest: {memory: 1GB, reserved_concurrency: 1, provisioned: 2}}",
-            "options.0.functions",
+            "options.0.functions.ingest.provisioned",
             "provisioned (2) above reserved_concurrency (1)",
         ),
         (
@@ -377,7 +377,7 @@ def test_sweeps_vary_an_application_through_its_routes_and_options() -> None:
             "{ingest: {memory: 1GB, reserved_concurrency: 10}}",
             "{ingest: {reserved_concurrency: 1, provisioned_schedule: "
             "[{count: 2, at: '08:00', until: '09:00'}]}}",
-            "options.0.functions",
+            "options.0.functions.ingest.provisioned_schedule",
             "provisioned (2) above reserved_concurrency (1)",
         ),
     ],
@@ -450,3 +450,18 @@ def test_compiled_gap_is_a_whitelist() -> None:
         update={"functions": {**s.application.functions, "db": fn}}  # type: ignore[union-attr]
     )
     assert application_engine(s.model_copy(update={"application": app}), "fast")[0] == "fast"
+
+
+def test_lambda_keeps_100_executions_unreserved() -> None:
+    """Lambda PutFunctionConcurrency: the account keeps at least 100 concurrent executions
+    unreserved (pricing-facts.md section 2), so with the default limit of 1,000 the functions
+    may reserve 900 in all: 900 is accepted, 901 refused at the reservation written."""
+    from costsim.simulate import check_scenario
+
+    old = "{ingest: {memory: 1GB, reserved_concurrency: 10}}"
+    check_scenario(scenario_from_text(_edit(old, old.replace("10}", "900}")), file="s.yaml"))
+    s = scenario_from_text(_edit(old, old.replace("10}", "901}")), file="s.yaml")
+    with pytest.raises(InputError) as info:
+        check_scenario(s)
+    assert info.value.field == "options.0.functions.ingest.reserved_concurrency"
+    assert "less the 100 the account keeps unreserved: at most 900" in info.value.message
