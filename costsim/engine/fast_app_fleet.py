@@ -49,8 +49,10 @@ from costsim.engine.fast_app_state import (
     K_WORKFLOW,
     NORMAL,
     OK,
+    QF_VIS,
     QF_WAIT_TOTAL,
     QI_DEAD,
+    QI_MAXRECV,
     QI_RECEIVES,
     RF_LAT_TOTAL,
     RF_TIS,
@@ -389,13 +391,20 @@ def step_f_job(p, s, a, f: int) -> int:
             a.fn_i[FI_SERVED, fn] += 1
             return ret(s, a, f, OK)
         a.fn_i[FI_ERRORS, fn] += 1
-        if fi[FR_B, f] >= a.fn_i[FI_RETRIES, fn]:
+        # a queue message: received again after the visibility timeout, dead at max_receives
+        if q >= 0:
+            last = fi[FR_B, f] + 1 >= a.q_i[QI_MAXRECV, q]
+        else:
+            last = fi[FR_B, f] >= a.fn_i[FI_RETRIES, fn]
+        if last:
             a.fn_i[FI_DROPPED, fn] += 1
             fn_count(p, a, FB_DROPPED, fn, s.now_s, 1)
             if q >= 0:
                 a.q_i[QI_DEAD, q] += 1
             return ret(s, a, f, OK)
         fi[FR_PC, f] = 4
+        if q >= 0:
+            return wait_until(s, a, f, s.now_s + a.q_f[QF_VIS, q])
         return wait_until(s, a, f, s.now_s + ASYNC_ERROR_RETRY_S[fi[FR_B, f]])
     elif pc == 4:
         fi[FR_B, f] += 1

@@ -159,12 +159,19 @@ class FleetHost(Host):
             fn = self.consumers[name]
         else:
             queue, fn = None, name
-        self.env.process(self._job(fn, queue, self.env.now))
+        self.env.process(self._job(fn, queue, self.env.now, name))
 
     def _job(
-        self, fn: str, queue: QueueStats | None, sent_s: float
+        self, fn: str, queue: QueueStats | None, sent_s: float, name: str = ""
     ) -> Generator[simpy.Event, Any, None]:
+        """A sent message or event as a local job. A failed queue message is received again
+        after the queue's visibility timeout and dead-lettered at its ``max_receives``-th
+        failed receive, as on the serverless option; a failed event is retried after 60 s and
+        120 s, up to the function's ``async_retries``."""
         spec = self.app.functions[fn]
+        qspec = self.app.queues.get(name) if queue is not None else None
+        visibility_s = qspec.visibility_timeout_s if qspec else 30.0
+        max_receives = qspec.max_receives if qspec else 3
         stats = self.functions[fn]
         stats.arrive(self.env.now)
         errors = 0
@@ -182,12 +189,14 @@ class FleetHost(Host):
                 stats.served += 1
                 return
             stats.errors += 1
-            if errors >= spec.async_retries:
+            last = errors + 1 >= max_receives if queue is not None else errors >= spec.async_retries
+            if last:
                 stats.drop(self.env.now)
                 if queue is not None:
                     queue.dead_lettered += 1
                 return
-            yield self.wait_until(self.env.now + ASYNC_ERROR_RETRY_S[errors])
+            wait_s = visibility_s if queue is not None else ASYNC_ERROR_RETRY_S[errors]
+            yield self.wait_until(self.env.now + wait_s)
             errors += 1
             stats.retried += 1
 
