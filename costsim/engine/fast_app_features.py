@@ -20,7 +20,9 @@ from costsim.engine.fast_app_program import MAX_SEGMENT_BOUND, all_states, segme
 #: The application settings the compiled engine runs (every one of the reference's at the
 #: time of writing; traffic models and distributions are drawn in Python, as they stand).
 APPLICATION_FIELDS: Mapping[str, frozenset[str]] = {
-    "Application": frozenset({"functions", "routes", "queues"}),
+    # static sites never enter an engine: they are counted from their own traffic streams
+    # (costsim/appsim/static.py), the same whichever engine runs the rest
+    "Application": frozenset({"functions", "routes", "queues", "static"}),
     "FunctionSpec": frozenset(
         {
             "duration",
@@ -61,7 +63,8 @@ APPLICATION_FIELDS: Mapping[str, frozenset[str]] = {
     "ChoiceState": frozenset({"choice"}),
     "ChoiceBranch": frozenset({"p", "states"}),
 }
-_WALKED = tuple(APPLICATION_MODELS)
+# static sites are not walked: all their settings are engine-independent (see "static" above)
+_WALKED = tuple(m for m in APPLICATION_MODELS if m.__name__ != "StaticSite")
 
 
 def first_gap(

@@ -465,3 +465,17 @@ def test_lambda_keeps_100_executions_unreserved() -> None:
         check_scenario(s)
     assert info.value.field == "options.0.functions.ingest.reserved_concurrency"
     assert "less the 100 the account keeps unreserved: at most 900" in info.value.message
+
+
+def test_static_sites_do_not_send_an_application_to_simpy() -> None:
+    """A static site never enters an engine (its requests are counted from its own traffic
+    stream, costsim/appsim/static.py), so planet9-platform, which has one, runs compiled."""
+    from pathlib import Path
+
+    from costsim.appsim.run import application_engine
+    from costsim.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    s = load_scenario(root / "scenarios" / "planet9-platform.yaml")
+    assert s.application is not None and s.application.static
+    assert application_engine(s, "fast") == ("fast", None)
