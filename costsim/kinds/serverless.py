@@ -316,10 +316,16 @@ class ServerlessKind(OptionKind[ServerlessOption]):
         if given.get("free_tier", True) is not False:
             credit = 0.0
             if option is not None:
+                # a static site's CDN allowance is the site's, the same next to every option
+                site_lines = {
+                    line
+                    for site in option.get("static") or []
+                    for line in site.get("cost_usd", {}).get("components", {})
+                }
                 credit = -sum(
                     v
                     for k, v in option["cost_usd"]["components"].items()
-                    if "free tier" in k and v < 0
+                    if "free tier" in k and v < 0 and k.removesuffix(" free tier") not in site_lines
                 )
             worth = f" (worth ${credit:,.2f} a month here)" if credit else ""
             out.append(

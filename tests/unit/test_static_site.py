@@ -272,3 +272,23 @@ def test_sweeps_scale_static_sites_with_the_routes() -> None:
     assert point.application.static[0].traffic.scale == 3
     assert point.application.routes[0].traffic.scale == 3
     assert point.application.static[0].response_size_mb.mean_s == pytest.approx(200 / 1024)
+
+
+def test_the_functions_free_tier_worth_leaves_out_the_static_sites_allowance() -> None:
+    """The record's "free tier taken as this function's own (worth $X a month)" is what the
+    sensitivity's "free tier off" adds back: the Lambda and queue allowances, not CloudFront's
+    1 TB + 10M requests, which the static site gets next to every option (planet9-platform:
+    $6.04 of free-tier lines on lambda besides CloudFront's $97.04)."""
+    import json
+    from pathlib import Path
+
+    from costsim.kinds import KINDS
+
+    root = Path(__file__).resolve().parents[2]
+    summary = json.loads((root / "reports/planet9-platform/summary.json").read_text())
+    lam = next(o for o in summary["options"] if o["name"] == "lambda")
+    free = {k: v for k, v in lam["cost_usd"]["components"].items() if "free tier" in k}
+    own = -sum(v for k, v in free.items() if not k.startswith("cloudfront"))
+    (line,) = [a for a in KINDS["serverless"].assumptions("lambda", lam, {}) if "Free tier" in a]
+    assert f"worth ${own:,.2f} a month" in line
+    assert own < 10 < -sum(free.values())
