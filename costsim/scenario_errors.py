@@ -316,4 +316,35 @@ def located_errors(
             continue
         seen.add(key)
         out.append(InputError(message, file=line_map.file, line=line or 1, field=path or None))
-    return sorted(out, key=lambda e: e.line or 0)
+    return sorted(_one_line_per_mapping(out), key=lambda e: e.line or 0)
+
+
+def _one_line_per_mapping(errors: list[InputError]) -> list[InputError]:
+    """Required fields missing from one mapping (``scale_rate: {}``) as one error naming them
+    all, at the mapping, instead of one line each."""
+    missing: dict[tuple[int | None, str], list[str]] = {}
+    for e in errors:
+        if e.message == "required field is missing" and e.field and "." in e.field:
+            parent, name = e.field.rsplit(".", 1)
+            missing.setdefault((e.line, parent), []).append(name)
+    out: list[InputError] = []
+    done: set[tuple[int | None, str]] = set()
+    for e in errors:
+        if e.message == "required field is missing" and e.field and "." in e.field:
+            parent = e.field.rsplit(".", 1)[0]
+            names = missing[(e.line, parent)]
+            if len(names) > 1:
+                if (e.line, parent) not in done:
+                    done.add((e.line, parent))
+                    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+                    out.append(
+                        InputError(
+                            f"required fields {listed} are missing",
+                            file=e.file,
+                            line=e.line,
+                            field=parent,
+                        )
+                    )
+                continue
+        out.append(e)
+    return out

@@ -88,3 +88,18 @@ def test_a_function_named_like_its_mapping_is_still_located(tmp_path: Path) -> N
     outcome = fuzzlib.run_cli(["validate", str(path)], timeout_s=60)
     assert outcome.code == 2
     assert "app.yaml:5: application.functions.functions.memory:" in outcome.err, outcome.err
+
+
+def test_a_mapping_missing_two_required_fields_is_one_line(tmp_path: Path) -> None:
+    """``scale_rate: {}`` gave two lines (``instances`` and ``per`` each missing); one mapping
+    is one line naming both (the house rule: bad input gets one clear line)."""
+    path = tmp_path / "sr.yaml"
+    path.write_text(
+        HEAD.replace("provider: aws-lambda}", "provider: aws-lambda, scale_rate: {}}")
+        + "traffic: {profile: constant, mean_rps: 1}\n"
+    )
+    outcome = fuzzlib.run_cli(["validate", str(path)], timeout_s=60)
+    assert outcome.code == 2
+    lines = [x for x in outcome.err.splitlines() if x.strip()]
+    assert len(lines) == 1, outcome.err
+    assert "options.0.scale_rate: required fields instances and per are missing" in lines[0]
