@@ -73,42 +73,42 @@ class FleetHost(Host):
         self.uniform = ColdDraws(lambda g, n: g.random(n), self._stream(SUB_UNIFORM))
         self.queue_stats = {name: QueueStats() for name in queue_names(self.app)}
         self.consumers = queue_names(self.app)
-        # a fixed fleet keeps SimPy's Resource order (what the compiled engine reproduces)
-        self.fixed = (
+        # a fixed fleet keeps SimPy's Resource order (what the compiled engine reproduces);
+        # only an autoscaled group needs the scaled fleet
+        self.slots: FixedSlots | ScaledFleet = (
             FixedSlots(self.env, plan, self.horizon_s, self.bins, self.wait_until)
             if plan.autoscale is None
-            else None
-        )
-        self.fleet = ScaledFleet(
-            self.env,
-            (plan.workers, plan.background_workers or 0),
-            plan.balancer_code,
-            plan.queue_limit,
-            plan.queue_timeout_s,
-            plan.servers,
-            plan.autoscale,
-            self.horizon_s,
-            self.bins,
+            else ScaledFleet(
+                self.env,
+                (plan.workers, plan.background_workers or 0),
+                plan.balancer_code,
+                plan.queue_limit,
+                plan.queue_timeout_s,
+                plan.servers,
+                plan.autoscale,
+                self.horizon_s,
+                self.bins,
+            )
         )
 
     def _slot(self, background: bool = False) -> Generator[simpy.Event, Any, Held | None]:
         """Wait for a slot (a background one for a job when the servers keep them); returns
         it, or None when the queue refused or timed it out."""
-        if self.fixed is not None:
-            fixed: Held | None = yield from self.fixed.slot(background, self.uniform.next())
+        if isinstance(self.slots, FixedSlots):
+            fixed: Held | None = yield from self.slots.slot(background, self.uniform.next())
             return fixed
         lane = BACK if background and self.plan.background_workers else FRONT
-        got = self.fleet.acquire(lane, self.uniform.next())
+        got = self.slots.acquire(lane, self.uniform.next())
         if isinstance(got, Waiter):
             held: Held | None = yield got.event
             return held
         return got
 
     def _free(self, held: Held) -> None:
-        if self.fixed is not None:
-            self.fixed.free(held)
+        if isinstance(self.slots, FixedSlots):
+            self.slots.free(held)
             return
-        self.fleet.release(held)
+        self.slots.release(held)
 
     def _inline(self, fn: str, items: int = 1) -> Proc:
         """``fn`` run in process on the worker already held."""
@@ -201,9 +201,9 @@ class FleetHost(Host):
             stats.retried += 1
 
     def finish(self) -> AppOutput:
-        if self.fixed is not None:
-            return self._finish_fixed(self.fixed)
-        fleet = self.fleet
+        fleet = self.slots
+        if isinstance(fleet, FixedSlots):
+            return self._finish_fixed(fleet)
         # what still waits once everything has drained has no server to run on: dropped
         while stranded := fleet.stranded():
             for w in stranded:
